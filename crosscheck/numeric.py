@@ -1,0 +1,119 @@
+"""Oracle: central finite differences in float64, no framework.
+
+Each derivative is the fourth-order central difference
+
+    f'(θ) ≈ [f(θ − 2h) − 8 f(θ − h) + 8 f(θ + h) − f(θ + 2h)] / (12 h)
+
+with truncation error O(h⁴) and rounding error O(ε/h); h = ε^(1/5) · max(1, |θ|)
+balances the two for float64 (ε = 2.2e-16, h ≈ 7.4e-4). The arithmetic is float64
+whatever the network's dtype: a float32 case is promoted, differenced, and returned
+in float32.
+
+All perturbed copies of the network run as one batched NumPy forward pass. δ^l uses
+that samples do not interact: shifting z^l_j in every column at once changes each
+sample's cost C_x only through its own z^l_jx, so one stencil per neuron gives δ^l_j
+for every sample.
+
+**Kinks.** Where a stencil would evaluate σ on both sides of one of its declared
+kinks (or exactly on one), the difference quotient is not a derivative; that element
+comes back as NaN, meaning "not checked", and the comparison counts it as skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from crosscheck import counterparts
+from reference import Gradients, Network
+
+STENCIL = np.array([-2.0, -1.0, 1.0, 2.0])
+WEIGHTS = np.array([1.0, -8.0, 8.0, -1.0]) / 12.0
+STEP = float(np.finfo(np.float64).eps ** (1 / 5))
+
+
+def numeric_gradients(network: Network, x: np.ndarray, y: np.ndarray) -> Gradients:
+    """Loss, δ^l, ∂C/∂W^l, ∂C/∂b^l by central differences; NaN where a kink is crossed."""
+    model = _Model(network, x, y)
+    theta = np.concatenate([p.ravel() for pair in zip(model.Ws, model.bs) for p in pair])
+    h = STEP * np.maximum(1.0, np.abs(theta))
+    P = theta.size
+    # Every stencil point of every parameter: (4·P, P) displaced parameter vectors.
+    shifts = (STENCIL[:, None] * h[None, :]).reshape(-1)
+    thetas = np.repeat(theta[None, :], 4 * P, axis=0)
+    thetas[np.arange(4 * P), np.tile(np.arange(P), 4)] += shifts
+    Ws, bs = model.unflatten(thetas)
+    costs, crossed = model.costs(Ws, bs, offsets=None)
+    d_theta = _difference(costs.sum(axis=-1).reshape(4, P), h, crossed.reshape(4, P, -1).any(axis=(0, 2)))
+
+    deltas = []
+    for layer, z in enumerate(model.zs):
+        n, N = z.shape
+        step = STEP * np.maximum(1.0, np.abs(z))  # (n, N)
+        offsets: list[Any] = [None] * len(model.Ws)
+        # (4, n, n, N): stencil point s shifts row j of z by STENCIL[s] · step[j].
+        shift = np.zeros((4, n, n, N))
+        rows = np.arange(n)
+        shift[:, rows, rows, :] = STENCIL[:, None, None] * step[None, :, :]
+        offsets[layer] = shift.reshape(4 * n, n, N)
+        costs, crossed = model.costs(model.Ws, model.bs, offsets=offsets)
+        deltas.append(_difference(costs.reshape(4, n, N), step, crossed.reshape(4, n, N).any(axis=0)))
+
+    weights, biases = model.unflatten(d_theta[None, :])
+    dtype = network.dtype
+    return Gradients(
+        loss=float(model.costs(model.Ws, model.bs, None)[0].sum()),
+        deltas=[d.astype(dtype) for d in deltas],
+        weights=[W[0].astype(dtype) for W in weights],
+        biases=[b[0].astype(dtype) for b in biases],
+    )
+
+
+def _difference(costs: np.ndarray, h: np.ndarray, crossed: np.ndarray) -> np.ndarray:
+    """Σ_s WEIGHTS[s] f(θ + STENCIL[s] h) / h along axis 0; NaN where `crossed`."""
+    derivative = np.tensordot(WEIGHTS, costs, axes=1) / h
+    return np.where(crossed, np.nan, derivative)
+
+
+class _Model:
+    """The network's forward pass in float64 from the counterparts' NumPy formulas."""
+
+    def __init__(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
+        self.hidden = counterparts.activation(network.activation.name)
+        self.output = counterparts.activation(network.output_activation.name)
+        self.loss = counterparts.loss(network.loss.name)
+        self.Ws = [W.astype(np.float64) for W in network.weights]
+        self.bs = [b.astype(np.float64) for b in network.biases]
+        self.x, self.y = x.astype(np.float64), y.astype(np.float64)
+        self.zs = self._forward(self.Ws, self.bs, None)[0]
+
+    def unflatten(self, thetas: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(K, P) parameter vectors -> per-layer (K, n, m) weights and (K, n, 1) biases."""
+        Ws, bs, start = [], [], 0
+        for W, b in zip(self.Ws, self.bs):
+            Ws.append(thetas[:, start : start + W.size].reshape(-1, *W.shape))
+            start += W.size
+            bs.append(thetas[:, start : start + b.size].reshape(-1, *b.shape))
+            start += b.size
+        return Ws, bs
+
+    def _forward(self, Ws: list[np.ndarray], bs: list[np.ndarray], offsets: list[Any] | None) -> Any:
+        zs, a = [], self.x
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            z = W @ a + b
+            if offsets is not None and offsets[i] is not None:
+                z = z + offsets[i]
+            zs.append(z)
+            a = (self.output if i == len(Ws) - 1 else self.hidden).numpy(z)
+        return zs, a
+
+    def costs(self, Ws: list[np.ndarray], bs: list[np.ndarray], offsets: list[Any] | None) -> Any:
+        """Per-sample costs (K, N) and whether each copy's σ crossed a kink, per sample."""
+        zs, a = self._forward(Ws, bs, offsets)
+        crossed = np.zeros(a.shape[:-2] + a.shape[-1:], dtype=bool)
+        for i, (z, z0) in enumerate(zip(zs, self.zs)):
+            for kink in (self.output if i == len(zs) - 1 else self.hidden).kinks:
+                side, side0 = np.sign(z - kink), np.sign(z0 - kink)
+                crossed |= ((side != side0) | (side0 == 0)).any(axis=-2)
+        return self.loss.numpy_per_sample(a, self.y), crossed

@@ -1,0 +1,142 @@
+"""Hypothesis strategies for whole cases: a network, a batch x and targets y.
+
+Hypothesis draws the *structure* (depth, widths, batch size, dtype, activation and
+loss names, the scale of every layer, whether to plant exact zeros) and one seed; the
+bulk values come from `numpy.random.default_rng(seed)`. Drawing every float through
+Hypothesis costs ~7 ms a network; this costs a few dozen draws. Shrinking still works
+where it matters: depth, widths and batch shrink to their minimum, scales to 1, the
+zeros off, and the seed to 0, so a failure ends as a small, plainly drawn network.
+
+    from crosscheck.strategies import cases
+
+    @given(cases(max_layers=3, dtype=np.float64))
+    def test_mine(case): ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from crosscheck import counterparts
+from crosscheck.case import Case
+from reference import ACTIVATIONS, LOSSES, Network
+
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+WEIGHT_SCALES = (1.0, 0.0, 0.1, 3.0, 10.0, 30.0)
+"""Each layer's W is scale · N(0, 1) / √n_in, so z^l has about the scale's size times
+|a^{l-1}|: 30 saturates a sigmoid (|z| up to ~30 and beyond), 0 makes W exactly zero."""
+INPUT_SCALES = (1.0, 0.0, 10.0)
+ZERO_FRACTION = 0.3
+"""With `zeros` drawn true, this fraction of the entries of W, b and x is exactly 0."""
+
+
+def cases(
+    *,
+    min_layers: int = 1,
+    max_layers: int = 5,
+    min_width: int = 1,
+    max_width: int = 8,
+    min_batch: int = 1,
+    max_batch: int = 8,
+    dtype: Any = None,
+    activation: str | None = None,
+    output_activation: str | None = None,
+    loss: str | None = None,
+    saturate: bool = True,
+) -> st.SearchStrategy[Case]:
+    """Cases with `min_layers..max_layers` weight layers (L − 1), every width in
+    `min_width..max_width`, a batch of `min_batch..max_batch` samples.
+
+    `dtype`, `activation`, `output_activation` and `loss` are drawn when None.
+    `saturate=False` keeps weight scales ≤ 3 (no saturated layers), for checks that
+    need every tensor to carry its full precision.
+    """
+    _check_range("layers", min_layers, max_layers)
+    _check_range("width", min_width, max_width)
+    _check_range("batch", min_batch, max_batch)
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be float32, float64 or None, got {dtype!r}") from None
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be float32, float64 or None, got {dtype}")
+    for argument, name, registry in (
+        ("activation", activation, ACTIVATIONS),
+        ("output_activation", output_activation, ACTIVATIONS),
+        ("loss", loss, LOSSES),
+    ):
+        if name is not None and name not in registry:
+            raise ValueError(f"{argument}={name!r} is not in the reference's registry; known: {sorted(registry)}")
+    if not isinstance(saturate, bool):
+        raise TypeError(f"saturate must be a bool, got {saturate!r}")
+    scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 3.0)
+    return _cases(min_layers, max_layers, min_width, max_width, min_batch, max_batch,
+                  dtype, activation, output_activation, loss, scales)
+
+
+def _check_range(what: str, low: Any, high: Any) -> None:
+    for argument, value in ((f"min_{what}", low), (f"max_{what}", high)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{argument} must be an int, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{argument}={value} must be at least 1")
+    if low > high:
+        raise ValueError(f"min_{what}={low} is larger than max_{what}={high}")
+
+
+@st.composite
+def _cases(
+    draw: st.DrawFn,
+    min_layers: int,
+    max_layers: int,
+    min_width: int,
+    max_width: int,
+    min_batch: int,
+    max_batch: int,
+    dtype: np.dtype | None,
+    activation: str | None,
+    output_activation: str | None,
+    loss: str | None,
+    scales: tuple[float, ...],
+) -> Case:
+    depth = draw(st.integers(min_layers, max_layers), label="weight layers")
+    sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
+    N = draw(st.integers(min_batch, max_batch), label="N")
+    dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
+    hidden = activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
+    output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")
+    cost = loss or draw(st.sampled_from(sorted(LOSSES)), label="loss")
+    weight_scales = draw(st.lists(st.sampled_from(scales), min_size=depth, max_size=depth), label="weight scales")
+    input_scale = draw(st.sampled_from(INPUT_SCALES), label="input scale")
+    zeros = draw(st.booleans(), label="exact zeros")
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    for n_in, n_out, scale in zip(sizes, sizes[1:], weight_scales):
+        weights.append(_planted(rng, scale * rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), zeros))
+        biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), zeros))
+    x = _planted(rng, input_scale * rng.standard_normal((sizes[0], N)), zeros)
+    y = counterparts.loss(cost).targets(rng, (sizes[-1], N))
+    network = Network(
+        [W.astype(dtype) for W in weights],
+        [b.astype(dtype) for b in biases],
+        activation=hidden,
+        output_activation=output,
+        loss=cost,
+    )
+    origin = f"strategy seed {seed}, weight scales {weight_scales}, input scale {input_scale}"
+    if zeros:
+        origin += ", exact zeros"
+    return Case(network, x.astype(dtype), y.astype(dtype), origin=origin)
+
+
+def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.ndarray:
+    if zeros:
+        values = np.where(rng.uniform(size=values.shape) < ZERO_FRACTION, 0.0, values)
+    return values

@@ -1,0 +1,79 @@
+"""Input validation shared by the reference: every bad call gets a clear error.
+
+Each check names the argument, what was expected and what came, and raises before
+anything is mutated (DESIGN.md, rule 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from reference._types import Array
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def float_matrix(name: str, value: Any) -> Array:
+    """Return `value` as a 2-D float32/float64 array with finite entries.
+
+    Raises TypeError for non-arrays and integer, bool or complex dtypes, and
+    ValueError for another number of dimensions, an empty array, NaN or Inf.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
+    if value.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {value.shape}")
+    if value.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(f"{name} must be finite, got {value[bad]} at index {bad}")
+    return value
+
+
+def same_dtype(name: str, value: Array, dtype: np.dtype) -> None:
+    """Refuse mixed precision: `value` must have the network's dtype."""
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype} but the network's parameters are {dtype}; "
+            "mixed float32/float64 is not allowed (convert with .astype first)"
+        )
+
+
+def shape(name: str, value: Array, expected: tuple[int, ...], meaning: str) -> None:
+    """Raise ValueError unless `value.shape == expected`."""
+    if value.shape != expected:
+        raise ValueError(f"{name} must have shape {expected} ({meaning}), got {value.shape}")
+
+
+def positive_number(name: str, value: Any) -> float:
+    """A finite real number > 0 (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return float(value)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """An int >= 1 (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def lookup(kind: str, name: Any, registry: Mapping[str, Any]) -> Any:
+    """Find `name` in a registry, listing the known names when it is absent."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be a name (str), got {type(name).__name__}")
+    if name not in registry:
+        known = ", ".join(sorted(registry))
+        raise ValueError(f"unknown {kind} {name!r}; known: {known}")
+    return registry[name]

@@ -1,0 +1,234 @@
+"""The network of the derivation: forward pass, BP1-BP4 and the gradient-descent step.
+
+Layers are numbered as in the derivation: l = 1 is the input, l = L the output.
+In code (lists start at 0):
+
+    W^l = weights[l-2]      (n_l, n_{l-1})
+    b^l = biases[l-2]       (n_l, 1)
+    z^l = zs[l-2]           (n_l, N)
+    a^l = activations[l-1]  (n_l, N),  a^1 = x
+    δ^l = deltas[l-2]       (n_l, N)
+
+One column per sample; the cost is the mean over the N columns, so δ^l is ∂C/∂z^l of
+the batch cost (1/N times the per-sample δ of the derivation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference import _checks
+from reference._types import Array
+from reference.activations import ACTIVATIONS, Activation
+from reference.losses import LOSSES, Loss
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """Everything backpropagation computes for one batch.
+
+    `deltas[l-2]` is δ^l = ∂C/∂z^l, `weights[l-2]` is ∂C/∂W^l and `biases[l-2]` is
+    ∂C/∂b^l, for l = 2..L.
+    """
+
+    loss: float
+    deltas: list[Array]
+    weights: list[Array]
+    biases: list[Array]
+
+
+class Network:
+    """A fully connected network: z^l = W^l a^{l-1} + b^l, a^l = σ(z^l)."""
+
+    def __init__(
+        self,
+        weights: Sequence[Array],
+        biases: Sequence[Array],
+        *,
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        loss: str = "quadratic",
+    ) -> None:
+        self.activation: Activation = _checks.lookup("activation", activation, ACTIVATIONS)
+        self.output_activation: Activation = (
+            self.activation
+            if output_activation is None
+            else _checks.lookup("output_activation", output_activation, ACTIVATIONS)
+        )
+        self.loss: Loss = _checks.lookup("loss", loss, LOSSES)
+        self.weights, self.biases = _checked_parameters(weights, biases)
+
+    @classmethod
+    def random(
+        cls,
+        sizes: Sequence[int],
+        *,
+        seed: int | np.random.Generator,
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        loss: str = "quadratic",
+        dtype: type | np.dtype = np.float64,
+    ) -> Network:
+        """Weights and biases drawn from N(0, 1); `sizes` is (n_1, ..., n_L)."""
+        rng = _generator(seed)
+        sizes = _checked_sizes(sizes)
+        dtype = np.dtype(dtype)
+        if dtype not in _checks.FLOAT_DTYPES:
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        weights = [rng.standard_normal((m, n)).astype(dtype) for n, m in zip(sizes, sizes[1:])]
+        biases = [rng.standard_normal((m, 1)).astype(dtype) for m in sizes[1:]]
+        return cls(
+            weights,
+            biases,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+        )
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """(n_1, ..., n_L)."""
+        return (self.weights[0].shape[1], *(W.shape[0] for W in self.weights))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights[0].dtype
+
+    @property
+    def L(self) -> int:
+        """Number of layers, input layer included."""
+        return len(self.weights) + 1
+
+    def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
+        """z^l = W^l a^{l-1} + b^l and a^l = σ(z^l) for l = 2..L; a^1 = x of shape (n_1, N)."""
+        self._check_x(x)
+        zs: list[Array] = []
+        activations: list[Array] = [x]
+        for l in range(2, self.L + 1):
+            W, b = self.weights[l - 2], self.biases[l - 2]
+            z = W @ activations[-1] + b
+            zs.append(z)
+            activations.append(self._sigma(l).function(z))
+        return zs, activations
+
+    def backward(self, x: Array, y: Array) -> Gradients:
+        """BP1-BP4 for the batch (x, y); y has shape (n_L, N).
+
+        BP1  δ^L = ∇_a C ⊙ σ'(z^L)
+        BP2  δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
+        BP3  ∂C/∂b^l = Σ_x δ^l
+        BP4  ∂C/∂W^l = δ^l (a^{l-1})ᵀ
+        """
+        self._check_y(x, y)
+        zs, activations = self.forward(x)
+        L = self.L
+        a_L = activations[L - 1]
+        loss = self.loss.cost(a_L, y)
+
+        deltas: list[Array] = [np.empty(0)] * (L - 1)
+        delta = self.loss.gradient(a_L, y) * self._sigma(L).derivative(zs[L - 2], a_L)  # BP1
+        deltas[L - 2] = delta
+        for l in range(L - 1, 1, -1):
+            W_next = self.weights[l - 1]  # W^{l+1}
+            sigma_prime = self._sigma(l).derivative(zs[l - 2], activations[l - 1])
+            delta = (W_next.T @ delta) * sigma_prime  # BP2
+            deltas[l - 2] = delta
+
+        biases = [delta.sum(axis=1, keepdims=True) for delta in deltas]  # BP3
+        weights = [deltas[l - 2] @ activations[l - 2].T for l in range(2, L + 1)]  # BP4
+        return Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
+
+    def step(self, gradients: Gradients, learning_rate: float) -> None:
+        """W^l ← W^l − η ∂C/∂W^l and b^l ← b^l − η ∂C/∂b^l, in place."""
+        eta = _checks.positive_number("learning_rate", learning_rate)
+        self._check_gradients(gradients)
+        for W, b, dW, db in zip(self.weights, self.biases, gradients.weights, gradients.biases):
+            W -= eta * dW
+            b -= eta * db
+
+    def copy(self) -> Network:
+        """An independent network with the same parameters, activations and loss."""
+        return Network(
+            self.weights,
+            self.biases,
+            activation=self.activation.name,
+            output_activation=self.output_activation.name,
+            loss=self.loss.name,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(sizes={self.sizes}, activation={self.activation.name!r}, "
+            f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r}, "
+            f"dtype={self.dtype})"
+        )
+
+    # --- helpers ---------------------------------------------------------------------
+    def _sigma(self, l: int) -> Activation:
+        return self.output_activation if l == self.L else self.activation
+
+    def _check_x(self, x: Array) -> None:
+        _checks.float_matrix("x", x)
+        _checks.same_dtype("x", x, self.dtype)
+        n_1 = self.sizes[0]
+        if x.shape[0] != n_1:
+            raise ValueError(f"x must have shape ({n_1}, N) (n_1 rows, one column per sample), got {x.shape}")
+
+    def _check_y(self, x: Array, y: Array) -> None:
+        self._check_x(x)
+        _checks.float_matrix("y", y)
+        _checks.same_dtype("y", y, self.dtype)
+        _checks.shape("y", y, (self.sizes[-1], x.shape[1]), "n_L rows, one column per sample of x")
+        self.loss.check_targets(y)
+
+    def _check_gradients(self, gradients: Gradients) -> None:
+        if not isinstance(gradients, Gradients):
+            raise TypeError(f"gradients must be a Gradients, got {type(gradients).__name__}")
+        for name, got, want in (("weights", gradients.weights, self.weights), ("biases", gradients.biases, self.biases)):
+            if len(got) != len(want):
+                raise ValueError(f"gradients.{name} must have {len(want)} entries, got {len(got)}")
+            for l, (g, p) in enumerate(zip(got, want), start=2):
+                _checks.float_matrix(f"gradients.{name}[{l - 2}]", g)
+                _checks.same_dtype(f"gradients.{name}[{l - 2}]", g, self.dtype)
+                _checks.shape(f"gradients.{name}[{l - 2}]", g, p.shape, f"as the parameter of layer {l}")
+
+
+def _checked_parameters(weights: Sequence[Array], biases: Sequence[Array]) -> tuple[list[Array], list[Array]]:
+    """Validate that the parameters chain and share one float dtype; return copies."""
+    if not isinstance(weights, Sequence) or isinstance(weights, np.ndarray) or len(weights) == 0:
+        raise ValueError("weights must be a non-empty list of matrices W^2..W^L")
+    if not isinstance(biases, Sequence) or isinstance(biases, np.ndarray):
+        raise ValueError("biases must be a list of column vectors b^2..b^L")
+    if len(biases) != len(weights):
+        raise ValueError(f"biases must have one entry per weight matrix ({len(weights)}), got {len(biases)}")
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        _checks.float_matrix(f"weights[{i}]", W)
+        _checks.float_matrix(f"biases[{i}]", b)
+        _checks.same_dtype(f"weights[{i}]", W, weights[0].dtype)
+        _checks.same_dtype(f"biases[{i}]", b, weights[0].dtype)
+        _checks.shape(f"biases[{i}]", b, (W.shape[0], 1), f"a column, one entry per row of weights[{i}]")
+        if i > 0 and W.shape[1] != weights[i - 1].shape[0]:
+            raise ValueError(
+                f"weights[{i}] must have {weights[i - 1].shape[0]} columns to chain with "
+                f"weights[{i - 1}] of shape {weights[i - 1].shape}, got shape {W.shape}"
+            )
+    return [np.array(W) for W in weights], [np.array(b) for b in biases]
+
+
+def _checked_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer widths (n_1, ..., n_L), got {sizes!r}")
+    return tuple(_checks.positive_int(f"sizes[{i}]", n) for i, n in enumerate(sizes))
+
+
+def _generator(seed: int | np.random.Generator) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return np.random.default_rng(seed)

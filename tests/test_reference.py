@@ -1,0 +1,196 @@
+"""Unit tests of the reference: the derivation's 2-3-1 example, XOR, dtypes, determinism."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import exact
+from crosscheck import assert_gradients_close
+from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
+from reference import ACTIVATIONS, Gradients, Network, train
+from reference.xor import train_xor, xor_data
+
+# The derivation's 2-3-1 network with small hand-chosen numbers, a batch of two samples.
+W2 = [["0.1", "0.2"], ["-0.3", "0.4"], ["0.5", "-0.6"]]
+b2 = [["0.1"], ["-0.2"], ["0.3"]]
+W3 = [["0.7", "-0.8", "0.9"]]
+b3 = [["-0.1"]]
+X = [["1", "0.5"], ["0", "-1"]]
+Y = [["1", "0"]]
+
+
+def _dec(rows):
+    return [[Decimal(v) for v in row] for row in rows]
+
+
+def _f64(rows):
+    return np.array([[float(Decimal(v)) for v in row] for row in rows])
+
+
+def exact_example():
+    """Forward values and every gradient of the example, from `exact` (50 digits)."""
+    W = [_dec(W2), _dec(W3)]
+    b = [[r[0] for r in _dec(b2)], [r[0] for r in _dec(b3)]]
+    x, y = _dec(X), _dec(Y)
+    zs, activations, C = exact.forward_and_cost(W, b, x, y)
+
+    def d(seed=None, z_seed=None):
+        return float(exact.forward_and_cost(W, b, x, y, seed=seed, z_seed=z_seed)[2].derivative)
+
+    deltas = [np.array([[d(z_seed=(l, j, s)) for s in range(2)] for j in range(len(W[l]))]) for l in range(2)]
+    weights = [np.array([[d(seed=("W", l, j, k)) for k in range(len(W[l][0]))] for j in range(len(W[l]))])
+               for l in range(2)]
+    biases = [np.array([[d(seed=("b", l, j, 0))] for j in range(len(W[l]))]) for l in range(2)]
+    values = lambda rows: np.array([[float(v.value) for v in row] for row in rows])  # noqa: E731
+    forward = ([values(z) for z in zs], [values(a) for a in activations])
+    return forward, Gradients(float(C.value), deltas, weights, biases)
+
+
+def example_network():
+    return Network([_f64(W2), _f64(W3)], [_f64(b2), _f64(b3)])
+
+
+def test_forward_matches_exact_arithmetic():
+    """z^2, a^2, z^3, a^3 of the 2-3-1 example equal their 50-digit values to float64 rounding."""
+    (zs_exact, activations_exact), _ = exact_example()
+    zs, activations = example_network().forward(_f64(X))
+    rtol = tolerance(AUTOGRAD_KIND, np.float64).rtol
+    for l, (z, z_exact) in enumerate(zip(zs, zs_exact), start=2):
+        np.testing.assert_allclose(z, z_exact, rtol=rtol, atol=0, err_msg=f"z^{l}")
+    for l, (a, a_exact) in enumerate(zip(activations, activations_exact), start=1):
+        np.testing.assert_allclose(a, a_exact, rtol=rtol, atol=0, err_msg=f"a^{l}")
+
+
+def test_backward_matches_exact_arithmetic():
+    """C, δ^3, δ^2 and every ∂C/∂W, ∂C/∂b of the example equal the 50-digit dual-number values."""
+    _, expected = exact_example()
+    got = example_network().backward(_f64(X), _f64(Y))
+    assert_gradients_close(got, expected, oracle_name="50-digit dual numbers")
+
+
+def test_backward_shapes_follow_the_notation_table():
+    """δ^l is (n_l, N), ∂C/∂W^l is W^l's shape, ∂C/∂b^l is (n_l, 1)."""
+    net = Network.random((4, 3, 5, 2), seed=0)
+    x, y = np.ones((4, 7)), np.zeros((2, 7))
+    g = net.backward(x, y)
+    assert [d.shape for d in g.deltas] == [(3, 7), (5, 7), (2, 7)]
+    assert [w.shape for w in g.weights] == [W.shape for W in net.weights]
+    assert [b.shape for b in g.biases] == [(3, 1), (5, 1), (2, 1)]
+    zs, activations = net.forward(x)
+    assert [z.shape for z in zs] == [(3, 7), (5, 7), (2, 7)]
+    assert activations[0] is x
+    assert [a.shape for a in activations] == [(4, 7), (3, 7), (5, 7), (2, 7)]
+
+
+@pytest.mark.parametrize("z", [1e4, -1e4, 800.0, -800.0, 0.0])
+def test_sigmoid_does_not_overflow(z):
+    """σ(z) is finite, in [0, 1], and warning-free for |z| up to 1e4 (warnings are errors here)."""
+    for dtype in (np.float64, np.float32):
+        a = ACTIVATIONS["sigmoid"].function(np.array([[z]], dtype=dtype))
+        assert a.dtype == dtype
+        assert np.isfinite(a).all() and 0.0 <= a[0, 0] <= 1.0, f"σ({z}) = {a[0, 0]} in {dtype.__name__}"
+
+
+def test_step_is_gradient_descent_in_place():
+    """step applies W ← W − η ∂C/∂W and b ← b − η ∂C/∂b to the network's own arrays."""
+    net = example_network()
+    before_W = [W.copy() for W in net.weights]
+    before_b = [b.copy() for b in net.biases]
+    arrays = [id(W) for W in net.weights]
+    g = net.backward(_f64(X), _f64(Y))
+    net.step(g, 0.5)
+    assert [id(W) for W in net.weights] == arrays
+    for W, W0, dW in zip(net.weights, before_W, g.weights):
+        np.testing.assert_array_equal(W, W0 - 0.5 * dW)
+    for b, b0, db in zip(net.biases, before_b, g.biases):
+        np.testing.assert_array_equal(b, b0 - 0.5 * db)
+
+
+def test_network_copies_its_parameters():
+    """Training a network never writes into the arrays it was built from."""
+    W, b = [_f64(W2), _f64(W3)], [_f64(b2), _f64(b3)]
+    originals = [a.copy() for a in W + b]
+    net = Network(W, b)
+    net.step(net.backward(_f64(X), _f64(Y)), 1.0)
+    for a, original in zip(W + b, originals):
+        np.testing.assert_array_equal(a, original)
+
+
+@pytest.mark.parametrize("tolerance_rule", [None, 1e-7], ids=["max_iterations", "tolerance"])
+def test_xor_converges(tolerance_rule):
+    """The 2-3-1 sigmoid network learns XOR (C < 1e-2, right side of 0.5) under each stop rule."""
+    network, history = train_xor(tolerance=tolerance_rule)
+    expected = "max_iterations" if tolerance_rule is None else "tolerance"
+    assert history.stop_reason == expected
+    assert history.losses[-1] < 1e-2, f"XOR loss {history.losses[-1]} after {history.iterations} iterations"
+    x, y = xor_data()
+    predictions = network.forward(x)[1][-1]
+    np.testing.assert_array_equal(predictions > 0.5, y > 0.5)
+
+
+def test_tolerance_rule_stops_when_the_loss_stalls():
+    """With the tolerance rule, training stops at the first iteration whose loss change is below it."""
+    net = Network.random((2, 3, 1), seed=0)
+    x, y = xor_data()
+    history = train(net, x, y, learning_rate=2.0, max_iterations=5000, tolerance=1e-6)
+    changes = np.abs(np.diff(history.losses))
+    assert history.stop_reason == "tolerance"
+    assert changes[-1] < 1e-6
+    assert (changes[:-1] >= 1e-6).all()
+
+
+def test_history_records_every_iteration():
+    """The history holds one loss per iteration, the first being the untrained network's."""
+    net = Network.random((2, 3, 1), seed=0)
+    x, y = xor_data()
+    first = net.backward(x, y).loss
+    history = train(net, x, y, learning_rate=2.0, max_iterations=25)
+    assert history.iterations == 25 and history.stop_reason == "max_iterations"
+    assert history.losses[0] == first
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved_end_to_end(dtype):
+    """Parameters, forward values, gradients and trained parameters keep the network's dtype."""
+    net = Network.random((2, 3, 1), seed=1, dtype=dtype)
+    x, y = xor_data(dtype)
+    zs, activations = net.forward(x)
+    g = net.backward(x, y)
+    train(net, x, y, learning_rate=1.0, max_iterations=3)
+    arrays = [*net.weights, *net.biases, *zs, *activations, *g.deltas, *g.weights, *g.biases]
+    assert {a.dtype for a in arrays} == {np.dtype(dtype)}
+    assert isinstance(g.loss, float)
+
+
+def test_same_seed_gives_bit_identical_results():
+    """Network.random with the same seed (int or Generator) and the same training give identical bits."""
+    runs = []
+    for seed in (7, np.random.default_rng(7)):
+        net = Network.random((3, 4, 2), seed=seed)
+        x = np.random.default_rng(1).standard_normal((3, 5))
+        y = np.random.default_rng(2).uniform(size=(2, 5))
+        history = train(net, x, y, learning_rate=0.5, max_iterations=20)
+        runs.append((history.losses, [W.tobytes() for W in net.weights], [b.tobytes() for b in net.biases]))
+    assert runs[0] == runs[1]
+
+
+def test_reference_imports_only_numpy_and_the_standard_library():
+    """Every import in reference/ is numpy, the standard library or reference itself."""
+    allowed = set(sys.stdlib_module_names) | {"numpy", "reference", "__future__"}
+    offending = []
+    for path in sorted(Path(__file__).parents[1].joinpath("reference").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+            else:
+                continue
+            offending += [f"{path.name}:{node.lineno} imports {n}" for n in names if n.split(".")[0] not in allowed]
+    assert not offending, "reference/ must import numpy and the standard library only: " + "; ".join(offending)
