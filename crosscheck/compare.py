@@ -22,7 +22,14 @@ from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, Tolera
 from reference import Gradients
 
 QUANTITIES = ("loss", "deltas", "weights", "biases")
-_SYMBOLS = {"loss": "C", "deltas": "δ^{l}", "weights": "∂C/∂W^{l}", "biases": "∂C/∂b^{l}"}
+_SYMBOLS = {
+    "loss": "C",
+    "deltas": "δ^{l}",
+    "weights": "∂C/∂W^{l}",
+    "biases": "∂C/∂b^{l}",
+    "W": "W^{l}",
+    "b": "b^{l}",
+}
 
 
 def symbol(quantity: str, layer: int | None) -> str:
@@ -117,6 +124,7 @@ def compare(
     *,
     case: Case | None = None,
     scales: Gradients | None = None,
+    oracle_error: Gradients | None = None,
     oracle_name: str = "oracle",
     kind: str = AUTOGRAD_KIND,
     tolerances: Tolerance | None = None,
@@ -125,8 +133,9 @@ def compare(
 
     `case` (or precomputed `scales`) makes each element's scale its magnitude
     (`crosscheck.scales`); without either, each tensor's scale is its largest
-    magnitude. `kind` picks the tolerance table (autograd or finite differences) and
-    `tolerances` overrides it. NaN from a finite-difference oracle means "not checked"
+    magnitude. `oracle_error`, an oracle's own error estimate per element (finite
+    differences give one), is added to the tolerance. `kind` picks the tolerance
+    table (autograd or finite differences) and `tolerances` overrides it. NaN from a finite-difference oracle means "not checked"
     (a stencil across a kink) and is counted as skipped; NaN anywhere else fails.
     """
     dtype = _dtype(reference)
@@ -137,9 +146,10 @@ def compare(
     floor = tol.cost_rtol * cost_scale
     allow_nan = kind == FINITE_DIFFERENCES_KIND
 
+    error_loss = 0.0 if oracle_error is None else oracle_error.loss
     tensors = [
         _check("loss", None, np.asarray(reference.loss), np.asarray(oracle.loss),
-               None if scales is None else np.asarray(scales.loss), tol, floor, allow_nan)
+               None if scales is None else np.asarray(scales.loss), tol, floor + error_loss, allow_nan)
     ]
     for quantity in QUANTITIES[1:]:
         ref, orc = getattr(reference, quantity), getattr(oracle, quantity)
@@ -147,9 +157,33 @@ def compare(
             tensors.append(_structural(quantity, f"reference has {len(ref)} layers, oracle {len(orc)}"))
             continue
         sc = getattr(scales, quantity) if scales is not None else [None] * len(ref)
-        for l, (r, o, s) in enumerate(zip(ref, orc, sc), start=2):
-            tensors.append(_check(quantity, l, r, o, s, tol, floor, allow_nan))
+        er = getattr(oracle_error, quantity) if oracle_error is not None else [0.0] * len(ref)
+        for l, (r, o, s, e) in enumerate(zip(ref, orc, sc, er), start=2):
+            tensors.append(_check(quantity, l, r, o, s, tol, floor + np.asarray(e), allow_nan))
     return Comparison(oracle_name, kind, dtype, tol, tuple(tensors), case)
+
+
+def compare_parameters(
+    reference: tuple[list[np.ndarray], list[np.ndarray]],
+    oracle: tuple[list[np.ndarray], list[np.ndarray]],
+    *,
+    scales: tuple[list[np.ndarray], list[np.ndarray]],
+    oracle_name: str = "oracle",
+    kind: str = AUTOGRAD_KIND,
+    tolerances: Tolerance | None = None,
+) -> Comparison:
+    """Compare parameters (W^l, b^l) after an update, each element at its scale.
+
+    For W − η ∂C/∂W the scale is |W| + η S(∂C/∂W): the old value's rounding plus
+    the gradient's, scaled by the step.
+    """
+    dtype = reference[0][0].dtype
+    tol = tolerances if tolerances is not None else tolerance(kind, dtype)
+    tensors = []
+    for quantity, ref, orc, sc in zip(("W", "b"), reference, oracle, scales):
+        for l, (r, o, s) in enumerate(zip(ref, orc, sc), start=2):
+            tensors.append(_check(quantity, l, r, o, s, tol, 0.0, False))
+    return Comparison(oracle_name, kind, dtype, tol, tuple(tensors))
 
 
 def assert_gradients_close(
@@ -191,7 +225,7 @@ def _check(
     oracle: np.ndarray,
     scale: np.ndarray | None,
     tol: Tolerance,
-    floor: float,
+    floor: float | np.ndarray,
     allow_nan: bool,
 ) -> TensorCheck:
     reference, oracle = np.asarray(reference), np.asarray(oracle)

@@ -39,6 +39,9 @@ class ActivationCounterpart:
     """float64 ndarray -> ndarray: σ only, for finite differences."""
     slope_bound: float
     """sup_z |σ'(z)|: how much σ can amplify a rounding error (tolerance scales)."""
+    derivative_error: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    """(z, a) -> a bound, in units of ε, on the rounding error with which frameworks
+    evaluate σ'(z) (for σ(1 − σ) it is ~a, from 1 − a). Tolerance scales only."""
     kinks: tuple[float, ...] = ()
     """Points where σ is not differentiable; finite differences must not cross them."""
 
@@ -55,8 +58,9 @@ class LossCounterpart:
     the sample count N is `mask`'s number of real columns."""
     numpy_per_sample: Callable[[np.ndarray, np.ndarray], np.ndarray]
     """(..., n_L, N) -> (..., N): each sample's share C_x of C (so C = Σ_x C_x)."""
-    gradient_scale: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    """A bound on |∇_a C| that ignores cancellation, shape (n_L, N) (tolerance scales)."""
+    gradient_scale: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    """(a, y, E) -> a bound on |∇_a C| free of cancellation, counting an error E (in
+    units of ε) in a; shape (n_L, N) (tolerance scales)."""
     targets: Callable[[np.random.Generator, tuple[int, int]], np.ndarray]
     """Draws valid float64 targets y of a shape (n_L, N), for the strategies."""
 
@@ -86,8 +90,8 @@ def _columns(mask: Any) -> Any:
 
 # --- activations ---------------------------------------------------------------------
 def _numpy_sigmoid(z: np.ndarray) -> np.ndarray:
-    # An independent formula: σ(z) = (1 + tanh(z/2))/2, not the reference's.
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    # An independent formula, exp(−log(1 + e^{−z})), accurate relative to σ in both tails.
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 ACTIVATIONS: dict[str, ActivationCounterpart] = {
@@ -97,6 +101,7 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
         jax=lambda z: _jnn().sigmoid(z),
         numpy=_numpy_sigmoid,
         slope_bound=0.25,
+        derivative_error=lambda z, a: a,  # σ(1 − σ): 1 − a loses ε·a
     ),
 }
 
@@ -126,7 +131,7 @@ LOSSES: dict[str, LossCounterpart] = {
         torch=_torch_quadratic,
         jax=_jax_quadratic,
         numpy_per_sample=lambda a, y: np.sum((a - y) ** 2, axis=-2) / (2 * a.shape[-1]),
-        gradient_scale=lambda a, y: (np.abs(a) + np.abs(y)) / a.shape[-1],
+        gradient_scale=lambda a, y, E: (np.abs(a) + np.abs(y) + E) / a.shape[-1],
         targets=lambda rng, shape: _unit_interval(rng, shape),
     ),
 }

@@ -2,12 +2,19 @@
 
 Each derivative is the fourth-order central difference
 
-    f'(θ) ≈ [f(θ − 2h) − 8 f(θ − h) + 8 f(θ + h) − f(θ + 2h)] / (12 h)
+    D(h) = [f(θ − 2h) − 8 f(θ − h) + 8 f(θ + h) − f(θ + 2h)] / (12 h)
 
-with truncation error O(h⁴) and rounding error O(ε/h); h = ε^(1/5) · max(1, |θ|)
-balances the two for float64 (ε = 2.2e-16, h ≈ 7.4e-4). The arithmetic is float64
-whatever the network's dtype: a float32 case is promoted, differenced, and returned
-in float32.
+with truncation error O(h⁴) and rounding error O(ε/h); h = ε^(1/5) ≈ 7.4e-4
+balances the two for float64 (ε = 2.2e-16). The step is absolute: how far a
+parameter can move before the cost bends is set by the inputs it multiplies, not by
+its own size. The arithmetic is float64 whatever the network's dtype: a float32 case
+is promoted, differenced, and returned in float32.
+
+**Error estimate.** D(2h) is computed too (two more points, ±4h). For a smooth cost
+D(2h) − D(h) ≈ 15·(error of D(h)), so |D(h) − D(2h)| bounds the truncation error of
+D(h) with a margin of 15. `numeric_gradients_with_error` returns it, and the
+comparison adds it to the tolerance: a network whose large weights make the cost bend
+sharply within 4h gets a wider tolerance there, and only there.
 
 All perturbed copies of the network run as one batched NumPy forward pass. δ^l uses
 that samples do not interact: shifting z^l_j in every column at once changes each
@@ -28,52 +35,67 @@ import numpy as np
 from crosscheck import counterparts
 from reference import Gradients, Network
 
-STENCIL = np.array([-2.0, -1.0, 1.0, 2.0])
-WEIGHTS = np.array([1.0, -8.0, 8.0, -1.0]) / 12.0
 STEP = float(np.finfo(np.float64).eps ** (1 / 5))
+POINTS = np.array([-4.0, -2.0, -1.0, 1.0, 2.0, 4.0])
+"""Stencil points in units of h; D(h) uses ±1, ±2 and D(2h) uses ±2, ±4."""
+FINE = np.array([0.0, 1.0, -8.0, 8.0, -1.0, 0.0]) / 12.0
+COARSE = np.array([1.0, -8.0, 0.0, 0.0, 8.0, -1.0]) / 24.0
 
 
 def numeric_gradients(network: Network, x: np.ndarray, y: np.ndarray) -> Gradients:
     """Loss, δ^l, ∂C/∂W^l, ∂C/∂b^l by central differences; NaN where a kink is crossed."""
+    return numeric_gradients_with_error(network, x, y)[0]
+
+
+def numeric_gradients_with_error(network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Gradients, Gradients]:
+    """The finite differences and, alongside, the estimate |D(h) − D(2h)| of their error."""
     model = _Model(network, x, y)
+    S = len(POINTS)
     theta = np.concatenate([p.ravel() for pair in zip(model.Ws, model.bs) for p in pair])
-    h = STEP * np.maximum(1.0, np.abs(theta))
     P = theta.size
-    # Every stencil point of every parameter: (4·P, P) displaced parameter vectors.
-    shifts = (STENCIL[:, None] * h[None, :]).reshape(-1)
-    thetas = np.repeat(theta[None, :], 4 * P, axis=0)
-    thetas[np.arange(4 * P), np.tile(np.arange(P), 4)] += shifts
+    # Every stencil point of every parameter: (S·P, P) displaced parameter vectors.
+    thetas = np.repeat(theta[None, :], S * P, axis=0)
+    thetas[np.arange(S * P), np.tile(np.arange(P), S)] += np.repeat(POINTS * STEP, P)
     Ws, bs = model.unflatten(thetas)
     costs, crossed = model.costs(Ws, bs, offsets=None)
-    d_theta = _difference(costs.sum(axis=-1).reshape(4, P), h, crossed.reshape(4, P, -1).any(axis=(0, 2)))
+    d_theta, e_theta = _difference(costs.sum(axis=-1).reshape(S, P), crossed.reshape(S, P, -1).any(axis=(0, 2)))
 
-    deltas = []
+    deltas, delta_errors = [], []
     for layer, z in enumerate(model.zs):
         n, N = z.shape
-        step = STEP * np.maximum(1.0, np.abs(z))  # (n, N)
         offsets: list[Any] = [None] * len(model.Ws)
-        # (4, n, n, N): stencil point s shifts row j of z by STENCIL[s] · step[j].
-        shift = np.zeros((4, n, n, N))
+        # (S, n, n, N): stencil point s shifts row j of z by POINTS[s] · h.
+        shift = np.zeros((S, n, n, N))
         rows = np.arange(n)
-        shift[:, rows, rows, :] = STENCIL[:, None, None] * step[None, :, :]
-        offsets[layer] = shift.reshape(4 * n, n, N)
+        shift[:, rows, rows, :] = POINTS[:, None, None] * STEP
+        offsets[layer] = shift.reshape(S * n, n, N)
         costs, crossed = model.costs(model.Ws, model.bs, offsets=offsets)
-        deltas.append(_difference(costs.reshape(4, n, N), step, crossed.reshape(4, n, N).any(axis=0)))
+        d, e = _difference(costs.reshape(S, n, N), crossed.reshape(S, n, N).any(axis=0))
+        deltas.append(d)
+        delta_errors.append(e)
 
-    weights, biases = model.unflatten(d_theta[None, :])
+    loss = float(model.costs(model.Ws, model.bs, None)[0].sum())
     dtype = network.dtype
+    values = _gradients(model, loss, deltas, d_theta, dtype)
+    errors = _gradients(model, 0.0, delta_errors, e_theta, np.dtype(np.float64))
+    return values, errors
+
+
+def _gradients(model: _Model, loss: float, deltas: list[np.ndarray], flat: np.ndarray, dtype: np.dtype) -> Gradients:
+    weights, biases = model.unflatten(flat[None, :])
     return Gradients(
-        loss=float(model.costs(model.Ws, model.bs, None)[0].sum()),
+        loss=loss,
         deltas=[d.astype(dtype) for d in deltas],
         weights=[W[0].astype(dtype) for W in weights],
         biases=[b[0].astype(dtype) for b in biases],
     )
 
 
-def _difference(costs: np.ndarray, h: np.ndarray, crossed: np.ndarray) -> np.ndarray:
-    """Σ_s WEIGHTS[s] f(θ + STENCIL[s] h) / h along axis 0; NaN where `crossed`."""
-    derivative = np.tensordot(WEIGHTS, costs, axes=1) / h
-    return np.where(crossed, np.nan, derivative)
+def _difference(costs: np.ndarray, crossed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """D(h) along axis 0 of the stencil's costs and |D(h) − D(2h)|; NaN where `crossed`."""
+    fine = np.tensordot(FINE, costs, axes=1) / STEP
+    coarse = np.tensordot(COARSE, costs, axes=1) / STEP
+    return np.where(crossed, np.nan, fine), np.where(crossed, 0.0, np.abs(fine - coarse))
 
 
 class _Model:

@@ -11,7 +11,7 @@ from crosscheck import scales as _scales
 from crosscheck.case import Case
 from crosscheck.compare import Comparison, _names, compare, mismatch_line
 from crosscheck.jax_oracle import jax_forward_gradients, jax_gradients
-from crosscheck.numeric import numeric_gradients
+from crosscheck.numeric import numeric_gradients, numeric_gradients_with_error
 from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND
 from crosscheck.torch_oracle import torch_gradients
 from reference import Gradients, Network
@@ -26,13 +26,15 @@ class Oracle:
     kind: str
     framework: str | None
     """The module it needs ("torch", "jax"), or None."""
+    with_error: Callable[[Network, np.ndarray, np.ndarray], tuple[Gradients, Gradients]] | None = None
+    """The same, with the oracle's own per-element error estimate, where it has one."""
 
 
 ORACLES: dict[str, Oracle] = {
     "torch": Oracle("torch", torch_gradients, AUTOGRAD_KIND, "torch"),
     "jax": Oracle("jax", jax_gradients, AUTOGRAD_KIND, "jax"),
     "jax_forward": Oracle("jax_forward", jax_forward_gradients, AUTOGRAD_KIND, "jax"),
-    "numeric": Oracle("numeric", numeric_gradients, FINITE_DIFFERENCES_KIND, None),
+    "numeric": Oracle("numeric", numeric_gradients, FINITE_DIFFERENCES_KIND, None, numeric_gradients_with_error),
 }
 
 
@@ -98,9 +100,13 @@ def check_case(case: Case, oracles: Sequence[str] | None = None) -> CaseCheck:
     comparisons = {}
     for name in names:
         oracle = ORACLES[name]
-        gradients = oracle.function(case.network, case.x, case.y)
+        error = None
+        if oracle.with_error is not None:
+            gradients, error = oracle.with_error(case.network, case.x, case.y)
+        else:
+            gradients = oracle.function(case.network, case.x, case.y)
         comparisons[name] = compare(
-            reference, gradients, case=case, scales=scales, oracle_name=name, kind=oracle.kind
+            reference, gradients, case=case, scales=scales, oracle_error=error, oracle_name=name, kind=oracle.kind
         )
     return CaseCheck(case, reference, comparisons)
 

@@ -2,28 +2,62 @@
 
 Every quantity of BP1-BP4 is a sum of products. Rounding errors of any correct
 implementation, in any order of summation, are bounded by a few ε times the same sum
-with every term made positive. This module computes that positive sum, in float64,
-from the counterparts' NumPy formulas (never the reference's), with σ'(z) replaced by
-the activation's bound sup|σ'| and ∇_a C by the loss's cancellation-free bound:
+with every term made positive. This module computes that bound, in float64, from the
+counterparts' NumPy formulas of σ and C (never the reference's code). Two quantities
+travel backwards: M, a bound on the magnitude of each element (no cancellation), and
+S, the error scale (error ≲ ε·S). With A = |a|, Z^l = |W^l| (A^{l-1} + E(a^{l-1})) +
+|b^l| the magnitude of z^l (and so of its rounding error), σ'_loc and σ''_loc the local
+slope and curvature of σ at z (differenced from the counterpart's σ), and d(z) the
+counterpart's bound on the rounding error of σ' itself:
 
-    S(δ^L)      = bound(∇_a C) · sup|σ'_L|
-    S(δ^l)      = (|W^{l+1}|ᵀ S(δ^{l+1})) · sup|σ'_l|
-    S(∂C/∂W^l)  = S(δ^l) |a^{l-1}|ᵀ
-    S(∂C/∂b^l)  = Σ_x S(δ^l)
-    S(C)        = |C| + Σ bound(∇_a C) ⊙ |a^L|
+    E(a^l)   = σ'_loc Z^l + A^l                                   forward errors
+    g        = bound(∇_a C),  g_E = the same counting E(a^L)
+    M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
+    M(δ^l)   = |W^{l+1}|ᵀ M(δ^{l+1}) σ'_loc
+    S(δ^l)   = |W^{l+1}|ᵀ S(δ^{l+1}) σ'_loc + |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l)
+    k(z)     = σ'_loc + d(z) + σ''_loc Z       this layer's rounding, σ' evaluated
+                                                with its own error, at a z that
+                                                carries one
+    S(∂C/∂W^l) = S(δ^l) (A^{l-1})ᵀ + M(δ^l) E(a^{l-1})ᵀ
+    S(∂C/∂b^l) = Σ_x S(δ^l)
+    S(C)       = |C| + Σ g ⊙ E(a^L)
 
-So a saturated unit (σ' ≈ 0), whose δ no implementation knows to better than ε
-relative to the signal that reaches it, is compared at the size of that signal and is
-no false alarm; a wrong formula changes the value by a fraction of S and is caught.
+So a unit saturated where σ' is computed from a ≈ 1 (σ'(z) = a(1 − a)), whose δ no
+implementation knows to better than ε relative to the signal that reaches it, is
+compared at the size of that signal and is no false alarm; a unit saturated where σ'
+keeps its relative accuracy keeps a tight scale; and a wrong formula changes the value
+by a fraction of S and is caught.
+
+Plus, at every step, U = tiny/ε of the case's dtype (tiny: the smallest normal
+number). Frameworks may flush subnormal numbers to zero (XLA on CPU does), an absolute
+error below `tiny` that later layers amplify exactly as they amplify S; with U in S,
+rtol·S (rtol ≥ ε) always covers it. U is 1e-292 in float64 and 1e-31 in float32.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from crosscheck import counterparts
 from crosscheck.case import Case
 from reference import Gradients
+
+LOCAL_STEP = 1e-4
+"""h for the local slope and curvature of σ: small enough to be local, large enough
+that σ(z ± h) differ well above rounding."""
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def local_derivatives(sigma: Callable[[np.ndarray], np.ndarray], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper estimates of |σ'(z)| and |σ''(z)| by differencing σ, with a rounding allowance."""
+    h = LOCAL_STEP
+    up, mid, down = sigma(z + h), sigma(z), sigma(z - h)
+    noise = 4 * _EPS * (np.abs(up) + 2 * np.abs(mid) + np.abs(down))
+    slope = (np.abs(up - down) + noise) / (2 * h)
+    curvature = (np.abs(up - 2 * mid + down) + noise) / h**2
+    return slope, curvature
 
 
 def magnitudes(case: Case) -> Gradients:
@@ -35,20 +69,34 @@ def magnitudes(case: Case) -> Gradients:
     Ws = [W.astype(np.float64) for W in network.weights]
     bs = [b.astype(np.float64) for b in network.biases]
     y = case.y.astype(np.float64)
+    info = np.finfo(network.dtype)
+    U = float(info.tiny / info.eps)
 
-    activations = [case.x.astype(np.float64)]
+    a = case.x.astype(np.float64)
+    A, E, slopes, ks = [np.abs(a)], [np.zeros_like(a)], [], []
     for i, (W, b) in enumerate(zip(Ws, bs)):
         sigma = output if i == len(Ws) - 1 else hidden
-        activations.append(sigma.numpy(W @ activations[-1] + b))
-    a_L = activations[-1]
+        z = W @ a + b
+        a = sigma.numpy(z)
+        Z = np.abs(W) @ (A[-1] + E[-1]) + np.abs(b)
+        slope, curvature = local_derivatives(sigma.numpy, z)
+        A.append(np.abs(a))
+        E.append(slope * Z + A[-1])
+        slopes.append(slope)
+        ks.append(slope + sigma.derivative_error(z, a) + curvature * Z)
 
-    gradient_bound = loss.gradient_scale(a_L, y)
-    S = gradient_bound * output.slope_bound
-    deltas = [S]
-    for W in reversed(Ws[1:]):
-        S = (np.abs(W).T @ S) * hidden.slope_bound
-        deltas.insert(0, S)
-    weights = [S @ np.abs(a).T for S, a in zip(deltas, activations)]
-    biases = [S.sum(axis=1, keepdims=True) for S in deltas]
-    cost = abs(float(loss.numpy_per_sample(a_L, y).sum())) + float(np.sum(gradient_bound * np.abs(a_L)))
-    return Gradients(loss=cost, deltas=deltas, weights=weights, biases=biases)
+    g = loss.gradient_scale(a, y, np.zeros_like(a))
+    g_E = loss.gradient_scale(a, y, E[-1])
+    M = g * slopes[-1] + U
+    S = g_E * slopes[-1] + g * ks[-1] + U
+    Ms, Ss = [M], [S]
+    for l in range(len(Ws) - 2, -1, -1):  # layers L-1 .. 2, code index l
+        W_abs_T = np.abs(Ws[l + 1]).T
+        S = (W_abs_T @ S) * slopes[l] + (W_abs_T @ M) * ks[l] + U
+        M = (W_abs_T @ M) * slopes[l] + U
+        Ms.insert(0, M)
+        Ss.insert(0, S)
+    weights = [S @ (A_ + info.tiny).T + M @ E_.T + U for S, M, A_, E_ in zip(Ss, Ms, A, E)]
+    biases = [S.sum(axis=1, keepdims=True) + U for S in Ss]
+    cost = abs(float(loss.numpy_per_sample(a, y).sum())) + float(np.sum(g * E[-1])) + U
+    return Gradients(loss=cost, deltas=Ss, weights=weights, biases=biases)

@@ -16,11 +16,16 @@ An element passes when
 Two tables, keyed by dtype:
 
 * `AUTOGRAD` (reference vs torch, jax reverse, jax forward). Both sides round in the
-  case's dtype; accumulated rounding over five layers of width eight stays below
-  ~100 ε of the scale, so rtol is about 1000 ε: 1e-12 for float64 (ε = 2.2e-16),
-  1e-5 for float32 (ε = 1.2e-7). A relative slip of 1e-6 (float64) or 1e-3
-  (float32) in a gradient tensor is 10⁶ (float64) or 100 (float32) times rtol and is
-  caught while the scale is within that factor of the values (see the README).
+  case's dtype. Over 30,000 random cases (three seeds of the thorough profile) the
+  largest error seen was about 3 ε·S; rtol is 450 ε for float64 (1e-13, ε = 2.2e-16)
+  and 17 ε for float32 (2e-6, ε = 1.2e-7), leaving margins of about 100 and 5.
+  Sensitivity: a relative slip s in a tensor moves its elements by s·|g|, so it is
+  caught whenever some element has S/|g| < s/rtol: for s = 1e-6 in float64 that is
+  S/|g| < 10⁷ and for s = 1e-3 in float32 S/|g| < 500. S is a worst-case bound and
+  grows with depth (about 3-5x a layer), so in float32 the 1e-3 guarantee covers the
+  last two or three layers of an ordinary network; deeper tensors are checked at the
+  slip their S allows (README, "Sensitivity"). `SLIPS` records those slips;
+  the sensitivity tests hold the suite to them.
 * `FINITE_DIFFERENCES` (reference vs central differences in float64). Truncation of
   the fourth-order stencil is h⁴·f⁽⁵⁾ ≈ 3e-13 relative for derivatives of moderate
   size; rounding is about ε/h ≈ 3e-13 of the cost. rtol 1e-8 leaves margin for the
@@ -49,9 +54,15 @@ class Tolerance:
 
 
 AUTOGRAD: dict[np.dtype, Tolerance] = {
-    np.dtype(np.float64): Tolerance(rtol=1e-12),
-    np.dtype(np.float32): Tolerance(rtol=1e-5),
+    np.dtype(np.float64): Tolerance(rtol=1e-13),
+    np.dtype(np.float32): Tolerance(rtol=2e-6),
 }
+
+SLIPS: dict[np.dtype, float] = {
+    np.dtype(np.float64): 1e-6,
+    np.dtype(np.float32): 1e-3,
+}
+"""The relative error in one gradient tensor the autograd comparison must catch."""
 
 FINITE_DIFFERENCES: dict[np.dtype, Tolerance] = {
     np.dtype(np.float64): Tolerance(rtol=1e-8, cost_rtol=1e-10),

@@ -1,0 +1,57 @@
+"""Gradient-descent steps taken by the frameworks, for the update and trajectory checks.
+
+`torch_sgd_step` uses `torch.optim.SGD`; `jax_sgd_step` applies W ← W − η ∂C/∂W with
+`jax.grad` and `jax.tree_util`. Both start from the network's parameters and return
+the updated ones as NumPy arrays in the network's dtype, leaving the network as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crosscheck import _frameworks, counterparts
+from reference import Network
+
+Parameters = tuple[list[np.ndarray], list[np.ndarray]]
+
+
+def torch_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> Parameters:
+    """One `torch.optim.SGD(lr=learning_rate)` step on the cost of (x, y)."""
+    torch = _frameworks.torch()
+    hidden = counterparts.activation(network.activation.name)
+    output = counterparts.activation(network.output_activation.name)
+    cost = counterparts.loss(network.loss.name)
+    Ws = [torch.tensor(W, requires_grad=True) for W in network.weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in network.biases]
+    optimizer = torch.optim.SGD([*Ws, *bs], lr=learning_rate)
+    optimizer.zero_grad()
+    a = torch.from_numpy(np.ascontiguousarray(x))
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        a = (output if i == len(Ws) - 1 else hidden).torch(torch.addmm(b, W, a))
+    cost.torch(a, torch.from_numpy(np.ascontiguousarray(y))).backward()
+    optimizer.step()
+    return [W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]
+
+
+def jax_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> Parameters:
+    """One step W ← W − η ∂C/∂W, b ← b − η ∂C/∂b with `jax.grad`."""
+    jax = _frameworks.jax()
+    import jax.numpy as jnp
+
+    hidden = counterparts.activation(network.activation.name)
+    output = counterparts.activation(network.output_activation.name)
+    cost = counterparts.loss(network.loss.name)
+
+    def C(params):  # type: ignore[no-untyped-def]
+        a = jnp.asarray(x)
+        for i, (W, b) in enumerate(params):
+            a = (output if i == len(params) - 1 else hidden).jax(W @ a + b)
+        return cost.jax(a, jnp.asarray(y), jnp.ones(y.shape, y.dtype))
+
+    with _frameworks.jax_precision(network.dtype):
+        params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(network.weights, network.biases)]
+        grads = jax.grad(C)(params)
+        new = jax.tree_util.tree_map(lambda p, g: p - learning_rate * g, params, grads)
+        new = jax.device_get(new)
+    dtype = network.dtype
+    return [np.array(W, dtype=dtype) for W, _ in new], [np.array(b, dtype=dtype) for _, b in new]

@@ -1,0 +1,233 @@
+"""Property tests: the reference against PyTorch, JAX (reverse and forward) and finite differences."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import crosscheck
+from crosscheck import scales as scales_module
+from crosscheck.case import Case
+from crosscheck.compare import compare_parameters
+from crosscheck.oracles import ORACLES
+from crosscheck.strategies import cases
+from crosscheck.tolerances import AUTOGRAD, SLIPS
+from helpers import oracle_params, require
+from reference import Gradients, Network
+
+AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
+
+
+@pytest.mark.parametrize("oracle", oracle_params())
+@given(case=cases())
+def test_reference_matches_oracle(oracle, case):
+    """Loss, δ^l at every layer, ∂C/∂W^l and ∂C/∂b^l agree with the oracle, element by element."""
+    crosscheck.assert_case(case, [oracle])
+
+
+@given(case=cases())
+def test_batch_gradient_is_the_mean_of_per_sample_gradients(case):
+    """∂C/∂W, ∂C/∂b and C of a batch are the means over its samples, and δ of the batch is δ of each sample alone / N."""
+    network, x, y = case.network, case.x, case.y
+    N = x.shape[1]
+    batch = network.backward(x, y)
+    alone = [network.backward(x[:, [s]], y[:, [s]]) for s in range(N)]
+    dtype = network.dtype
+    per_sample = Gradients(
+        loss=float(np.mean([g.loss for g in alone])),
+        deltas=[np.concatenate([g.deltas[i] for g in alone], axis=1) / dtype.type(N) for i in range(len(batch.deltas))],
+        weights=[np.mean([g.weights[i] for g in alone], axis=0, dtype=dtype) for i in range(len(batch.weights))],
+        biases=[np.mean([g.biases[i] for g in alone], axis=0, dtype=dtype) for i in range(len(batch.biases))],
+    )
+    comparison = crosscheck.compare(batch, per_sample, case=case, oracle_name="per-sample mean")
+    assert comparison.ok, comparison.report()
+
+
+@pytest.mark.parametrize("framework", oracle_params(("torch", "jax")))
+@given(case=cases())
+def test_one_step_matches_the_frameworks_sgd(framework, case):
+    """One reference step W ← W − η∂C/∂W equals one torch.optim.SGD step and one JAX step from the same parameters."""
+    from crosscheck.training import jax_sgd_step, torch_sgd_step
+
+    eta = 0.5
+    network = case.network.copy()
+    network.step(network.backward(case.x, case.y), eta)
+    step = torch_sgd_step if framework == "torch" else jax_sgd_step
+    weights, biases = step(case.network, case.x, case.y, eta)
+    S = scales_module.magnitudes(case)
+    scales = (
+        [np.abs(W.astype(np.float64)) + eta * s for W, s in zip(case.network.weights, S.weights)],
+        [np.abs(b.astype(np.float64)) + eta * s for b, s in zip(case.network.biases, S.biases)],
+    )
+    comparison = compare_parameters(
+        (network.weights, network.biases), (weights, biases), scales=scales, oracle_name=framework
+    )
+    assert comparison.ok, comparison.report() + "\n" + case.reproduction()
+
+
+def _slipped(gradients: Gradients, quantity: str, index: int, slip: float) -> Gradients:
+    tensors = [t.copy() for t in getattr(gradients, quantity)]
+    tensors[index] = (tensors[index].astype(np.float64) * (1 + slip)).astype(tensors[index].dtype)
+    return dataclasses.replace(gradients, **{quantity: tensors})
+
+
+def _catches_every_detectable_slip(case: Case, oracle: str) -> int:
+    """Slip each tensor by SLIPS[dtype]; every slip some element can resolve must be caught.
+
+    An element resolves the slip when slip·|g| ≥ 2·rtol·S (the factor 2 leaves room for
+    the oracle's own rounding). Returns how many slips were detectable.
+    """
+    dtype = case.network.dtype
+    slip, rtol = SLIPS[dtype], AUTOGRAD[dtype].rtol
+    reference = case.network.backward(case.x, case.y)
+    result = ORACLES[oracle].function(case.network, case.x, case.y)
+    S = scales_module.magnitudes(case)
+    detectable = 0
+    for quantity in ("deltas", "weights", "biases"):
+        for i, (g, s) in enumerate(zip(getattr(reference, quantity), getattr(S, quantity))):
+            if not np.any(slip * np.abs(g.astype(np.float64)) >= 2 * rtol * s):
+                continue
+            detectable += 1
+            comparison = crosscheck.compare(
+                _slipped(reference, quantity, i, slip), result, case=case, scales=S, oracle_name=oracle
+            )
+            assert not comparison.ok, (
+                f"a relative slip of {slip:g} in {quantity}[{i}] went unnoticed by {oracle} {case.label}"
+            )
+    return detectable
+
+
+@pytest.mark.parametrize("oracle", oracle_params(AUTOGRAD_ORACLES))
+@given(case=cases(saturate=False))
+def test_a_slip_in_any_tensor_is_caught(oracle, case):
+    """A relative slip of 1e-6 (float64) or 1e-3 (float32) in any one tensor fails the comparison, wherever it is resolvable."""
+    _catches_every_detectable_slip(case, oracle)
+
+
+@pytest.mark.parametrize("oracle", oracle_params(AUTOGRAD_ORACLES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_slips_are_resolvable_in_ordinary_networks(oracle, dtype):
+    """In plain N(0,1) 3-5-4-2 networks a slip is resolvable and caught in all 9 tensors (float64)
+    and at least in the output layer's three (float32): the guarantee is not vacuous."""
+    at_least = 9 if dtype == np.float64 else 3
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        network = Network.random((3, 5, 4, 2), seed=rng, dtype=dtype)
+        x = rng.standard_normal((3, 6)).astype(dtype)
+        y = rng.uniform(size=(2, 6)).astype(dtype)
+        assert _catches_every_detectable_slip(Case(network, x, y), oracle) >= at_least, f"seed {seed}"
+
+
+def test_the_report_says_everything():
+    """A mismatch names the quantity, layer, element, both values, diff, tolerance, oracles, verdict and a snippet."""
+    require("torch")
+    require("jax")
+
+    class WrongBP4(Network):
+        def backward(self, x, y):
+            g = super().backward(x, y)
+            g.weights[1][1, 0] += 1e-3
+            return g
+
+    base = Network.random((2, 3, 2), seed=3)
+    x, y = np.ones((2, 4)), np.zeros((2, 4))
+    case = Case(WrongBP4(base.weights, base.biases), x, y, origin="seed 3")
+    result = crosscheck.check_case(case, ["torch", "jax"])
+    assert not result.ok
+    report = result.report()
+    first = report.splitlines()[0]
+    for words in ("∂C/∂W^3[1, 0]", "(reference), but torch and jax give", "|diff| 1.0e-03 > tol",
+                  "(1 of 6 elements off)", "[sigmoid/quadratic, sizes (2, 3, 2), N=4, float64, seed 3]"):
+        assert words in first, f"{words!r} not in {first!r}"
+    assert "torch and jax all disagree with the reference: the reference is wrong" in report
+    assert "crosscheck.assert_case(case, oracles=['torch', 'jax'])" in report
+
+
+def test_the_reproduction_snippet_rebuilds_the_case_bit_for_bit():
+    """Running the snippet (without its final check) recreates the network and batch exactly, in float32 too."""
+    for dtype in (np.float64, np.float32):
+        rng = np.random.default_rng(11)
+        network = Network.random((3, 2, 2), seed=rng, dtype=dtype)
+        case = Case(network, rng.standard_normal((3, 4)).astype(dtype), rng.uniform(size=(2, 4)).astype(dtype))
+        namespace: dict = {}
+        exec(case.reproduction(check="pass"), namespace)
+        rebuilt = namespace["case"]
+        for got, want in zip(
+            [*rebuilt.network.weights, *rebuilt.network.biases, rebuilt.x, rebuilt.y],
+            [*network.weights, *network.biases, case.x, case.y],
+        ):
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_verdict_blames_the_lone_dissenting_oracle():
+    """When one oracle disagrees and the others agree with the reference, the verdict suspects that oracle."""
+    net = Network.random((2, 2, 1), seed=0)
+    case = Case(net, np.ones((2, 3)), np.zeros((1, 3)))
+    reference = net.backward(case.x, case.y)
+    good = crosscheck.compare(reference, reference, oracle_name="jax")
+    bad = crosscheck.compare(reference, _slipped(reference, "biases", 0, 1e-3), oracle_name="torch")
+    verdict = crosscheck.CaseCheck(case, reference, {"torch": bad, "jax": good}).verdict()
+    assert verdict == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
+
+
+def test_compare_without_a_case_uses_each_tensors_scale():
+    """Without a case, an element passes when |diff| ≤ rtol · max|tensor|, and per-call tolerances override."""
+    g = Gradients(1.0, [np.array([[1.0, 1e-9]])], [np.array([[2.0]])], [np.array([[4.0]])])
+    near = Gradients(1.0, [np.array([[1.0, 1e-9 + 5e-14]])], [np.array([[2.0]])], [np.array([[4.0]])])
+    rtol = AUTOGRAD[np.dtype(np.float64)].rtol
+    assert crosscheck.compare(g, near).ok == (5e-14 <= rtol * 1.0)
+    assert not crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-15)).ok
+    assert crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-12)).ok
+
+
+def test_nan_is_a_mismatch_except_where_finite_differences_skip():
+    """NaN from an autograd oracle or from the reference fails; NaN from finite differences is counted as skipped."""
+    g = Gradients(1.0, [np.array([[1.0, 2.0]])], [np.array([[2.0]])], [np.array([[4.0]])])
+    holed = dataclasses.replace(g, deltas=[np.array([[1.0, np.nan]])])
+    assert not crosscheck.compare(g, holed).ok
+    assert not crosscheck.compare(holed, g, kind="finite differences").ok
+    skipped = crosscheck.compare(g, holed, kind="finite differences")
+    assert skipped.ok and skipped.tensors[1].skipped == 1 and skipped.tensors[1].checked == 1
+
+
+def test_shape_and_dtype_mismatches_are_reported():
+    """An oracle tensor of the wrong shape or dtype fails with the reason, naming the quantity."""
+    g = Gradients(1.0, [np.zeros((2, 3))], [np.zeros((2, 2))], [np.zeros((2, 1))])
+    wrong = dataclasses.replace(g, deltas=[np.zeros((3, 2))], biases=[np.zeros((2, 1), np.float32)])
+    comparison = crosscheck.compare(g, wrong, oracle_name="torch")
+    report = comparison.report()
+    assert "δ^2: shape (2, 3) (reference) but (3, 2) (oracle) (torch)" in report
+    assert "∂C/∂b^2: dtype float64 (reference) but float32 (oracle) (torch)" in report
+
+
+@pytest.mark.jax
+def test_padding_never_leaks_into_jax_results(monkeypatch):
+    """JAX results are the same whether a case is padded to 8 or to 16 (padded entries contribute exact zeros)."""
+    require("jax")
+    from crosscheck import jax_oracle
+
+    rng = np.random.default_rng(4)
+    network = Network.random((3, 5, 2), seed=rng)
+    x, y = rng.standard_normal((3, 6)), rng.uniform(size=(2, 6))
+    small = crosscheck.jax_gradients(network, x, y)
+    monkeypatch.setattr(jax_oracle, "BUCKETS", (16, 32))
+    large = crosscheck.jax_gradients(network, x, y)
+    case = Case(network, x, y)
+    comparison = crosscheck.compare(small, large, case=case, oracle_name="jax padded to 16")
+    assert comparison.ok, comparison.report()
+
+
+@pytest.mark.jax
+def test_jax_float64_leaves_the_global_configuration_alone():
+    """A float64 JAX oracle call does not switch on jax_enable_x64 for the rest of the program."""
+    require("jax")
+    import jax
+
+    before = jax.config.jax_enable_x64
+    network = Network.random((2, 2, 1), seed=0)
+    result = crosscheck.jax_gradients(network, np.ones((2, 2)), np.zeros((1, 2)))
+    assert result.deltas[0].dtype == np.float64
+    assert jax.config.jax_enable_x64 == before
