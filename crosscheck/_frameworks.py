@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +18,7 @@ def torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise FrameworkMissing(
-            "the PyTorch oracle needs torch: pip install 'backprop-crosscheck[torch]'"
-        ) from None
+        raise FrameworkMissing("the PyTorch oracle needs torch: pip install 'backprop-crosscheck[torch]'") from None
     return torch
 
 
@@ -43,8 +42,8 @@ def jax_precision(dtype: np.dtype) -> Iterator[None]:
     if np.dtype(dtype) != np.float64 or j.config.jax_enable_x64:
         yield
         return
-    enable_x64 = getattr(j, "enable_x64", None)
-    if enable_x64 is None:  # jax < 0.5 keeps it in jax.experimental
-        from jax.experimental import enable_x64
+    enable_x64: Any = getattr(j, "enable_x64", None)
+    if enable_x64 is None:  # older jax keeps it in jax.experimental
+        enable_x64 = importlib.import_module("jax.experimental").enable_x64
     with enable_x64(True):
         yield

@@ -135,7 +135,8 @@ def compare(
     (`crosscheck.scales`); without either, each tensor's scale is its largest
     magnitude. `oracle_error`, an oracle's own error estimate per element (finite
     differences give one), is added to the tolerance. `kind` picks the tolerance
-    table (autograd or finite differences) and `tolerances` overrides it. NaN from a finite-difference oracle means "not checked"
+    table (autograd or finite differences) and `tolerances` overrides it. NaN from a
+    finite-difference oracle means "not checked"
     (a stencil across a kink) and is counted as skipped; NaN anywhere else fails.
     """
     dtype = _dtype(reference)
@@ -148,8 +149,16 @@ def compare(
 
     error_loss = 0.0 if oracle_error is None else oracle_error.loss
     tensors = [
-        _check("loss", None, np.asarray(reference.loss), np.asarray(oracle.loss),
-               None if scales is None else np.asarray(scales.loss), tol, floor + error_loss, allow_nan)
+        _check(
+            "loss",
+            None,
+            np.asarray(reference.loss),
+            np.asarray(oracle.loss),
+            None if scales is None else np.asarray(scales.loss),
+            tol,
+            floor + error_loss,
+            allow_nan,
+        )
     ]
     for quantity in QUANTITIES[1:]:
         ref, orc = getattr(reference, quantity), getattr(oracle, quantity)

@@ -59,11 +59,15 @@ class CaseCheck:
         if len(against) >= 2 and not agree:
             return f"{_names(against)} all disagree with the reference: the reference is wrong"
         if len(against) >= 2:
-            return (f"{_names(against)} disagree with the reference while {_names(agree)} agree(s) "
-                    "with it: look at what the disagreeing oracles share")
+            return (
+                f"{_names(against)} disagree with the reference while {_names(agree)} agree(s) "
+                "with it: look at what the disagreeing oracles share"
+            )
         if agree:
-            return (f"only {against[0]} disagrees with the reference; {_names(agree)} agree(s) "
-                    f"with it: suspect the {against[0]} oracle or its tolerance")
+            return (
+                f"only {against[0]} disagrees with the reference; {_names(agree)} agree(s) "
+                f"with it: suspect the {against[0]} oracle or its tolerance"
+            )
         return f"{against[0]} disagrees with the reference (the only oracle that ran)"
 
     def report(self) -> str:

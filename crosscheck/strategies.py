@@ -77,8 +77,20 @@ def cases(
         raise TypeError(f"saturate must be a bool, got {saturate!r}")
     weight_scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 1.0)
     input_scales = INPUT_SCALES if saturate else tuple(s for s in INPUT_SCALES if s <= 1.0)
-    return _cases(min_layers, max_layers, min_width, max_width, min_batch, max_batch,
-                  dtype, activation, output_activation, loss, weight_scales, input_scales)
+    return _cases(
+        min_layers,
+        max_layers,
+        min_width,
+        max_width,
+        min_batch,
+        max_batch,
+        dtype,
+        activation,
+        output_activation,
+        loss,
+        weight_scales,
+        input_scales,
+    )
 
 
 def _check_range(what: str, low: Any, high: Any) -> None:
@@ -110,7 +122,7 @@ def _cases(
     depth = draw(st.integers(min_layers, max_layers), label="weight layers")
     sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
     N = draw(st.integers(min_batch, max_batch), label="N")
-    dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
+    chosen: np.dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
     hidden = activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
     output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")
     cost = loss or draw(st.sampled_from(sorted(LOSSES)), label="loss")
@@ -127,8 +139,8 @@ def _cases(
     x = _planted(rng, input_scale * rng.standard_normal((sizes[0], N)), zeros)
     y = counterparts.loss(cost).targets(rng, (sizes[-1], N))
     network = Network(
-        [W.astype(dtype) for W in weights],
-        [b.astype(dtype) for b in biases],
+        [W.astype(chosen) for W in weights],
+        [b.astype(chosen) for b in biases],
         activation=hidden,
         output_activation=output,
         loss=cost,
@@ -136,7 +148,7 @@ def _cases(
     origin = f"strategy seed {seed}, weight scales {weight_scales}, input scale {input_scale}"
     if zeros:
         origin += ", exact zeros"
-    return Case(network, x.astype(dtype), y.astype(dtype), origin=origin)
+    return Case(network, x.astype(chosen), y.astype(chosen), origin=origin)
 
 
 def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.ndarray:

@@ -7,6 +7,8 @@ the updated ones as NumPy arrays in the network's dtype, leaving the network as 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from crosscheck import _frameworks, counterparts
@@ -42,7 +44,7 @@ def jax_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: 
     output = counterparts.activation(network.output_activation.name)
     cost = counterparts.loss(network.loss.name)
 
-    def C(params):  # type: ignore[no-untyped-def]
+    def C(params: Any) -> Any:
         a = jnp.asarray(x)
         for i, (W, b) in enumerate(params):
             a = (output if i == len(params) - 1 else hidden).jax(W @ a + b)

@@ -43,7 +43,5 @@ def sigmoid_derivative(z: Array, a: Array) -> Array:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation(
-        "sigmoid", sigmoid, sigmoid_derivative, "σ(z) = 1/(1+e^{-z}), σ'(z) = σ(z)(1−σ(z))"
-    ),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, "σ(z) = 1/(1+e^{-z}), σ'(z) = σ(z)(1−σ(z))"),
 }

@@ -44,7 +44,5 @@ def quadratic_gradient(a: Array, y: Array) -> Array:
 
 
 LOSSES: dict[str, Loss] = {
-    "quadratic": Loss(
-        "quadratic", quadratic, quadratic_gradient, "C = 1/(2N) Σ_x ‖y − a^L‖², ∇_a C = (a^L − y)/N"
-    ),
+    "quadratic": Loss("quadratic", quadratic, quadratic_gradient, "C = 1/(2N) Σ_x ‖y − a^L‖², ∇_a C = (a^L − y)/N"),
 }

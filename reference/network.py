@@ -15,6 +15,7 @@ the batch cost (1/N times the per-sample δ of the derivation).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ class Network:
         dtype = np.dtype(dtype)
         if dtype not in _checks.FLOAT_DTYPES:
             raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-        weights = [rng.standard_normal((m, n)).astype(dtype) for n, m in zip(sizes, sizes[1:])]
+        weights = [rng.standard_normal((m, n)).astype(dtype) for n, m in itertools.pairwise(sizes)]
         biases = [rng.standard_normal((m, 1)).astype(dtype) for m in sizes[1:]]
         return cls(
             weights,
@@ -138,7 +139,7 @@ class Network:
             deltas[l - 2] = delta
 
         biases = [delta.sum(axis=1, keepdims=True) for delta in deltas]  # BP3
-        weights = [deltas[l - 2] @ activations[l - 2].T for l in range(2, L + 1)]  # BP4
+        weights: list[Array] = [deltas[l - 2] @ activations[l - 2].T for l in range(2, L + 1)]  # BP4
         return Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
 
     def step(self, gradients: Gradients, learning_rate: float) -> None:
@@ -187,7 +188,10 @@ class Network:
     def _check_gradients(self, gradients: Gradients) -> None:
         if not isinstance(gradients, Gradients):
             raise TypeError(f"gradients must be a Gradients, got {type(gradients).__name__}")
-        for name, got, want in (("weights", gradients.weights, self.weights), ("biases", gradients.biases, self.biases)):
+        for name, got, want in (
+            ("weights", gradients.weights, self.weights),
+            ("biases", gradients.biases, self.biases),
+        ):
             if len(got) != len(want):
                 raise ValueError(f"gradients.{name} must have {len(want)} entries, got {len(got)}")
             for l, (g, p) in enumerate(zip(got, want), start=2):

@@ -53,10 +53,10 @@ def train(
     for _ in range(max_iterations):
         gradients = network.backward(x, y)
         history.losses.append(gradients.loss)
-        if tolerance is not None and len(history.losses) >= 2:
-            if abs(history.losses[-1] - history.losses[-2]) < tolerance:
-                history.stop_reason = TOLERANCE
-                return history
+        changed = abs(history.losses[-1] - history.losses[-2]) if len(history.losses) >= 2 else None
+        if tolerance is not None and changed is not None and changed < tolerance:
+            history.stop_reason = TOLERANCE
+            return history
         network.step(gradients, learning_rate)
     history.stop_reason = MAX_ITERATIONS
     return history

@@ -1,7 +1,7 @@
 """The derivation's example: a 2-3-1 sigmoid network learns XOR.
 
-    python -m reference.xor [--seed 0] [--learning-rate 2.0] [--max-iterations 5000]
-                            [--tolerance T] [--dtype float64|float32]
+python -m reference.xor [--seed 0] [--learning-rate 2.0] [--max-iterations 5000]
+                        [--tolerance T] [--dtype float64|float32]
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TypeError, ValueError) as error:
         parser.error(str(error))
 
-    print(f"XOR with a {'-'.join(map(str, SIZES))} sigmoid network, quadratic cost, "
-          f"η = {args.learning_rate}, seed {args.seed}, {args.dtype}")
+    print(
+        f"XOR with a {'-'.join(map(str, SIZES))} sigmoid network, quadratic cost, "
+        f"η = {args.learning_rate}, seed {args.seed}, {args.dtype}"
+    )
     n = history.iterations
     shown = sorted({1, *(t for t in (10, 100, 1000, 2000, 5000, 10000) if t < n), n})
     for t in shown:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Verbosity, settings
 
 _common = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("dev", max_examples=60, **_common)
-settings.register_profile("ci", max_examples=300, derandomize=True, database=None, **_common)
+settings.register_profile("ci", max_examples=200, derandomize=True, database=None, **_common)
 settings.register_profile("thorough", max_examples=10_000, database=None, **_common)
 settings.register_profile("debug", max_examples=1, verbosity=Verbosity.verbose, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from helpers import oracle_params, require
 from hypothesis import given
 
 import crosscheck
@@ -15,7 +16,6 @@ from crosscheck.compare import compare_parameters
 from crosscheck.oracles import ORACLES
 from crosscheck.strategies import cases
 from crosscheck.tolerances import AUTOGRAD, SLIPS
-from helpers import oracle_params, require
 from reference import Gradients, Network
 
 AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
@@ -30,7 +30,7 @@ def test_reference_matches_oracle(oracle, case):
 
 @given(case=cases())
 def test_batch_gradient_is_the_mean_of_per_sample_gradients(case):
-    """∂C/∂W, ∂C/∂b and C of a batch are the means over its samples, and δ of the batch is δ of each sample alone / N."""
+    """∂C/∂W, ∂C/∂b and C of a batch are the means over its samples; batch δ is each sample's own δ over N."""
     network, x, y = case.network, case.x, case.y
     N = x.shape[1]
     batch = network.backward(x, y)
@@ -103,7 +103,7 @@ def _catches_every_detectable_slip(case: Case, oracle: str) -> int:
 @pytest.mark.parametrize("oracle", oracle_params(AUTOGRAD_ORACLES))
 @given(case=cases(saturate=False))
 def test_a_slip_in_any_tensor_is_caught(oracle, case):
-    """A relative slip of 1e-6 (float64) or 1e-3 (float32) in any one tensor fails the comparison, wherever it is resolvable."""
+    """A relative slip of 1e-6 (float64) or 1e-3 (float32) in any one tensor fails, wherever S resolves it."""
     _catches_every_detectable_slip(case, oracle)
 
 
@@ -139,8 +139,13 @@ def test_the_report_says_everything():
     assert not result.ok
     report = result.report()
     first = report.splitlines()[0]
-    for words in ("∂C/∂W^3[1, 0]", "(reference), but torch and jax give", "|diff| 1.0e-03 > tol",
-                  "(1 of 6 elements off)", "[sigmoid/quadratic, sizes (2, 3, 2), N=4, float64, seed 3]"):
+    for words in (
+        "∂C/∂W^3[1, 0]",
+        "(reference), but torch and jax give",
+        "|diff| 1.0e-03 > tol",
+        "(1 of 6 elements off)",
+        "[sigmoid/quadratic, sizes (2, 3, 2), N=4, float64, seed 3]",
+    ):
         assert words in first, f"{words!r} not in {first!r}"
     assert "torch and jax all disagree with the reference: the reference is wrong" in report
     assert "crosscheck.assert_case(case, oracles=['torch', 'jax'])" in report
@@ -170,7 +175,10 @@ def test_verdict_blames_the_lone_dissenting_oracle():
     good = crosscheck.compare(reference, reference, oracle_name="jax")
     bad = crosscheck.compare(reference, _slipped(reference, "biases", 0, 1e-3), oracle_name="torch")
     verdict = crosscheck.CaseCheck(case, reference, {"torch": bad, "jax": good}).verdict()
-    assert verdict == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
+    assert (
+        verdict
+        == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
+    )
 
 
 def test_compare_without_a_case_uses_each_tensors_scale():
@@ -178,7 +186,7 @@ def test_compare_without_a_case_uses_each_tensors_scale():
     g = Gradients(1.0, [np.array([[1.0, 1e-9]])], [np.array([[2.0]])], [np.array([[4.0]])])
     near = Gradients(1.0, [np.array([[1.0, 1e-9 + 5e-14]])], [np.array([[2.0]])], [np.array([[4.0]])])
     rtol = AUTOGRAD[np.dtype(np.float64)].rtol
-    assert crosscheck.compare(g, near).ok == (5e-14 <= rtol * 1.0)
+    assert crosscheck.compare(g, near).ok == (rtol * 1.0 >= 5e-14)
     assert not crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-15)).ok
     assert crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-12)).ok
 

@@ -7,10 +7,10 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import exact
 import numpy as np
 import pytest
 
-import exact
 from crosscheck import assert_gradients_close
 from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from reference import ACTIVATIONS, Gradients, Network, train
@@ -44,8 +44,9 @@ def exact_example():
         return float(exact.forward_and_cost(W, b, x, y, seed=seed, z_seed=z_seed)[2].derivative)
 
     deltas = [np.array([[d(z_seed=(l, j, s)) for s in range(2)] for j in range(len(W[l]))]) for l in range(2)]
-    weights = [np.array([[d(seed=("W", l, j, k)) for k in range(len(W[l][0]))] for j in range(len(W[l]))])
-               for l in range(2)]
+    weights = [
+        np.array([[d(seed=("W", l, j, k)) for k in range(len(W[l][0]))] for j in range(len(W[l]))]) for l in range(2)
+    ]
     biases = [np.array([[d(seed=("b", l, j, 0))] for j in range(len(W[l]))]) for l in range(2)]
     values = lambda rows: np.array([[float(v.value) for v in row] for row in rows])  # noqa: E731
     forward = ([values(z) for z in zs], [values(a) for a in activations])
