@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import math
+
 import numpy as np
 
 # Framework arrays are typed loosely: torch and jax are optional imports.
@@ -33,17 +35,25 @@ class ActivationCounterpart:
     name: str
     torch: Fn
     """torch.Tensor -> torch.Tensor, neurons on axis -2."""
-    jax: Fn
-    """jax.Array -> jax.Array, neurons on axis -2."""
+    jax: Callable[[Any, Any], Any]
+    """(z, rows) -> a: jax.Array, neurons on axis -2; `rows` masks the real neurons of
+    a padded layer (only softmax needs it)."""
     numpy: Fn
-    """float64 ndarray -> ndarray: σ only, for finite differences."""
-    slope_bound: float
-    """sup_z |σ'(z)|: how much σ can amplify a rounding error (tolerance scales)."""
+    """float64 ndarray -> ndarray: σ only, for finite differences and scales."""
     derivative_error: Callable[[np.ndarray, np.ndarray], np.ndarray]
     """(z, a) -> a bound, in units of ε, on the rounding error with which frameworks
     evaluate σ'(z) (for σ(1 − σ) it is ~a, from 1 − a). Tolerance scales only."""
     kinks: tuple[float, ...] = ()
-    """Points where σ is not differentiable; finite differences must not cross them."""
+    """Points where σ is not differentiable (the reference declares the same ones)."""
+    nonsmooth: tuple[float, ...] = ()
+    """Further points where a higher derivative of σ jumps (elu's σ'' at 0): a
+    finite-difference stencil across one loses its order. FD skips both kinds."""
+    function_error: Callable[[np.ndarray, np.ndarray], np.ndarray] = lambda z, a: np.abs(a)
+    """(z, a) -> a bound, in units of ε, on the rounding error of σ(z) itself as
+    implementations compute it: |a| where σ keeps its relative accuracy, more where a
+    formula cancels (gelu's 1 + erf(z/√2) for z ≪ 0 loses ε·|z|). Tolerance scales only."""
+    elementwise: bool = True
+    """False for softmax, whose outputs each depend on the whole column."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class LossCounterpart:
     units of ε) in a; shape (n_L, N) (tolerance scales)."""
     targets: Callable[[np.random.Generator, tuple[int, int]], np.ndarray]
     """Draws valid float64 targets y of a shape (n_L, N), for the strategies."""
+    nonsmooth_residuals: tuple[float, ...] = ()
+    """Values of a − y where a derivative of the cost jumps (Huber's ±1): finite
+    differences skip stencils across them."""
 
 
 def _torch() -> Any:
@@ -89,23 +102,146 @@ def _columns(mask: Any) -> Any:
 
 
 # --- activations ---------------------------------------------------------------------
+def _F() -> Any:
+    return _torch().nn.functional
+
+
+def _jax_elementwise(f: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    """An element-wise JAX σ ignores the mask of real neurons."""
+    return lambda z, rows: f(z)
+
+
 def _numpy_sigmoid(z: np.ndarray) -> np.ndarray:
     # An independent formula, exp(−log(1 + e^{−z})), accurate relative to σ in both tails.
     return np.exp(-np.logaddexp(0.0, -z))
 
 
+def _numpy_softmax(z: np.ndarray) -> np.ndarray:
+    # log-sum-exp form, neurons on axis −2.
+    return np.exp(z - np.logaddexp.reduce(z, axis=-2, keepdims=True))
+
+
+def _numpy_gelu(z: np.ndarray) -> np.ndarray:
+    # z Φ(z) with Φ(z) = erfc(−z/√2)/2, accurate in the lower tail. NumPy has no erfc:
+    # SciPy's (installed with jax) when present, else math.erfc element by element.
+    return z * 0.5 * _erfc(-z / math.sqrt(2.0))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erfc
+    except ImportError:
+        return np.frompyfunc(math.erfc, 1, 1)(x).astype(np.float64)
+    return np.asarray(erfc(x), dtype=np.float64)
+
+
+def _torch_softplus(z: Any) -> Any:
+    # torch's softplus turns linear above `threshold` (default 20), an error of e^{-20}
+    # ≈ 2e-9 relative to z: above rounding in float64. 40 makes it exact to rounding in
+    # float64 (e^{-40} ≈ 4e-18); float32 keeps the default (e^{-20} is below its ε).
+    threshold = 40.0 if z.dtype == _torch().float64 else 20.0
+    return _F().softplus(z, threshold=threshold)
+
+
+def _jax_leaky_relu(z: Any) -> Any:
+    # jax.nn.leaky_relu ties at 0 to the right (slope 1: its where uses x >= 0) while
+    # PyTorch and the reference take the left slope (0.01). Evaluating the built-in on
+    # −z, f(z) = −0.01 · leaky_relu(−z, 1/0.01), moves JAX's tie to the left: the same
+    # function everywhere, the reference's convention at z = 0.
+    return -0.01 * _jnn().leaky_relu(-z, negative_slope=100.0)
+
+
 ACTIVATIONS: dict[str, ActivationCounterpart] = {
-    "sigmoid": ActivationCounterpart(
-        "sigmoid",
-        torch=lambda z: _torch().sigmoid(z),
-        jax=lambda z: _jnn().sigmoid(z),
-        numpy=_numpy_sigmoid,
-        slope_bound=0.25,
-        derivative_error=lambda z, a: a,  # σ(1 − σ): 1 − a loses ε·a
-    ),
+    entry.name: entry
+    for entry in (
+        ActivationCounterpart(
+            "sigmoid",
+            torch=lambda z: _torch().sigmoid(z),
+            jax=_jax_elementwise(lambda z: _jnn().sigmoid(z)),
+            numpy=_numpy_sigmoid,
+            derivative_error=lambda z, a: np.abs(a),  # σ(1 − σ): 1 − a loses ε·a
+        ),
+        ActivationCounterpart(
+            "tanh",
+            torch=lambda z: _torch().tanh(z),
+            jax=_jax_elementwise(lambda z: _jnp().tanh(z)),
+            numpy=lambda z: 2.0 * _numpy_sigmoid(2.0 * z) - 1.0,
+            derivative_error=lambda z, a: 2.0 * a * a,  # 1 − a²
+        ),
+        ActivationCounterpart(
+            "relu",
+            torch=lambda z: _F().relu(z),
+            jax=_jax_elementwise(lambda z: _jnn().relu(z)),
+            numpy=lambda z: np.where(z > 0, z, 0.0),
+            derivative_error=lambda z, a: np.zeros_like(z),
+            kinks=(0.0,),
+        ),
+        ActivationCounterpart(
+            "leaky_relu",
+            torch=lambda z: _F().leaky_relu(z, negative_slope=0.01),
+            jax=_jax_elementwise(_jax_leaky_relu),
+            numpy=lambda z: np.maximum(z, 0.0) + 0.01 * np.minimum(z, 0.0),
+            derivative_error=lambda z, a: np.zeros_like(z),
+            kinks=(0.0,),
+        ),
+        ActivationCounterpart(
+            "elu",
+            torch=lambda z: _F().elu(z, alpha=1.0),
+            jax=_jax_elementwise(lambda z: _jnn().elu(z, alpha=1.0)),
+            numpy=lambda z: np.maximum(z, 0.0) + np.expm1(np.minimum(z, 0.0)),
+            derivative_error=lambda z, a: np.abs(a) + 1.0,
+            nonsmooth=(0.0,),
+        ),
+        ActivationCounterpart(
+            "softplus",
+            torch=_torch_softplus,
+            jax=_jax_elementwise(lambda z: _jnn().softplus(z)),
+            numpy=lambda z: np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))),
+            derivative_error=lambda z, a: np.ones_like(z),
+        ),
+        ActivationCounterpart(
+            "silu",
+            torch=lambda z: _F().silu(z),
+            jax=_jax_elementwise(lambda z: _jnn().silu(z)),
+            numpy=lambda z: z * _numpy_sigmoid(z),
+            derivative_error=lambda z, a: 1.0 + np.abs(z),
+        ),
+        ActivationCounterpart(
+            "gelu",
+            torch=lambda z: _F().gelu(z, approximate="none"),
+            jax=_jax_elementwise(lambda z: _jnn().gelu(z, approximate=False)),
+            numpy=_numpy_gelu,
+            derivative_error=lambda z, a: 1.0 + np.abs(z),
+            function_error=lambda z, a: np.abs(a) + np.abs(z),  # z(1 + erf): 1 + erf loses ε
+        ),
+        ActivationCounterpart(
+            "gelu_tanh",
+            torch=lambda z: _F().gelu(z, approximate="tanh"),
+            jax=_jax_elementwise(lambda z: _jnn().gelu(z, approximate=True)),
+            numpy=lambda z: z * _numpy_sigmoid(2.0 * math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)),
+            derivative_error=lambda z, a: 1.0 + np.abs(z) + 0.2 * np.abs(z) ** 3,
+            function_error=lambda z, a: np.abs(a) + np.abs(z),  # z(1 + tanh u): 1 + tanh u loses ε
+        ),
+        ActivationCounterpart(
+            "identity",
+            torch=lambda z: z,
+            jax=_jax_elementwise(lambda z: z),
+            numpy=lambda z: z,
+            derivative_error=lambda z, a: np.zeros_like(z),
+        ),
+        ActivationCounterpart(
+            "softmax",
+            torch=lambda z: _torch().softmax(z, dim=-2),
+            jax=lambda z, rows: _jnn().softmax(z, axis=-2, where=rows),
+            numpy=_numpy_softmax,
+            derivative_error=lambda z, a: np.abs(a),
+            elementwise=False,
+        ),
+    )
 }
 
 
+# --- losses --------------------------------------------------------------------------
 def _unit_interval(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Targets in [0, 1], about a quarter of them exactly 0 or 1."""
     y = rng.uniform(size=shape)
@@ -113,27 +249,131 @@ def _unit_interval(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarr
     return np.where(exact, np.round(y), y)
 
 
-# --- losses --------------------------------------------------------------------------
+def _distributions(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Columns that sum to 1: one-hot or drawn probabilities, about half each."""
+    n, N = shape
+    probabilities = rng.dirichlet(np.ones(n), size=N).T
+    one_hot = np.eye(n)[:, rng.integers(0, n, size=N)]
+    return np.where(rng.uniform(size=N) < 0.5, one_hot, probabilities)
+
+
+def _targets_anywhere(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Targets of either sign, some beyond Huber's ±1 knee from typical outputs."""
+    return rng.normal(0.0, 1.5, size=shape)
+
+
 def _torch_quadratic(a: Any, y: Any) -> Any:
     # mse_loss(reduction="sum") is Σ‖a − y‖²; the derivation's cost is that over 2N.
-    N = a.shape[-1]
-    return _torch().nn.functional.mse_loss(a, y, reduction="sum") / (2 * N)
+    return _F().mse_loss(a, y, reduction="sum") / (2 * a.shape[-1])
+
+
+def _torch_bce(a: Any, y: Any) -> Any:
+    return _F().binary_cross_entropy(a, y, reduction="sum") / a.shape[-1]
+
+
+def _torch_cross_entropy(a: Any, y: Any) -> Any:
+    # F.cross_entropy takes scores with the classes on dim 1 and applies log_softmax
+    # to them; on log a, log_softmax(log a) = log a − log Σ a = log a since Σ a = 1.
+    return _F().cross_entropy(_torch().log(a).T, y.T, reduction="sum") / a.shape[-1]
+
+
+def _torch_huber(a: Any, y: Any) -> Any:
+    return _F().huber_loss(a, y, reduction="sum", delta=1.0) / a.shape[-1]
 
 
 def _jax_quadratic(a: Any, y: Any, mask: Any) -> Any:
+    return _jnp().sum(mask * (a - y) ** 2) / (2 * _columns(mask))
+
+
+def _jax_bce(a: Any, y: Any, mask: Any) -> Any:
     jnp = _jnp()
-    return jnp.sum(mask * (a - y) ** 2) / (2 * _columns(mask))
+    # JAX has no loss functions of its own; the expression, on padded entries a = 1/2.
+    a = jnp.where(mask > 0, a, 0.5)
+    terms = jnp.where(y > 0, y * jnp.log(a), 0.0) + jnp.where(y < 1, (1 - y) * jnp.log1p(-a), 0.0)
+    return -jnp.sum(mask * terms) / _columns(mask)
+
+
+def _jax_cross_entropy(a: Any, y: Any, mask: Any) -> Any:
+    jnp = _jnp()
+    safe = jnp.where((mask > 0) & (y > 0), a, 1.0)
+    return -jnp.sum(jnp.where((mask > 0) & (y > 0), y * jnp.log(safe), 0.0)) / _columns(mask)
+
+
+def _jax_huber(a: Any, y: Any, mask: Any) -> Any:
+    jnp = _jnp()
+    r = jnp.abs(a - y)
+    return jnp.sum(mask * jnp.where(r <= 1, 0.5 * r * r, r - 0.5)) / _columns(mask)
+
+
+def _numpy_bce(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(y > 0, y * np.log(a), 0.0) + np.where(y < 1, (1 - y) * np.log1p(-a), 0.0)
+    return -np.sum(terms, axis=-2) / a.shape[-1]
+
+
+def _numpy_cross_entropy(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(y > 0, y * np.log(a), 0.0)
+    return -np.sum(terms, axis=-2) / a.shape[-1]
+
+
+def _numpy_huber(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r = np.abs(a - y)
+    return np.sum(np.where(r <= 1, 0.5 * r * r, r - 0.5), axis=-2) / a.shape[-1]
+
+
+def _bce_scale(a: np.ndarray, y: np.ndarray, E: np.ndarray) -> np.ndarray:
+    # |∇C| ≤ (|a| + |y|)/(a(1 − a)N); 1 − a computed from a loses ε(a + E) absolutely,
+    # a relative error of (a + E)/(1 − a) in the denominator (and E/a for a itself).
+    margin = np.minimum(a, 1 - a)
+    with np.errstate(divide="ignore"):
+        bound = (np.abs(a) + np.abs(y)) / (a * (1 - a) * a.shape[-1])
+        return bound * (1.0 + (a + E + 1.0) / margin)
+
+
+def _cross_entropy_scale(a: np.ndarray, y: np.ndarray, E: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.where(y > 0, np.abs(y) / a, 0.0) / a.shape[-1]
+        return bound * (1.0 + np.where(y > 0, (E + a) / a, 0.0))
 
 
 LOSSES: dict[str, LossCounterpart] = {
-    "quadratic": LossCounterpart(
-        "quadratic",
-        torch=_torch_quadratic,
-        jax=_jax_quadratic,
-        numpy_per_sample=lambda a, y: np.sum((a - y) ** 2, axis=-2) / (2 * a.shape[-1]),
-        gradient_scale=lambda a, y, E: (np.abs(a) + np.abs(y) + E) / a.shape[-1],
-        targets=lambda rng, shape: _unit_interval(rng, shape),
-    ),
+    entry.name: entry
+    for entry in (
+        LossCounterpart(
+            "quadratic",
+            torch=_torch_quadratic,
+            jax=_jax_quadratic,
+            numpy_per_sample=lambda a, y: np.sum((a - y) ** 2, axis=-2) / (2 * a.shape[-1]),
+            gradient_scale=lambda a, y, E: (np.abs(a) + np.abs(y) + E) / a.shape[-1],
+            targets=_unit_interval,
+        ),
+        LossCounterpart(
+            "binary_cross_entropy",
+            torch=_torch_bce,
+            jax=_jax_bce,
+            numpy_per_sample=_numpy_bce,
+            gradient_scale=_bce_scale,
+            targets=_unit_interval,
+        ),
+        LossCounterpart(
+            "cross_entropy",
+            torch=_torch_cross_entropy,
+            jax=_jax_cross_entropy,
+            numpy_per_sample=_numpy_cross_entropy,
+            gradient_scale=_cross_entropy_scale,
+            targets=_distributions,
+        ),
+        LossCounterpart(
+            "huber",
+            torch=_torch_huber,
+            jax=_jax_huber,
+            numpy_per_sample=_numpy_huber,
+            gradient_scale=lambda a, y, E: (np.abs(a) + np.abs(y) + E) / a.shape[-1],
+            targets=_targets_anywhere,
+            nonsmooth_residuals=(-1.0, 1.0),
+        ),
+    )
 }
 
 

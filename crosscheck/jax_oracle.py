@@ -91,10 +91,11 @@ def _compiled(hidden_name: str, output_name: str, loss_name: str, mode: str) -> 
     cost = counterparts.loss(loss_name)
 
     def C(params: Any, eps: Any, x: Any, y: Any, mask: Any) -> Any:
+        rows = jax.numpy.any(mask > 0, axis=1, keepdims=True)  # the real output neurons
         a = x
         for i, ((W, b), e) in enumerate(zip(params, eps)):
             z = W @ a + b + e
-            a = (output if i == len(params) - 1 else hidden).jax(z)
+            a = output.jax(z, rows) if i == len(params) - 1 else hidden.jax(z, None)
         return cost.jax(a, y, mask)
 
     if mode == "reverse":

@@ -5,14 +5,16 @@ Each derivative is the fourth-order central difference
     D(h) = [f(θ − 2h) − 8 f(θ − h) + 8 f(θ + h) − f(θ + 2h)] / (12 h)
 
 with truncation error O(h⁴) and rounding error O(ε/h); h = ε^(1/5) ≈ 7.4e-4
-balances the two for float64 (ε = 2.2e-16). The step is absolute: how far a
-parameter can move before the cost bends is set by the inputs it multiplies, not by
-its own size. The arithmetic is float64 whatever the network's dtype: a float32 case
+balances the two for float64 (ε = 2.2e-16). How far a parameter can move before the
+cost bends is set by what it multiplies, not by its own size: biases and z^l take
+h, and W^l_jk takes h / max(1, max_x |a^{l-1}_k|), so every step moves z^l by ≈ h. The arithmetic is float64 whatever the network's dtype: a float32 case
 is promoted, differenced, and returned in float32.
 
 **Error estimate.** D(2h) is computed too (two more points, ±4h). For a smooth cost
 D(2h) − D(h) ≈ 15·(error of D(h)), so |D(h) − D(2h)| bounds the truncation error of
-D(h) with a margin of 15. `numeric_gradients_with_error` returns it, and the
+D(h) with a margin of 15; `SAFETY` triples it for costs that bend within a few h
+(large weights), where the asymptotic estimate is optimistic.
+`numeric_gradients_with_error` returns it, and the
 comparison adds it to the tolerance: a network whose large weights make the cost bend
 sharply within 4h gets a wider tolerance there, and only there.
 
@@ -22,8 +24,10 @@ sample's cost C_x only through its own z^l_jx, so one stencil per neuron gives �
 for every sample.
 
 **Kinks.** Where a stencil would evaluate σ on both sides of one of its declared
-kinks (or exactly on one), the difference quotient is not a derivative; that element
-comes back as NaN, meaning "not checked", and the comparison counts it as skipped.
+kinks (or exactly on one), the difference quotient is not a derivative; where it
+straddles a point at which a higher derivative jumps (elu at 0, Huber's knee) it is
+not accurate to its order. Such elements come back as NaN, meaning "not checked",
+and the comparison counts them as skipped.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from crosscheck import counterparts
 from reference import Gradients, Network
 
 STEP = float(np.finfo(np.float64).eps ** (1 / 5))
+SAFETY = 3.0
+"""The error estimate is SAFETY·|D(h) − D(2h)|: 45 times the asymptotic error of D(h),
+and still an honest bound where large weights make the cost bend within a few h."""
 POINTS = np.array([-4.0, -2.0, -1.0, 1.0, 2.0, 4.0])
 """Stencil points in units of h; D(h) uses ±1, ±2 and D(2h) uses ±2, ±4."""
 FINE = np.array([0.0, 1.0, -8.0, 8.0, -1.0, 0.0]) / 12.0
@@ -55,10 +62,11 @@ def numeric_gradients_with_error(network: Network, x: np.ndarray, y: np.ndarray)
     P = theta.size
     # Every stencil point of every parameter: (S·P, P) displaced parameter vectors.
     thetas = np.repeat(theta[None, :], S * P, axis=0)
-    thetas[np.arange(S * P), np.tile(np.arange(P), S)] += np.repeat(POINTS * STEP, P)
+    h = model.parameter_steps()
+    thetas[np.arange(S * P), np.tile(np.arange(P), S)] += (POINTS[:, None] * h[None, :]).reshape(-1)
     Ws, bs = model.unflatten(thetas)
     costs, crossed = model.costs(Ws, bs, offsets=None)
-    d_theta, e_theta = _difference(costs.sum(axis=-1).reshape(S, P), crossed.reshape(S, P, -1).any(axis=(0, 2)))
+    d_theta, e_theta = _difference(costs.sum(axis=-1).reshape(S, P), h, crossed.reshape(S, P, -1).any(axis=(0, 2)))
 
     deltas, delta_errors = [], []
     for layer, z in enumerate(model.zs):
@@ -70,7 +78,7 @@ def numeric_gradients_with_error(network: Network, x: np.ndarray, y: np.ndarray)
         shift[:, rows, rows, :] = POINTS[:, None, None] * STEP
         offsets[layer] = shift.reshape(S * n, n, N)
         costs, crossed = model.costs(model.Ws, model.bs, offsets=offsets)
-        d, e = _difference(costs.reshape(S, n, N), crossed.reshape(S, n, N).any(axis=0))
+        d, e = _difference(costs.reshape(S, n, N), np.float64(STEP), crossed.reshape(S, n, N).any(axis=0))
         deltas.append(d)
         delta_errors.append(e)
 
@@ -91,11 +99,11 @@ def _gradients(model: _Model, loss: float, deltas: list[np.ndarray], flat: np.nd
     )
 
 
-def _difference(costs: np.ndarray, crossed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _difference(costs: np.ndarray, h: np.ndarray, crossed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """D(h) along axis 0 of the stencil's costs and |D(h) − D(2h)|; NaN where `crossed`."""
-    fine = np.tensordot(FINE, costs, axes=1) / STEP
-    coarse = np.tensordot(COARSE, costs, axes=1) / STEP
-    return np.where(crossed, np.nan, fine), np.where(crossed, 0.0, np.abs(fine - coarse))
+    fine = np.tensordot(FINE, costs, axes=1) / h
+    coarse = np.tensordot(COARSE, costs, axes=1) / h
+    return np.where(crossed, np.nan, fine), np.where(crossed, 0.0, SAFETY * np.abs(fine - coarse))
 
 
 class _Model:
@@ -108,7 +116,19 @@ class _Model:
         self.Ws = [W.astype(np.float64) for W in network.weights]
         self.bs = [b.astype(np.float64) for b in network.biases]
         self.x, self.y = x.astype(np.float64), y.astype(np.float64)
-        self.zs = self._forward(self.Ws, self.bs, None)[0]
+        self.zs, self.a = self._forward(self.Ws, self.bs, None)
+        self.activations = [self.x] + [
+            (self.output if i == len(self.zs) - 1 else self.hidden).numpy(z) for i, z in enumerate(self.zs)
+        ][:-1]
+
+    def parameter_steps(self) -> np.ndarray:
+        """h per parameter: STEP for biases, STEP / max(1, max_x |a^{l-1}_k|) for W^l_jk,
+        so that every step moves z^l by about STEP."""
+        steps = []
+        for W, b, a in zip(self.Ws, self.bs, self.activations):
+            reach = np.maximum(1.0, np.max(np.abs(a), axis=1))  # (n_{l-1},)
+            steps += [np.broadcast_to(STEP / reach, W.shape).ravel(), np.full(b.size, STEP)]
+        return np.concatenate(steps)
 
     def unflatten(self, thetas: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(K, P) parameter vectors -> per-layer (K, n, m) weights and (K, n, 1) biases."""
@@ -135,7 +155,16 @@ class _Model:
         zs, a = self._forward(Ws, bs, offsets)
         crossed = np.zeros(a.shape[:-2] + a.shape[-1:], dtype=bool)
         for i, (z, z0) in enumerate(zip(zs, self.zs)):
-            for kink in (self.output if i == len(zs) - 1 else self.hidden).kinks:
-                side, side0 = np.sign(z - kink), np.sign(z0 - kink)
-                crossed |= ((side != side0) | (side0 == 0)).any(axis=-2)
+            sigma = self.output if i == len(zs) - 1 else self.hidden
+            crossed |= _crosses(z, z0, sigma.kinks + sigma.nonsmooth)
+        crossed |= _crosses(a - self.y, self.a - self.y, self.loss.nonsmooth_residuals)
         return self.loss.numpy_per_sample(a, self.y), crossed
+
+
+def _crosses(values: np.ndarray, base: np.ndarray, points: tuple[float, ...]) -> np.ndarray:
+    """Per sample: whether `values` lie on another side of any point than `base` (or on it)."""
+    crossed = np.zeros(values.shape[:-2] + values.shape[-1:], dtype=bool)
+    for point in points:
+        side, side0 = np.sign(values - point), np.sign(base - point)
+        crossed |= ((side != side0) | (side0 == 0)).any(axis=-2)
+    return crossed

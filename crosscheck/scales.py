@@ -10,11 +10,12 @@ S, the error scale (error ≲ ε·S). With A = |a|, Z^l = |W^l| (A^{l-1} + E(a^{
 slope and curvature of σ at z (differenced from the counterpart's σ), and d(z) the
 counterpart's bound on the rounding error of σ' itself:
 
-    E(a^l)   = σ'_loc Z^l + A^l                                   forward errors
+    E(a^l)   = σ'_loc Z^l + f(z)        forward errors; f: the counterpart's bound on
+                                        the rounding error of σ itself (~A^l)
     g        = bound(∇_a C),  g_E = the same counting E(a^L)
     M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
     M(δ^l)   = |W^{l+1}|ᵀ M(δ^{l+1}) σ'_loc
-    S(δ^l)   = |W^{l+1}|ᵀ S(δ^{l+1}) σ'_loc + |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l)
+    S(δ^l)   = |W^{l+1}|ᵀ S(δ^{l+1}) (σ'_loc + ε k(z^l)) + |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l)
     k(z)     = σ'_loc + d(z) + σ''_loc Z       this layer's rounding, σ' evaluated
                                                 with its own error, at a z that
                                                 carries one
@@ -28,10 +29,12 @@ compared at the size of that signal and is no false alarm; a unit saturated wher
 keeps its relative accuracy keeps a tight scale; and a wrong formula changes the value
 by a fraction of S and is caught.
 
-Plus, at every step, U = tiny/ε of the case's dtype (tiny: the smallest normal
+Plus, at every step, U = tiny/ε² of the case's dtype (tiny: the smallest normal
 number). Frameworks may flush subnormal numbers to zero (XLA on CPU does), an absolute
-error below `tiny` that later layers amplify exactly as they amplify S; with U in S,
-rtol·S (rtol ≥ ε) always covers it. U is 1e-292 in float64 and 1e-31 in float32.
+error below `tiny` that later layers amplify by up to 1/ε before it reaches a value
+that matters; with U in S, rtol·S (rtol ≥ ε) covers it. U is 5e-277 in float64 and
+8e-25 in float32: elements below about 1e-290 (float64) and 1e-30 (float32) are
+compared only against that floor.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def magnitudes(case: Case) -> Gradients:
     bs = [b.astype(np.float64) for b in network.biases]
     y = case.y.astype(np.float64)
     info = np.finfo(network.dtype)
-    U = float(info.tiny / info.eps)
+    U = float(info.tiny / info.eps**2)
 
     a = case.x.astype(np.float64)
     A, E, slopes, ks = [np.abs(a)], [np.zeros_like(a)], [], []
@@ -79,20 +82,35 @@ def magnitudes(case: Case) -> Gradients:
         z = W @ a + b
         a = sigma.numpy(z)
         Z = np.abs(W) @ (A[-1] + E[-1]) + np.abs(b)
-        slope, curvature = local_derivatives(sigma.numpy, z)
         A.append(np.abs(a))
-        E.append(slope * Z + A[-1])
-        slopes.append(slope)
-        ks.append(slope + sigma.derivative_error(z, a) + curvature * Z)
+        if sigma.elementwise:
+            slope, curvature = local_derivatives(sigma.numpy, z)
+            E.append(slope * Z + sigma.function_error(z, a))
+            slopes.append(slope)
+            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z)
+        else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
+            E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=0, keepdims=True)) + A[-1])
 
     g = loss.gradient_scale(a, y, np.zeros_like(a))
     g_E = loss.gradient_scale(a, y, E[-1])
-    M = g * slopes[-1] + U
-    S = g_E * slopes[-1] + g * ks[-1] + U
+    if output.elementwise:
+        M = g * slopes[-1] + U
+        S = g_E * slopes[-1] + g * ks[-1] + U
+    else:  # δ_k = a_k (g_k − Σ_j a_j g_j), with errors in g and in a
+        a_L, E_L = A[-1], E[-1]
+        M = a_L * (g + np.sum(a_L * g, axis=0, keepdims=True)) + U
+        S = (
+            a_L * (g_E + np.sum(a_L * g_E, axis=0, keepdims=True))
+            + E_L * (g + np.sum(a_L * g, axis=0, keepdims=True))
+            + a_L * np.sum(E_L * g, axis=0, keepdims=True)
+            + M
+        )
     Ms, Ss = [M], [S]
     for l in range(len(Ws) - 2, -1, -1):  # layers L-1 .. 2, code index l
         W_abs_T = np.abs(Ws[l + 1]).T
-        S = (W_abs_T @ S) * slopes[l] + (W_abs_T @ M) * ks[l] + U
+        # The upstream error also meets σ' evaluated with its own error (ε·k): that
+        # product matters where σ' vanishes but its evaluation error does not.
+        S = (W_abs_T @ S) * (slopes[l] + info.eps * ks[l]) + (W_abs_T @ M) * ks[l] + U
         M = (W_abs_T @ M) * slopes[l] + U
         Ms.insert(0, M)
         Ss.insert(0, S)

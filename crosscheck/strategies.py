@@ -30,6 +30,13 @@ WEIGHT_SCALES = (1.0, 0.0, 0.1, 3.0, 10.0, 30.0)
 """Each layer's W is scale · N(0, 1) / √n_in, so z^l has about the scale's size times
 |a^{l-1}|: 30 saturates a sigmoid (|z| up to ~30 and beyond), 0 makes W exactly zero."""
 INPUT_SCALES = (1.0, 0.0, 10.0)
+HIDDEN = sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)
+"""Hidden layers take element-wise activations only (BP2 multiplies by σ' element-wise)."""
+BOUNDED_OUTPUT_LOSSES = ("binary_cross_entropy", "cross_entropy")
+OUTPUT_BOUND = {np.dtype(np.float64): 25.0, np.dtype(np.float32): 15.0}
+"""For the log losses |z^L| stays below this, so σ(z^L) and softmax stay inside (0, 1)
+in the dtype and PyTorch's clamps (log ≥ −100, a(1 − a) ≥ 1e-12) never engage: past it
+the cost is infinite (the reference refuses it) or the frameworks clamp."""
 ZERO_FRACTION = 0.3
 """With `zeros` drawn true, this fraction of the entries of W, b and x is exactly 0."""
 
@@ -73,6 +80,13 @@ def cases(
     ):
         if name is not None and name not in registry:
             raise ValueError(f"{argument}={name!r} is not in the reference's registry; known: {sorted(registry)}")
+    if activation is not None and activation not in HIDDEN:
+        raise ValueError(f"activation={activation!r} is not element-wise: it can only be an output_activation")
+    if loss is not None and output_activation is not None and loss not in compatible_losses(output_activation):
+        raise ValueError(
+            f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation="
+            f"{output_activation!r}"
+        )
     if not isinstance(saturate, bool):
         raise TypeError(f"saturate must be a bool, got {saturate!r}")
     weight_scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 1.0)
@@ -123,9 +137,11 @@ def _cases(
     sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
     N = draw(st.integers(min_batch, max_batch), label="N")
     chosen: np.dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
-    hidden = activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
+    hidden = activation or draw(st.sampled_from(HIDDEN), label="activation")
+    if output_activation is None and loss is not None and LOSSES[loss].output is not None:
+        output_activation = LOSSES[loss].output
     output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")
-    cost = loss or draw(st.sampled_from(sorted(LOSSES)), label="loss")
+    cost = loss or draw(st.sampled_from(compatible_losses(output)), label="loss")
     weight_scales = draw(st.lists(st.sampled_from(scales), min_size=depth, max_size=depth), label="weight scales")
     input_scale = draw(st.sampled_from(input_scales), label="input scale")
     zeros = draw(st.booleans(), label="exact zeros")
@@ -138,6 +154,8 @@ def _cases(
         biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), zeros))
     x = _planted(rng, input_scale * rng.standard_normal((sizes[0], N)), zeros)
     y = counterparts.loss(cost).targets(rng, (sizes[-1], N))
+    if cost in BOUNDED_OUTPUT_LOSSES:
+        _bound_output(weights, biases, x, hidden, output, OUTPUT_BOUND[np.dtype(chosen)])
     network = Network(
         [W.astype(chosen) for W in weights],
         [b.astype(chosen) for b in biases],
@@ -149,6 +167,24 @@ def _cases(
     if zeros:
         origin += ", exact zeros"
     return Case(network, x.astype(chosen), y.astype(chosen), origin=origin)
+
+
+def compatible_losses(output: str) -> list[str]:
+    """The losses that accept `output` as the output activation."""
+    return sorted(name for name, loss in LOSSES.items() if loss.output in (None, output))
+
+
+def _bound_output(
+    weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray, hidden: str, output: str, bound: float
+) -> None:
+    """Scale W^L and b^L so that |z^L| ≤ bound (in place), using the counterparts' σ."""
+    a = x
+    for W, b in zip(weights[:-1], biases[:-1]):
+        a = counterparts.activation(hidden).numpy(W @ a + b)
+    largest = float(np.max(np.abs(weights[-1] @ a + biases[-1])))
+    if largest > bound:
+        weights[-1] *= bound / largest
+        biases[-1] *= bound / largest
 
 
 def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.ndarray:

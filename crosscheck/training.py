@@ -47,7 +47,7 @@ def jax_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: 
     def C(params: Any) -> Any:
         a = jnp.asarray(x)
         for i, (W, b) in enumerate(params):
-            a = (output if i == len(params) - 1 else hidden).jax(W @ a + b)
+            a = output.jax(W @ a + b, None) if i == len(params) - 1 else hidden.jax(W @ a + b, None)
         return cost.jax(a, jnp.asarray(y), jnp.ones(y.shape, y.dtype))
 
     with _frameworks.jax_precision(network.dtype):

@@ -3,12 +3,18 @@
 Each entry computes `a = σ(z)` and `σ'(z)`; the derivative is given `z` and the
 already computed `a = σ(z)` so BP1/BP2 never evaluate σ twice. Arrays are
 `(n_l, N)`: one column per sample. `kinks` lists the points where σ is not
-differentiable (the finite-difference oracle avoids stencils that cross them).
+differentiable; there σ' takes the slope on the left (z < 0), PyTorch's convention
+for relu and leaky_relu and JAX's for relu.
+
+Softmax is not element-wise: it gives the Jacobian J[x, j, k] = ∂a_j/∂z_k of each
+sample instead of σ', and BP1 becomes δ^L = Jᵀ ∇_a C. It can only be an output
+activation (BP2 multiplies by σ'(z^l) element-wise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,19 +24,20 @@ from reference._types import Array
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation σ, applied element-wise, with its derivative σ'."""
+    """An activation σ with its derivative σ' (element-wise) or its Jacobian (softmax)."""
 
     name: str
     function: Callable[[Array], Array]
     """a = σ(z)."""
     derivative: Callable[[Array, Array], Array]
-    """σ'(z), given z and a = σ(z)."""
+    """σ'(z), given z and a = σ(z); for a non-element-wise σ, the Jacobian (N, n, n)."""
     formula: str
     """σ and σ' as the derivation writes them (shown in reports)."""
     kinks: tuple[float, ...] = ()
+    elementwise: bool = True
 
 
-# --- sigmoid: σ(z) = 1 / (1 + e^{-z}),  σ'(z) = σ(z)(1 − σ(z)) ----------------------
+# --- sigmoid: σ(z) = 1/(1 + e^{-z}),  σ'(z) = σ(z)(1 − σ(z)) -------------------------
 def sigmoid(z: Array) -> Array:
     # e^{-|z|} never overflows, so |z| up to 1e4 gives no warning and no NaN:
     # for z >= 0, σ = 1/(1 + e^{-z}); for z < 0, σ = e^{z}/(1 + e^{z}).
@@ -42,6 +49,144 @@ def sigmoid_derivative(z: Array, a: Array) -> Array:
     return a * (1.0 - a)
 
 
+# --- tanh: σ(z) = tanh z,  σ'(z) = 1 − tanh² z ---------------------------------------
+def tanh_derivative(z: Array, a: Array) -> Array:
+    return 1.0 - a * a
+
+
+# --- relu: σ(z) = max(z, 0),  σ'(z) = 1 if z > 0 else 0 ------------------------------
+def relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def relu_derivative(z: Array, a: Array) -> Array:
+    return (z > 0).astype(z.dtype)
+
+
+# --- leaky_relu: σ(z) = z if z > 0 else 0.01 z,  σ'(z) = 1 if z > 0 else 0.01 --------
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu(z: Array) -> Array:
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def leaky_relu_derivative(z: Array, a: Array) -> Array:
+    return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+
+
+# --- elu (α = 1): σ(z) = z if z > 0 else e^z − 1,  σ'(z) = 1 if z > 0 else e^z = σ(z) + 1
+def elu(z: Array) -> Array:
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
+
+
+def elu_derivative(z: Array, a: Array) -> Array:
+    return np.where(z > 0, 1.0, a + 1.0)
+
+
+# --- softplus: σ(z) = log(1 + e^z),  σ'(z) = 1/(1 + e^{-z}) (the sigmoid) -------------
+def softplus(z: Array) -> Array:
+    return np.logaddexp(0.0, z).astype(z.dtype)
+
+
+def softplus_derivative(z: Array, a: Array) -> Array:
+    return sigmoid(z)
+
+
+# --- silu: σ(z) = z s(z) with s the sigmoid,  σ'(z) = s(z)(1 + z(1 − s(z))) -----------
+def silu(z: Array) -> Array:
+    return z * sigmoid(z)
+
+
+def silu_derivative(z: Array, a: Array) -> Array:
+    s = sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+# --- gelu (exact): σ(z) = z Φ(z),  σ'(z) = Φ(z) + z φ(z) ------------------------------
+# Φ(z) = (1 + erf(z/√2))/2 and φ(z) = e^{-z²/2}/√(2π). NumPy has no erf; math.erf is
+# applied element by element (exact to double precision, slower than a ufunc).
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _Phi(z: Array) -> Array:
+    return (0.5 * (1.0 + _erf(z / math.sqrt(2.0)).astype(np.float64))).astype(z.dtype)
+
+
+def gelu(z: Array) -> Array:
+    return z * _Phi(z)
+
+
+def gelu_derivative(z: Array, a: Array) -> Array:
+    phi = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return _Phi(z) + z * phi
+
+
+# --- gelu_tanh: σ(z) = z(1 + tanh u)/2 with u = √(2/π)(z + 0.044715 z³) ---------------
+#     σ'(z) = (1 + tanh u)/2 + z (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²)/2
+_K, _C = math.sqrt(2.0 / math.pi), 0.044715
+
+
+def gelu_tanh(z: Array) -> Array:
+    return 0.5 * z * (1.0 + np.tanh(_K * (z + _C * z**3)))
+
+
+def gelu_tanh_derivative(z: Array, a: Array) -> Array:
+    t = np.tanh(_K * (z + _C * z**3))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _K * (1.0 + 3.0 * _C * z * z)
+
+
+# --- identity: σ(z) = z,  σ'(z) = 1 ----------------------------------------------------
+def identity(z: Array) -> Array:
+    return z.copy()
+
+
+def identity_derivative(z: Array, a: Array) -> Array:
+    return np.ones_like(z)
+
+
+# --- softmax (output only): a_j = e^{z_j} / Σ_k e^{z_k},  J_jk = a_j (1[j = k] − a_k) ---
+def softmax(z: Array) -> Array:
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def softmax_jacobian(z: Array, a: Array) -> Array:
+    """J[x] = diag(a_x) − a_x a_xᵀ for each sample x: shape (N, n, n)."""
+    columns = a.T  # (N, n)
+    return columns[:, :, None] * np.eye(a.shape[0], dtype=a.dtype) - columns[:, :, None] * columns[:, None, :]
+
+
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, "σ(z) = 1/(1+e^{-z}), σ'(z) = σ(z)(1−σ(z))"),
+    entry.name: entry
+    for entry in (
+        Activation("sigmoid", sigmoid, sigmoid_derivative, "σ(z) = 1/(1+e^{-z}), σ'(z) = σ(z)(1−σ(z))"),
+        Activation("tanh", np.tanh, tanh_derivative, "σ(z) = tanh z, σ'(z) = 1 − tanh² z"),
+        Activation("relu", relu, relu_derivative, "σ(z) = max(z, 0), σ'(z) = 1[z > 0]", kinks=(0.0,)),
+        Activation(
+            "leaky_relu",
+            leaky_relu,
+            leaky_relu_derivative,
+            "σ(z) = z if z > 0 else 0.01z, σ'(z) = 1 if z > 0 else 0.01",
+            kinks=(0.0,),
+        ),
+        Activation("elu", elu, elu_derivative, "σ(z) = z if z > 0 else e^z − 1, σ'(z) = 1 if z > 0 else e^z"),
+        Activation("softplus", softplus, softplus_derivative, "σ(z) = log(1 + e^z), σ'(z) = 1/(1 + e^{-z})"),
+        Activation("silu", silu, silu_derivative, "σ(z) = z s(z), σ'(z) = s(z)(1 + z(1 − s(z))), s = sigmoid"),
+        Activation("gelu", gelu, gelu_derivative, "σ(z) = z Φ(z), σ'(z) = Φ(z) + z φ(z)"),
+        Activation(
+            "gelu_tanh",
+            gelu_tanh,
+            gelu_tanh_derivative,
+            "σ(z) = z(1 + tanh u)/2, u = √(2/π)(z + 0.044715z³)",
+        ),
+        Activation("identity", identity, identity_derivative, "σ(z) = z, σ'(z) = 1"),
+        Activation(
+            "softmax",
+            softmax,
+            softmax_jacobian,
+            "a_j = e^{z_j}/Σ_k e^{z_k}, J_jk = a_j(1[j=k] − a_k)",
+            elementwise=False,
+        ),
+    )
 }

@@ -2,6 +2,11 @@
 
 `a` and `y` are `(n_L, N)`, one column per sample. Every cost is the mean over the
 N samples, so ∇_a C carries the 1/N (DESIGN.md, "the batch convention").
+
+Some costs only make sense on some outputs: binary cross-entropy needs a ∈ (0, 1)
+(a sigmoid output layer), categorical cross-entropy needs each column of a to be a
+distribution (a softmax output layer). `output` names the output activation a loss
+requires; the network refuses other pairings.
 """
 
 from __future__ import annotations
@@ -18,6 +23,26 @@ def _any_target(y: Array) -> None:
     """Targets with no domain restriction beyond being finite."""
 
 
+def _unit_interval(y: Array) -> None:
+    if np.any((y < 0) | (y > 1)):
+        bad = tuple(int(i) for i in np.argwhere((y < 0) | (y > 1))[0])
+        raise ValueError(f"y must lie in [0, 1] for binary_cross_entropy, got {y[bad]} at index {bad}")
+
+
+def _distributions(y: Array) -> None:
+    if np.any(y < 0):
+        bad = tuple(int(i) for i in np.argwhere(y < 0)[0])
+        raise ValueError(f"y must be non-negative for cross_entropy, got {y[bad]} at index {bad}")
+    sums = y.sum(axis=0, dtype=np.float64)
+    off = np.abs(sums - 1.0) > 1e3 * np.finfo(y.dtype).eps * y.shape[0]
+    if np.any(off):
+        column = int(np.argmax(off))
+        raise ValueError(
+            f"each column of y must sum to 1 for cross_entropy (one-hot or probabilities), "
+            f"column {column} sums to {sums[column]}"
+        )
+
+
 @dataclass(frozen=True)
 class Loss:
     """A batch cost C and its gradient with respect to the output activations."""
@@ -30,6 +55,8 @@ class Loss:
     formula: str
     check_targets: Callable[[Array], None] = _any_target
     """Raises ValueError when y is outside the cost's domain."""
+    output: str | None = None
+    """The output activation this cost requires, if any."""
 
 
 # --- quadratic: C = 1/(2N) Σ_x ‖y − a^L(x)‖²,  ∇_a C = (a^L − y)/N -------------------
@@ -43,6 +70,83 @@ def quadratic_gradient(a: Array, y: Array) -> Array:
     return (a - y) / N
 
 
+# --- binary_cross_entropy: C = −1/N Σ [y log a + (1 − y) log(1 − a)] ------------------
+#     ∇_a C = (a − y) / (a (1 − a)) / N.  log1p(−a) keeps log(1 − a) accurate near a = 1;
+#     a term whose weight (y or 1 − y) is exactly 0 contributes 0 even where a is 0 or 1.
+def _finite_log(name: str, a: Array, weight: Array, probability: Array) -> None:
+    """Refuse an infinite cost: a term with weight > 0 on a probability that is exactly 0."""
+    infinite = (weight > 0) & (probability == 0)
+    if np.any(infinite):
+        j, x = (int(i) for i in np.argwhere(infinite)[0])
+        raise ValueError(
+            f"{name} is infinite: the output a^L[{j}, {x}] = {a[j, x]} is saturated to the end of "
+            f"its range while the target gives that outcome weight {weight[j, x]}"
+        )
+
+
+def binary_cross_entropy(a: Array, y: Array) -> float:
+    N = a.shape[1]
+    _finite_log("binary_cross_entropy", a, y, a)
+    _finite_log("binary_cross_entropy", a, 1 - y, 1 - a)
+    with np.errstate(divide="ignore"):
+        positive = np.where(y > 0, y * np.log(a), 0.0)
+        negative = np.where(y < 1, (1 - y) * np.log1p(-a), 0.0)
+    return float(-np.sum(positive + negative) / N)
+
+
+def binary_cross_entropy_gradient(a: Array, y: Array) -> Array:
+    N = a.shape[1]
+    return (a - y) / (a * (1 - a)) / N
+
+
+# --- cross_entropy (categorical): C = −1/N Σ_x Σ_j y_j log a_j,  ∇_a C = −y/a / N -------
+def cross_entropy(a: Array, y: Array) -> float:
+    N = a.shape[1]
+    _finite_log("cross_entropy", a, y, a)
+    with np.errstate(divide="ignore"):
+        terms = np.where(y > 0, y * np.log(a), 0.0)
+    return float(-np.sum(terms) / N)
+
+
+def cross_entropy_gradient(a: Array, y: Array) -> Array:
+    N = a.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y > 0, -y / a, 0.0).astype(a.dtype) / N
+
+
+# --- huber (δ = 1): C = 1/N Σ h(a − y), h(r) = r²/2 if |r| ≤ 1 else |r| − 1/2 ----------
+#     ∇_a C = clip(a − y, −1, 1)/N
+def huber(a: Array, y: Array) -> float:
+    N = a.shape[1]
+    r = np.abs(a - y)
+    return float(np.sum(np.where(r <= 1, 0.5 * r * r, r - 0.5)) / N)
+
+
+def huber_gradient(a: Array, y: Array) -> Array:
+    N = a.shape[1]
+    return np.clip(a - y, -1.0, 1.0) / N
+
+
 LOSSES: dict[str, Loss] = {
-    "quadratic": Loss("quadratic", quadratic, quadratic_gradient, "C = 1/(2N) Σ_x ‖y − a^L‖², ∇_a C = (a^L − y)/N"),
+    entry.name: entry
+    for entry in (
+        Loss("quadratic", quadratic, quadratic_gradient, "C = 1/(2N) Σ_x ‖y − a^L‖², ∇_a C = (a^L − y)/N"),
+        Loss(
+            "binary_cross_entropy",
+            binary_cross_entropy,
+            binary_cross_entropy_gradient,
+            "C = −1/N Σ [y log a + (1−y) log(1−a)], ∇_a C = (a − y)/(a(1 − a)N)",
+            check_targets=_unit_interval,
+            output="sigmoid",
+        ),
+        Loss(
+            "cross_entropy",
+            cross_entropy,
+            cross_entropy_gradient,
+            "C = −1/N Σ_x Σ_j y_j log a_j, ∇_a C = −y/(aN)",
+            check_targets=_distributions,
+            output="softmax",
+        ),
+        Loss("huber", huber, huber_gradient, "C = 1/N Σ h(a − y), h'(r) = clip(r, −1, 1)"),
+    )
 }

@@ -60,6 +60,15 @@ class Network:
             else _checks.lookup("output_activation", output_activation, ACTIVATIONS)
         )
         self.loss: Loss = _checks.lookup("loss", loss, LOSSES)
+        if not self.activation.elementwise:
+            raise ValueError(
+                f"activation {activation!r} is not element-wise (BP2 multiplies by σ'(z^l) element by "
+                "element): it can only be an output_activation"
+            )
+        if self.loss.output is not None and self.output_activation.name != self.loss.output:
+            raise ValueError(
+                f"loss {loss!r} needs output_activation {self.loss.output!r}, got {self.output_activation.name!r}"
+            )
         self.weights, self.biases = _checked_parameters(weights, biases)
 
     @classmethod
@@ -118,7 +127,7 @@ class Network:
     def backward(self, x: Array, y: Array) -> Gradients:
         """BP1-BP4 for the batch (x, y); y has shape (n_L, N).
 
-        BP1  δ^L = ∇_a C ⊙ σ'(z^L)
+        BP1  δ^L = ∇_a C ⊙ σ'(z^L)       (softmax: δ^L = J(z^L)ᵀ ∇_a C)
         BP2  δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
         BP3  ∂C/∂b^l = Σ_x δ^l
         BP4  ∂C/∂W^l = δ^l (a^{l-1})ᵀ
@@ -130,7 +139,7 @@ class Network:
         loss = self.loss.cost(a_L, y)
 
         deltas: list[Array] = [np.empty(0)] * (L - 1)
-        delta = self.loss.gradient(a_L, y) * self._sigma(L).derivative(zs[L - 2], a_L)  # BP1
+        delta = self._bp1(self.loss.gradient(a_L, y), zs[L - 2], a_L)
         deltas[L - 2] = delta
         for l in range(L - 1, 1, -1):
             W_next = self.weights[l - 1]  # W^{l+1}
@@ -166,6 +175,14 @@ class Network:
             f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r}, "
             f"dtype={self.dtype})"
         )
+
+    def _bp1(self, grad_a: Array, z_L: Array, a_L: Array) -> Array:
+        """BP1: δ^L = ∇_a C ⊙ σ'(z^L), or δ^L = J(z^L)ᵀ ∇_a C when σ is not element-wise."""
+        sigma = self.output_activation
+        if sigma.elementwise:
+            return grad_a * sigma.derivative(z_L, a_L)
+        J = sigma.derivative(z_L, a_L)  # (N, n, n): J[x, j, k] = ∂a_j/∂z_k
+        return np.einsum("xjk,jx->kx", J, grad_a)
 
     # --- helpers ---------------------------------------------------------------------
     def _sigma(self, l: int) -> Activation:
