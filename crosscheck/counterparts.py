@@ -16,11 +16,10 @@ under the same name as the reference's entry (README, "Adding an activation or a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import math
 
 import numpy as np
 
@@ -403,3 +402,32 @@ def loss(name: str) -> LossCounterpart:
             f"{name!r} to LOSSES in crosscheck/counterparts.py "
             "(README, 'Adding an activation or a loss')"
         ) from None
+
+
+def registry_mismatches() -> list[str]:
+    """What the reference's registries and these counterparts disagree on, one line each."""
+    from reference import ACTIVATIONS as REFERENCE_ACTIVATIONS
+    from reference import LOSSES as REFERENCE_LOSSES
+
+    problems = []
+    for kind, reference, ours, cls in (
+        ("activation", REFERENCE_ACTIVATIONS, ACTIVATIONS, "ActivationCounterpart"),
+        ("loss", REFERENCE_LOSSES, LOSSES, "LossCounterpart"),
+    ):
+        for name in sorted(set(reference) - set(ours)):
+            problems.append(
+                f"the reference's {kind} {name!r} has no counterpart: add a {cls} named {name!r} to "
+                f"{'ACTIVATIONS' if kind == 'activation' else 'LOSSES'} in crosscheck/counterparts.py"
+            )
+        for name in sorted(set(ours) - set(reference)):
+            problems.append(
+                f"crosscheck's {kind} counterpart {name!r} has no reference entry: add it to "
+                f"{'ACTIVATIONS in reference/activations.py' if kind == 'activation' else 'LOSSES in reference/losses.py'}"
+            )
+    for name in sorted(set(REFERENCE_ACTIVATIONS) & set(ACTIVATIONS)):
+        entry, counterpart = REFERENCE_ACTIVATIONS[name], ACTIVATIONS[name]
+        if tuple(entry.kinks) != tuple(counterpart.kinks):
+            problems.append(f"activation {name!r} declares kinks {entry.kinks} in reference/ but {counterpart.kinks} here")
+        if entry.elementwise != counterpart.elementwise:
+            problems.append(f"activation {name!r} is elementwise={entry.elementwise} in reference/ but not here")
+    return problems

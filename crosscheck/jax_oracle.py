@@ -11,7 +11,7 @@ the cost is masked to the real outputs and samples. Padded neurons feed the next
 layer only through zero weights and padded samples carry zero cost, so they add
 exact zeros to every real entry; the real entries are sliced out of the result and
 the padding never leaks into it. One compilation then serves every case of the same
-depth, activation, loss and dtype.
+depth and dtype: the activations and the loss are picked at run time (`lax.switch`).
 
 float64 runs inside JAX's `enable_x64` context (see `crosscheck._frameworks`), so the
 user's global JAX configuration is left as it is.
@@ -60,9 +60,18 @@ def _gradients(network: Network, x: np.ndarray, y: np.ndarray, mode: str) -> Gra
     mask = np.zeros((width, batch), dtype)
     mask[: sizes[-1], :N] = 1
 
-    function = _compiled(network.activation.name, network.output_activation.name, network.loss.name, mode)
+    activations, losses = tuple(counterparts.ACTIVATIONS), tuple(counterparts.LOSSES)
+    function = _compiled(activations, losses, mode)
+    choice = np.array(
+        [
+            _index(activations, counterparts.activation(network.activation.name).name),
+            _index(activations, counterparts.activation(network.output_activation.name).name),
+            _index(losses, counterparts.loss(network.loss.name).name),
+        ],
+        dtype=np.int32,
+    )
     with _frameworks.jax_precision(dtype):
-        loss, (d_params, d_eps) = jax.device_get(function(params, eps, x_p, y_p, mask))
+        loss, (d_params, d_eps) = jax.device_get(function(params, eps, x_p, y_p, mask, choice))
 
     rows = sizes[1:]
     return Gradients(
@@ -79,24 +88,33 @@ def _pad(array: np.ndarray, rows: int, columns: int) -> np.ndarray:
     return out
 
 
-@functools.cache
-def _compiled(hidden_name: str, output_name: str, loss_name: str, mode: str) -> Any:
-    """One jitted (C, (∂C/∂params, ∂C/∂ε)) function per activation pair, loss and mode.
+def _index(names: tuple[str, ...], name: str) -> int:
+    return names.index(name)
 
-    jit itself caches one compilation per (depth, bucket, dtype) it sees.
+
+@functools.cache
+def _compiled(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -> Any:
+    """One jitted (C, (∂C/∂params, ∂C/∂ε)) function per mode for the whole catalogue.
+
+    The activations and the loss are chosen at run time by `lax.switch` on an index
+    (`choice` = hidden, output, loss), so jit compiles once per (depth, bucket, dtype)
+    instead of once per combination as well: only the chosen branch runs.
     """
     jax = _frameworks.jax()
-    hidden = counterparts.activation(hidden_name)
-    output = counterparts.activation(output_name)
-    cost = counterparts.loss(loss_name)
+    switch = jax.lax.switch
+    sigmas = [counterparts.ACTIVATIONS[name].jax for name in activations]
+    costs = [counterparts.LOSSES[name].jax for name in losses]
 
-    def C(params: Any, eps: Any, x: Any, y: Any, mask: Any) -> Any:
+    def C(params: Any, eps: Any, x: Any, y: Any, mask: Any, choice: Any) -> Any:
         rows = jax.numpy.any(mask > 0, axis=1, keepdims=True)  # the real output neurons
         a = x
         for i, ((W, b), e) in enumerate(zip(params, eps)):
             z = W @ a + b + e
-            a = output.jax(z, rows) if i == len(params) - 1 else hidden.jax(z, None)
-        return cost.jax(a, y, mask)
+            if i == len(params) - 1:
+                a = switch(choice[1], [lambda z, f=f: f(z, rows) for f in sigmas], z)
+            else:
+                a = switch(choice[0], [lambda z, f=f: f(z, None) for f in sigmas], z)
+        return switch(choice[2], [lambda a, f=f: f(a, y, mask) for f in costs], a)
 
     if mode == "reverse":
         return jax.jit(jax.value_and_grad(C, argnums=(0, 1)))

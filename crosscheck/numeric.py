@@ -7,8 +7,9 @@ Each derivative is the fourth-order central difference
 with truncation error O(h⁴) and rounding error O(ε/h); h = ε^(1/5) ≈ 7.4e-4
 balances the two for float64 (ε = 2.2e-16). How far a parameter can move before the
 cost bends is set by what it multiplies, not by its own size: biases and z^l take
-h, and W^l_jk takes h / max(1, max_x |a^{l-1}_k|), so every step moves z^l by ≈ h. The arithmetic is float64 whatever the network's dtype: a float32 case
-is promoted, differenced, and returned in float32.
+h, and W^l_jk takes h / max(1, max_x |a^{l-1}_k|), so every step moves z^l by ≈ h.
+The arithmetic is float64 whatever the network's dtype: a float32 case is promoted,
+differenced, and returned in float32.
 
 **Error estimate.** D(2h) is computed too (two more points, ±4h). For a smooth cost
 D(2h) − D(h) ≈ 15·(error of D(h)), so |D(h) − D(2h)| bounds the truncation error of
@@ -78,7 +79,7 @@ def numeric_gradients_with_error(network: Network, x: np.ndarray, y: np.ndarray)
         shift[:, rows, rows, :] = POINTS[:, None, None] * STEP
         offsets[layer] = shift.reshape(S * n, n, N)
         costs, crossed = model.costs(model.Ws, model.bs, offsets=offsets)
-        d, e = _difference(costs.reshape(S, n, N), np.float64(STEP), crossed.reshape(S, n, N).any(axis=0))
+        d, e = _difference(costs.reshape(S, n, N), np.full((n, N), STEP), crossed.reshape(S, n, N).any(axis=0))
         deltas.append(d)
         delta_errors.append(e)
 
@@ -117,9 +118,8 @@ class _Model:
         self.bs = [b.astype(np.float64) for b in network.biases]
         self.x, self.y = x.astype(np.float64), y.astype(np.float64)
         self.zs, self.a = self._forward(self.Ws, self.bs, None)
-        self.activations = [self.x] + [
-            (self.output if i == len(self.zs) - 1 else self.hidden).numpy(z) for i, z in enumerate(self.zs)
-        ][:-1]
+        # a^1 .. a^{L-1}: what each W^l multiplies.
+        self.activations = [self.x, *(self.hidden.numpy(z) for z in self.zs[:-1])]
 
     def parameter_steps(self) -> np.ndarray:
         """h per parameter: STEP for biases, STEP / max(1, max_x |a^{l-1}_k|) for W^l_jk,

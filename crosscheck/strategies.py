@@ -30,8 +30,13 @@ WEIGHT_SCALES = (1.0, 0.0, 0.1, 3.0, 10.0, 30.0)
 """Each layer's W is scale · N(0, 1) / √n_in, so z^l has about the scale's size times
 |a^{l-1}|: 30 saturates a sigmoid (|z| up to ~30 and beyond), 0 makes W exactly zero."""
 INPUT_SCALES = (1.0, 0.0, 10.0)
-HIDDEN = sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)
-"""Hidden layers take element-wise activations only (BP2 multiplies by σ' element-wise)."""
+
+
+def hidden_activations() -> list[str]:
+    """Hidden layers take element-wise activations only (BP2 multiplies by σ' element-wise)."""
+    return sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)
+
+
 BOUNDED_OUTPUT_LOSSES = ("binary_cross_entropy", "cross_entropy")
 OUTPUT_BOUND = {np.dtype(np.float64): 25.0, np.dtype(np.float32): 15.0}
 """For the log losses |z^L| stays below this, so σ(z^L) and softmax stay inside (0, 1)
@@ -80,12 +85,11 @@ def cases(
     ):
         if name is not None and name not in registry:
             raise ValueError(f"{argument}={name!r} is not in the reference's registry; known: {sorted(registry)}")
-    if activation is not None and activation not in HIDDEN:
+    if activation is not None and activation not in hidden_activations():
         raise ValueError(f"activation={activation!r} is not element-wise: it can only be an output_activation")
     if loss is not None and output_activation is not None and loss not in compatible_losses(output_activation):
         raise ValueError(
-            f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation="
-            f"{output_activation!r}"
+            f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation={output_activation!r}"
         )
     if not isinstance(saturate, bool):
         raise TypeError(f"saturate must be a bool, got {saturate!r}")
@@ -137,7 +141,7 @@ def _cases(
     sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
     N = draw(st.integers(min_batch, max_batch), label="N")
     chosen: np.dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
-    hidden = activation or draw(st.sampled_from(HIDDEN), label="activation")
+    hidden = activation or draw(st.sampled_from(hidden_activations()), label="activation")
     if output_activation is None and loss is not None and LOSSES[loss].output is not None:
         output_activation = LOSSES[loss].output
     output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")

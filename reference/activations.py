@@ -13,8 +13,8 @@ activation (BP2 multiplies by σ'(z^l) element-wise).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np

@@ -38,8 +38,7 @@ def _distributions(y: Array) -> None:
     if np.any(off):
         column = int(np.argmax(off))
         raise ValueError(
-            f"each column of y must sum to 1 for cross_entropy (one-hot or probabilities), "
-            f"column {column} sums to {sums[column]}"
+            f"each column of y must sum to 1 for cross_entropy (one-hot or probabilities), column {column} sums to {sums[column]}"
         )
 
 

@@ -55,9 +55,7 @@ class Network:
     ) -> None:
         self.activation: Activation = _checks.lookup("activation", activation, ACTIVATIONS)
         self.output_activation: Activation = (
-            self.activation
-            if output_activation is None
-            else _checks.lookup("output_activation", output_activation, ACTIVATIONS)
+            self.activation if output_activation is None else _checks.lookup("output_activation", output_activation, ACTIVATIONS)
         )
         self.loss: Loss = _checks.lookup("loss", loss, LOSSES)
         if not self.activation.elementwise:
@@ -66,9 +64,7 @@ class Network:
                 "element): it can only be an output_activation"
             )
         if self.loss.output is not None and self.output_activation.name != self.loss.output:
-            raise ValueError(
-                f"loss {loss!r} needs output_activation {self.loss.output!r}, got {self.output_activation.name!r}"
-            )
+            raise ValueError(f"loss {loss!r} needs output_activation {self.loss.output!r}, got {self.output_activation.name!r}")
         self.weights, self.biases = _checked_parameters(weights, biases)
 
     @classmethod

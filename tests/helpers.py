@@ -31,3 +31,8 @@ def oracle_params(names: tuple[str, ...] = tuple(FRAMEWORKS)) -> list:
             marks.append(pytest.mark.skipif(not framework_available(module), reason=f"{module} is not installed"))
         params.append(pytest.param(name, marks=marks, id=name))
     return params
+
+
+def available_oracles() -> list[str]:
+    """The oracles whose frameworks are installed here."""
+    return [name for name, module in FRAMEWORKS.items() if framework_available(module)]

@@ -62,9 +62,7 @@ def test_one_step_matches_the_frameworks_sgd(framework, case):
         [np.abs(W.astype(np.float64)) + eta * s for W, s in zip(case.network.weights, S.weights)],
         [np.abs(b.astype(np.float64)) + eta * s for b, s in zip(case.network.biases, S.biases)],
     )
-    comparison = compare_parameters(
-        (network.weights, network.biases), (weights, biases), scales=scales, oracle_name=framework
-    )
+    comparison = compare_parameters((network.weights, network.biases), (weights, biases), scales=scales, oracle_name=framework)
     assert comparison.ok, comparison.report() + "\n" + case.reproduction()
 
 
@@ -94,9 +92,7 @@ def _catches_every_detectable_slip(case: Case, oracle: str) -> int:
             comparison = crosscheck.compare(
                 _slipped(reference, quantity, i, slip), result, case=case, scales=S, oracle_name=oracle
             )
-            assert not comparison.ok, (
-                f"a relative slip of {slip:g} in {quantity}[{i}] went unnoticed by {oracle} {case.label}"
-            )
+            assert not comparison.ok, f"a relative slip of {slip:g} in {quantity}[{i}] went unnoticed by {oracle} {case.label}"
     return detectable
 
 
@@ -175,10 +171,7 @@ def test_verdict_blames_the_lone_dissenting_oracle():
     good = crosscheck.compare(reference, reference, oracle_name="jax")
     bad = crosscheck.compare(reference, _slipped(reference, "biases", 0, 1e-3), oracle_name="torch")
     verdict = crosscheck.CaseCheck(case, reference, {"torch": bad, "jax": good}).verdict()
-    assert (
-        verdict
-        == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
-    )
+    assert verdict == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
 
 
 def test_compare_without_a_case_uses_each_tensors_scale():

@@ -44,9 +44,7 @@ def exact_example():
         return float(exact.forward_and_cost(W, b, x, y, seed=seed, z_seed=z_seed)[2].derivative)
 
     deltas = [np.array([[d(z_seed=(l, j, s)) for s in range(2)] for j in range(len(W[l]))]) for l in range(2)]
-    weights = [
-        np.array([[d(seed=("W", l, j, k)) for k in range(len(W[l][0]))] for j in range(len(W[l]))]) for l in range(2)
-    ]
+    weights = [np.array([[d(seed=("W", l, j, k)) for k in range(len(W[l][0]))] for j in range(len(W[l]))]) for l in range(2)]
     biases = [np.array([[d(seed=("b", l, j, 0))] for j in range(len(W[l]))]) for l in range(2)]
     values = lambda rows: np.array([[float(v.value) for v in row] for row in rows])  # noqa: E731
     forward = ([values(z) for z in zs], [values(a) for a in activations])

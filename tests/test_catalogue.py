@@ -1,0 +1,175 @@
+"""The catalogue: every activation and loss against every oracle, kinks, domains, and the extension path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import available_oracles, oracle_params
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import crosscheck
+from crosscheck import counterparts
+from crosscheck.case import Case
+from crosscheck.strategies import cases, hidden_activations
+from reference import ACTIVATIONS, LOSSES, Network
+from reference import activations as reference_activations
+
+
+def test_registries_match():
+    """Every reference activation and loss has a counterpart and vice versa, with the same kinks."""
+    problems = counterparts.registry_mismatches()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", hidden_activations())
+@given(data=st.data())
+def test_hidden_activation_matches_every_oracle(name, data):
+    """With `name` in the hidden layers, every oracle that can run agrees with the reference."""
+    crosscheck.assert_case(data.draw(cases(activation=name, max_layers=3)), available_oracles())
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@given(data=st.data())
+def test_output_activation_matches_every_oracle(name, data):
+    """With `name` at the output, every oracle that can run agrees with the reference."""
+    crosscheck.assert_case(data.draw(cases(output_activation=name, max_layers=3)), available_oracles())
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@given(data=st.data())
+def test_loss_matches_every_oracle(name, data):
+    """With the cost `name`, every oracle that can run agrees with the reference."""
+    crosscheck.assert_case(data.draw(cases(loss=name, max_layers=3)), available_oracles())
+
+
+@pytest.mark.parametrize(("name", "slope"), [("relu", 0.0), ("leaky_relu", 0.01)])
+def test_kink_convention_is_the_left_slope(name, slope):
+    """At z = 0 the reference takes σ'(0) = the slope for z < 0: PyTorch's value for relu and leaky_relu, JAX's for relu."""
+    entry = ACTIVATIONS[name]
+    z = np.zeros((1, 1))
+    assert entry.derivative(z, entry.function(z))[0, 0] == slope
+
+
+@pytest.mark.parametrize("oracle", oracle_params())
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_cases_exactly_on_a_kink_are_still_checked(oracle, name):
+    """With every z^2 exactly 0, the frameworks agree with the reference; finite differences skip those elements."""
+    rng = np.random.default_rng(5)
+    weights = [np.zeros((3, 2)), rng.standard_normal((2, 3))]
+    biases = [np.zeros((3, 1)), rng.standard_normal((2, 1))]
+    network = Network(weights, biases, activation=name, output_activation="identity")
+    case = Case(network, rng.standard_normal((2, 4)), rng.standard_normal((2, 4)))
+    assert not np.any(network.forward(case.x)[0][0])
+    result = crosscheck.assert_case(case, [oracle])
+    skipped = sum(t.skipped for t in result.comparisons[oracle].tensors)
+    if oracle == "numeric":
+        assert skipped > 0
+    else:
+        assert skipped == 0
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "words"),
+    [
+        ("binary_cross_entropy", [[1.5, 0.0]], ["y must lie in [0, 1]", "1.5"]),
+        ("cross_entropy", [[0.2, 1.0], [0.2, 0.0]], ["sum to 1", "column 0", "0.4"]),
+        ("cross_entropy", [[-0.5, 1.0], [1.5, 0.0]], ["non-negative", "-0.5"]),
+    ],
+)
+def test_targets_outside_the_domain_are_refused(loss, y, words):
+    """Targets outside a loss's domain raise ValueError saying what is wrong."""
+    output = LOSSES[loss].output
+    network = Network.random((2, len(y)), seed=0, output_activation=output, loss=loss)
+    with pytest.raises(ValueError) as info:
+        network.backward(np.zeros((2, 2)), np.array(y, dtype=float))
+    missing = [w for w in words if w not in str(info.value)]
+    assert not missing, f"{info.value} lacks {missing}"
+
+
+def test_an_infinite_cost_is_refused():
+    """A sigmoid output saturated to exactly 1 with a target of 0 makes BCE infinite: a ValueError, not inf or NaN."""
+    network = Network([np.array([[100.0]])], [np.array([[0.0]])], loss="binary_cross_entropy")
+    with pytest.raises(ValueError, match=r"binary_cross_entropy is infinite: the output a\^L\[0, 0\] = 1.0"):
+        network.backward(np.array([[1.0]]), np.array([[0.0]]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"activation": "softmax"}, ["'softmax'", "not element-wise", "output_activation"]),
+        ({"loss": "cross_entropy"}, ["'cross_entropy'", "needs output_activation 'softmax'", "'sigmoid'"]),
+        ({"output_activation": "tanh", "loss": "binary_cross_entropy"}, ["needs output_activation 'sigmoid'"]),
+    ],
+)
+def test_invalid_pairings_are_refused(kwargs, words):
+    """softmax as a hidden activation, and a log loss on the wrong output, raise ValueError explaining why."""
+    with pytest.raises(ValueError) as info:
+        Network.random((2, 3, 2), seed=0, **kwargs)
+    missing = [w for w in words if w not in str(info.value)]
+    assert not missing, f"{info.value} lacks {missing}"
+
+
+# --- the extension path, exactly as the README's "Adding an activation or a loss" -------
+def softsign(z):
+    return z / (1 + np.abs(z))
+
+
+def softsign_derivative(z, a):
+    return 1 / (1 + np.abs(z)) ** 2
+
+
+SOFTSIGN = reference_activations.Activation("softsign", softsign, softsign_derivative, "σ(z) = z/(1 + |z|), σ'(z) = 1/(1 + |z|)²")
+SOFTSIGN_COUNTERPART = counterparts.ActivationCounterpart(
+    "softsign",
+    torch=lambda z: counterparts._F().softsign(z),
+    jax=counterparts._jax_elementwise(lambda z: counterparts._jnn().soft_sign(z)),
+    numpy=lambda z: z / (1 + np.abs(z)),
+    derivative_error=lambda z, a: np.ones_like(z),
+    nonsmooth=(0.0,),  # σ'' jumps at 0
+)
+
+_quick = settings(max_examples=40, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _check_softsign():
+    @_quick
+    @given(cases(activation="softsign", max_layers=3))
+    def property_check(case):
+        crosscheck.assert_case(case, available_oracles())
+
+    property_check()
+
+
+def test_adding_an_activation_takes_one_entry_on_each_side(monkeypatch):
+    """With softsign added to both registries, the existing property checks pass on it unchanged."""
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softsign", SOFTSIGN)
+    monkeypatch.setitem(counterparts.ACTIVATIONS, "softsign", SOFTSIGN_COUNTERPART)
+    assert not counterparts.registry_mismatches()
+    assert "softsign" in hidden_activations()
+    _check_softsign()
+
+
+def test_an_entry_on_one_side_only_names_the_missing_counterpart(monkeypatch):
+    """softsign in reference/ alone: the registry check and the oracles name the missing counterpart and where to add it."""
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softsign", SOFTSIGN)
+    assert counterparts.registry_mismatches() == [
+        "the reference's activation 'softsign' has no counterpart: add a ActivationCounterpart named 'softsign' "
+        "to ACTIVATIONS in crosscheck/counterparts.py"
+    ]
+    case = Case(Network.random((2, 2, 1), seed=0, activation="softsign"), np.ones((2, 1)), np.zeros((1, 1)))
+    with pytest.raises(counterparts.MissingCounterpart, match="add an ActivationCounterpart named 'softsign'"):
+        crosscheck.check_case(case, ["numeric"])
+
+
+def test_a_wrong_derivative_fails_with_a_shrunk_counterexample(monkeypatch):
+    """softsign with σ'(z) = 1/(1 + |z|) (square forgotten) fails, and the counterexample is a one-layer network."""
+    wrong = reference_activations.Activation("softsign", softsign, lambda z, a: 1 / (1 + np.abs(z)), "wrong")
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softsign", wrong)
+    monkeypatch.setitem(counterparts.ACTIVATIONS, "softsign", SOFTSIGN_COUNTERPART)
+    with pytest.raises(AssertionError) as info:
+        _check_softsign()
+    report = str(info.value)
+    assert "the reference is wrong" in report or "disagrees with the reference" in report
+    assert "softsign" in report
+    assert "crosscheck.assert_case(case" in report
