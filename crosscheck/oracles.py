@@ -115,6 +115,45 @@ def check_case(case: Case, oracles: Sequence[str] | None = None) -> CaseCheck:
     return CaseCheck(case, reference, comparisons)
 
 
+def step_check(case: Case, oracle: str, learning_rate: float = 0.5) -> Comparison:
+    """One update of `case.network` (its own `step`) against the oracle's update.
+
+    torch takes one `torch.optim.SGD` step and jax one `jax.grad` step; the other
+    oracles apply W − η ∂C/∂W to their gradients. Each element is compared at the
+    scale |W| + η S(∂C/∂W).
+    """
+    from crosscheck.compare import compare_parameters
+    from crosscheck.training import jax_sgd_step, torch_sgd_step
+
+    network = case.network
+    stepped = type(network)(
+        network.weights,
+        network.biases,
+        activation=network.activation.name,
+        output_activation=network.output_activation.name,
+        loss=network.loss.name,
+    )
+    stepped.step(stepped.backward(case.x, case.y), learning_rate)
+    if oracle == "torch":
+        expected = torch_sgd_step(network, case.x, case.y, learning_rate)
+    elif oracle == "jax":
+        expected = jax_sgd_step(network, case.x, case.y, learning_rate)
+    else:
+        g = ORACLES[oracle].function(network, case.x, case.y)
+        eta = network.dtype.type(learning_rate)
+        expected = (
+            [W - eta * dW for W, dW in zip(network.weights, g.weights)],
+            [b - eta * db for b, db in zip(network.biases, g.biases)],
+        )
+    S = _scales.magnitudes(case)
+    scales = (
+        [np.abs(W.astype(np.float64)) + learning_rate * s for W, s in zip(network.weights, S.weights)],
+        [np.abs(b.astype(np.float64)) + learning_rate * s for b, s in zip(network.biases, S.biases)],
+    )
+    kind = ORACLES[oracle].kind
+    return compare_parameters((stepped.weights, stepped.biases), expected, scales=scales, oracle_name=oracle, kind=kind)
+
+
 def assert_case(case: Case, oracles: Sequence[str] | None = None) -> CaseCheck:
     """`check_case`, raising AssertionError with the full report on any mismatch."""
     result = check_case(case, oracles)

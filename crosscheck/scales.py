@@ -10,15 +10,19 @@ S, the error scale (error ≲ ε·S). With A = |a|, Z^l = |W^l| (A^{l-1} + E(a^{
 slope and curvature of σ at z (differenced from the counterpart's σ), and d(z) the
 counterpart's bound on the rounding error of σ' itself:
 
-    E(a^l)   = σ'_loc Z^l + f(z)        forward errors; f: the counterpart's bound on
-                                        the rounding error of σ itself (~A^l)
+    E(a^l)   = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε   forward errors; f: the counterpart's
+                                        bound on the rounding error of σ itself (~A^l);
+                                        tiny: a factor like σ(z) in silu's z σ(z)
+                                        underflowing or flushed to zero
     g        = bound(∇_a C),  g_E = the same counting E(a^L)
     M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
     M(δ^l)   = |W^{l+1}|ᵀ M(δ^{l+1}) σ'_loc
     S(δ^l)   = |W^{l+1}|ᵀ S(δ^{l+1}) (σ'_loc + ε k(z^l)) + |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l)
-    k(z)     = σ'_loc + d(z) + σ''_loc Z       this layer's rounding, σ' evaluated
+    k(z)     = σ'_loc + d(z) + σ''_loc Z + J(z)   this layer's rounding, σ' evaluated
                                                 with its own error, at a z that
-                                                carries one
+                                                carries one; J = jump/ε where z is
+                                                closer to a kink than ε Z (either
+                                                slope may be taken)
     S(∂C/∂W^l) = S(δ^l) (A^{l-1})ᵀ + M(δ^l) E(a^{l-1})ᵀ
     S(∂C/∂b^l) = Σ_x S(δ^l)
     S(C)       = |C| + Σ g ⊙ E(a^L)
@@ -63,6 +67,20 @@ def local_derivatives(sigma: Callable[[np.ndarray], np.ndarray], z: np.ndarray) 
     return slope, curvature
 
 
+def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.ndarray, eps: float) -> np.ndarray:
+    """Where z lies closer to a kink than its own rounding error ε·Z, an implementation may
+    land on either side, and σ' may take either slope: an error of the jump, in units of ε.
+    (z exactly on a kink with Z = 0, e.g. W = 0 and b = 0, is exact and not flagged.)"""
+    flips = np.zeros_like(z)
+    h = LOCAL_STEP
+    for kink in sigma.kinks:
+        point = np.array([kink - 2 * h, kink - h, kink + h, kink + 2 * h])
+        f = sigma.numpy(point)
+        jump = abs((f[3] - f[2]) - (f[1] - f[0])) / h
+        flips = np.where(np.abs(z - kink) < 4 * eps * Z, flips + jump / eps, flips)
+    return flips
+
+
 def magnitudes(case: Case) -> Gradients:
     """S for every element of the case's loss, δ^l, ∂C/∂W^l and ∂C/∂b^l."""
     network = case.network
@@ -74,6 +92,7 @@ def magnitudes(case: Case) -> Gradients:
     y = case.y.astype(np.float64)
     info = np.finfo(network.dtype)
     U = float(info.tiny / info.eps**2)
+    flush = float(info.tiny / info.eps)  # an absolute error of `tiny`, in units of ε
 
     a = case.x.astype(np.float64)
     A, E, slopes, ks = [np.abs(a)], [np.zeros_like(a)], [], []
@@ -85,9 +104,9 @@ def magnitudes(case: Case) -> Gradients:
         A.append(np.abs(a))
         if sigma.elementwise:
             slope, curvature = local_derivatives(sigma.numpy, z)
-            E.append(slope * Z + sigma.function_error(z, a))
+            E.append(slope * Z + sigma.function_error(z, a) + flush * (1 + np.abs(z)))
             slopes.append(slope)
-            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z)
+            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, info.eps))
         else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
             E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=0, keepdims=True)) + A[-1])
 

@@ -59,11 +59,13 @@ def cases(
     output_activation: str | None = None,
     loss: str | None = None,
     saturate: bool = True,
+    square: bool = False,
 ) -> st.SearchStrategy[Case]:
     """Cases with `min_layers..max_layers` weight layers (L − 1), every width in
     `min_width..max_width`, a batch of `min_batch..max_batch` samples.
 
     `dtype`, `activation`, `output_activation` and `loss` are drawn when None.
+    `square=True` gives every layer the same width (for checks that need W^l square).
     `saturate=False` keeps weight and input scales ≤ 1, so z stays in σ's responsive
     range (|z| of a few units), for checks that need every tensor to carry close to
     its full precision (the sensitivity tests).
@@ -91,8 +93,9 @@ def cases(
         raise ValueError(
             f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation={output_activation!r}"
         )
-    if not isinstance(saturate, bool):
-        raise TypeError(f"saturate must be a bool, got {saturate!r}")
+    for argument, flag in (("saturate", saturate), ("square", square)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{argument} must be a bool, got {flag!r}")
     weight_scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 1.0)
     input_scales = INPUT_SCALES if saturate else tuple(s for s in INPUT_SCALES if s <= 1.0)
     return _cases(
@@ -108,6 +111,7 @@ def cases(
         loss,
         weight_scales,
         input_scales,
+        square,
     )
 
 
@@ -136,9 +140,13 @@ def _cases(
     loss: str | None,
     scales: tuple[float, ...],
     input_scales: tuple[float, ...],
+    square: bool,
 ) -> Case:
     depth = draw(st.integers(min_layers, max_layers), label="weight layers")
-    sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
+    if square:
+        sizes = [draw(st.integers(min_width, max_width), label="width")] * (depth + 1)
+    else:
+        sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
     N = draw(st.integers(min_batch, max_batch), label="N")
     chosen: np.dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
     hidden = activation or draw(st.sampled_from(hidden_activations()), label="activation")

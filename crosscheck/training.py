@@ -1,13 +1,12 @@
 """Gradient-descent steps taken by the frameworks, for the update and trajectory checks.
 
-`torch_sgd_step` uses `torch.optim.SGD`; `jax_sgd_step` applies W ← W − η ∂C/∂W with
+`torch_sgd_step` uses `torch.optim.SGD`; `jax_sgd_step` (in `crosscheck.jax_oracle`,
+where the compiled, shape-bucketed functions live) applies W ← W − η ∂C/∂W with
 `jax.grad` and `jax.tree_util`. Both start from the network's parameters and return
 the updated ones as NumPy arrays in the network's dtype, leaving the network as it is.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -35,25 +34,6 @@ def torch_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate
     return [W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]
 
 
-def jax_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> Parameters:
-    """One step W ← W − η ∂C/∂W, b ← b − η ∂C/∂b with `jax.grad`."""
-    jax = _frameworks.jax()
-    import jax.numpy as jnp
+from crosscheck.jax_oracle import jax_sgd_step  # noqa: E402  (re-exported beside torch's)
 
-    hidden = counterparts.activation(network.activation.name)
-    output = counterparts.activation(network.output_activation.name)
-    cost = counterparts.loss(network.loss.name)
-
-    def C(params: Any) -> Any:
-        a = jnp.asarray(x)
-        for i, (W, b) in enumerate(params):
-            a = output.jax(W @ a + b, None) if i == len(params) - 1 else hidden.jax(W @ a + b, None)
-        return cost.jax(a, jnp.asarray(y), jnp.ones(y.shape, y.dtype))
-
-    with _frameworks.jax_precision(network.dtype):
-        params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(network.weights, network.biases)]
-        grads = jax.grad(C)(params)
-        new = jax.tree_util.tree_map(lambda p, g: p - learning_rate * g, params, grads)
-        new = jax.device_get(new)
-    dtype = network.dtype
-    return [np.array(W, dtype=dtype) for W, _ in new], [np.array(b, dtype=dtype) for _, b in new]
+__all__ = ["jax_sgd_step", "torch_sgd_step"]

@@ -70,7 +70,7 @@ def quadratic_gradient(a: Array, y: Array) -> Array:
 
 
 # --- binary_cross_entropy: C = −1/N Σ [y log a + (1 − y) log(1 − a)] ------------------
-#     ∇_a C = (a − y) / (a (1 − a)) / N.  log1p(−a) keeps log(1 − a) accurate near a = 1;
+#     ∇_a C = (a − y) / (a (1 − a)) / N = (−y/a + (1 − y)/(1 − a)) / N.  log1p(−a) keeps log(1 − a) accurate near a = 1;
 #     a term whose weight (y or 1 − y) is exactly 0 contributes 0 even where a is 0 or 1.
 def _finite_log(name: str, a: Array, weight: Array, probability: Array) -> None:
     """Refuse an infinite cost: a term with weight > 0 on a probability that is exactly 0."""
@@ -94,8 +94,13 @@ def binary_cross_entropy(a: Array, y: Array) -> float:
 
 
 def binary_cross_entropy_gradient(a: Array, y: Array) -> Array:
+    # (a − y)/(a(1 − a)) = −y/a + (1 − y)/(1 − a), term by term, so that a term with
+    # weight 0 stays 0 where a is exactly 0 or 1 (no 0/0).
     N = a.shape[1]
-    return (a - y) / (a * (1 - a)) / N
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = np.where(y > 0, -y / a, 0.0)
+        negative = np.where(y < 1, (1 - y) / (1 - a), 0.0)
+    return ((positive + negative) / N).astype(a.dtype)
 
 
 # --- cross_entropy (categorical): C = −1/N Σ_x Σ_j y_j log a_j,  ∇_a C = −y/a / N -------

@@ -12,8 +12,7 @@ from hypothesis import given
 import crosscheck
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
-from crosscheck.compare import compare_parameters
-from crosscheck.oracles import ORACLES
+from crosscheck.oracles import ORACLES, step_check
 from crosscheck.strategies import cases
 from crosscheck.tolerances import AUTOGRAD, SLIPS
 from reference import Gradients, Network
@@ -50,19 +49,7 @@ def test_batch_gradient_is_the_mean_of_per_sample_gradients(case):
 @given(case=cases())
 def test_one_step_matches_the_frameworks_sgd(framework, case):
     """One reference step W ← W − η∂C/∂W equals one torch.optim.SGD step and one JAX step from the same parameters."""
-    from crosscheck.training import jax_sgd_step, torch_sgd_step
-
-    eta = 0.5
-    network = case.network.copy()
-    network.step(network.backward(case.x, case.y), eta)
-    step = torch_sgd_step if framework == "torch" else jax_sgd_step
-    weights, biases = step(case.network, case.x, case.y, eta)
-    S = scales_module.magnitudes(case)
-    scales = (
-        [np.abs(W.astype(np.float64)) + eta * s for W, s in zip(case.network.weights, S.weights)],
-        [np.abs(b.astype(np.float64)) + eta * s for b, s in zip(case.network.biases, S.biases)],
-    )
-    comparison = compare_parameters((network.weights, network.biases), (weights, biases), scales=scales, oracle_name=framework)
+    comparison = step_check(case, framework)
     assert comparison.ok, comparison.report() + "\n" + case.reproduction()
 
 

@@ -1,0 +1,105 @@
+"""Negative controls: every plausible wrong derivation is rejected, by each oracle on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import framework_available, oracle_params
+from hypothesis import given
+
+import reference
+from crosscheck import mutants
+from crosscheck.mutants import MUTANTS, hunt
+from crosscheck.strategies import cases
+
+ORACLES = ("torch", "jax", "jax_forward", "numeric")
+CATALOGUE = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "silu", "gelu", "gelu_tanh", "identity", "softmax")
+
+
+@given(case=cases())
+def test_the_mutants_base_is_the_reference_bit_for_bit(case):
+    """Without a slip, the mutants' restated backward pass gives exactly the reference's bits."""
+    restated = mutants._Backprop(
+        case.network.weights,
+        case.network.biases,
+        activation=case.network.activation.name,
+        output_activation=case.network.output_activation.name,
+        loss=case.network.loss.name,
+    ).backward(case.x, case.y)
+    real = case.network.backward(case.x, case.y)
+    assert restated.loss == real.loss
+    for quantity in ("deltas", "weights", "biases"):
+        for got, want in zip(getattr(restated, quantity), getattr(real, quantity)):
+            assert got.tobytes() == want.tobytes(), quantity
+
+
+@pytest.mark.parametrize("oracle", oracle_params(ORACLES))
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_every_mutant_is_caught(name, oracle):
+    """The oracle alone rejects the mutant within 500 drawn cases, and the counterexample shrinks to a tiny network."""
+    catch = hunt(MUTANTS[name], oracle)
+    assert catch is not None, f"{oracle} never rejected the mutant {name!r}: {MUTANTS[name].description}"
+    assert catch.message, "a catch must carry the failure's report line"
+    assert sum(catch.counterexample.network.sizes) <= 12, f"counterexample not shrunk: {catch.counterexample.label}"
+
+
+def test_every_catalogue_activation_has_a_wrong_derivative_mutant():
+    """Each activation of the catalogue has a mutant whose hand-derived derivative is plausibly wrong."""
+    covered = {m.strategy.get("activation") or m.strategy.get("output_activation") for m in MUTANTS.values()}
+    covered_by_derivative = {name for name in CATALOGUE if f"wrong_{name}_derivative" in MUTANTS}
+    assert covered_by_derivative == set(CATALOGUE)
+    assert set(CATALOGUE) <= covered
+
+
+def test_mutants_are_kept_apart_from_the_reference():
+    """No mutant lives in, or is importable from, the reference package."""
+    assert not hasattr(reference, "mutants")
+    assert all(m.network.__module__ == "crosscheck.mutants" for m in MUTANTS.values())
+    assert not list(Path(reference.__file__).parent.glob("*mutant*"))
+
+
+def test_mutants_change_the_result():
+    """Each mutant differs from the reference on some plain case (a mutant equal to the reference would be vacuous)."""
+    from crosscheck.case import Case
+    from reference import Network
+
+    for mutant in MUTANTS.values():
+        strategy = mutant.strategy
+        width = 3
+        depth = 2
+        network = Network.random(
+            (width,) * (depth + 1),
+            seed=1,
+            activation=strategy.get("activation", "sigmoid"),
+            output_activation=strategy.get("output_activation"),
+        )
+        x = np.random.default_rng(2).standard_normal((width, 4))
+        y = np.random.default_rng(3).uniform(size=(width, 4))
+        if network.output_activation.name == "softmax":
+            y = y / y.sum(axis=0)
+        bad = mutant.build(network)
+        if mutant.check == "step":
+            before = [W.copy() for W in bad.weights]
+            bad.step(bad.backward(x, y), 0.5)
+            good = network.copy()
+            good.step(good.backward(x, y), 0.5)
+            assert any(not np.array_equal(a, b) for a, b in zip(bad.weights, good.weights)), mutant.name
+            assert any(not np.array_equal(a, b) for a, b in zip(bad.weights, before))
+            continue
+        got, want = bad.backward(x, y), network.backward(x, y)
+        differs = got.loss != want.loss or any(
+            not np.array_equal(a, b) for q in ("deltas", "weights", "biases") for a, b in zip(getattr(got, q), getattr(want, q))
+        )
+        assert differs, f"{mutant.name} computes exactly what the reference computes"
+        assert Case(network, x, y).network is network
+
+
+@pytest.mark.skipif(not framework_available("torch"), reason="the errata are generated with the torch oracle")
+def test_errata_are_generated_from_the_suite():
+    """docs/ERRATA.md is exactly what `python -m crosscheck.errata` writes now (it is generated, not typed in)."""
+    from crosscheck.errata import generate
+
+    path = Path(__file__).parents[1] / "docs" / "ERRATA.md"
+    assert path.read_text() == generate(), "docs/ERRATA.md is stale: run `python -m crosscheck.errata`"
