@@ -273,7 +273,9 @@ def _torch_bce(a: Any, y: Any) -> Any:
 def _torch_cross_entropy(a: Any, y: Any) -> Any:
     # F.cross_entropy takes scores with the classes on dim 1 and applies log_softmax
     # to them; on log a, log_softmax(log a) = log a − log Σ a = log a since Σ a = 1.
-    return _F().cross_entropy(_torch().log(a).T, y.T, reduction="sum") / a.shape[-1]
+    # (n, N) puts the classes on dim 0: transpose; a stack (K, n, N) has them on dim 1.
+    scores, targets = (_torch().log(a).T, y.T) if a.ndim == 2 else (_torch().log(a), y)
+    return _F().cross_entropy(scores, targets, reduction="sum") / a.shape[-1]
 
 
 def _torch_huber(a: Any, y: Any) -> Any:

@@ -61,15 +61,23 @@ def jax_sgd_step(
     network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """One step W ← W − η ∂C/∂W, b ← b − η ∂C/∂b, with `jax.grad` and `jax.tree_util`."""
+    return jax_sgd_step_with_loss(network, x, y, learning_rate)[0]
+
+
+def jax_sgd_step_with_loss(
+    network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float
+) -> tuple[tuple[list[np.ndarray], list[np.ndarray]], float]:
+    """`jax_sgd_step`, and the cost C before the step, from the same JAX call."""
     jax = _frameworks.jax()
     sizes, skip = network.sizes, _skipped(network)
     with _frameworks.jax_precision(network.dtype):
-        new, _ = jax.device_get(_run(network, x, y, "step", network.dtype.type(learning_rate)))
+        new, loss = jax.device_get(_run(network, x, y, "step", network.dtype.type(learning_rate)))
     dtype = network.dtype
-    return (
+    parameters = (
         [np.array(W[:n, :m], dtype=dtype) for (W, _), n, m in zip(new[skip:], sizes[1:], sizes)],
         [np.array(b[:n], dtype=dtype) for (_, b), n in zip(new[skip:], sizes[1:])],
     )
+    return parameters, float(loss)
 
 
 def _skipped(network: Network) -> int:
@@ -140,8 +148,8 @@ def _compiled(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) 
     if mode == "step":
 
         def step(params: Any, eps: Any, x: Any, y: Any, mask: Any, choice: Any, eta: Any) -> Any:
-            grads = jax.grad(C)(params, eps, x, y, mask, choice)
-            return jax.tree_util.tree_map(lambda p, g: p - eta * g, params, grads), None
+            loss, grads = jax.value_and_grad(C)(params, eps, x, y, mask, choice)
+            return jax.tree_util.tree_map(lambda p, g: p - eta * g, params, grads), loss
 
         return jax.jit(step)
 

@@ -362,9 +362,10 @@ def failure(mutant: Mutant, case: Any, oracle: str) -> str | None:
     return None if result.ok else result.report().splitlines()[0]
 
 
-def hunt(mutant: Mutant, oracle: str, *, max_examples: int = 500) -> Catch | None:
-    """Search for a case on which `oracle` rejects `mutant`; shrink it. None if none is found."""
-    from hypothesis import HealthCheck, find, settings
+def hunt(mutant: Mutant, oracle: str, *, max_examples: int = 500, shrink: bool = True) -> Catch | None:
+    """Search for a case on which `oracle` rejects `mutant`; shrink it (unless `shrink` is
+    False: then the first failing case is kept). None if none is found."""
+    from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
     from crosscheck.strategies import cases
@@ -384,6 +385,7 @@ def hunt(mutant: Mutant, oracle: str, *, max_examples: int = 500) -> Catch | Non
         derandomize=True,
         deadline=None,
         suppress_health_check=list(HealthCheck),
+        phases=list(Phase) if shrink else [Phase.generate],
     )
     try:
         minimal = find(cases(**mutant.strategy), rejected, settings=config)

@@ -84,17 +84,44 @@ def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.
 def magnitudes(case: Case) -> Gradients:
     """S for every element of the case's loss, δ^l, ∂C/∂W^l and ∂C/∂b^l."""
     network = case.network
-    hidden = counterparts.activation(network.activation.name)
-    output = counterparts.activation(network.output_activation.name)
-    loss = counterparts.loss(network.loss.name)
-    Ws = [W.astype(np.float64) for W in network.weights]
-    bs = [b.astype(np.float64) for b in network.biases]
-    y = case.y.astype(np.float64)
-    info = np.finfo(network.dtype)
+    S = stacked_magnitudes(
+        network.weights,
+        network.biases,
+        case.x,
+        case.y,
+        network.activation.name,
+        network.output_activation.name,
+        network.loss.name,
+    )
+    return Gradients(loss=float(S.loss), deltas=S.deltas, weights=S.weights, biases=S.biases)
+
+
+def _T(array: np.ndarray) -> np.ndarray:
+    return np.swapaxes(array, -1, -2)
+
+
+def stacked_magnitudes(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden_name: str,
+    output_name: str,
+    loss_name: str,
+) -> Gradients:
+    """`magnitudes` for one case or for K cases of one structure stacked on a leading
+    axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,)."""
+    hidden = counterparts.activation(hidden_name)
+    output = counterparts.activation(output_name)
+    loss = counterparts.loss(loss_name)
+    Ws = [W.astype(np.float64) for W in weights]
+    bs = [b.astype(np.float64) for b in biases]
+    info = np.finfo(weights[0].dtype)
     U = float(info.tiny / info.eps**2)
     flush = float(info.tiny / info.eps)  # an absolute error of `tiny`, in units of ε
+    y = y.astype(np.float64)
 
-    a = case.x.astype(np.float64)
+    a = x.astype(np.float64)
     A, E, slopes, ks = [np.abs(a)], [np.zeros_like(a)], [], []
     for i, (W, b) in enumerate(zip(Ws, bs)):
         sigma = output if i == len(Ws) - 1 else hidden
@@ -108,7 +135,7 @@ def magnitudes(case: Case) -> Gradients:
             slopes.append(slope)
             ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, info.eps))
         else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
-            E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=0, keepdims=True)) + A[-1])
+            E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=-2, keepdims=True)) + A[-1])
 
     g = loss.gradient_scale(a, y, np.zeros_like(a))
     g_E = loss.gradient_scale(a, y, E[-1])
@@ -117,23 +144,23 @@ def magnitudes(case: Case) -> Gradients:
         S = g_E * slopes[-1] + g * ks[-1] + U
     else:  # δ_k = a_k (g_k − Σ_j a_j g_j), with errors in g and in a
         a_L, E_L = A[-1], E[-1]
-        M = a_L * (g + np.sum(a_L * g, axis=0, keepdims=True)) + U
+        M = a_L * (g + np.sum(a_L * g, axis=-2, keepdims=True)) + U
         S = (
-            a_L * (g_E + np.sum(a_L * g_E, axis=0, keepdims=True))
-            + E_L * (g + np.sum(a_L * g, axis=0, keepdims=True))
-            + a_L * np.sum(E_L * g, axis=0, keepdims=True)
+            a_L * (g_E + np.sum(a_L * g_E, axis=-2, keepdims=True))
+            + E_L * (g + np.sum(a_L * g, axis=-2, keepdims=True))
+            + a_L * np.sum(E_L * g, axis=-2, keepdims=True)
             + M
         )
     Ms, Ss = [M], [S]
     for l in range(len(Ws) - 2, -1, -1):  # layers L-1 .. 2, code index l
-        W_abs_T = np.abs(Ws[l + 1]).T
+        W_abs_T = _T(np.abs(Ws[l + 1]))
         # The upstream error also meets σ' evaluated with its own error (ε·k): that
         # product matters where σ' vanishes but its evaluation error does not.
         S = (W_abs_T @ S) * (slopes[l] + info.eps * ks[l]) + (W_abs_T @ M) * ks[l] + U
         M = (W_abs_T @ M) * slopes[l] + U
         Ms.insert(0, M)
         Ss.insert(0, S)
-    weights = [S @ (A_ + info.tiny).T + M @ E_.T + U for S, M, A_, E_ in zip(Ss, Ms, A, E)]
-    biases = [S.sum(axis=1, keepdims=True) + U for S in Ss]
-    cost = abs(float(loss.numpy_per_sample(a, y).sum())) + float(np.sum(g * E[-1])) + U
-    return Gradients(loss=cost, deltas=Ss, weights=weights, biases=biases)
+    grads_W = [S @ _T(A_ + info.tiny) + M @ _T(E_) + U for S, M, A_, E_ in zip(Ss, Ms, A, E)]
+    grads_b = [S.sum(axis=-1, keepdims=True) + U for S in Ss]
+    cost = np.abs(loss.numpy_per_sample(a, y).sum(axis=-1)) + np.sum(g * E[-1], axis=(-2, -1)) + U
+    return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)

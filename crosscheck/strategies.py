@@ -158,27 +158,41 @@ def _cases(
     input_scale = draw(st.sampled_from(input_scales), label="input scale")
     zeros = draw(st.booleans(), label="exact zeros")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    weights, biases, x, y = build_arrays(
+        np.random.default_rng(seed), sizes, N, chosen, hidden, output, cost, weight_scales, input_scale, zeros
+    )
+    network = Network(weights, biases, activation=hidden, output_activation=output, loss=cost)
+    origin = f"strategy seed {seed}, weight scales {weight_scales}, input scale {input_scale}"
+    if zeros:
+        origin += ", exact zeros"
+    return Case(network, x, y, origin=origin)
 
-    rng = np.random.default_rng(seed)
+
+def build_arrays(
+    rng: np.random.Generator,
+    sizes: Any,
+    N: int,
+    dtype: Any,
+    hidden: str,
+    output: str,
+    loss: str,
+    weight_scales: Any,
+    input_scale: float,
+    zeros: bool,
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """The bulk values of a case, from `rng`: W^l = scale · N(0, 1)/√n_in, b^l = scale ·
+    N(0, 1), x = input_scale · N(0, 1), exact zeros planted when `zeros`, targets from
+    the loss's counterpart; |z^L| bounded for the log losses."""
     weights, biases = [], []
     for n_in, n_out, scale in zip(sizes, sizes[1:], weight_scales):
         weights.append(_planted(rng, scale * rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), zeros))
         biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), zeros))
     x = _planted(rng, input_scale * rng.standard_normal((sizes[0], N)), zeros)
-    y = counterparts.loss(cost).targets(rng, (sizes[-1], N))
-    if cost in BOUNDED_OUTPUT_LOSSES:
-        _bound_output(weights, biases, x, hidden, output, OUTPUT_BOUND[np.dtype(chosen)])
-    network = Network(
-        [W.astype(chosen) for W in weights],
-        [b.astype(chosen) for b in biases],
-        activation=hidden,
-        output_activation=output,
-        loss=cost,
-    )
-    origin = f"strategy seed {seed}, weight scales {weight_scales}, input scale {input_scale}"
-    if zeros:
-        origin += ", exact zeros"
-    return Case(network, x.astype(chosen), y.astype(chosen), origin=origin)
+    y = counterparts.loss(loss).targets(rng, (sizes[-1], N))
+    if loss in BOUNDED_OUTPUT_LOSSES:
+        _bound_output(weights, biases, x, hidden, output, OUTPUT_BOUND[np.dtype(dtype)])
+    cast = [W.astype(dtype) for W in weights], [b.astype(dtype) for b in biases]
+    return cast[0], cast[1], x.astype(dtype), y.astype(dtype)
 
 
 def compatible_losses(output: str) -> list[str]:

@@ -18,6 +18,11 @@ Parameters = tuple[list[np.ndarray], list[np.ndarray]]
 
 def torch_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> Parameters:
     """One `torch.optim.SGD(lr=learning_rate)` step on the cost of (x, y)."""
+    return torch_sgd_step_with_loss(network, x, y, learning_rate)[0]
+
+
+def torch_sgd_step_with_loss(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> tuple[Parameters, float]:
+    """`torch_sgd_step`, and the cost C before the step, from the same forward pass."""
     torch = _frameworks.torch()
     hidden = counterparts.activation(network.activation.name)
     output = counterparts.activation(network.output_activation.name)
@@ -29,9 +34,10 @@ def torch_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate
     a = torch.from_numpy(np.ascontiguousarray(x))
     for i, (W, b) in enumerate(zip(Ws, bs)):
         a = (output if i == len(Ws) - 1 else hidden).torch(torch.addmm(b, W, a))
-    cost.torch(a, torch.from_numpy(np.ascontiguousarray(y))).backward()
+    C = cost.torch(a, torch.from_numpy(np.ascontiguousarray(y)))
+    C.backward()
     optimizer.step()
-    return [W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]
+    return ([W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]), float(C.detach())
 
 
 from crosscheck.jax_oracle import jax_sgd_step  # noqa: E402  (re-exported beside torch's)

@@ -19,3 +19,15 @@ settings.register_profile("ci", max_examples=200, derandomize=True, database=Non
 settings.register_profile("thorough", max_examples=10_000, database=None, **_common)
 settings.register_profile("debug", max_examples=1, verbosity=Verbosity.verbose, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With CROSSCHECK_RECORD=path, write the largest |diff|/tol seen per oracle and dtype."""
+    path = os.environ.get("CROSSCHECK_RECORD")
+    if path:
+        import json
+
+        from helpers import WORST
+
+        with open(path, "w") as f:
+            json.dump({f"{o} {d}": r for (o, d), r in sorted(WORST.items())}, f, indent=1)

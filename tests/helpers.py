@@ -36,3 +36,12 @@ def oracle_params(names: tuple[str, ...] = tuple(FRAMEWORKS)) -> list:
 def available_oracles() -> list[str]:
     """The oracles whose frameworks are installed here."""
     return [name for name, module in FRAMEWORKS.items() if framework_available(module)]
+
+
+WORST: dict[tuple[str, str], float] = {}
+"""Largest |diff|/tol seen per (oracle, dtype) in this session (written out by conftest)."""
+
+
+def record_worst(oracle: str, dtype: object, ratio: float) -> None:
+    key = (oracle, str(dtype))
+    WORST[key] = max(WORST.get(key, 0.0), ratio)

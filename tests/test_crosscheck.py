@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from helpers import oracle_params, require
+from helpers import oracle_params, record_worst, require
 from hypothesis import given
 
 import crosscheck
@@ -24,7 +24,8 @@ AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
 @given(case=cases())
 def test_reference_matches_oracle(oracle, case):
     """Loss, δ^l at every layer, ∂C/∂W^l and ∂C/∂b^l agree with the oracle, element by element."""
-    crosscheck.assert_case(case, [oracle])
+    result = crosscheck.assert_case(case, [oracle])
+    record_worst(oracle, case.network.dtype, result.comparisons[oracle].worst_ratio)
 
 
 @given(case=cases())

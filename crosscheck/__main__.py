@@ -1,0 +1,108 @@
+"""`python -m crosscheck`: verify the derivation end to end and write a citable report.
+
+Exit status: 0 when everything holds, 1 on any mismatch or uncaught mutant (the report
+shows the counterexample), 2 on bad usage or a missing framework.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m crosscheck",
+        description="Cross-check the reference's backpropagation against PyTorch, JAX and finite differences.",
+    )
+    parser.add_argument("--cases", type=int, default=64, help="cases per cell (default 64)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--only", metavar="NAME", help="only the cells that use this activation or loss")
+    parser.add_argument("--quiet", action="store_true", help="print only the verdict")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the cells (default 1)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a citable Markdown certificate")
+    parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG figures (needs matplotlib)")
+    parser.add_argument("--mutant-examples", type=int, default=200, help="cases drawn per mutant hunt (default 200)")
+    return parser
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only on a terminal, and never with --quiet)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        elapsed = time.perf_counter() - self.start
+        sys.stderr.write(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f} s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from reference import ACTIVATIONS, LOSSES
+
+    if args.cases < 1:
+        parser.error(f"--cases must be at least 1, got {args.cases}")
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.mutant_examples < 1:
+        parser.error(f"--mutant-examples must be at least 1, got {args.mutant_examples}")
+    if args.only is not None and args.only not in ACTIVATIONS and args.only not in LOSSES:
+        parser.error(f"--only {args.only!r} is neither an activation nor a loss; known: {sorted({*ACTIVATIONS, *LOSSES})}")
+    if args.plots is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plots needs matplotlib: pip install 'backprop-crosscheck[plots]'")
+
+    from crosscheck import certificate, report
+
+    oracles = certificate.available_oracles()
+    missing = [extra for extra, needed in (("torch", "torch"), ("jax", "jax")) if needed not in oracles]
+    if missing:
+        print(
+            f"python -m crosscheck needs {' and '.join(missing)}: pip install "
+            f"'backprop-crosscheck[{','.join(missing)}]' (or '[all]')",
+            file=sys.stderr,
+        )
+        return 2
+
+    cert = certificate.run(
+        cases=args.cases,
+        seed=args.seed,
+        only=args.only,
+        oracles=oracles,
+        mutant_examples=args.mutant_examples,
+        workers=args.workers,
+        progress=_Progress(not args.quiet),
+    )
+    command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    print(cert.verdict() if args.quiet else report.terminal(cert))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(cert.as_dict(), indent=1))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(report.markdown(cert, command.strip()))
+    if args.plots:
+        report.plots(cert, args.plots, cert.curves)
+    return 0 if cert.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""Batched mode: many cases of one structure at once, for the certificate.
+
+A cell's K cases share sizes, batch size, activations, loss and dtype, so they stack
+on a leading axis: W^l is (K, n_l, n_{l-1}), x is (K, n_1, N). The cases are
+independent, so the gradient of the *sum* of their costs is, block by block, each
+case's own gradient: one PyTorch backward or one `jax.vmap`-ed JAX call serves all K.
+Results come back as `Gradients` whose arrays carry the leading K axis and whose
+`loss` is an array (K,).
+
+The comparison is vectorised too (`worst_ratios`); the full per-case report is built
+only for a case that fails.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crosscheck import _frameworks, counterparts
+from crosscheck.case import Case
+from crosscheck.jax_oracle import _compiled, _pad, bucket
+from crosscheck.numeric import numeric_gradients_with_error
+from crosscheck.tolerances import Tolerance
+from reference import Gradients, Network
+
+
+@dataclass(frozen=True)
+class Batch:
+    """K cases of one structure, stacked."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    activation: str
+    output_activation: str
+    loss: str
+    origins: tuple[str, ...] = ()
+
+    @property
+    def K(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
+
+    def case(self, k: int) -> Case:
+        network = Network(
+            [W[k] for W in self.weights],
+            [b[k] for b in self.biases],
+            activation=self.activation,
+            output_activation=self.output_activation,
+            loss=self.loss,
+        )
+        return Case(network, self.x[k], self.y[k], self.origins[k] if self.origins else "")
+
+
+def _stack(results: list[Gradients]) -> Gradients:
+    return Gradients(
+        loss=np.array([g.loss for g in results]),  # type: ignore[arg-type]
+        deltas=[np.stack(t) for t in zip(*(g.deltas for g in results))],
+        weights=[np.stack(t) for t in zip(*(g.weights for g in results))],
+        biases=[np.stack(t) for t in zip(*(g.biases for g in results))],
+    )
+
+
+def reference_batch(batch: Batch) -> Gradients:
+    """The reference, case by case (it is the thing under test: no batching tricks)."""
+    return _stack([batch.case(k).network.backward(batch.x[k], batch.y[k]) for k in range(batch.K)])
+
+
+def numeric_batch(batch: Batch, count: int) -> tuple[Gradients, Gradients]:
+    """Finite differences (values, error estimates) for the first `count` cases."""
+    pairs = [numeric_gradients_with_error(batch.case(k).network, batch.x[k], batch.y[k]) for k in range(count)]
+    return _stack([p[0] for p in pairs]), _stack([p[1] for p in pairs])
+
+
+def torch_batch(batch: Batch) -> Gradients:
+    """PyTorch autograd on the stacked cases: one backward of the summed costs."""
+    torch = _frameworks.torch()
+    hidden = counterparts.activation(batch.activation)
+    output = counterparts.activation(batch.output_activation)
+    cost = counterparts.loss(batch.loss)
+    Ws = [torch.tensor(W, requires_grad=True) for W in batch.weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in batch.biases]
+    a = torch.from_numpy(np.ascontiguousarray(batch.x))
+    y = torch.from_numpy(np.ascontiguousarray(batch.y))
+    zs = []
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        z = torch.baddbmm(b, W, a)
+        zs.append(z)
+        a = (output if i == len(Ws) - 1 else hidden).torch(z)
+    grads = torch.autograd.grad(cost.torch(a, y), [*zs, *Ws, *bs])
+    with torch.no_grad():
+        losses = np.array([float(cost.torch(a[k], y[k])) for k in range(batch.K)])
+    n = len(Ws)
+    return Gradients(
+        loss=losses,  # type: ignore[arg-type]
+        deltas=[g.numpy() for g in grads[:n]],
+        weights=[g.numpy() for g in grads[n : 2 * n]],
+        biases=[g.numpy() for g in grads[2 * n :]],
+    )
+
+
+@functools.cache
+def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -> Any:
+    jax = _frameworks.jax()
+    return jax.jit(jax.vmap(_compiled(activations, losses, mode), in_axes=(0, 0, 0, 0, None, None)))
+
+
+def jax_batch(batch: Batch, mode: str) -> Gradients:
+    """`jax.vmap` of the bucketed single-case JAX oracle ("reverse" or "forward")."""
+    from crosscheck.jax_oracle import DEPTHS
+
+    jax = _frameworks.jax()
+    K, depth, dtype = batch.K, len(batch.weights), batch.dtype
+    sizes = (batch.weights[0].shape[2], *(W.shape[1] for W in batch.weights))
+    N = batch.x.shape[2]
+    width, columns, skip = bucket(max(sizes)), bucket(N), bucket(depth, DEPTHS) - depth
+
+    def pad(stack: np.ndarray, rows: int, cols: int) -> np.ndarray:
+        return np.stack([_pad(a, rows, cols) for a in stack])
+
+    identity = (np.broadcast_to(np.eye(width, dtype=dtype), (K, width, width)), np.zeros((K, width, 1), dtype))
+    params = [identity] * skip + [(pad(W, width, width), pad(b, width, 1)) for W, b in zip(batch.weights, batch.biases)]
+    eps = [np.zeros((K, width, columns), dtype) for _ in params]
+    mask = np.zeros((width, columns), dtype)
+    mask[: sizes[-1], :N] = 1
+    activations, losses = tuple(counterparts.ACTIVATIONS), tuple(counterparts.LOSSES)
+    layers = [activations.index("identity")] * skip + [activations.index(batch.activation)] * (depth - 1)
+    layers.append(activations.index(batch.output_activation))
+    choice = np.array([*layers, losses.index(batch.loss)], dtype=np.int32)
+    with _frameworks.jax_precision(dtype):
+        function = _vmapped(activations, losses, mode)
+        loss, (d_params, d_eps) = jax.device_get(
+            function(params, eps, pad(batch.x, width, columns), pad(batch.y, width, columns), mask, choice)
+        )
+    d_params, d_eps = d_params[skip:], d_eps[skip:]
+    rows = sizes[1:]
+    return Gradients(
+        loss=np.asarray(loss, dtype=np.float64),  # type: ignore[arg-type]
+        deltas=[np.array(d[:, :n, :N], dtype=dtype) for d, n in zip(d_eps, rows)],
+        weights=[np.array(dW[:, :n, :m], dtype=dtype) for (dW, _), n, m in zip(d_params, rows, sizes)],
+        biases=[np.array(db[:, :n], dtype=dtype) for (_, db), n in zip(d_params, rows)],
+    )
+
+
+def worst_ratios(
+    reference: Gradients,
+    oracle: Gradients,
+    scales: Gradients,
+    tol: Tolerance,
+    error: Gradients | None = None,
+    count: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per case: the largest |diff|/tol over every element; per layer l = 2..L: the same
+    over δ^l, ∂C/∂W^l, ∂C/∂b^l; and every inexact element's |diff|/tol (for the
+    distribution plot). NaN from finite differences (kinks) is skipped. Only the first
+    `count` cases when given (finite differences run on a subset)."""
+    K = count if count is not None else np.asarray(reference.loss).shape[0]
+    floor = tol.cost_rtol * np.asarray(scales.loss)[:K]
+    per_case = np.zeros(K)
+    per_layer = np.zeros(len(reference.deltas) + 1)
+    relative = []
+    terms = [
+        (
+            0,
+            np.asarray(reference.loss)[:K, None],
+            np.asarray(oracle.loss)[:K, None],
+            np.asarray(scales.loss)[:K, None],
+            0.0 if error is None else np.asarray(error.loss)[:K, None],
+        )
+    ]
+    for quantity in ("deltas", "weights", "biases"):
+        for l, (r, o, s) in enumerate(zip(getattr(reference, quantity), getattr(oracle, quantity), getattr(scales, quantity))):
+            e = 0.0 if error is None else getattr(error, quantity)[l][:K]
+            terms.append((l + 1, r[:K], o[:K], s[:K], e))
+    for layer, r, o, s, e in terms:
+        r64, o64 = np.asarray(r, dtype=np.float64), np.asarray(o, dtype=np.float64)
+        difference = np.abs(r64 - o64)
+        allowed = tol.rtol * s + floor.reshape((K,) + (1,) * (r64.ndim - 1)) + e
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(difference == 0, 0.0, difference / allowed)
+        skipped = np.isnan(o64) & ~np.isnan(r64)
+        ratio = np.where(skipped, 0.0, np.nan_to_num(ratio, nan=np.inf, posinf=np.inf))
+        flat = ratio.reshape(K, -1)
+        per_case = np.maximum(per_case, flat.max(axis=1, initial=0.0))
+        per_layer[layer] = max(per_layer[layer], float(flat.max(initial=0.0)))
+        values = flat[np.isfinite(flat) & (flat > 0)]
+        relative.append(values)
+    return per_case, per_layer, np.concatenate(relative)

@@ -1,0 +1,319 @@
+"""The certificate: every activation × loss × dtype against every oracle, the XOR
+trajectory, and the negative controls, as one verdict (`python -m crosscheck`)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crosscheck import batched
+from crosscheck.scales import stacked_magnitudes
+from crosscheck.strategies import INPUT_SCALES, WEIGHT_SCALES, build_arrays, compatible_losses, hidden_activations
+from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES, Tolerance
+from reference import ACTIVATIONS, LOSSES
+
+ORACLE_SHARE = {"torch": 1.0, "jax": 1.0, "jax_forward": 1 / 8, "numeric": 1 / 16}
+"""The share of each cell's cases each oracle runs on: forward mode and finite
+differences cost one pass per parameter, so they see a fixed subset (at least one)."""
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+@dataclass(frozen=True)
+class Cell:
+    activation: str
+    output_activation: str
+    loss: str
+    dtype: np.dtype
+
+    @property
+    def label(self) -> str:
+        return f"{self.activation}→{self.output_activation}/{self.loss} {self.dtype}"
+
+
+def cells(only: str | None = None) -> list[Cell]:
+    """Every valid (hidden, output, loss, dtype); `only` keeps the cells that use that name."""
+    result = [
+        Cell(h, o, loss, d)
+        for h in hidden_activations()
+        for o in sorted(ACTIVATIONS)
+        for loss in compatible_losses(o)
+        for d in DTYPES
+    ]
+    if only is not None:
+        result = [c for c in result if only in (c.activation, c.output_activation, c.loss)]
+    return result
+
+
+@dataclass
+class CellResult:
+    cell: Cell
+    sizes: tuple[int, ...]
+    N: int
+    cases: dict[str, int] = field(default_factory=dict)
+    worst: dict[str, float] = field(default_factory=dict)
+    """Largest |diff|/tol per oracle (≤ 1 passes)."""
+    per_layer: dict[str, list[float]] = field(default_factory=dict)
+    relative: dict[str, np.ndarray] = field(default_factory=dict)
+    failure: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failure and all(r <= 1 for r in self.worst.values())
+
+
+def _batch(cell: Cell, rng: np.random.Generator, K: int) -> batched.Batch:
+    depth = int(rng.integers(1, 6))
+    sizes = tuple(int(n) for n in rng.integers(1, 9, size=depth + 1))
+    N = int(rng.integers(1, 9))
+    arrays, origins = [], []
+    for _ in range(K):
+        weight_scales = [float(s) for s in rng.choice(WEIGHT_SCALES, size=depth)]
+        input_scale = float(rng.choice(INPUT_SCALES))
+        zeros = bool(rng.integers(0, 2))
+        arrays.append(
+            build_arrays(
+                rng, sizes, N, cell.dtype, cell.activation, cell.output_activation, cell.loss, weight_scales, input_scale, zeros
+            )
+        )
+        origins.append(f"certificate, weight scales {weight_scales}, input scale {input_scale}{', exact zeros' if zeros else ''}")
+    return batched.Batch(
+        [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
+        [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
+        np.stack([a[2] for a in arrays]),
+        np.stack([a[3] for a in arrays]),
+        cell.activation,
+        cell.output_activation,
+        cell.loss,
+        tuple(origins),
+    )
+
+
+def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellResult:
+    """Draw K cases of one random structure for the cell and check them against each oracle."""
+    rng = np.random.default_rng([seed, *(ord(c) for c in cell.label)])
+    batch = _batch(cell, rng, K)
+    result = CellResult(cell, (batch.weights[0].shape[2], *(W.shape[1] for W in batch.weights)), batch.x.shape[2])
+    reference = batched.reference_batch(batch)
+    S = stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, cell.activation, cell.output_activation, cell.loss)
+    for oracle in oracles:
+        count = max(1, round(K * ORACLE_SHARE[oracle]))
+        error = None
+        tol: Tolerance = AUTOGRAD[cell.dtype]
+        if oracle == "torch":
+            gradients = batched.torch_batch(batch)
+        elif oracle == "jax":
+            gradients = batched.jax_batch(batch, "reverse")
+        elif oracle == "jax_forward":
+            sub = _first(batch, count)
+            gradients = batched.jax_batch(sub, "forward")
+        else:
+            gradients, error = batched.numeric_batch(batch, count)
+            tol = FINITE_DIFFERENCES[cell.dtype]
+        per_case, per_layer, relative = batched.worst_ratios(reference, gradients, S, tol, error, count)
+        result.cases[oracle] = count
+        result.worst[oracle] = float(per_case.max())
+        result.per_layer[oracle] = [float(v) for v in per_layer]
+        result.relative[oracle] = relative
+        if per_case.max() > 1 and not result.failure:
+            from crosscheck.oracles import check_case
+
+            k = int(np.argmax(per_case))
+            result.failure = check_case(batch.case(k), [oracle]).report()
+    return result
+
+
+def _first(batch: batched.Batch, count: int) -> batched.Batch:
+    return batched.Batch(
+        [W[:count] for W in batch.weights],
+        [b[:count] for b in batch.biases],
+        batch.x[:count],
+        batch.y[:count],
+        batch.activation,
+        batch.output_activation,
+        batch.loss,
+        batch.origins[:count],
+    )
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in ("numpy", "torch", "jax", "jaxlib", "hypothesis"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+@dataclass
+class Certificate:
+    seed: int
+    cases_per_cell: int
+    oracles: tuple[str, ...]
+    cells: list[CellResult]
+    trajectory: dict[str, Any]
+    mutants: list[dict[str, Any]]
+    seconds: dict[str, float]
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    """The loss at every iteration of the 2000-iteration XOR run, per backend."""
+    versions: dict[str, str] = field(default_factory=versions)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            all(c.ok for c in self.cells)
+            and all(t["ok"] for t in self.trajectory.values())
+            and all(not m["missed_by"] for m in self.mutants)
+        )
+
+    def total_cases(self) -> dict[str, int]:
+        return {o: sum(c.cases.get(o, 0) for c in self.cells) for o in self.oracles}
+
+    def verdict(self) -> str:
+        if self.ok:
+            return (
+                "VERIFIED: BP1-BP4 (δ at every layer, ∂C/∂W, ∂C/∂b), the cost and the gradient-descent update "
+                f"agree with {', '.join(self.oracles)} on every cell, the XOR trajectories match, and every mutant "
+                "is caught."
+            )
+        problems = []
+        bad = [c.cell.label for c in self.cells if not c.ok]
+        if bad:
+            problems.append(f"{len(bad)} cell(s) disagree ({', '.join(bad[:3])}{'...' if len(bad) > 3 else ''})")
+        problems += [f"XOR trajectory ({k}) differs" for k, t in self.trajectory.items() if not t["ok"]]
+        missed = [m["mutant"] for m in self.mutants if m["missed_by"]]
+        if missed:
+            problems.append(f"mutant(s) not caught: {', '.join(missed)}")
+        return "NOT VERIFIED: " + "; ".join(problems)
+
+    def entry_table(self) -> list[tuple[str, dict[str, float]]]:
+        """Largest |diff|/tol per catalogue entry × (oracle, dtype), over the cells using it."""
+        rows = []
+        for name in [*sorted(ACTIVATIONS), *sorted(LOSSES)]:
+            worst: dict[str, float] = {}
+            for c in self.cells:
+                if name in (c.cell.activation, c.cell.output_activation, c.cell.loss):
+                    for oracle, ratio in c.worst.items():
+                        key = f"{oracle} {c.cell.dtype}"
+                        worst[key] = max(worst.get(key, 0.0), ratio)
+            if worst:
+                rows.append((name, worst))
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "versions": self.versions,
+            "seed": self.seed,
+            "cases_per_cell": self.cases_per_cell,
+            "oracles": list(self.oracles),
+            "total_cases": self.total_cases(),
+            "tolerances": {
+                "autograd": {str(d): t.rtol for d, t in AUTOGRAD.items()},
+                "finite_differences": {str(d): {"rtol": t.rtol, "cost_rtol": t.cost_rtol} for d, t in FINITE_DIFFERENCES.items()},
+            },
+            "cells": [
+                {
+                    "activation": c.cell.activation,
+                    "output_activation": c.cell.output_activation,
+                    "loss": c.cell.loss,
+                    "dtype": str(c.cell.dtype),
+                    "sizes": list(c.sizes),
+                    "N": c.N,
+                    "cases": c.cases,
+                    "worst_ratio": c.worst,
+                    "worst_ratio_per_layer": c.per_layer,
+                    "ok": c.ok,
+                    "counterexample": c.failure or None,
+                }
+                for c in self.cells
+            ],
+            "trajectory": self.trajectory,
+            "trajectory_losses": self.curves,
+            "mutants": self.mutants,
+            "seconds": self.seconds,
+            "verdict": self.verdict(),
+            "ok": self.ok,
+        }
+
+
+def run(
+    *,
+    cases: int = 64,
+    seed: int = 0,
+    only: str | None = None,
+    oracles: tuple[str, ...] = ("torch", "jax", "jax_forward", "numeric"),
+    mutant_examples: int = 200,
+    workers: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Certificate:
+    """Run everything; `progress(stage, done, total)` is called as work completes. With
+    `workers` > 1 the cells run in that many processes (each imports and compiles anew)."""
+    from crosscheck.mutants import MUTANTS, MutantResult, hunt
+    from crosscheck.trajectory import xor_trajectory
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    todo = cells(only)
+    results: list[CellResult] = []
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(run_cell, cell, seed, cases, oracles) for cell in todo]
+            for i, future in enumerate(futures):
+                results.append(future.result())
+                if progress:
+                    progress("cells", i + 1, len(todo))
+    else:
+        for i, cell in enumerate(todo):
+            results.append(run_cell(cell, seed, cases, oracles))
+            if progress:
+                progress("cells", i + 1, len(todo))
+    seconds["cells"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    frameworks = tuple(o for o in ("torch", "jax") if o in oracles)
+    trajectory, curves = {}, {}
+    if frameworks:
+        fixed = xor_trajectory(2000, None, frameworks)
+        trajectory["2000 iterations"] = fixed.as_dict()
+        curves = fixed.losses
+        if progress:
+            progress("trajectory", 1, 2)
+        trajectory["tolerance 1e-6"] = xor_trajectory(5000, 1e-6, frameworks).as_dict()
+        if progress:
+            progress("trajectory", 2, 2)
+    seconds["trajectory"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    mutant_rows = []
+
+    def applies(names: Any) -> bool:  # generic slips apply to every cell; the others to their entry
+        named = {names.get("activation"), names.get("output_activation")} - {None}
+        return only is None or not named or only in named
+
+    chosen = [m for m in MUTANTS.values() if applies(m.strategy)]
+    for i, mutant in enumerate(chosen):
+        catches = {o: hunt(mutant, o, max_examples=mutant_examples, shrink=False) for o in oracles}
+        mutant_rows.append(MutantResult(mutant, catches).as_dict())
+        if progress:
+            progress("mutants", i + 1, len(chosen))
+    seconds["mutants"] = time.perf_counter() - start
+    return Certificate(seed, cases, oracles, results, trajectory, mutant_rows, seconds, curves)
+
+
+def available_oracles() -> tuple[str, ...]:
+    import importlib.util
+
+    names = []
+    for oracle, module in (("torch", "torch"), ("jax", "jax"), ("jax_forward", "jax"), ("numeric", None)):
+        if module is None or importlib.util.find_spec(module) is not None:
+            names.append(oracle)
+    return tuple(names)

@@ -1,0 +1,196 @@
+"""Rendering a certificate: the terminal report, the Markdown certificate, the plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from crosscheck.certificate import ORACLE_SHARE, Certificate
+from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
+
+
+def terminal(cert: Certificate) -> str:
+    v = cert.versions
+    totals = cert.total_cases()
+    lines = [
+        "Backpropagation certificate",
+        "  " + ", ".join(f"{k} {v[k]}" for k in ("python", "numpy", "torch", "jax", "hypothesis")),
+        f"  seed {cert.seed}; {len(cert.cells)} cells (hidden × output × loss × dtype); "
+        f"{cert.cases_per_cell} cases per cell; cases checked: " + ", ".join(f"{o} {n:,}" for o, n in totals.items()),
+        "",
+        "Largest |diff|/tol per catalogue entry (over every cell using it; ≤ 1 passes):",
+    ]
+    columns = [f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")]
+    width = max(len(c) for c in columns) + 1
+    lines.append(f"  {'':22}" + "".join(f"{c:>{width}}" for c in columns))
+    for name, worst in cert.entry_table():
+        cells = "".join(f"{worst.get(c, float('nan')):>{width}.2g}" for c in columns)
+        lines.append(f"  {name:22}" + cells)
+    lines.append("")
+    lines.append("XOR 2-3-1, η = 2, trained by the reference, torch.optim.SGD and a jax.grad loop from one start:")
+    for name, t in cert.trajectory.items():
+        lines.append(
+            f"  {name}: stopped at {t['stop_iteration']}; largest relative difference: loss "
+            f"{t['largest_relative_loss_difference']:.1e}, final parameters "
+            f"{t['largest_relative_parameter_difference']:.1e} (tol {t['rtol']:.0e}) {'ok' if t['ok'] else 'FAILED'}"
+        )
+    lines.append("")
+    lines.append("Negative controls (cases drawn until caught, per oracle; '-' = missed):")
+    for m in cert.mutants:
+        caught = " ".join(f"{o}:{m['examples'].get(o, '-')}" for o in cert.oracles)
+        lines.append(f"  {m['mutant']:32} {caught}")
+    failures = [c for c in cert.cells if c.failure]
+    if failures:
+        lines += ["", "Counterexample:", failures[0].failure]
+    lines += ["", f"time: {', '.join(f'{k} {s:.1f} s' for k, s in cert.seconds.items())}", "", cert.verdict()]
+    return "\n".join(lines)
+
+
+def markdown(cert: Certificate, command: str) -> str:
+    totals = cert.total_cases()
+    v = cert.versions
+    rows = "\n".join(
+        f"| {name} | "
+        + " | ".join(f"{worst.get(f'{o} {d}', float('nan')):.2g}" for o in cert.oracles for d in ("float64", "float32"))
+        + " |"
+        for name, worst in cert.entry_table()
+    )
+    header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32"))
+    mutants = "\n".join(
+        f"| `{m['mutant']}` | {m['description']} | {', '.join(m['caught_by']) or '—'} | "
+        f"{', '.join(m['missed_by']) or '—'} | {min(m['examples'].values()) if m['examples'] else '—'} |"
+        for m in cert.mutants
+    )
+    trajectory = "\n".join(
+        f"| {k} | {t['stop_iteration']} | {t['largest_relative_loss_difference']:.1e} | "
+        f"{t['largest_relative_parameter_difference']:.1e} | {'ok' if t['ok'] else 'FAILED'} |"
+        for k, t in cert.trajectory.items()
+    )
+    return f"""# Certificate: the backpropagation derivation, cross-checked
+
+**{cert.verdict()}**
+
+Reproduce: `{command}`
+
+Python {v["python"]}, NumPy {v["numpy"]}, PyTorch {v["torch"]}, JAX {v["jax"]}, Hypothesis {v["hypothesis"]}; seed {cert.seed}.
+
+## What was verified
+
+- BP1 `δ^L = ∇_a C ⊙ σ'(z^L)` (softmax: `δ^L = J(z^L)ᵀ ∇_a C`), BP2 `δ^l = ((W^{{l+1}})ᵀ δ^{{l+1}}) ⊙ σ'(z^l)`,
+  BP3 `∂C/∂b^l = Σ_x δ^l`, BP4 `∂C/∂W^l = δ^l (a^{{l−1}})ᵀ`, every layer, every element;
+- the cost C of each loss, and its gradient with the batch's 1/N;
+- the update `W ← W − η ∂C/∂W`, over whole training runs (XOR).
+
+## How
+
+Oracles: PyTorch autograd (δ from the z tensors), `jax.grad` (δ as the gradient with respect to a zero
+perturbation of each z), JAX forward mode (`jax.jacfwd`), central finite differences in float64. Each
+computes from its own framework's functions; only parameters, data and names cross over.
+
+Cases: {len(cert.cells)} cells = every valid hidden activation × output activation × loss × dtype
+(float64, float32); per cell one random structure (1-5 weight layers, widths 1-8, batch 1-8) and
+{cert.cases_per_cell} cases of it, with weight scales from {{0, 0.1, 1, 3, 10, 30}} per layer (exact zeros and
+saturation included), inputs of scale 0, 1 or 10, and exact zeros planted in half of them. Oracles ran on
+these shares of each cell's cases: {", ".join(f"{o} {ORACLE_SHARE[o]:.3g}" for o in cert.oracles)}.
+Cases checked in all: {", ".join(f"{o} {n:,}" for o, n in totals.items())}.
+
+Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the
+finite differences' own error estimate and ε/h rounding term), where S is the element's magnitude: BP1-BP4
+recomputed with every term positive, with the forward pass's rounding, σ' evaluated at a rounded z, kinks and
+subnormal flushing accounted for (`crosscheck/scales.py`). rtol: autograd {AUTOGRAD[np.dtype("float64")].rtol:g}
+(float64) and {AUTOGRAD[np.dtype("float32")].rtol:g} (float32); finite differences
+{FINITE_DIFFERENCES[np.dtype("float64")].rtol:g}. Rounding in correct code stays within a few ε of S, so these
+leave a margin of about 100 (float64) and 5 (float32) while catching a relative slip of 1e-6 (float64) or 1e-3
+(float32) wherever S resolves it.
+
+## Figures
+
+Largest |diff|/tol per catalogue entry (≤ 1 passes):
+
+| entry | {header} |
+| --- | {" | ".join("---" for _ in cert.oracles for _ in range(2))} |
+{rows}
+
+XOR trajectories (reference vs torch.optim.SGD vs a jax.grad loop, from identical parameters):
+
+| run | stopped at | largest relative loss difference | largest relative parameter difference | |
+| --- | --- | --- | --- | --- |
+{trajectory}
+
+Negative controls: each plausible wrong derivation must be rejected by each oracle on its own.
+
+| mutant | slip | caught by | missed by | fewest cases to catch |
+| --- | --- | --- | --- | --- |
+{mutants}
+"""
+
+
+def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:
+    """Write the PNG figures; returns their paths. Needs matplotlib (the `plots` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    if trajectory_losses:
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+        reference = np.array(trajectory_losses["reference"])
+        for name, losses in trajectory_losses.items():
+            top.plot(np.arange(1, len(losses) + 1), losses, label=name, linestyle="-" if name == "reference" else "--")
+            if name != "reference":
+                diff = np.abs(np.array(losses) - reference[: len(losses)])
+                bottom.semilogy(np.arange(1, len(diff) + 1), np.maximum(diff, 1e-20), label=f"|{name} − reference|")
+        top.set_yscale("log")
+        top.set_ylabel("C")
+        top.set_title("XOR 2-3-1: the loss under three backends")
+        top.legend()
+        bottom.set_xlabel("iteration")
+        bottom.set_ylabel("difference (floor 1e-20)")
+        bottom.legend()
+        fig.tight_layout()
+        written.append(directory / "xor_trajectory.png")
+        fig.savefig(written[-1], dpi=110)
+        plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for oracle in cert.oracles:
+        for dtype in ("float64", "float32"):
+            values = [c.relative[oracle] for c in cert.cells if str(c.cell.dtype) == dtype and oracle in c.relative]
+            if values:
+                data = np.concatenate(values)
+                data = data[data > 0]
+                if data.size:
+                    ax.hist(np.log10(data), bins=80, range=(-12, 1), histtype="step", label=f"{oracle} {dtype}")
+    ax.axvline(0.0, color="k", linestyle=":", label="tolerance")
+    ax.set_xlabel("log10 (|reference − oracle| / tolerance), per element")
+    ax.set_ylabel("elements")
+    ax.set_yscale("log")
+    ax.set_title("Errors relative to the tolerance (exact agreements not shown)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    written.append(directory / "relative_errors.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for oracle in cert.oracles:
+        layers: dict[int, float] = {}
+        for c in cert.cells:
+            for l, v in enumerate(c.per_layer.get(oracle, [])):
+                layers[l] = max(layers.get(l, 0.0), v)
+        if layers:
+            xs = sorted(layers)
+            ax.semilogy([x + 1 for x in xs], [max(layers[x], 1e-12) for x in xs], marker="o", label=oracle)
+    ax.axhline(1.0, color="k", linestyle=":", label="tolerance")
+    ax.set_xlabel("layer l (1: the loss C)")
+    ax.set_ylabel("largest |diff|/tol")
+    ax.set_title("Largest error per layer, over all cells")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    written.append(directory / "per_layer.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+    return written

@@ -1,0 +1,107 @@
+"""Training-trajectory equivalence: the derivation's XOR network trained three ways.
+
+The reference (`reference.train`), a `torch.optim.SGD` loop and a JAX loop (one jitted
+`jax.grad` step per iteration) start from identical parameters and run the same
+number of iterations with the same stop rules. The loss at every iteration and the
+final parameters must agree within `TRAJECTORY` tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crosscheck.jax_oracle import jax_sgd_step_with_loss
+from crosscheck.training import torch_sgd_step_with_loss
+from reference import Network, train
+from reference.xor import LEARNING_RATE, SEED, SIZES, xor_data
+
+TRAJECTORY_RTOL = 1e-9
+"""Losses and final parameters after thousands of float64 steps: each step's rounding
+(~1e-16) is carried forward by a contracting map, so differences stay near 1e-14;
+1e-9 of the value's scale is the tolerance, and the report prints the largest seen."""
+
+
+@dataclass
+class Trajectory:
+    iterations: int
+    tolerance: float | None
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    stop_iteration: dict[str, int] = field(default_factory=dict)
+    final: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def largest_loss_difference(self) -> float:
+        ref = np.array(self.losses["reference"])
+        return max(
+            float(np.max(np.abs(np.array(v[: len(ref)]) - ref[: len(v)]) / np.maximum(np.abs(ref[: len(v)]), 1e-300)))
+            for k, v in self.losses.items()
+            if k != "reference"
+        )
+
+    def largest_parameter_difference(self) -> float:
+        ref = self.final["reference"]
+        scale = max(float(np.abs(p).max()) for p in ref)
+        return max(
+            max(float(np.abs(a - b).max()) for a, b in zip(params, ref)) / scale
+            for k, params in self.final.items()
+            if k != "reference"
+        )
+
+    @property
+    def ok(self) -> bool:
+        same_stop = len(set(self.stop_iteration.values())) == 1
+        return (
+            same_stop
+            and self.largest_loss_difference() <= TRAJECTORY_RTOL
+            and self.largest_parameter_difference() <= TRAJECTORY_RTOL
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "iterations": self.iterations,
+            "tolerance_rule": self.tolerance,
+            "stop_iteration": self.stop_iteration,
+            "largest_relative_loss_difference": self.largest_loss_difference(),
+            "largest_relative_parameter_difference": self.largest_parameter_difference(),
+            "rtol": TRAJECTORY_RTOL,
+            "final_loss": {k: v[-1] for k, v in self.losses.items()},
+            "ok": self.ok,
+        }
+
+
+def _framework_train(
+    name: str, network: Network, x: np.ndarray, y: np.ndarray, iterations: int, tolerance: float | None
+) -> tuple[list[float], Network]:
+    """The framework's own loop: its loss before each update, then its update."""
+    step = {"torch": torch_sgd_step_with_loss, "jax": jax_sgd_step_with_loss}[name]
+    losses: list[float] = []
+    net = network.copy()
+    for _ in range(iterations):
+        (weights, biases), loss = step(net, x, y, LEARNING_RATE)
+        losses.append(loss)
+        if tolerance is not None and len(losses) >= 2 and abs(losses[-1] - losses[-2]) < tolerance:
+            break  # the loss is from before this step: the network stays as it was
+        net = Network(weights, biases, activation=net.activation.name, output_activation=net.output_activation.name)
+    return losses, net
+
+
+def xor_trajectory(
+    iterations: int = 2000, tolerance: float | None = None, frameworks: tuple[str, ...] = ("torch", "jax")
+) -> Trajectory:
+    """Train the 2-3-1 XOR network with the reference and each framework from one start."""
+    start = Network.random(SIZES, seed=SEED)
+    x, y = xor_data()
+    result = Trajectory(iterations, tolerance)
+    net = start.copy()
+    history = train(net, x, y, learning_rate=LEARNING_RATE, max_iterations=iterations, tolerance=tolerance)
+    result.losses["reference"] = history.losses
+    result.stop_iteration["reference"] = history.iterations
+    result.final["reference"] = [*net.weights, *net.biases]
+    for name in frameworks:
+        losses, final = _framework_train(name, start, x, y, iterations, tolerance)
+        result.losses[name] = losses
+        result.stop_iteration[name] = len(losses)
+        result.final[name] = [*final.weights, *final.biases]
+    return result
