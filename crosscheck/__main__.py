@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a citable Markdown certificate")
     parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG figures (needs matplotlib)")
     parser.add_argument("--mutant-examples", type=int, default=200, help="cases drawn per mutant hunt (default 200)")
+    parser.add_argument("--iterations", type=int, default=2000, help="XOR training iterations (default 2000)")
     return parser
 
 
@@ -60,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--cases must be at least 1, got {args.cases}")
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.iterations < 2:
+        parser.error(f"--iterations must be at least 2, got {args.iterations}")
     if args.mutant_examples < 1:
         parser.error(f"--mutant-examples must be at least 1, got {args.mutant_examples}")
     if args.only is not None and args.only not in ACTIVATIONS and args.only not in LOSSES:
@@ -88,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         only=args.only,
         oracles=oracles,
         mutant_examples=args.mutant_examples,
+        iterations=args.iterations,
         workers=args.workers,
         progress=_Progress(not args.quiet),
     )

@@ -249,6 +249,7 @@ def run(
     only: str | None = None,
     oracles: tuple[str, ...] = ("torch", "jax", "jax_forward", "numeric"),
     mutant_examples: int = 200,
+    iterations: int = 2000,
     workers: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Certificate:
@@ -282,12 +283,14 @@ def run(
     frameworks = tuple(o for o in ("torch", "jax") if o in oracles)
     trajectory, curves = {}, {}
     if frameworks:
-        fixed = xor_trajectory(2000, None, frameworks)
-        trajectory["2000 iterations"] = fixed.as_dict()
+        fixed = xor_trajectory(iterations, None, frameworks)
+        trajectory[f"{iterations} iterations"] = fixed.as_dict()
         curves = fixed.losses
         if progress:
             progress("trajectory", 1, 2)
-        trajectory["tolerance 1e-6"] = xor_trajectory(5000, 1e-6, frameworks).as_dict()
+        # The tolerance rule, with room to fire before the iteration cap.
+        cap = 5000 if iterations >= 2000 else iterations
+        trajectory["tolerance 1e-6"] = xor_trajectory(cap, 1e-6, frameworks).as_dict()
         if progress:
             progress("trajectory", 2, 2)
     seconds["trajectory"] = time.perf_counter() - start

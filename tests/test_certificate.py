@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
     not (framework_available("torch") and framework_available("jax")), reason="the certificate needs torch and jax"
 )
 
-SMALL = ["--only", "identity", "--cases", "2", "--mutant-examples", "20"]
+SMALL = ["--only", "identity", "--cases", "2", "--mutant-examples", "20", "--iterations", "50"]
 
 
 def test_a_small_run_writes_json_markdown_and_plots(tmp_path, capsys):
