@@ -14,7 +14,9 @@ differenced, and returned in float32.
 **Error estimate.** D(2h) is computed too (two more points, ±4h). For a smooth cost
 D(2h) − D(h) ≈ 15·(error of D(h)), so |D(h) − D(2h)| bounds the truncation error of
 D(h) with a margin of 15; `SAFETY` triples it for costs that bend within a few h
-(large weights), where the asymptotic estimate is optimistic.
+(large weights), where the asymptotic estimate is optimistic. To it is added the
+rounding bound of the stencil itself, ROUNDING·ε·Σ|c_s f(θ + s h)|/h, which matters
+where the step is small (W^l_jk behind large activations) and the cost is large.
 `numeric_gradients_with_error` returns it, and the
 comparison adds it to the tolerance: a network whose large weights make the cost bend
 sharply within 4h gets a wider tolerance there, and only there.
@@ -41,6 +43,9 @@ from crosscheck import counterparts
 from reference import Gradients, Network
 
 STEP = float(np.finfo(np.float64).eps ** (1 / 5))
+EPS = float(np.finfo(np.float64).eps)
+ROUNDING = 16.0
+"""Each cost value is trusted to ROUNDING·ε of its size (sums of up to a few hundred terms)."""
 SAFETY = 3.0
 """The error estimate is SAFETY·|D(h) − D(2h)|: 45 times the asymptotic error of D(h),
 and still an honest bound where large weights make the cost bend within a few h."""
@@ -104,7 +109,10 @@ def _difference(costs: np.ndarray, h: np.ndarray, crossed: np.ndarray) -> tuple[
     """D(h) along axis 0 of the stencil's costs and |D(h) − D(2h)|; NaN where `crossed`."""
     fine = np.tensordot(FINE, costs, axes=1) / h
     coarse = np.tensordot(COARSE, costs, axes=1) / h
-    return np.where(crossed, np.nan, fine), np.where(crossed, 0.0, SAFETY * np.abs(fine - coarse))
+    # Rounding: each cost carries an error of a few ε of its size; the stencil divides by h.
+    rounding = ROUNDING * EPS * np.tensordot(np.abs(FINE), np.abs(costs), axes=1) / h
+    error = SAFETY * np.abs(fine - coarse) + rounding
+    return np.where(crossed, np.nan, fine), np.where(crossed, 0.0, error)
 
 
 class _Model:
