@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from crosscheck import _frameworks, counterparts
+from crosscheck import _frameworks
+from crosscheck.torch_oracle import forward
 from reference import Network
 
 Parameters = tuple[list[np.ndarray], list[np.ndarray]]
@@ -24,17 +25,9 @@ def torch_sgd_step(network: Network, x: np.ndarray, y: np.ndarray, learning_rate
 def torch_sgd_step_with_loss(network: Network, x: np.ndarray, y: np.ndarray, learning_rate: float) -> tuple[Parameters, float]:
     """`torch_sgd_step`, and the cost C before the step, from the same forward pass."""
     torch = _frameworks.torch()
-    hidden = counterparts.activation(network.activation.name)
-    output = counterparts.activation(network.output_activation.name)
-    cost = counterparts.loss(network.loss.name)
-    Ws = [torch.tensor(W, requires_grad=True) for W in network.weights]
-    bs = [torch.tensor(b, requires_grad=True) for b in network.biases]
+    Ws, bs, _, C = forward(network, x, y)
     optimizer = torch.optim.SGD([*Ws, *bs], lr=learning_rate)
     optimizer.zero_grad()
-    a = torch.from_numpy(np.ascontiguousarray(x))
-    for i, (W, b) in enumerate(zip(Ws, bs)):
-        a = (output if i == len(Ws) - 1 else hidden).torch(torch.addmm(b, W, a))
-    C = cost.torch(a, torch.from_numpy(np.ascontiguousarray(y)))
     C.backward()
     optimizer.step()
     return ([W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]), float(C.detach())
