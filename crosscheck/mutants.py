@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from reference import ACTIVATIONS, Gradients, Network
-from reference.activations import Activation
+from reference import ACTIVATIONS, Activation, Gradients, Network
 
 
 class _Backprop(Network):
