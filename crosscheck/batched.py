@@ -48,6 +48,19 @@ class Batch:
     def dtype(self) -> np.dtype:
         return self.x.dtype
 
+    def first(self, count: int) -> Batch:
+        """The first `count` cases."""
+        return Batch(
+            [W[:count] for W in self.weights],
+            [b[:count] for b in self.biases],
+            self.x[:count],
+            self.y[:count],
+            self.activation,
+            self.output_activation,
+            self.loss,
+            self.origins[:count],
+        )
+
     def case(self, k: int) -> Case:
         network = Network(
             [W[k] for W in self.weights],

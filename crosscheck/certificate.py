@@ -110,8 +110,7 @@ def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellRes
         elif oracle == "jax":
             gradients = batched.jax_batch(batch, "reverse")
         elif oracle == "jax_forward":
-            sub = _first(batch, count)
-            gradients = batched.jax_batch(sub, "forward")
+            gradients = batched.jax_batch(batch.first(count), "forward")
         else:
             gradients, error = batched.numeric_batch(batch, count)
             tol = FINITE_DIFFERENCES[cell.dtype]
@@ -126,19 +125,6 @@ def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellRes
             k = int(np.argmax(per_case))
             result.failure = check_case(batch.case(k), [oracle]).report()
     return result
-
-
-def _first(batch: batched.Batch, count: int) -> batched.Batch:
-    return batched.Batch(
-        [W[:count] for W in batch.weights],
-        [b[:count] for b in batch.biases],
-        batch.x[:count],
-        batch.y[:count],
-        batch.activation,
-        batch.output_activation,
-        batch.loss,
-        batch.origins[:count],
-    )
 
 
 def versions() -> dict[str, str]:

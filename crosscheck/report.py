@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,9 +101,9 @@ finite differences' own error estimate and ε/h rounding term), where S is the e
 recomputed with every term positive, with the forward pass's rounding, σ' evaluated at a rounded z, kinks and
 subnormal flushing accounted for (`crosscheck/scales.py`). rtol: autograd {AUTOGRAD[np.dtype("float64")].rtol:g}
 (float64) and {AUTOGRAD[np.dtype("float32")].rtol:g} (float32); finite differences
-{FINITE_DIFFERENCES[np.dtype("float64")].rtol:g}. Rounding in correct code stays within a few ε of S, so these
-leave a margin of about 100 (float64) and 5 (float32) while catching a relative slip of 1e-6 (float64) or 1e-3
-(float32) wherever S resolves it.
+{FINITE_DIFFERENCES[np.dtype("float64")].rtol:g}. Over 3 x 10,000 property-test cases per oracle the largest
+|diff|/tol was 0.16 (float64) and 0.14 (float32) for the autograd oracles and 0.60 for finite differences, while a
+relative slip of 1e-6 (float64) or 1e-3 (float32) is caught wherever S resolves it.
 
 ## Figures
 
@@ -150,10 +151,7 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
         bottom.set_xlabel("iteration")
         bottom.set_ylabel("difference (floor 1e-20)")
         bottom.legend()
-        fig.tight_layout()
-        written.append(directory / "xor_trajectory.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
+        written.append(_save(fig, directory / "xor_trajectory.png"))
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for oracle in cert.oracles:
@@ -170,10 +168,7 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     ax.set_yscale("log")
     ax.set_title("Errors relative to the tolerance (exact agreements not shown)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    written.append(directory / "relative_errors.png")
-    fig.savefig(written[-1], dpi=110)
-    plt.close(fig)
+    written.append(_save(fig, directory / "relative_errors.png"))
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for oracle in cert.oracles:
@@ -189,8 +184,14 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     ax.set_ylabel("largest |diff|/tol")
     ax.set_title("Largest error per layer, over all cells")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    written.append(directory / "per_layer.png")
-    fig.savefig(written[-1], dpi=110)
-    plt.close(fig)
+    written.append(_save(fig, directory / "per_layer.png"))
     return written
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

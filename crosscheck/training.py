@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from crosscheck import _frameworks
+from crosscheck.jax_oracle import jax_sgd_step
 from crosscheck.torch_oracle import forward
 from reference import Network
 
@@ -33,6 +34,4 @@ def torch_sgd_step_with_loss(network: Network, x: np.ndarray, y: np.ndarray, lea
     return ([W.detach().numpy() for W in Ws], [b.detach().numpy() for b in bs]), float(C.detach())
 
 
-from crosscheck.jax_oracle import jax_sgd_step  # noqa: E402  (re-exported beside torch's)
-
-__all__ = ["jax_sgd_step", "torch_sgd_step"]
+__all__ = ["jax_sgd_step", "torch_sgd_step", "torch_sgd_step_with_loss"]
