@@ -97,13 +97,15 @@ these shares of each cell's cases: {", ".join(f"{o} {ORACLE_SHARE[o]:.3g}" for o
 Cases checked in all: {", ".join(f"{o} {n:,}" for o, n in totals.items())}.
 
 Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the
-finite differences' own error estimate and ε/h rounding term), where S is the element's magnitude: BP1-BP4
-recomputed with every term positive, with the forward pass's rounding, σ' evaluated at a rounded z, kinks and
+finite differences' own error estimate and ε/h rounding term), where S is the element's error scale: each
+operation of BP1-BP4 rounds by a few ε of its operands' magnitudes, errors carried from other operations add in
+quadrature along their signed paths, with the forward pass's rounding, σ' evaluated at a rounded z, kinks and
 subnormal flushing accounted for (`crosscheck/scales.py`). rtol: autograd {AUTOGRAD[np.dtype("float64")].rtol:g}
 (float64) and {AUTOGRAD[np.dtype("float32")].rtol:g} (float32); finite differences
 {FINITE_DIFFERENCES[np.dtype("float64")].rtol:g}. Over 3 x 10,000 property-test cases per oracle the largest
-|diff|/tol was 0.16 (float64) and 0.14 (float32) for the autograd oracles and 0.60 for finite differences, while a
-relative slip of 1e-6 (float64) or 1e-3 (float32) is caught wherever S resolves it.
+|diff|/tol was 0.17 (float64) and 0.28 (float32) for the autograd oracles and 0.60 for finite differences, while a
+relative slip of 1e-6 (float64) or 1e-3 (float32) is caught wherever S resolves it: in every tensor of ordinary
+3-5-4-2 networks and in over 95% of those of 5-layer width-8 ones.
 
 ## Figures
 

@@ -1,30 +1,49 @@
 """The scale each gradient element is compared at (see `crosscheck.tolerances`).
 
-Every quantity of BP1-BP4 is a sum of products. Rounding errors of any correct
-implementation, in any order of summation, are bounded by a few ε times the same sum
-with every term made positive. This module computes that bound, in float64, from the
-counterparts' NumPy formulas of σ and C (never the reference's code). Two quantities
-travel backwards: M, a bound on the magnitude of each element (no cancellation), and
-S, the error scale (error ≲ ε·S). With A = |a|, Z^l = |W^l| (A^{l-1} + E(a^{l-1})) +
-|b^l| the magnitude of z^l (and so of its rounding error), σ'_loc and σ''_loc the local
-slope and curvature of σ at z (differenced from the counterpart's σ), and d(z) the
-counterpart's bound on the rounding error of σ' itself:
+Every quantity of BP1-BP4 is a sum of products. A correct implementation, in any
+order of summation, makes at each operation a rounding error of a few ε times the
+magnitudes of its operands, and those errors travel on through the later operations.
+This module estimates the result, S (error ≈ ε·S), in float64, from the counterparts'
+NumPy formulas of σ and C (never the reference's code).
 
-    E(a^l)   = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε   forward errors; f: the counterpart's
-                                        bound on the rounding error of σ itself (~A^l);
-                                        tiny: a factor like σ(z) in silu's z σ(z)
-                                        underflowing or flushed to zero
+Two rules keep S close to the errors that really occur (the sensitivity of the check
+depends on it) without ever losing one:
+
+* **Each operation's own rounding is bounded by the magnitudes of its operands**:
+  ε·Σ|terms| for a sum Σ W_jk δ_k, where |δ_k| is the magnitude of δ itself, not a
+  bound that ignores its cancellations.
+* **Errors made in different places add in quadrature** as they travel on: an error
+  born at unit j of layer l' reaches δ^l_i multiplied by P_ij, P = D^l W^{l+1}ᵀ ...
+  D^{l'-1} W^{l'}ᵀ (D = diag σ'), so the carried part of S is √(Σ P_ij² e_j²), with P's
+  own signs and cancellations, not |W|ᵀ|D|...|W|ᵀ e. Rounding errors of different
+  operations behave as independent (the probabilistic model of rounding error analysis,
+  Higham and Mary 2019). This makes S an estimate rather than a strict bound: if all m
+  errors carried into one element lined up, Cauchy-Schwarz bounds their sum by √m times
+  the quadrature (m ≤ 40 for δ in the default ranges, 2N ≤ 16 for a batch sum). The
+  autograd rtol (17 ε in float32, 450 ε in float64) is the margin; the errors seen in
+  the thorough profile stay near one ε·S (README, "Tolerances"). The batch sums of BP3
+  and BP4 combine their samples the same way.
+
+With A = |a|, σ'_loc and σ''_loc the local slope and curvature of σ at z (differenced
+from the counterpart's σ), d(z) and f(z) the counterpart's bounds on the rounding of σ'
+and σ, ⊕ addition in quadrature over the summed index:
+
+    Z^l      = |W^l| A^{l-1} + (W^l ⊕ E(a^{l-1})) + |b^l|   magnitude of z^l and its error
+    E(a^l)   = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε   forward errors; tiny: a factor
+                                        like σ(z) in silu's z σ(z) underflowing or
+                                        flushed to zero
     g        = bound(∇_a C),  g_E = the same counting E(a^L)
     M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
-    M(δ^l)   = |W^{l+1}|ᵀ M(δ^{l+1}) σ'_loc
-    S(δ^l)   = |W^{l+1}|ᵀ S(δ^{l+1}) (σ'_loc + ε k(z^l)) + |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l)
+    M(δ^l)   = |P_{l←L}| M(δ^L) + ε S(δ^l)     the magnitude of δ^l
+    local^l  = |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l) + ε |W^{l+1}|ᵀ S(δ^{l+1}) k(z^l)
+    S(δ^l)   = local^l + ⊕ over l' > l of P_{l←l'} local^{l'}   (local^L = S(δ^L))
     k(z)     = σ'_loc + d(z) + σ''_loc Z + J(z)   this layer's rounding, σ' evaluated
                                                 with its own error, at a z that
                                                 carries one; J = jump/ε where z is
                                                 closer to a kink than ε Z (either
                                                 slope may be taken)
-    S(∂C/∂W^l) = S(δ^l) (A^{l-1})ᵀ + M(δ^l) E(a^{l-1})ᵀ
-    S(∂C/∂b^l) = Σ_x S(δ^l)
+    S(∂C/∂W^l) = (S(δ^l) ⊕ (A^{l-1})ᵀ) ⊕ (M(δ^l) ⊕ E(a^{l-1})ᵀ)   over the batch
+    S(∂C/∂b^l) = ⊕_x S(δ^l)
     S(C)       = |C| + Σ g ⊙ E(a^L)
 
 So a unit saturated where σ' is computed from a ≈ 1 (σ'(z) = a(1 − a)), whose δ no
@@ -32,6 +51,13 @@ implementation knows to better than ε relative to the signal that reaches it, i
 compared at the size of that signal and is no false alarm; a unit saturated where σ'
 keeps its relative accuracy keeps a tight scale; and a wrong formula changes the value
 by a fraction of S and is caught.
+
+Forward mode carries a tangent from each input to C; a tangent flushed to zero on the
+way (an absolute error below `tiny`) reaches the result multiplied by up to |∂C/∂a^L|,
+which a log loss makes huge where an output is tiny (cross-entropy's y/a). Every
+element's S therefore also holds tiny/ε · Σ_j g_j of its sample (summed over the batch
+for ∂C/∂W and ∂C/∂b): negligible unless an output is within a few orders of `tiny`'s
+reach, as a float32 softmax output of 1e-12 is.
 
 Plus, at every step, U = tiny/ε² of the case's dtype (tiny: the smallest normal
 number). Frameworks may flush subnormal numbers to zero (XLA on CPU does), an absolute
@@ -50,6 +76,7 @@ import numpy as np
 from crosscheck import counterparts
 from crosscheck.case import Case
 from reference import Gradients
+from reference._types import Array
 
 LOCAL_STEP = 1e-4
 """h for the local slope and curvature of σ: small enough to be local, large enough
@@ -57,14 +84,19 @@ that σ(z ± h) differ well above rounding."""
 _EPS = float(np.finfo(np.float64).eps)
 
 
-def local_derivatives(sigma: Callable[[np.ndarray], np.ndarray], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper estimates of |σ'(z)| and |σ''(z)| by differencing σ, with a rounding allowance."""
+def local_derivatives(
+    sigma: Callable[[np.ndarray], np.ndarray], z: np.ndarray, at: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Upper estimates of |σ'(z)| and |σ''(z)| by differencing σ, with a rounding
+    allowance, and the central difference itself (σ' with its sign); `at` is σ(z) when
+    already known."""
     h = LOCAL_STEP
-    up, mid, down = sigma(z + h), sigma(z), sigma(z - h)
+    up, mid, down = sigma(z + h), sigma(z) if at is None else at, sigma(z - h)
     noise = 4 * _EPS * (np.abs(up) + 2 * np.abs(mid) + np.abs(down))
-    slope = (np.abs(up - down) + noise) / (2 * h)
+    rise = up - down
+    slope = (np.abs(rise) + noise) / (2 * h)
     curvature = (np.abs(up - 2 * mid + down) + noise) / h**2
-    return slope, curvature
+    return slope, curvature, rise / (2 * h)
 
 
 def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.ndarray, eps: float) -> np.ndarray:
@@ -100,6 +132,28 @@ def _T(array: np.ndarray) -> np.ndarray:
     return np.swapaxes(array, -1, -2)
 
 
+def _column(v: np.ndarray) -> np.ndarray:
+    """(..., n, N) -> (..., N, n, 1): one column vector per sample."""
+    return np.swapaxes(v, -1, -2)[..., None]
+
+
+def _uncolumn(v: np.ndarray) -> np.ndarray:
+    """(..., N, n, 1) -> (..., n, N)."""
+    return np.swapaxes(v[..., 0], -1, -2)
+
+
+def _quadrature(P: np.ndarray, e: np.ndarray) -> Array:
+    """√(P² @ e²): each row of P against each column of e, terms added in quadrature.
+
+    Cauchy-Schwarz puts it between |P| @ |e| / √m and |P| @ |e| (m terms); where the
+    squares under- or overflow (magnitudes beyond 1e±154) the nearer of those bounds
+    stands in, so a tiny or huge scale is never lost."""
+    linear = np.abs(P) @ np.abs(e)
+    quadrature = np.sqrt(np.square(P) @ np.square(e))  # (under- and overflow: see stacked_magnitudes)
+    # fmin drops the NaN an overflow can leave (inf · 0) and caps an infinite result.
+    return np.fmin(np.maximum(quadrature, linear * (1 / np.sqrt(max(P.shape[-1], 1)))), linear)
+
+
 def stacked_magnitudes(
     weights: list[np.ndarray],
     biases: list[np.ndarray],
@@ -111,6 +165,21 @@ def stacked_magnitudes(
 ) -> Gradients:
     """`magnitudes` for one case or for K cases of one structure stacked on a leading
     axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,)."""
+    # Squares in `_quadrature` may under- or overflow at extreme magnitudes; it recovers.
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        return _stacked_magnitudes(weights, biases, x, y, hidden_name, output_name, loss_name)
+
+
+def _stacked_magnitudes(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden_name: str,
+    output_name: str,
+    loss_name: str,
+) -> Gradients:
+    """The body of `stacked_magnitudes`."""
     hidden = counterparts.activation(hidden_name)
     output = counterparts.activation(output_name)
     loss = counterparts.loss(loss_name)
@@ -122,17 +191,18 @@ def stacked_magnitudes(
     y = y.astype(np.float64)
 
     a = x.astype(np.float64)
-    A, E, slopes, ks = [np.abs(a)], [np.zeros_like(a)], [], []
+    A, E, slopes, signed, ks = [np.abs(a)], [np.zeros_like(a)], [], [], []
     for i, (W, b) in enumerate(zip(Ws, bs)):
         sigma = output if i == len(Ws) - 1 else hidden
         z = W @ a + b
         a = sigma.numpy(z)
-        Z = np.abs(W) @ (A[-1] + E[-1]) + np.abs(b)
+        Z = np.abs(W) @ A[-1] + _quadrature(W, E[-1]) + np.abs(b)
         A.append(np.abs(a))
         if sigma.elementwise:
-            slope, curvature = local_derivatives(sigma.numpy, z)
+            slope, curvature, signed_slope = local_derivatives(sigma.numpy, z, a)
             E.append(slope * Z + sigma.function_error(z, a) + flush * (1 + np.abs(z)))
             slopes.append(slope)
+            signed.append(signed_slope)
             ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, info.eps))
         else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
             E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=-2, keepdims=True)) + A[-1])
@@ -151,16 +221,49 @@ def stacked_magnitudes(
             + a_L * np.sum(E_L * g, axis=-2, keepdims=True)
             + M
         )
+    # Forward mode carries each tangent to C; one flushed to zero on the way (an
+    # absolute error below `tiny`) reaches C multiplied by up to |∂C/∂a^L|, which the
+    # log losses make huge where an output is tiny: tiny · Σ_j g_j per sample, for
+    # every gradient element (in units of ε, as S is).
+    tangent_flush = flush * np.sum(g, axis=-2, keepdims=True)
+    S = S + tangent_flush
     Ms, Ss = [M], [S]
+    # An error made at layer l' reaches δ^l through P = D^l W^{l+1}ᵀ ... D^{l'-1} W^{l'}ᵀ
+    # (D = diag σ', per sample). `P` holds those maps side by side for every later
+    # layer, (..., N, n_l, n_L + ... + n_{l+1}), and `errors` the errors they carry,
+    # one column per sample; the first n_L columns of P are P_{l←L}.
+    n_L = S.shape[-2]
+    P = np.zeros((*S.shape[:-2], S.shape[-1], n_L, 0))
+    errors = np.zeros((*S.shape[:-2], S.shape[-1], 0, 1))
+    fresh = _column(S)  # δ^L's own error, not yet carried anywhere
     for l in range(len(Ws) - 2, -1, -1):  # layers L-1 .. 2, code index l
-        W_abs_T = _T(np.abs(Ws[l + 1]))
-        # The upstream error also meets σ' evaluated with its own error (ε·k): that
-        # product matters where σ' vanishes but its evaluation error does not.
-        S = (W_abs_T @ S) * (slopes[l] + info.eps * ks[l]) + (W_abs_T @ M) * ks[l] + U
-        M = (W_abs_T @ M) * slopes[l] + U
+        W_T = _T(Ws[l + 1])
+        W_abs_T = np.abs(W_T)
+        J = _column(signed[l]) * W_T[..., None, :, :]  # ∂δ^l/∂δ^{l+1}, per sample
+        P = np.concatenate([J @ P, J], axis=-1)
+        errors = np.concatenate([errors, fresh], axis=-2)
+        carried = _uncolumn(_quadrature(P, errors))
+        # This layer's own rounding: the sum Wᵀδ (its operands' magnitudes), σ'
+        # evaluated with its error at a z that carries one, and the upstream error
+        # meeting σ''s error (ε·k), which matters where σ' vanishes but its error not.
+        up_M = W_abs_T @ M
+        local = up_M * ks[l] + (W_abs_T @ S) * (info.eps * ks[l]) + U
+        S = local + carried + tangent_flush
+        # |δ^l| as the next layer's operand: |P_{l←L}| M(δ^L) keeps the cancellation
+        # inside P; plus δ^l's own error.
+        M = _uncolumn(np.abs(P[..., :n_L]) @ _column(Ms[-1])) + info.eps * S + U
+        fresh = _column(local)
         Ms.insert(0, M)
         Ss.insert(0, S)
-    grads_W = [S @ _T(A_ + info.tiny) + M @ _T(E_) + U for S, M, A_, E_ in zip(Ss, Ms, A, E)]
-    grads_b = [S.sum(axis=-1, keepdims=True) + U for S in Ss]
+    # The batch sums of BP3 and BP4, their samples' errors in quadrature.
+    # (∂C/∂b^l is the same sum with a^{l-1} replaced by 1: one more column, with no error.)
+    grads_W, grads_b = [], []
+    for S, M, A_, E_ in zip(Ss, Ms, A, E):
+        ones = np.ones((*A_.shape[:-2], 1, A_.shape[-1]))
+        inputs = np.concatenate([A_ + info.tiny, ones], axis=-2)
+        errors = np.concatenate([E_, np.zeros_like(ones)], axis=-2)
+        both = _quadrature(np.concatenate([S, M], axis=-1), _T(np.concatenate([inputs, errors], axis=-1)))
+        grads_W.append(both[..., :-1] + U + tangent_flush.sum(axis=-1, keepdims=True))
+        grads_b.append(both[..., -1:] + U + tangent_flush.sum(axis=-1, keepdims=True))
     cost = np.abs(loss.numpy_per_sample(a, y).sum(axis=-1)) + np.sum(g * E[-1], axis=(-2, -1)) + U
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)
