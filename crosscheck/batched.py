@@ -21,7 +21,7 @@ import numpy as np
 
 from crosscheck import _frameworks, counterparts
 from crosscheck.case import Case
-from crosscheck.jax_oracle import _compiled, _pad, bucket
+from crosscheck.jax_oracle import catalogue, padded, unpack, with_deltas
 from crosscheck.numeric import numeric_gradients_with_error
 from crosscheck.tolerances import Tolerance
 from reference import Gradients, Network
@@ -122,43 +122,23 @@ def torch_batch(batch: Batch) -> Gradients:
 @functools.cache
 def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -> Any:
     jax = _frameworks.jax()
-    return jax.jit(jax.vmap(_compiled(activations, losses, mode), in_axes=(0, 0, 0, 0, None, None)))
+    return jax.jit(jax.vmap(with_deltas(activations, losses, mode), in_axes=(0, 0, 0, 0, None, None)))
 
 
 def jax_batch(batch: Batch, mode: str) -> Gradients:
     """`jax.vmap` of the bucketed single-case JAX oracle ("reverse" or "forward")."""
-    from crosscheck.jax_oracle import DEPTHS
-
-    jax = _frameworks.jax()
-    K, depth, dtype = batch.K, len(batch.weights), batch.dtype
     sizes = (batch.weights[0].shape[2], *(W.shape[1] for W in batch.weights))
-    N = batch.x.shape[2]
-    width, columns, skip = bucket(max(sizes)), bucket(N), bucket(depth, DEPTHS) - depth
-
-    def pad(stack: np.ndarray, rows: int, cols: int) -> np.ndarray:
-        return np.stack([_pad(a, rows, cols) for a in stack])
-
-    identity = (np.broadcast_to(np.eye(width, dtype=dtype), (K, width, width)), np.zeros((K, width, 1), dtype))
-    params = [identity] * skip + [(pad(W, width, width), pad(b, width, 1)) for W, b in zip(batch.weights, batch.biases)]
-    eps = [np.zeros((K, width, columns), dtype) for _ in params]
-    mask = np.zeros((width, columns), dtype)
-    mask[: sizes[-1], :N] = 1
-    activations, losses = tuple(counterparts.ACTIVATIONS), tuple(counterparts.LOSSES)
-    layers = [activations.index("identity")] * skip + [activations.index(batch.activation)] * (depth - 1)
-    layers.append(activations.index(batch.output_activation))
-    choice = np.array([*layers, losses.index(batch.loss)], dtype=np.int32)
+    N, dtype = batch.x.shape[2], batch.dtype
+    arrays, skip = padded(batch.weights, batch.biases, batch.x, batch.y, batch.activation, batch.output_activation, batch.loss)
     with _frameworks.jax_precision(dtype):
-        function = _vmapped(activations, losses, mode)
-        loss, (d_params, d_eps) = jax.device_get(
-            function(params, eps, pad(batch.x, width, columns), pad(batch.y, width, columns), mask, choice)
-        )
-    d_params, d_eps = d_params[skip:], d_eps[skip:]
+        flat = np.asarray(_vmapped(*catalogue(), mode)(*arrays))
+    loss, dWs, dbs, deltas = unpack(flat, arrays[0].shape[-3], arrays[0].shape[-2], arrays[2].shape[-1])
     rows = sizes[1:]
     return Gradients(
         loss=np.asarray(loss, dtype=np.float64),  # type: ignore[arg-type]
-        deltas=[np.array(d[:, :n, :N], dtype=dtype) for d, n in zip(d_eps, rows)],
-        weights=[np.array(dW[:, :n, :m], dtype=dtype) for (dW, _), n, m in zip(d_params, rows, sizes)],
-        biases=[np.array(db[:, :n], dtype=dtype) for (_, db), n in zip(d_params, rows)],
+        deltas=[np.array(deltas[:, i, :n, :N], dtype=dtype) for i, n in enumerate(rows, start=skip)],
+        weights=[np.array(dWs[:, i, :n, :m], dtype=dtype) for i, n, m in zip(range(skip, skip + len(rows)), rows, sizes)],
+        biases=[np.array(dbs[:, i, :n], dtype=dtype) for i, n in enumerate(rows, start=skip)],
     )
 
 

@@ -148,27 +148,27 @@ def compare(
     allow_nan = kind == FINITE_DIFFERENCES_KIND
 
     error_loss = 0.0 if oracle_error is None else oracle_error.loss
-    tensors = [
-        _check(
+    entries: list[_Entry] = [
+        (
             "loss",
             None,
             np.asarray(reference.loss),
             np.asarray(oracle.loss),
             None if scales is None else np.asarray(scales.loss),
-            tol,
             floor + error_loss,
-            allow_nan,
         )
     ]
+    problems: list[TensorCheck] = []
     for quantity in QUANTITIES[1:]:
         ref, orc = getattr(reference, quantity), getattr(oracle, quantity)
         if len(ref) != len(orc):
-            tensors.append(_structural(quantity, f"reference has {len(ref)} layers, oracle {len(orc)}"))
+            problems.append(_structural(quantity, f"reference has {len(ref)} layers, oracle {len(orc)}"))
             continue
         sc = getattr(scales, quantity) if scales is not None else [None] * len(ref)
         er = getattr(oracle_error, quantity) if oracle_error is not None else [0.0] * len(ref)
         for l, (r, o, s, e) in enumerate(zip(ref, orc, sc, er), start=2):
-            tensors.append(_check(quantity, l, r, o, s, tol, floor + np.asarray(e), allow_nan))
+            entries.append((quantity, l, r, o, s, floor + np.asarray(e) if oracle_error is not None else floor))
+    tensors = _check_all(entries, tol, allow_nan) + problems
     return Comparison(oracle_name, kind, dtype, tol, tuple(tensors), case)
 
 
@@ -188,11 +188,12 @@ def compare_parameters(
     """
     dtype = reference[0][0].dtype
     tol = tolerances if tolerances is not None else tolerance(kind, dtype)
-    tensors = []
-    for quantity, ref, orc, sc in zip(("W", "b"), reference, oracle, scales):
-        for l, (r, o, s) in enumerate(zip(ref, orc, sc), start=2):
-            tensors.append(_check(quantity, l, r, o, s, tol, 0.0, False))
-    return Comparison(oracle_name, kind, dtype, tol, tuple(tensors))
+    entries: list[_Entry] = [
+        (quantity, l, r, o, s, 0.0)
+        for quantity, ref, orc, sc in zip(("W", "b"), reference, oracle, scales)
+        for l, (r, o, s) in enumerate(zip(ref, orc, sc), start=2)
+    ]
+    return Comparison(oracle_name, kind, dtype, tol, tuple(_check_all(entries, tol, False)))
 
 
 def assert_gradients_close(
@@ -227,45 +228,79 @@ def _structural(quantity: str, problem: str, layer: int | None = None) -> Tensor
     return TensorCheck(quantity, layer, (), np.nan, np.nan, np.nan, 0.0, np.inf, 1, 0, 0, problem)
 
 
-def _check(
-    quantity: str,
-    layer: int | None,
-    reference: np.ndarray,
-    oracle: np.ndarray,
-    scale: np.ndarray | None,
-    tol: Tolerance,
-    floor: float | np.ndarray,
-    allow_nan: bool,
-) -> TensorCheck:
-    reference, oracle = np.asarray(reference), np.asarray(oracle)
-    if reference.shape != oracle.shape:
-        return _structural(quantity, f"shape {reference.shape} (reference) but {oracle.shape} (oracle)", layer)
-    if reference.dtype != oracle.dtype:
-        return _structural(quantity, f"dtype {reference.dtype} (reference) but {oracle.dtype} (oracle)", layer)
-    r, o = reference.astype(np.float64), oracle.astype(np.float64)
+_Entry = tuple[str, "int | None", np.ndarray, np.ndarray, "np.ndarray | None", "float | np.ndarray"]
+"""(quantity, layer, reference, oracle, scale or None, floor) for one tensor."""
+
+
+def _check_all(entries: list[_Entry], tol: Tolerance, allow_nan: bool) -> list[TensorCheck]:
+    """Every tensor's TensorCheck, computed over all elements of all tensors at once."""
+    results: list[TensorCheck | None] = [None] * len(entries)
+    kept: list[int] = []
+    rs, os, scale_parts, floor_parts = [], [], [], []
+    for k, (quantity, layer, reference, oracle, scale, floor) in enumerate(entries):
+        reference, oracle = np.asarray(reference), np.asarray(oracle)
+        shape = reference.shape
+        if shape != oracle.shape:
+            results[k] = _structural(quantity, f"shape {shape} (reference) but {oracle.shape} (oracle)", layer)
+        elif reference.dtype != oracle.dtype:
+            problem = f"dtype {reference.dtype} (reference) but {oracle.dtype} (oracle)"
+            results[k] = _structural(quantity, problem, layer)
+        elif reference.size == 0:
+            results[k] = TensorCheck(quantity, layer, (), np.nan, np.nan, 0.0, 0.0, 0.0, 0, 0, 0)
+        else:
+            kept.append(k)
+            rs.append(reference.ravel())
+            os.append(oracle.ravel())
+            if scale is None:
+                with np.errstate(invalid="ignore"):
+                    scale = max(np.nanmax(np.abs(reference), initial=0.0), np.nanmax(np.abs(oracle), initial=0.0))
+            scale_parts.append(_spread(scale, shape))
+            floor_parts.append(floor if np.ndim(floor) == 0 else _spread(floor, shape))
+    if not kept:
+        return [t for t in results if t is not None]
+    sizes = np.array([r.size for r in rs])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    r = np.concatenate(rs).astype(np.float64, copy=False)
+    o = np.concatenate(os).astype(np.float64, copy=False)
+    allowed = tol.rtol * np.concatenate(scale_parts)
+    if all(np.ndim(f) == 0 for f in floor_parts) and len({float(f) for f in floor_parts}) == 1:
+        allowed += float(floor_parts[0])  # one floor for every element (the usual case)
+    else:
+        allowed += np.concatenate([np.full(size, f) if np.ndim(f) == 0 else f for f, size in zip(floor_parts, sizes)])
     skipped = np.isnan(o) & ~np.isnan(r) if allow_nan else np.zeros(r.shape, dtype=bool)
-    if scale is None:
-        with np.errstate(invalid="ignore"):
-            scale = np.nanmax(np.abs(np.stack([r, o])), initial=0.0)
-    allowed = tol.rtol * np.asarray(scale, dtype=np.float64) + floor
     with np.errstate(invalid="ignore", divide="ignore"):
         difference = np.abs(r - o)
-        difference = np.where(np.isnan(difference) | np.isinf(r) | np.isinf(o), np.inf, difference)
-        difference = np.where(skipped, 0.0, difference)
+        difference[np.isnan(difference) | np.isinf(r) | np.isinf(o)] = np.inf
+        difference[skipped] = 0.0
         ratio = np.where(difference == 0, 0.0, difference / np.where(allowed > 0, allowed, 0.0))
-    ratio = np.nan_to_num(ratio, nan=np.inf, posinf=np.inf)
-    allowed = np.broadcast_to(allowed, r.shape)
-    worst = np.unravel_index(int(np.argmax(ratio)), r.shape) if r.ndim else ()
-    return TensorCheck(
-        quantity=quantity,
-        layer=layer,
-        index=tuple(int(i) for i in worst),
-        reference=float(r[worst]),
-        oracle=float(o[worst]),
-        difference=float(difference[worst]),
-        tolerance=float(allowed[worst]),
-        ratio=float(ratio[worst]),
-        failed=int(np.count_nonzero(ratio > 1)),
-        checked=int(r.size - np.count_nonzero(skipped)),
-        skipped=int(np.count_nonzero(skipped)),
+    ratio[np.isnan(ratio)] = np.inf
+    # Per tensor: the worst element (its first occurrence), and the counts.
+    segment = np.repeat(np.arange(len(kept)), sizes)
+    at_max = np.flatnonzero(ratio == np.maximum.reduceat(ratio, offsets)[segment])
+    worst = at_max[np.unique(segment[at_max], return_index=True)[1]]
+    failed = np.add.reduceat(ratio > 1, offsets)
+    n_skipped = np.add.reduceat(skipped, offsets)
+    columns = zip(
+        kept,
+        (worst - offsets).tolist(),
+        r[worst].tolist(),
+        o[worst].tolist(),
+        difference[worst].tolist(),
+        allowed[worst].tolist(),
+        ratio[worst].tolist(),
+        failed.tolist(),
+        (sizes - n_skipped).tolist(),
+        n_skipped.tolist(),
     )
+    for k, local, *values in columns:
+        quantity, layer, reference = entries[k][0], entries[k][1], entries[k][2]
+        shape = np.shape(reference)
+        index = tuple(int(i) for i in np.unravel_index(local, shape)) if shape else ()
+        results[k] = TensorCheck(quantity, layer, index, *values)
+    return [t for t in results if t is not None]
+
+
+def _spread(value: float | np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A scale or floor (scalar or array) as a flat float64 array over `shape`."""
+    value = np.asarray(value, dtype=np.float64)
+    return value.ravel() if value.shape == shape else np.broadcast_to(value, shape).ravel()

@@ -41,17 +41,25 @@ class Activation:
 def sigmoid(z: Array) -> Array:
     # e^{-|z|} never overflows, so |z| up to 1e4 gives no warning and no NaN:
     # for z >= 0, σ = 1/(1 + e^{-z}); for z < 0, σ = e^{z}/(1 + e^{z}).
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    # (In place where it is safe: e and a are the only arrays it allocates.)
+    e = np.abs(z)
+    np.exp(np.negative(e, out=e), out=e)  # e^{-|z|}
+    a = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False)
+    e += 1.0
+    a /= e
+    return a
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:
-    return a * (1.0 - a)
+    d = 1.0 - a
+    d *= a  # σ(1 − σ)
+    return d
 
 
 # --- tanh: σ(z) = tanh z,  σ'(z) = 1 − tanh² z ---------------------------------------
 def tanh_derivative(z: Array, a: Array) -> Array:
-    return 1.0 - a * a
+    d = a * a
+    return np.subtract(1.0, d, out=d)  # 1 − tanh²
 
 
 # --- relu: σ(z) = max(z, 0),  σ'(z) = 1 if z > 0 else 0 ------------------------------

@@ -115,7 +115,8 @@ class Network:
         activations: list[Array] = [x]
         for l in range(2, self.L + 1):
             W, b = self.weights[l - 2], self.biases[l - 2]
-            z = W @ activations[-1] + b
+            z = W @ activations[-1]
+            z += b  # z = W a + b, without a second (n_l, N) array
             zs.append(z)
             activations.append(self._sigma(l).function(z))
         return zs, activations
@@ -140,7 +141,8 @@ class Network:
         for l in range(L - 1, 1, -1):
             W_next = self.weights[l - 1]  # W^{l+1}
             sigma_prime = self._sigma(l).derivative(zs[l - 2], activations[l - 1])
-            delta = (W_next.T @ delta) * sigma_prime  # BP2
+            delta = W_next.T @ delta
+            delta *= sigma_prime  # BP2: (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l)
             deltas[l - 2] = delta
 
         biases = [delta.sum(axis=1, keepdims=True) for delta in deltas]  # BP3

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, Verbosity, settings
 
@@ -19,6 +20,13 @@ settings.register_profile("ci", max_examples=200, derandomize=True, database=Non
 settings.register_profile("thorough", max_examples=10_000, database=None, **_common)
 settings.register_profile("debug", max_examples=1, verbosity=Verbosity.verbose, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# JAX compiles each (mode, dtype, bucket) once per process, 1-2 s each, a third of a
+# short run. Its persistent cache keeps the compiled programs between runs of the suite
+# (keyed by the program, the flags and the versions: a cache of executables, never of
+# results). Set JAX_COMPILATION_CACHE_DIR yourself to move it, or to "" to turn it off.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache" / "jax"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -35,14 +35,22 @@ def test_the_mutants_base_is_the_reference_bit_for_bit(case):
             assert got.tobytes() == want.tobytes(), quantity
 
 
+SHRINKER = {name: ORACLES[i % len(ORACLES)] for i, name in enumerate(sorted(MUTANTS))}
+"""The oracle whose counterexample is shrunk, per mutant: each oracle in turn, so every
+oracle shrinks six or seven mutants (shrinking every pair would double the suite's time
+for little: shrinking is Hypothesis's and the strategy's work, the same for all)."""
+
+
 @pytest.mark.parametrize("oracle", oracle_params(ORACLES))
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_every_mutant_is_caught(name, oracle):
-    """The oracle alone rejects the mutant within 500 drawn cases, and the counterexample shrinks to a tiny network."""
-    catch = hunt(MUTANTS[name], oracle)
+    """The oracle alone rejects the mutant within 500 drawn cases; shrunk (SHRINKER), the counterexample is a tiny network."""
+    shrink = SHRINKER[name] == oracle
+    catch = hunt(MUTANTS[name], oracle, shrink=shrink)
     assert catch is not None, f"{oracle} never rejected the mutant {name!r}: {MUTANTS[name].description}"
     assert catch.message, "a catch must carry the failure's report line"
-    assert sum(catch.counterexample.network.sizes) <= 12, f"counterexample not shrunk: {catch.counterexample.label}"
+    if shrink:
+        assert sum(catch.counterexample.network.sizes) <= 12, f"counterexample not shrunk: {catch.counterexample.label}"
 
 
 def test_every_catalogue_activation_has_a_wrong_derivative_mutant():
