@@ -14,7 +14,7 @@ import numpy as np
 
 from crosscheck import batched
 from crosscheck.scales import stacked_magnitudes
-from crosscheck.strategies import INPUT_SCALES, WEIGHT_SCALES, build_arrays, compatible_losses, hidden_activations
+from crosscheck.strategies import build_batch, compatible_losses, hidden_activations
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES, Tolerance
 from reference import ACTIVATIONS, LOSSES
 
@@ -71,27 +71,8 @@ def _batch(cell: Cell, rng: np.random.Generator, K: int) -> batched.Batch:
     depth = int(rng.integers(1, 6))
     sizes = tuple(int(n) for n in rng.integers(1, 9, size=depth + 1))
     N = int(rng.integers(1, 9))
-    arrays, origins = [], []
-    for _ in range(K):
-        weight_scales = [float(s) for s in rng.choice(WEIGHT_SCALES, size=depth)]
-        input_scale = float(rng.choice(INPUT_SCALES))
-        zeros = bool(rng.integers(0, 2))
-        arrays.append(
-            build_arrays(
-                rng, sizes, N, cell.dtype, cell.activation, cell.output_activation, cell.loss, weight_scales, input_scale, zeros
-            )
-        )
-        origins.append(f"certificate, weight scales {weight_scales}, input scale {input_scale}{', exact zeros' if zeros else ''}")
-    return batched.Batch(
-        [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
-        [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
-        np.stack([a[2] for a in arrays]),
-        np.stack([a[3] for a in arrays]),
-        cell.activation,
-        cell.output_activation,
-        cell.loss,
-        tuple(origins),
-    )
+    names = (cell.activation, cell.output_activation, cell.loss)
+    return build_batch(rng, sizes, N, cell.dtype, *names, K, origin="certificate")
 
 
 def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellResult:

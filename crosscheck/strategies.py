@@ -15,12 +15,14 @@ zeros off, and the seed to 0, so a failure ends as a small, plainly drawn networ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
 from crosscheck import counterparts
+from crosscheck.batched import Batch
 from crosscheck.case import Case
 from reference import ACTIVATIONS, LOSSES, Network
 
@@ -70,6 +72,50 @@ def cases(
     range (|z| of a few units), for checks that need every tensor to carry close to
     its full precision (the sensitivity tests).
     """
+    return _cases(
+        _options(
+            min_layers=min_layers,
+            max_layers=max_layers,
+            min_width=min_width,
+            max_width=max_width,
+            min_batch=min_batch,
+            max_batch=max_batch,
+            dtype=dtype,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            saturate=saturate,
+            square=square,
+        )
+    )
+
+
+def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Batch]:
+    """`size` cases of one drawn structure, stacked (a `crosscheck.batched.Batch`) for the
+    batched oracles: Hypothesis draws the structure, the names and a seed, exactly as
+    `cases` does (same keyword options); each case's scales, zeros and values come from
+    the seed. A failure shrinks the structure and the seed; `Batch.case(k)` is case k."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    return _batches(_options(**options), size)
+
+
+def _options(
+    *,
+    min_layers: int = 1,
+    max_layers: int = 5,
+    min_width: int = 1,
+    max_width: int = 8,
+    min_batch: int = 1,
+    max_batch: int = 8,
+    dtype: Any = None,
+    activation: str | None = None,
+    output_activation: str | None = None,
+    loss: str | None = None,
+    saturate: bool = True,
+    square: bool = False,
+) -> _Options:
+    """`cases`'s options, validated (messages name the argument)."""
     _check_range("layers", min_layers, max_layers)
     _check_range("width", min_width, max_width)
     _check_range("batch", min_batch, max_batch)
@@ -98,7 +144,7 @@ def cases(
             raise TypeError(f"{argument} must be a bool, got {flag!r}")
     weight_scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 1.0)
     input_scales = INPUT_SCALES if saturate else tuple(s for s in INPUT_SCALES if s <= 1.0)
-    return _cases(
+    options = _Options(
         min_layers,
         max_layers,
         min_width,
@@ -113,6 +159,7 @@ def cases(
         input_scales,
         square,
     )
+    return options
 
 
 def _check_range(what: str, low: Any, high: Any) -> None:
@@ -125,37 +172,50 @@ def _check_range(what: str, low: Any, high: Any) -> None:
         raise ValueError(f"min_{what}={low} is larger than max_{what}={high}")
 
 
-@st.composite
-def _cases(
-    draw: st.DrawFn,
-    min_layers: int,
-    max_layers: int,
-    min_width: int,
-    max_width: int,
-    min_batch: int,
-    max_batch: int,
-    dtype: np.dtype | None,
-    activation: str | None,
-    output_activation: str | None,
-    loss: str | None,
-    scales: tuple[float, ...],
-    input_scales: tuple[float, ...],
-    square: bool,
-) -> Case:
-    depth = draw(st.integers(min_layers, max_layers), label="weight layers")
-    if square:
-        sizes = [draw(st.integers(min_width, max_width), label="width")] * (depth + 1)
+@dataclass(frozen=True)
+class _Options:
+    """`cases`'s validated options."""
+
+    min_layers: int
+    max_layers: int
+    min_width: int
+    max_width: int
+    min_batch: int
+    max_batch: int
+    dtype: np.dtype | None
+    activation: str | None
+    output_activation: str | None
+    loss: str | None
+    weight_scales: tuple[float, ...]
+    input_scales: tuple[float, ...]
+    square: bool
+
+
+def _structure(draw: st.DrawFn, o: _Options) -> tuple[list[int], int, np.dtype, str, str, str]:
+    """sizes, N, dtype, hidden and output activation, loss."""
+    depth = draw(st.integers(o.min_layers, o.max_layers), label="weight layers")
+    if o.square:
+        sizes = [draw(st.integers(o.min_width, o.max_width), label="width")] * (depth + 1)
     else:
-        sizes = draw(st.lists(st.integers(min_width, max_width), min_size=depth + 1, max_size=depth + 1), label="sizes")
-    N = draw(st.integers(min_batch, max_batch), label="N")
-    chosen: np.dtype = dtype if dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
-    hidden = activation or draw(st.sampled_from(hidden_activations()), label="activation")
-    if output_activation is None and loss is not None and LOSSES[loss].output is not None:
-        output_activation = LOSSES[loss].output
+        width = st.integers(o.min_width, o.max_width)
+        sizes = draw(st.lists(width, min_size=depth + 1, max_size=depth + 1), label="sizes")
+    N = draw(st.integers(o.min_batch, o.max_batch), label="N")
+    chosen: np.dtype = o.dtype if o.dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
+    hidden = o.activation or draw(st.sampled_from(hidden_activations()), label="activation")
+    output_activation = o.output_activation
+    if output_activation is None and o.loss is not None and LOSSES[o.loss].output is not None:
+        output_activation = LOSSES[o.loss].output
     output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")
-    cost = loss or draw(st.sampled_from(compatible_losses(output)), label="loss")
-    weight_scales = draw(st.lists(st.sampled_from(scales), min_size=depth, max_size=depth), label="weight scales")
-    input_scale = draw(st.sampled_from(input_scales), label="input scale")
+    cost = o.loss or draw(st.sampled_from(compatible_losses(output)), label="loss")
+    return sizes, N, chosen, hidden, output, cost
+
+
+@st.composite
+def _cases(draw: st.DrawFn, o: _Options) -> Case:
+    sizes, N, chosen, hidden, output, cost = _structure(draw, o)
+    depth = len(sizes) - 1
+    weight_scales = draw(st.lists(st.sampled_from(o.weight_scales), min_size=depth, max_size=depth), label="weight scales")
+    input_scale = draw(st.sampled_from(o.input_scales), label="input scale")
     zeros = draw(st.booleans(), label="exact zeros")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     weights, biases, x, y = build_arrays(
@@ -166,6 +226,49 @@ def _cases(
     if zeros:
         origin += ", exact zeros"
     return Case(network, x, y, origin=origin)
+
+
+@st.composite
+def _batches(draw: st.DrawFn, o: _Options, size: int) -> Batch:
+    sizes, N, chosen, hidden, output, cost = _structure(draw, o)
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    return build_batch(rng, sizes, N, chosen, hidden, output, cost, size, o.weight_scales, o.input_scales, f"batch seed {seed}")
+
+
+def build_batch(
+    rng: np.random.Generator,
+    sizes: Any,
+    N: int,
+    dtype: Any,
+    hidden: str,
+    output: str,
+    loss: str,
+    K: int,
+    weight_scales: tuple[float, ...] = WEIGHT_SCALES,
+    input_scales: tuple[float, ...] = INPUT_SCALES,
+    origin: str = "",
+) -> Batch:
+    """K cases of one structure from `rng`, each with its own weight scales, input scale
+    and exact zeros drawn from the choices given, values from `build_arrays`."""
+    depth = len(sizes) - 1
+    arrays, origins = [], []
+    for k in range(K):
+        scales = [float(s) for s in rng.choice(weight_scales, size=depth)]
+        input_scale = float(rng.choice(input_scales))
+        zeros = bool(rng.integers(0, 2))
+        arrays.append(build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros))
+        origins.append(f"{origin}, case {k}, weight scales {scales}, input scale {input_scale}{', exact zeros' if zeros else ''}")
+    return Batch(
+        [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
+        [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
+        np.stack([a[2] for a in arrays]),
+        np.stack([a[3] for a in arrays]),
+        hidden,
+        output,
+        loss,
+        tuple(origins),
+    )
 
 
 def build_arrays(

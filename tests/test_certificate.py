@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -20,13 +22,22 @@ pytestmark = pytest.mark.skipif(
 SMALL = ["--only", "identity", "--cases", "2", "--mutant-examples", "20", "--iterations", "50"]
 
 
-def test_a_small_run_writes_json_markdown_and_plots(tmp_path, capsys):
-    """A run restricted to one entry exits 0 and writes the JSON, the Markdown certificate and three PNGs."""
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """One small run with every output, shared by the tests that read it: (exit code, stdout, folder)."""
     pytest.importorskip("matplotlib")
-    code = main(
-        [*SMALL, "--json", str(tmp_path / "c.json"), "--markdown", str(tmp_path / "c.md"), "--plots", str(tmp_path / "plots")]
-    )
-    out = capsys.readouterr().out
+    folder = tmp_path_factory.mktemp("certificate")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            [*SMALL, "--json", str(folder / "c.json"), "--markdown", str(folder / "c.md"), "--plots", str(folder / "plots")]
+        )
+    return code, out.getvalue(), folder
+
+
+def test_a_small_run_writes_json_markdown_and_plots(small_run):
+    """A run restricted to one entry exits 0 and writes the JSON, the Markdown certificate and three PNGs."""
+    code, out, tmp_path = small_run
     assert code == 0, out
     assert "VERIFIED: BP1-BP4" in out
     data = json.loads((tmp_path / "c.json").read_text())
@@ -58,15 +69,13 @@ def test_a_small_run_writes_json_markdown_and_plots(tmp_path, capsys):
     ]
 
 
-def test_same_seed_same_report(tmp_path):
-    """Two runs with one seed give the same JSON apart from timings."""
-    runs = []
-    for i in range(2):
-        path = tmp_path / f"{i}.json"
-        assert main([*SMALL, "--quiet", "--json", str(path)]) == 0
-        data = json.loads(path.read_text())
+def test_same_seed_same_report(small_run, tmp_path):
+    """A second run with the same seed gives the same JSON apart from timings."""
+    path = tmp_path / "again.json"
+    assert main([*SMALL, "--quiet", "--json", str(path)]) == 0
+    runs = [json.loads((small_run[2] / "c.json").read_text()), json.loads(path.read_text())]
+    for data in runs:
         data.pop("seconds")
-        runs.append(data)
     assert runs[0] == runs[1]
 
 

@@ -11,10 +11,11 @@ from helpers import oracle_params, record_worst, require
 from hypothesis import given
 
 import crosscheck
+from crosscheck import batched
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
 from crosscheck.oracles import ORACLES, step_check
-from crosscheck.strategies import cases, hidden_activations
+from crosscheck.strategies import batches, cases, hidden_activations
 from crosscheck.tolerances import AUTOGRAD, SLIPS
 from reference import Gradients, Network
 
@@ -27,6 +28,22 @@ def test_reference_matches_oracle(oracle, case):
     """Loss, δ^l at every layer, ∂C/∂W^l and ∂C/∂b^l agree with the oracle, element by element."""
     result = crosscheck.assert_case(case, [oracle])
     record_worst(oracle, case.network.dtype, result.comparisons[oracle].worst_ratio)
+
+
+@pytest.mark.parametrize("framework", oracle_params(("torch", "jax")))
+@given(batch=batches())
+def test_batches_of_one_structure_match_the_frameworks(framework, batch):
+    """32 cases of one drawn structure at once (stacked torch autograd; jax.vmap) agree with the reference, case by case."""
+    reference = batched.reference_batch(batch)
+    names = (batch.activation, batch.output_activation, batch.loss)
+    S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
+    gradients = batched.torch_batch(batch) if framework == "torch" else batched.jax_batch(batch, "reverse")
+    per_case, _, _ = batched.worst_ratios(reference, gradients, S, AUTOGRAD[batch.dtype])
+    worst = int(np.argmax(per_case))
+    record_worst(f"batched {framework}", batch.dtype, float(per_case[worst]))
+    if per_case[worst] > 1:
+        single = crosscheck.check_case(batch.case(worst), [framework]).report()
+        raise AssertionError(f"case {worst} of the batch: |diff|/tol {per_case[worst]:.3g} batched; one by one:\n{single}")
 
 
 @given(case=cases())

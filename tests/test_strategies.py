@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 
 from crosscheck import counterparts
 from crosscheck.strategies import cases, compatible_losses, hidden_activations
@@ -70,11 +70,9 @@ def test_failures_shrink_to_small_networks():
 
 
 def _find(condition, **kwargs):
-    return find(
-        cases(**kwargs),
-        condition,
-        settings=settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck)),
-    )
+    """The first drawn case meeting `condition` (no shrinking: these tests only ask that one exists)."""
+    config = settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+    return find(cases(**kwargs), condition, settings=config)
 
 
 def test_cases_reach_saturation():
