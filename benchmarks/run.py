@@ -134,7 +134,7 @@ def strategy_rate(quick: bool) -> list[tuple[str, str]]:
     from hypothesis import strategies as st
     from hypothesis.extra.numpy import arrays
 
-    from crosscheck.strategies import cases
+    from crosscheck.strategies import batches, cases
 
     count = 100 if quick else 400
     rows = []
@@ -153,6 +153,7 @@ def strategy_rate(quick: bool) -> list[tuple[str, str]]:
 
     for name, strategy in [
         ("crosscheck.strategies.cases()", cases()),
+        ("crosscheck.strategies.batches() (32 cases an example)", batches()),
         ("every float drawn (arrays(elements=floats))", element_by_element()),
     ]:
         seen = [0]
@@ -164,7 +165,9 @@ def strategy_rate(quick: bool) -> list[tuple[str, str]]:
 
         start = time.perf_counter()
         draw_only()
-        rows.append((name, f"{seen[0] / (time.perf_counter() - start):,.0f} examples/s"))
+        per_second = seen[0] / (time.perf_counter() - start)
+        cases_note = f" ({32 * per_second:,.0f} cases/s)" if "batches" in name else ""
+        rows.append((name, f"{per_second:,.0f} examples/s{cases_note}"))
     return rows
 
 

@@ -48,6 +48,12 @@ class Batch:
     def dtype(self) -> np.dtype:
         return self.x.dtype
 
+    def __repr__(self) -> str:
+        sizes = (self.weights[0].shape[2], *(W.shape[1] for W in self.weights))
+        acts = self.activation if self.output_activation == self.activation else f"{self.activation}→{self.output_activation}"
+        origin = self.origins[0].split(", case ")[0] if self.origins else ""
+        return f"Batch({self.K} cases [{acts}/{self.loss}, sizes {sizes}, N={self.x.shape[2]}, {self.dtype}, {origin}])"
+
     def first(self, count: int) -> Batch:
         """The first `count` cases."""
         return Batch(

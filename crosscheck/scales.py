@@ -88,15 +88,16 @@ def local_derivatives(
     sigma: Callable[[np.ndarray], np.ndarray], z: np.ndarray, at: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper estimates of |σ'(z)| and |σ''(z)| by differencing σ, with a rounding
-    allowance, and the central difference itself (σ' with its sign); `at` is σ(z) when
-    already known."""
+    allowance, and the first with the sign of the difference (σ' with its sign, never
+    smaller than the true slope: where σ' is below the rounding of σ, as in a saturated
+    tanh, the difference itself can be 0); `at` is σ(z) when already known."""
     h = LOCAL_STEP
     up, mid, down = sigma(z + h), sigma(z) if at is None else at, sigma(z - h)
     noise = 4 * _EPS * (np.abs(up) + 2 * np.abs(mid) + np.abs(down))
     rise = up - down
     slope = (np.abs(rise) + noise) / (2 * h)
     curvature = (np.abs(up - 2 * mid + down) + noise) / h**2
-    return slope, curvature, rise / (2 * h)
+    return slope, curvature, np.copysign(slope, rise)
 
 
 def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.ndarray, eps: float) -> np.ndarray:
