@@ -155,6 +155,7 @@ def _quadrature(P: np.ndarray, e: np.ndarray) -> Array:
     return np.fmin(np.maximum(quadrature, linear * (1 / np.sqrt(max(P.shape[-1], 1)))), linear)
 
 
+@np.errstate(under="ignore", over="ignore", invalid="ignore")  # squares in `_quadrature` at extreme magnitudes
 def stacked_magnitudes(
     weights: list[np.ndarray],
     biases: list[np.ndarray],
@@ -166,21 +167,6 @@ def stacked_magnitudes(
 ) -> Gradients:
     """`magnitudes` for one case or for K cases of one structure stacked on a leading
     axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,)."""
-    # Squares in `_quadrature` may under- or overflow at extreme magnitudes; it recovers.
-    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
-        return _stacked_magnitudes(weights, biases, x, y, hidden_name, output_name, loss_name)
-
-
-def _stacked_magnitudes(
-    weights: list[np.ndarray],
-    biases: list[np.ndarray],
-    x: np.ndarray,
-    y: np.ndarray,
-    hidden_name: str,
-    output_name: str,
-    loss_name: str,
-) -> Gradients:
-    """The body of `stacked_magnitudes`."""
     hidden = counterparts.activation(hidden_name)
     output = counterparts.activation(output_name)
     loss = counterparts.loss(loss_name)
@@ -259,12 +245,13 @@ def _stacked_magnitudes(
     # The batch sums of BP3 and BP4, their samples' errors in quadrature.
     # (∂C/∂b^l is the same sum with a^{l-1} replaced by 1: one more column, with no error.)
     grads_W, grads_b = [], []
+    batch_flush = tangent_flush.sum(axis=-1, keepdims=True)
     for S, M, A_, E_ in zip(Ss, Ms, A, E):
         ones = np.ones((*A_.shape[:-2], 1, A_.shape[-1]))
         inputs = np.concatenate([A_ + info.tiny, ones], axis=-2)
         errors = np.concatenate([E_, np.zeros_like(ones)], axis=-2)
         both = _quadrature(np.concatenate([S, M], axis=-1), _T(np.concatenate([inputs, errors], axis=-1)))
-        grads_W.append(both[..., :-1] + U + tangent_flush.sum(axis=-1, keepdims=True))
-        grads_b.append(both[..., -1:] + U + tangent_flush.sum(axis=-1, keepdims=True))
+        grads_W.append(both[..., :-1] + U + batch_flush)
+        grads_b.append(both[..., -1:] + U + batch_flush)
     cost = np.abs(loss.numpy_per_sample(a, y).sum(axis=-1)) + np.sum(g * E[-1], axis=(-2, -1)) + U
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)

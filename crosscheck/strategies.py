@@ -72,22 +72,7 @@ def cases(
     range (|z| of a few units), for checks that need every tensor to carry close to
     its full precision (the sensitivity tests).
     """
-    return _cases(
-        _options(
-            min_layers=min_layers,
-            max_layers=max_layers,
-            min_width=min_width,
-            max_width=max_width,
-            min_batch=min_batch,
-            max_batch=max_batch,
-            dtype=dtype,
-            activation=activation,
-            output_activation=output_activation,
-            loss=loss,
-            saturate=saturate,
-            square=square,
-        )
-    )
+    return _cases(_options(**locals()))
 
 
 def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Batch]:

@@ -15,7 +15,7 @@ from crosscheck import batched
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
 from crosscheck.oracles import ORACLES, step_check
-from crosscheck.strategies import batches, cases, hidden_activations
+from crosscheck.strategies import batches, build_arrays, build_batch, cases, hidden_activations
 from crosscheck.tolerances import AUTOGRAD, SLIPS
 from reference import Gradients, Network
 
@@ -258,3 +258,26 @@ def test_jax_float64_leaves_the_global_configuration_alone():
     result = crosscheck.jax_gradients(network, np.ones((2, 2)), np.zeros((1, 2)))
     assert result.deltas[0].dtype == np.float64
     assert jax.config.jax_enable_x64 == before
+
+
+@pytest.mark.jax
+def test_error_scale_regressions_found_by_the_suite():
+    """Two cases that once raised false alarms stay quiet: a float32 softmax output near 1e-12 (JAX forward
+    mode's flushed tangents, amplified by cross-entropy's y/a) and a saturated tanh whose slope rounds to 0."""
+    require("jax")
+    W, b, x, y = build_arrays(
+        np.random.default_rng(1),
+        [3, 7, 3, 5],
+        3,
+        np.float32,
+        "sigmoid",
+        "softmax",
+        "cross_entropy",
+        [30.0, 1.0, 10.0],
+        1.0,
+        False,
+    )
+    network = Network(W, b, activation="sigmoid", output_activation="softmax", loss="cross_entropy")
+    crosscheck.assert_case(Case(network, x, y), ["jax_forward"])
+    batch = build_batch(np.random.default_rng(16481), [5, 3, 5, 3, 5], 5, np.float64, "tanh", "elu", "quadratic", 32)
+    crosscheck.assert_case(batch.case(11), ["jax"])
