@@ -126,9 +126,11 @@ def torch_batch(batch: Batch) -> Gradients:
 
 
 @functools.cache
-def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -> Any:
+def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str, mask_axis: int | None = None) -> Any:
+    """The single-case JAX oracle mapped over a leading case axis of (Ws, bs, x, y), and of
+    the mask too when `mask_axis` is 0 (cases of different widths); `choice` is shared."""
     jax = _frameworks.jax()
-    return jax.jit(jax.vmap(with_deltas(activations, losses, mode), in_axes=(0, 0, 0, 0, None, None)))
+    return jax.jit(jax.vmap(with_deltas(activations, losses, mode), in_axes=(0, 0, 0, 0, mask_axis, None)))
 
 
 def jax_batch(batch: Batch, mode: str) -> Gradients:

@@ -268,12 +268,7 @@ def _check_all(entries: list[_Entry], tol: Tolerance, allow_nan: bool) -> list[T
     else:
         allowed += np.concatenate([np.full(size, f) if np.ndim(f) == 0 else f for f, size in zip(floor_parts, sizes)])
     skipped = np.isnan(o) & ~np.isnan(r) if allow_nan else np.zeros(r.shape, dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        difference = np.abs(r - o)
-        difference[np.isnan(difference) | np.isinf(r) | np.isinf(o)] = np.inf
-        difference[skipped] = 0.0
-        ratio = np.where(difference == 0, 0.0, difference / np.where(allowed > 0, allowed, 0.0))
-    ratio[np.isnan(ratio)] = np.inf
+    difference, ratio = ratios(r, o, allowed, skipped)
     # Per tensor: the worst element (its first occurrence), and the counts.
     segment = np.repeat(np.arange(len(kept)), sizes)
     at_max = np.flatnonzero(ratio == np.maximum.reduceat(ratio, offsets)[segment])
@@ -298,6 +293,25 @@ def _check_all(entries: list[_Entry], tol: Tolerance, allow_nan: bool) -> list[T
         index = tuple(int(i) for i in np.unravel_index(local, shape)) if shape else ()
         results[k] = TensorCheck(quantity, layer, index, *values)
     return [t for t in results if t is not None]
+
+
+def ratios(
+    reference: np.ndarray, oracle: np.ndarray, allowed: np.ndarray, skipped: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rule every element is judged by: |diff| and |diff| / allowed (≤ 1 passes), in
+    float64. A NaN or infinite value on either side is an infinite difference (it fails
+    even against an equal infinity); a difference of exactly 0 passes even where the
+    allowed error is 0; `skipped` elements (finite differences across a kink) count 0."""
+    r = np.asarray(reference, dtype=np.float64)
+    o = np.asarray(oracle, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        difference = np.abs(r - o)
+        difference[np.isnan(difference) | np.isinf(r) | np.isinf(o)] = np.inf
+        if skipped is not None:
+            difference[skipped] = 0.0
+        ratio = np.where(difference == 0, 0.0, difference / np.where(allowed > 0, allowed, 0.0))
+    ratio[np.isnan(ratio)] = np.inf
+    return difference, ratio
 
 
 def _spread(value: float | np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -164,9 +164,18 @@ def stacked_magnitudes(
     hidden_name: str,
     output_name: str,
     loss_name: str,
+    outputs: np.ndarray | None = None,
 ) -> Gradients:
     """`magnitudes` for one case or for K cases of one structure stacked on a leading
-    axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,)."""
+    axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,).
+
+    K cases of one depth and batch size but different widths stack too, each padded
+    with zeros to the widest (`crosscheck.many`): `outputs` (K,) then gives each case's
+    number of real output neurons. A padded neuron feeds later layers only through
+    zero weights, so it adds exact zeros to every real entry; the padded output rows'
+    ∂C/∂a is set to 0 and the cost sums each case's real rows only. (The output
+    activation must then be element-wise, or every case's output rows real: a softmax
+    would mix the padded rows in.)"""
     hidden = counterparts.activation(hidden_name)
     output = counterparts.activation(output_name)
     loss = counterparts.loss(loss_name)
@@ -196,6 +205,9 @@ def stacked_magnitudes(
 
     g = loss.gradient_scale(a, y, np.zeros_like(a))
     g_E = loss.gradient_scale(a, y, E[-1])
+    if outputs is not None:
+        real = np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None]
+        g, g_E = np.where(real, g, 0.0), np.where(real, g_E, 0.0)
     if output.elementwise:
         M = g * slopes[-1] + U
         S = g_E * slopes[-1] + g * ks[-1] + U
@@ -253,5 +265,9 @@ def stacked_magnitudes(
         both = _quadrature(np.concatenate([S, M], axis=-1), _T(np.concatenate([inputs, errors], axis=-1)))
         grads_W.append(both[..., :-1] + U + batch_flush)
         grads_b.append(both[..., -1:] + U + batch_flush)
-    cost = np.abs(loss.numpy_per_sample(a, y).sum(axis=-1)) + np.sum(g * E[-1], axis=(-2, -1)) + U
+    if outputs is None:
+        per_sample = loss.numpy_per_sample(a, y).sum(axis=-1)
+    else:
+        per_sample = np.array([loss.numpy_per_sample(a[k, :n], y[k, :n]).sum() for k, n in enumerate(outputs)])
+    cost = np.abs(per_sample) + np.sum(g * E[-1], axis=(-2, -1)) + U
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import available_oracles, oracle_params
+from helpers import available_oracles, families, oracle_params, require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,27 @@ def test_registries_match():
     assert not problems, "\n".join(problems)
 
 
+# Every oracle, finite differences included, on Hypothesis-drawn (and shrunk) cases of each
+# entry: a quarter of the profile's examples per entry, since the test below sends every
+# combination of entries through torch and JAX by the thousand.
+PER_ENTRY = settings(max_examples=max(10, settings.default.max_examples // 4))
+
+
+@pytest.mark.torch
+@pytest.mark.jax
+def test_every_combination_of_entries_matches_the_frameworks():
+    """Every (hidden, output, loss, dtype) of the catalogue, 8 cases of random widths each, agrees with torch and JAX."""
+    require("torch")
+    require("jax")
+    from crosscheck.many import assert_cases
+
+    cases = families(seed=11, count=None, per_family=8, depth=None, N=None)
+    result = assert_cases(cases)
+    assert result.cleared == [], f"flagged in a padded group, passed alone: {[cases[i].label for i in result.cleared]}"
+
+
 @pytest.mark.parametrize("name", hidden_activations())
+@PER_ENTRY
 @given(data=st.data())
 def test_hidden_activation_matches_every_oracle(name, data):
     """With `name` in the hidden layers, every oracle that can run agrees with the reference."""
@@ -30,6 +50,7 @@ def test_hidden_activation_matches_every_oracle(name, data):
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@PER_ENTRY
 @given(data=st.data())
 def test_output_activation_matches_every_oracle(name, data):
     """With `name` at the output, every oracle that can run agrees with the reference."""
@@ -37,6 +58,7 @@ def test_output_activation_matches_every_oracle(name, data):
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
+@PER_ENTRY
 @given(data=st.data())
 def test_loss_matches_every_oracle(name, data):
     """With the cost `name`, every oracle that can run agrees with the reference."""

@@ -1,0 +1,142 @@
+"""`check_cases`: the full check for many cases at once, against `check_case` case by case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import families, mixed_cases, record_worst, require
+
+import crosscheck
+from crosscheck import many
+from crosscheck import scales as scales_module
+from crosscheck.case import Case
+from crosscheck.mutants import MUTANTS
+
+pytestmark = [pytest.mark.torch, pytest.mark.jax]
+
+
+@pytest.fixture(autouse=True)
+def _frameworks():
+    require("torch")
+    require("jax")
+
+
+def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
+    """In a padded group, torch, JAX and the scales give every case what they give it alone (padding never leaks)."""
+    cases = families(seed=1, count=12, per_family=6)
+    groups = many._groups(cases)
+    assert max(len(g.members) for g in groups) == 6  # groups did form, and were padded:
+    assert any(len({tuple(s) for s in g.sizes}) > 1 for g in groups)
+    jax_results = many._jax_groups(groups, "reverse")
+    for group, jax_group in zip(groups, jax_results):
+        torch_group = many._torch_group(group)
+        S = scales_module.stacked_magnitudes(
+            group.weights, group.biases, group.x, group.y, *group.names, outputs=group.sizes[:, -1]
+        )
+        for k, i in enumerate(group.members):
+            case = cases[i]
+            alone = scales_module.magnitudes(case)
+            for name, grouped, single in (
+                ("torch", torch_group, crosscheck.torch_gradients(case.network, case.x, case.y)),
+                ("jax", jax_group, crosscheck.jax_gradients(case.network, case.x, case.y)),
+                ("scales", S, alone),
+            ):
+                mine = _unpad(grouped, k, case)
+                if name == "scales":
+                    # The scales difference σ with a step h = 1e-4 (σ'' by a second
+                    # difference): z rounded in another order moves them by up to about
+                    # ε/h² ≈ 2e-8, relatively. Elements at the floor U (a dead unit's δ)
+                    # sit where the quadrature underflows and its lower bound |P||e|/√m
+                    # counts the padded terms in m: they may differ by U itself. A leak
+                    # would move a scale by its own size.
+                    info = np.finfo(case.network.dtype)
+                    floor = 10 * info.tiny / info.eps**2
+                    for got, want in zip(_tensors(mine), _tensors(single)):
+                        np.testing.assert_allclose(got, want, rtol=1e-6, atol=floor, err_msg=f"scales of {case.label}")
+                    continue
+                comparison = crosscheck.compare(single, mine, case=case, oracle_name=f"{name} in a padded group")
+                assert comparison.ok, comparison.report()
+
+
+def _unpad(grouped, k: int, case: Case) -> crosscheck.oracles.Gradients:
+    sizes, N = case.network.sizes, case.x.shape[1]
+    return crosscheck.oracles.Gradients(
+        loss=float(np.asarray(grouped.loss)[k]),
+        deltas=[d[k, :n, :N] for d, n in zip(grouped.deltas, sizes[1:])],
+        weights=[W[k, :n, :m] for W, n, m in zip(grouped.weights, sizes[1:], sizes)],
+        biases=[b[k, :n] for b, n in zip(grouped.biases, sizes[1:])],
+    )
+
+
+def _tensors(g) -> list[np.ndarray]:
+    return [np.asarray(g.loss), *g.deltas, *g.weights, *g.biases]
+
+
+def test_thousands_of_cases_match_the_frameworks():
+    """On 2,000 cases in 40 random families (depth, N, activations, loss, dtype) the reference agrees with torch and JAX."""
+    cases = families(seed=2, count=40, per_family=50, depth=None, N=None)
+    result = many.assert_cases(cases)
+    assert result.cleared == [], f"flagged in a padded group, passed alone: {[cases[i].label for i in result.cleared]}"
+    for name in result.oracles:
+        for dtype in (np.float64, np.float32):
+            chosen = [w for w, c in zip(result.worst[name], cases) if c.network.dtype == dtype]
+            record_worst(name, np.dtype(dtype), max(chosen))
+
+
+def test_mixed_cases_match_the_frameworks_in_every_mode():
+    """Cases that share nothing (each its own group) pass through all three autograd oracles."""
+    result = many.assert_cases(mixed_cases(3, 40), ["torch", "jax", "jax_forward"])
+    assert result.cleared == []
+    assert all(len(w) == 40 and (w <= 1).all() for w in result.worst.values())
+
+
+def test_check_cases_rejects_exactly_the_cases_check_case_rejects():
+    """For every gradient mutant, the cases check_cases fails are those check_case fails, with check_case's report."""
+    rejected_some = []
+    for mutant in MUTANTS.values():
+        if mutant.check != "gradients" or set(mutant.strategy) - {"activation", "output_activation", "loss"}:
+            continue  # (updates, and the slips that need square layers, are check_case's alone)
+        seed = sum(map(ord, mutant.name))
+        cases = [Case(mutant.build(c.network), c.x, c.y, c.origin) for c in mixed_cases(seed, 24, **mutant.strategy)]
+        cases = [c for c in cases if _runs(c)]
+        result = many.check_cases(cases)
+        alone = {i: crosscheck.check_case(c, ["torch", "jax"]) for i, c in enumerate(cases)}
+        expected = [i for i, r in alone.items() if not r.ok]
+        got = [cases.index(f.case) for f in result.failures]
+        assert got == expected, f"{mutant.name}: check_cases rejected {got}, check_case {expected}"
+        assert [f.report() for f in result.failures] == [alone[i].report() for i in expected]
+        assert result.cleared == []
+        rejected_some.append(bool(expected))
+    # The comparison above is not vacuous: most mutants show on some of 24 random cases.
+    assert sum(rejected_some) >= 0.8 * len(rejected_some), f"{sum(rejected_some)} of {len(rejected_some)} mutants showed"
+
+
+def _runs(case: Case) -> bool:
+    """Whether the (mutant) network's backward pass runs on the case without raising."""
+    try:
+        case.network.backward(case.x, case.y)
+    except (ArithmeticError, ValueError, RuntimeWarning):  # (warnings are errors in the suite)
+        return False
+    return True
+
+
+def test_a_failure_reads_as_check_cases_report():
+    """The report names how many cases failed and gives the first one's full check_case report."""
+    good = families(seed=4, count=1, per_family=3)
+    bad = Case(MUTANTS["bp1_without_sigma_prime"].build(good[1].network), good[1].x, good[1].y, "planted")
+    result = many.check_cases([good[0], bad, good[2]])
+    assert not result.ok
+    assert result.report().startswith("1 of 3 cases fail; the first:\n\n")
+    assert result.failures[0].report() in result.report()
+    assert "planted" in result.report()
+    with pytest.raises(AssertionError, match="1 of 3 cases fail"):
+        many.assert_cases([good[0], bad, good[2]])
+
+
+def test_check_cases_names_what_it_cannot_run():
+    """Unknown oracles and finite differences (not batched) are refused by name; an empty list passes."""
+    with pytest.raises(ValueError, match=r"unknown oracle\(s\) \['tf'\]"):
+        many.check_cases([], ["tf"])
+    with pytest.raises(ValueError, match=r"check \['numeric'\] case by case with check_case"):
+        many.check_cases([], ["torch", "numeric"])
+    assert many.check_cases([]).ok
