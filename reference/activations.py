@@ -39,15 +39,14 @@ class Activation:
 
 # --- sigmoid: σ(z) = 1/(1 + e^{-z}),  σ'(z) = σ(z)(1 − σ(z)) -------------------------
 def sigmoid(z: Array) -> Array:
-    # e^{-|z|} never overflows, so |z| up to 1e4 gives no warning and no NaN:
-    # for z >= 0, σ = 1/(1 + e^{-z}); for z < 0, σ = e^{z}/(1 + e^{z}).
-    # (In place where it is safe: e and a are the only arrays it allocates.)
-    e = np.abs(z)
-    np.exp(np.negative(e, out=e), out=e)  # e^{-|z|}
-    a = np.where(z >= 0, 1.0, e).astype(z.dtype, copy=False)
-    e += 1.0
-    a /= e
-    return a
+    # For z ≪ 0, e^{-z} overflows to inf and σ to 0, its limit (the true value is then
+    # below the smallest normal number, 1e-38 in float32); nothing else can overflow,
+    # and the formula keeps σ's relative accuracy on both sides. In place: one array.
+    a = np.negative(z)
+    with np.errstate(over="ignore"):
+        np.exp(a, out=a)
+    a += 1.0
+    return np.reciprocal(a, out=a)
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:
