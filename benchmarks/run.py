@@ -251,7 +251,10 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
                 f"{ms('torch')}; reference/torch {best['reference'] / best['torch']:.2f}x "
                 f"(medians {median['reference'] / median['torch']:.2f}x)",
             ),
-            (f"{name}: the backward's matmuls alone", f"{ms('matmuls')}: {best['matmuls'] / best['reference']:.0%} of the reference's time"),
+            (
+                f"{name}: the backward's matmuls alone",
+                f"{ms('matmuls')}: {best['matmuls'] / best['reference']:.0%} of the reference's time",
+            ),
             (f"{name}: NumPy matmul peak (1024² @ 1024²)", f"{peak:.0f} GFLOP/s"),
             (
                 f"{name}: reference GFLOP/s",

@@ -15,6 +15,7 @@ zeros off, and the seed to 0, so a failure ends as a small, plainly drawn networ
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,33 +177,80 @@ class _Options:
     square: bool
 
 
+@dataclass(frozen=True)
+class _Draws:
+    """The strategies one example draws from, built once per options and catalogue:
+    building a strategy anew for every draw (and Hypothesis validating it) cost as much
+    as the rest of the example."""
+
+    depth: st.SearchStrategy[int]
+    width: st.SearchStrategy[int]
+    sizes: dict[int, st.SearchStrategy[list[int]]]
+    N: st.SearchStrategy[int]
+    dtype: st.SearchStrategy[np.dtype]
+    hidden: st.SearchStrategy[str]
+    output: st.SearchStrategy[str]
+    losses: dict[str, st.SearchStrategy[str]]
+    weight_scales: dict[int, st.SearchStrategy[list[float]]]
+    input_scale: st.SearchStrategy[float]
+    zeros: st.SearchStrategy[bool]
+    seed: st.SearchStrategy[int]
+
+
+def _draws(o: _Options) -> _Draws:
+    # The registries can grow at run time (a user adds an entry): they are part of the key.
+    catalogue = (
+        tuple(sorted((name, entry.elementwise) for name, entry in ACTIVATIONS.items())),
+        tuple(sorted((name, str(entry.output)) for name, entry in LOSSES.items())),
+    )
+    return _built_draws(o, catalogue)
+
+
+@functools.cache
+def _built_draws(o: _Options, catalogue: tuple[Any, ...]) -> _Draws:
+    depths = range(o.min_layers, o.max_layers + 1)
+    width = st.integers(o.min_width, o.max_width)
+    outputs = sorted(ACTIVATIONS)
+    return _Draws(
+        depth=st.integers(o.min_layers, o.max_layers),
+        width=width,
+        sizes={d: st.lists(width, min_size=d + 1, max_size=d + 1) for d in depths},
+        N=st.integers(o.min_batch, o.max_batch),
+        dtype=st.sampled_from(DTYPES),
+        hidden=st.sampled_from(hidden_activations()),
+        output=st.sampled_from(outputs),
+        losses={name: st.sampled_from(compatible_losses(name)) for name in outputs},
+        weight_scales={d: st.lists(st.sampled_from(o.weight_scales), min_size=d, max_size=d) for d in depths},
+        input_scale=st.sampled_from(o.input_scales),
+        zeros=st.booleans(),
+        seed=st.integers(0, 2**32 - 1),
+    )
+
+
 def _structure(draw: st.DrawFn, o: _Options) -> tuple[list[int], int, np.dtype, str, str, str]:
     """sizes, N, dtype, hidden and output activation, loss."""
-    depth = draw(st.integers(o.min_layers, o.max_layers), label="weight layers")
-    if o.square:
-        sizes = [draw(st.integers(o.min_width, o.max_width), label="width")] * (depth + 1)
-    else:
-        width = st.integers(o.min_width, o.max_width)
-        sizes = draw(st.lists(width, min_size=depth + 1, max_size=depth + 1), label="sizes")
-    N = draw(st.integers(o.min_batch, o.max_batch), label="N")
-    chosen: np.dtype = o.dtype if o.dtype is not None else draw(st.sampled_from(DTYPES), label="dtype")
-    hidden = o.activation or draw(st.sampled_from(hidden_activations()), label="activation")
+    d = _draws(o)
+    depth = draw(d.depth, label="weight layers")
+    sizes = [draw(d.width, label="width")] * (depth + 1) if o.square else draw(d.sizes[depth], label="sizes")
+    N = draw(d.N, label="N")
+    chosen: np.dtype = o.dtype if o.dtype is not None else draw(d.dtype, label="dtype")
+    hidden = o.activation or draw(d.hidden, label="activation")
     output_activation = o.output_activation
     if output_activation is None and o.loss is not None and LOSSES[o.loss].output is not None:
         output_activation = LOSSES[o.loss].output
-    output = output_activation or draw(st.sampled_from(sorted(ACTIVATIONS)), label="output_activation")
-    cost = o.loss or draw(st.sampled_from(compatible_losses(output)), label="loss")
+    output = output_activation or draw(d.output, label="output_activation")
+    cost = o.loss or draw(d.losses[output], label="loss")
     return sizes, N, chosen, hidden, output, cost
 
 
 @st.composite
 def _cases(draw: st.DrawFn, o: _Options) -> Case:
     sizes, N, chosen, hidden, output, cost = _structure(draw, o)
-    depth = len(sizes) - 1
-    weight_scales = draw(st.lists(st.sampled_from(o.weight_scales), min_size=depth, max_size=depth), label="weight scales")
-    input_scale = draw(st.sampled_from(o.input_scales), label="input scale")
-    zeros = draw(st.booleans(), label="exact zeros")
-    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    d = _draws(o)
+    weight_scales = draw(d.weight_scales[len(sizes) - 1], label="weight scales")
+    input_scale = draw(d.input_scale, label="input scale")
+    zeros = draw(d.zeros, label="exact zeros")
+    seed = draw(d.seed, label="seed")
     weights, biases, x, y = build_arrays(
         np.random.default_rng(seed), sizes, N, chosen, hidden, output, cost, weight_scales, input_scale, zeros
     )
@@ -216,7 +264,7 @@ def _cases(draw: st.DrawFn, o: _Options) -> Case:
 @st.composite
 def _batches(draw: st.DrawFn, o: _Options, size: int) -> Batch:
     sizes, N, chosen, hidden, output, cost = _structure(draw, o)
-    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    seed = draw(_draws(o).seed, label="seed")
     rng = np.random.default_rng(seed)
     return build_batch(rng, sizes, N, chosen, hidden, output, cost, size, o.weight_scales, o.input_scales, f"batch seed {seed}")
 

@@ -81,7 +81,7 @@ def test_same_seed_same_report(small_run, tmp_path):
 
 
 def test_a_planted_mismatch_exits_1_with_the_counterexample(monkeypatch, capsys):
-    """A wrong identity derivative (σ' = 2, in the identity-hidden cells) makes the run exit 1 and print the counterexample's snippet."""
+    """A wrong identity derivative (σ' = 2, identity-hidden cells) makes the run exit 1 and print the counterexample."""
     entry = reference_activations.ACTIVATIONS["identity"]
     wrong = reference_activations.Activation("identity", entry.function, lambda z, a: 2 * np.ones_like(z), "wrong")
     monkeypatch.setitem(reference_activations.ACTIVATIONS, "identity", wrong)
