@@ -208,7 +208,7 @@ def _torch_group(group: _Group) -> Gradients:
     grads = torch.autograd.grad(costs.sum(), [*zs, *Ws, *bs])
     n = len(Ws)
     return Gradients(
-        loss=costs.detach().numpy(),  # type: ignore[arg-type]
+        loss=costs.detach().numpy(),
         deltas=[g.numpy() for g in grads[:n]],
         weights=[g.numpy() for g in grads[n : 2 * n]],
         biases=[g.numpy() for g in grads[2 * n :]],
@@ -239,7 +239,8 @@ def _jax_groups(groups: list[_Group], mode: str) -> list[Gradients]:
                     chunk = [np.concatenate([array, np.repeat(array[-1:], fill, axis=0)]) for array in chunk]
                 flats.append(np.asarray(function(*chunk, choice)))
         flat = np.concatenate(flats)[:total]
-        loss, dWs, dbs, deltas = unpack(flat, *stacked[0].shape[1:3], stacked[2].shape[-1])
+        depth, width = stacked[0].shape[1:3]
+        loss, dWs, dbs, deltas = unpack(flat, depth, width, stacked[2].shape[-1])
         offset = 0
         for i in members:
             group, skip = groups[i], inputs[i][1]
