@@ -18,7 +18,8 @@ cost:
   padded row), and one backward pass of the summed costs, which is, block by block,
   each case's own gradient.
 * **JAX**: the bucketed single-case oracle of `crosscheck.jax_oracle` under
-  `jax.vmap`, in chunks of `CHUNK` cases that share a depth, activations and loss
+  `jax.vmap` (`crosscheck.batched.mapped`, the certificate's too), in chunks of cases
+  that share a depth, activations and loss
   (a mask per case marks its real outputs and samples).
 * **Scales**: `crosscheck.scales.stacked_magnitudes` on the padded group (∂C/∂a of
   a padded output row is set to 0).
@@ -43,10 +44,10 @@ from typing import Any
 import numpy as np
 
 from crosscheck import _frameworks, counterparts
-from crosscheck.batched import _vmapped
+from crosscheck.batched import mapped
 from crosscheck.case import Case
 from crosscheck.compare import _names, ratios
-from crosscheck.jax_oracle import DEPTHS, bucket, catalogue, choices, unpack
+from crosscheck.jax_oracle import DEPTHS, bucket, choices, unpack
 from crosscheck.oracles import ORACLES, CaseCheck, check_case
 from crosscheck.scales import stacked_magnitudes
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
@@ -54,11 +55,6 @@ from reference import Gradients
 
 BATCHED = ("torch", "jax", "jax_forward")
 """The oracles `check_cases` runs many cases at a time (finite differences: use `check_case`)."""
-CHUNK = {"reverse": 32, "forward": 4}
-"""Cases per `jax.vmap` call, per mode (a short last chunk is filled with copies of its
-last case, so each mode compiles one shape). Reverse mode costs ~0.4 ms for 32 cases on
-2 cores, ~0.2 ms for one; forward mode costs about 1 ms per case however many are
-mapped together, so its chunks are short, to waste little on the filling."""
 QUANTITIES = ("deltas", "weights", "biases")
 
 
@@ -217,7 +213,7 @@ def _torch_group(group: _Group) -> Gradients:
 
 def _jax_groups(groups: list[_Group], mode: str) -> list[Gradients]:
     """The JAX oracle for every group, in the groups' padded layout: the groups that share
-    a padded shape, activations and loss go through `jax.vmap` together, `CHUNK` at a time."""
+    a padded shape, activations and loss go through `jax.vmap` together."""
     pools: dict[tuple[Any, ...], list[int]] = {}
     inputs = [_jax_inputs(group) for group in groups]
     for index, (arrays, _) in enumerate(inputs):
@@ -226,19 +222,7 @@ def _jax_groups(groups: list[_Group], mode: str) -> list[Gradients]:
     results: list[Gradients | None] = [None] * len(groups)
     for members in pools.values():
         stacked = [np.concatenate([inputs[i][0][j] for i in members]) for j in range(5)]
-        choice, dtype = inputs[members[0]][0][5], stacked[2].dtype
-        total = stacked[0].shape[0]
-        flats = []
-        with _frameworks.jax_precision(dtype):
-            function = _vmapped(*catalogue(), mode, 0)
-            size = CHUNK[mode]
-            for start in range(0, total, size):
-                chunk = [array[start : start + size] for array in stacked]
-                if chunk[0].shape[0] < size:  # fill with copies of the last case: one compiled shape
-                    fill = size - chunk[0].shape[0]
-                    chunk = [np.concatenate([array, np.repeat(array[-1:], fill, axis=0)]) for array in chunk]
-                flats.append(np.asarray(function(*chunk, choice)))
-        flat = np.concatenate(flats)[:total]
+        flat = mapped(tuple(stacked), inputs[members[0]][0][5], mode)
         depth, width = stacked[0].shape[1:3]
         loss, dWs, dbs, deltas = unpack(flat, depth, width, stacked[2].shape[-1])
         offset = 0
