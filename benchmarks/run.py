@@ -168,6 +168,7 @@ def strategy_rate(quick: bool) -> list[tuple[str, str]]:
         return Ws, bs, x
 
     for name, strategy in [
+        ("Hypothesis's own floor: one st.integers() an example", st.integers()),
         ("crosscheck.strategies.cases()", cases()),
         ("crosscheck.strategies.batches() (32 cases an example)", batches()),
         ("every float drawn (arrays(elements=floats))", element_by_element()),

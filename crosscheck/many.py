@@ -18,9 +18,9 @@ cost:
   padded row), and one backward pass of the summed costs, which is, block by block,
   each case's own gradient.
 * **JAX**: the bucketed single-case oracle of `crosscheck.jax_oracle` under
-  `jax.vmap` (`crosscheck.batched.mapped`, the certificate's too), in chunks of cases
-  that share a depth, activations and loss
-  (a mask per case marks its real outputs and samples).
+  `jax.vmap` (`crosscheck.batched.mapped`, as for the certificate), in chunks of cases
+  that share a depth, activations and loss; a mask per case marks its real outputs and
+  samples.
 * **Scales**: `crosscheck.scales.stacked_magnitudes` on the padded group (∂C/∂a of
   a padded output row is set to 0).
 * **Comparison**: the rule of `crosscheck.compare` (`compare.ratios`) on every real
@@ -31,7 +31,8 @@ result, with its report, is the answer: `check_cases` is `check_case`'s fast pat
 padded matmul may sum in another order than the unpadded one (the extra terms are
 exact zeros), so oracle values can differ from `check_case`'s in the last bits; a
 case flagged here that passes alone is kept in `ManyCheck.cleared`, which stays empty
-unless padding leaks (a test holds it to that).
+unless padding leaks (a test holds it to that). An exception from the reference on any
+case propagates, as it does from `check_case`.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ class ManyCheck:
     def report(self) -> str:
         if self.ok:
             worst = ", ".join(f"{name} {self.worst[name].max(initial=0.0):.2g}" for name in self.oracles)
+            cleared = f"; {len(self.cleared)} flagged in a padded group passed alone" if self.cleared else ""
             return (
                 f"the reference agrees with {_names(list(self.oracles))} on all {len(self.cases)} cases "
-                f"(worst |diff|/tol: {worst})"
+                f"(worst |diff|/tol: {worst}{cleared})"
             )
         return f"{len(self.failures)} of {len(self.cases)} cases fail; the first:\n\n{self.failures[0].report()}"
 
