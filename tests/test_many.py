@@ -11,6 +11,7 @@ from crosscheck import many
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
 from crosscheck.mutants import MUTANTS
+from reference import Gradients
 
 pytestmark = [pytest.mark.torch, pytest.mark.jax]
 
@@ -22,13 +23,14 @@ def _frameworks():
 
 
 def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
-    """In a padded group, torch, JAX and the scales give every case what they give it alone (padding never leaks)."""
+    """In a padded group, torch, JAX (both modes) and the scales give every case what they give it alone (no leak)."""
     cases = families(seed=1, count=12, per_family=6)
     groups = many._groups(cases)
     assert max(len(g.members) for g in groups) == 6  # groups did form, and were padded:
     assert any(len({tuple(s) for s in g.sizes}) > 1 for g in groups)
     jax_results = many._jax_groups(groups, "reverse")
-    for group, jax_group in zip(groups, jax_results):
+    forward_results = many._jax_groups(groups, "forward")
+    for group, jax_group, forward_group in zip(groups, jax_results, forward_results):
         torch_group = many._torch_group(group)
         S = scales_module.stacked_magnitudes(
             group.weights, group.biases, group.x, group.y, *group.names, outputs=group.sizes[:, -1]
@@ -39,6 +41,7 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
             for name, grouped, single in (
                 ("torch", torch_group, crosscheck.torch_gradients(case.network, case.x, case.y)),
                 ("jax", jax_group, crosscheck.jax_gradients(case.network, case.x, case.y)),
+                ("jax_forward", forward_group, crosscheck.jax_forward_gradients(case.network, case.x, case.y)),
                 ("scales", S, alone),
             ):
                 mine = _unpad(grouped, k, case)
@@ -58,9 +61,9 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
                 assert comparison.ok, comparison.report()
 
 
-def _unpad(grouped, k: int, case: Case) -> crosscheck.oracles.Gradients:
+def _unpad(grouped, k: int, case: Case) -> Gradients:
     sizes, N = case.network.sizes, case.x.shape[1]
-    return crosscheck.oracles.Gradients(
+    return Gradients(
         loss=float(np.asarray(grouped.loss)[k]),
         deltas=[d[k, :n, :N] for d, n in zip(grouped.deltas, sizes[1:])],
         weights=[W[k, :n, :m] for W, n, m in zip(grouped.weights, sizes[1:], sizes)],
