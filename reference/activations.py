@@ -46,7 +46,7 @@ def sigmoid(z: Array) -> Array:
     with np.errstate(over="ignore"):
         np.exp(a, out=a)
     a += 1.0
-    return np.reciprocal(a, out=a)
+    return np.divide(1.0, a, out=a)
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:
