@@ -37,7 +37,7 @@ sys.path.insert(0, ROOT)
 
 from crosscheck import Case, batched, check_case, jax_forward_gradients, jax_gradients, numeric_gradients, torch_gradients  # noqa: E402  # noqa: E402
 from crosscheck.many import check_cases  # noqa: E402
-from crosscheck.strategies import build_arrays  # noqa: E402
+from crosscheck.strategies import build_arrays, build_batch  # noqa: E402
 from reference import Network  # noqa: E402
 
 
@@ -122,16 +122,7 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
     # The certificate's batched mode: 64 cases of one structure per call.
     rng = np.random.default_rng(1)
     sizes, N, K = (4, 6, 6, 3), 6, 64
-    arrays = [build_arrays(rng, sizes, N, np.float64, "sigmoid", "sigmoid", "quadratic", [1.0] * 3, 1.0, False) for _ in range(K)]
-    batch = batched.Batch(
-        [np.stack([a[0][i] for a in arrays]) for i in range(3)],
-        [np.stack([a[1][i] for a in arrays]) for i in range(3)],
-        np.stack([a[2] for a in arrays]),
-        np.stack([a[3] for a in arrays]),
-        "sigmoid",
-        "sigmoid",
-        "quadratic",
-    )
+    batch = build_batch(rng, sizes, N, np.float64, "sigmoid", "sigmoid", "quadratic", K, (1.0,), (1.0,))
     batched.jax_batch(batch, "reverse")
     for name, fn in [
         ("batched torch (64 cases a call)", lambda: batched.torch_batch(batch)),

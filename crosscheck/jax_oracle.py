@@ -110,16 +110,11 @@ def padded(
     ys[..., : sizes[-1], :N] = y
     mask = np.zeros((width, batch), dtype)
     mask[: sizes[-1], :N] = 1
-    return (Ws, bs, xs, ys, mask, choices(skip, depth, hidden, output, loss)), skip
-
-
-def choices(skip: int, depth: int, hidden: str, output: str, loss: str) -> np.ndarray:
-    """`choice` for `cost_function`: each padded layer's activation and the loss, as
-    indices into `catalogue()` (identity for the `skip` layers in front)."""
     activations, losses = catalogue()
     layers = [activations.index("identity")] * skip + [activations.index(counterparts.activation(hidden).name)] * (depth - 1)
     layers.append(activations.index(counterparts.activation(output).name))
-    return np.array([*layers, losses.index(counterparts.loss(loss).name)], dtype=np.int32)
+    choice = np.array([*layers, losses.index(counterparts.loss(loss).name)], dtype=np.int32)
+    return (Ws, bs, xs, ys, mask, choice), skip
 
 
 def _padded_case(network: Network, x: np.ndarray, y: np.ndarray) -> tuple[tuple[np.ndarray, ...], int]:

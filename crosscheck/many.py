@@ -47,8 +47,8 @@ import numpy as np
 from crosscheck import _frameworks, counterparts
 from crosscheck.batched import mapped
 from crosscheck.case import Case
-from crosscheck.compare import _names, ratios
-from crosscheck.jax_oracle import DEPTHS, bucket, choices, unpack
+from crosscheck.compare import QUANTITIES, _names, ratios
+from crosscheck.jax_oracle import padded, unpack
 from crosscheck.oracles import ORACLES, CaseCheck, check_case
 from crosscheck.scales import stacked_magnitudes
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
@@ -56,7 +56,6 @@ from reference import Gradients
 
 BATCHED = ("torch", "jax", "jax_forward")
 """The oracles `check_cases` runs many cases at a time (finite differences: use `check_case`)."""
-QUANTITIES = ("deltas", "weights", "biases")
 
 
 @dataclass(frozen=True)
@@ -244,24 +243,14 @@ def _jax_groups(groups: list[_Group], mode: str) -> list[Gradients]:
 
 
 def _jax_inputs(group: _Group) -> tuple[tuple[np.ndarray, ...], int]:
-    """(Ws, bs, x, y, mask, choice) of `crosscheck.jax_oracle.padded` for a group, with a
-    mask per case; and the number of identity layers in front."""
-    K, depth, N, dtype = len(group.members), len(group.weights), group.x.shape[2], group.x.dtype
-    width, batch, padded_depth = bucket(int(group.sizes.max())), bucket(N), bucket(depth, DEPTHS)
-    skip = padded_depth - depth
-    Ws = np.zeros((K, padded_depth, width, width), dtype)
-    Ws[:, :skip] = np.eye(width, dtype=dtype)
-    bs = np.zeros((K, padded_depth, width, 1), dtype)
-    for l, (W, b) in enumerate(zip(group.weights, group.biases), start=skip):
-        Ws[:, l, : W.shape[1], : W.shape[2]] = W
-        bs[:, l, : b.shape[1]] = b
-    xs = np.zeros((K, width, batch), dtype)
-    xs[:, : group.x.shape[1], :N] = group.x
-    ys = np.zeros((K, width, batch), dtype)
-    ys[:, : group.y.shape[1], :N] = group.y
+    """`crosscheck.jax_oracle.padded` of a group (its padded arrays stacked as K cases),
+    with a mask per case marking that case's own output rows and samples; and the number
+    of identity layers in front."""
+    (Ws, bs, xs, ys, _, choice), skip = padded(group.weights, group.biases, group.x, group.y, *group.names)
+    width, batch = xs.shape[-2:]
     rows = np.arange(width)[None, :, None] < group.sizes[:, -1, None, None]
-    mask = (rows & (np.arange(batch)[None, None, :] < N)).astype(dtype)
-    return (Ws, bs, xs, ys, mask, choices(skip, depth, *group.names)), skip
+    mask = (rows & (np.arange(batch)[None, None, :] < group.x.shape[2])).astype(xs.dtype)
+    return (Ws, bs, xs, ys, mask, choice), skip
 
 
 @dataclass(frozen=True)
@@ -283,7 +272,7 @@ class _Real:
         K = len(group.members)
         floor = tol.cost_rtol * np.asarray(scales.loss)
         masks, cases, values, allowed = [], [], [], []
-        for quantity in QUANTITIES:
+        for quantity in QUANTITIES[1:]:  # δ, ∂C/∂W, ∂C/∂b (the loss apart)
             for layer, scale in enumerate(getattr(scales, quantity)):
                 real = np.broadcast_to(group.real(quantity, layer), scale.shape)
                 masks.append((quantity, layer, real))

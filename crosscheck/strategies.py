@@ -16,6 +16,7 @@ zeros off, and the seed to 0, so a failure ends as a small, plainly drawn networ
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,22 +87,17 @@ def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Batch]:
     return _batches(_options(**options), size)
 
 
-def _options(
-    *,
-    min_layers: int = 1,
-    max_layers: int = 5,
-    min_width: int = 1,
-    max_width: int = 8,
-    min_batch: int = 1,
-    max_batch: int = 8,
-    dtype: Any = None,
-    activation: str | None = None,
-    output_activation: str | None = None,
-    loss: str | None = None,
-    saturate: bool = True,
-    square: bool = False,
-) -> _Options:
-    """`cases`'s options, validated (messages name the argument)."""
+def _options(**given: Any) -> _Options:
+    """`cases`'s keyword options (names and defaults from its signature), validated
+    (messages name the argument)."""
+    bound = inspect.signature(cases).bind(**given)  # an unknown keyword is a TypeError naming it
+    bound.apply_defaults()
+    o = bound.arguments
+    min_layers, max_layers, min_width, max_width, min_batch, max_batch = (
+        o[f"{end}_{what}"] for what in ("layers", "width", "batch") for end in ("min", "max")
+    )
+    dtype, activation, output_activation, loss = o["dtype"], o["activation"], o["output_activation"], o["loss"]
+    saturate, square = o["saturate"], o["square"]
     _check_range("layers", min_layers, max_layers)
     _check_range("width", min_width, max_width)
     _check_range("batch", min_batch, max_batch)

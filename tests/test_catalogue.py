@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import available_oracles, families, oracle_params, require
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import crosscheck
@@ -170,6 +170,15 @@ def test_adding_an_activation_takes_one_entry_on_each_side(monkeypatch):
     assert not counterparts.registry_mismatches()
     assert "softsign" in hidden_activations()
     _check_softsign()
+
+
+def test_an_activation_added_at_run_time_is_drawn(monkeypatch):
+    """cases() built its strategies before softsign was added; afterwards it draws softsign as a hidden activation."""
+    config = settings(database=None, max_examples=2000, suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+    find(cases(), lambda case: True, settings=config)  # the strategies for the catalogue as it was
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softsign", SOFTSIGN)
+    monkeypatch.setitem(counterparts.ACTIVATIONS, "softsign", SOFTSIGN_COUNTERPART)
+    find(cases(), lambda case: case.network.activation.name == "softsign", settings=config)
 
 
 def test_an_entry_on_one_side_only_names_the_missing_counterpart(monkeypatch):
