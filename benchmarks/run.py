@@ -9,8 +9,11 @@
    with `hypothesis.extra.numpy.arrays`.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32: time ratio, GFLOP/s as a fraction of NumPy's matmul peak
-   measured in the same run, and the peak memory of the backward pass against what it
-   must hold.
+   measured in the same run, the backward's matmuls timed alone, page faults a call, and
+   the peak memory of the backward pass against what it must hold. Then the backward in
+   a plain loop in fresh processes, with glibc's default malloc and with freed memory
+   kept in the process (glibc hands freed memory back to the kernel and faults it back
+   in, zeroed, on the next call).
 4. With --pytest: the wall time of the default `pytest` run.
 
 Figures are ratios measured in one run on one machine; compare them, not absolute times
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -39,6 +44,8 @@ from crosscheck import Case, batched, check_case, jax_forward_gradients, jax_gra
 from crosscheck.many import check_cases  # noqa: E402
 from crosscheck.strategies import build_arrays, build_batch  # noqa: E402
 from reference import Network  # noqa: E402
+
+MLP_SIZES, MLP_N = (784, 1024, 1024, 1024, 10), 256
 
 
 def workload(count: int, seed: int = 0) -> list[Case]:
@@ -179,20 +186,48 @@ def strategy_rate(quick: bool) -> list[tuple[str, str]]:
     return rows
 
 
+def timed(contenders: dict[str, Callable[[], Any]], blocks: int, per_block: int) -> dict[str, dict[str, float]]:
+    """Best and median seconds, and minor page faults, per call of each contender.
+
+    Alternating blocks (a warm-up call, then timed calls), so that a slow spell of this
+    shared machine falls on every contender alike.
+    """
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    faults = dict.fromkeys(contenders, 0)
+    for _ in range(blocks):
+        for name, fn in contenders.items():
+            fn()
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            for _ in range(per_block):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    return {name: {"best": min(t), "median": float(np.median(t)), "faults": faults[name] / len(t)} for name, t in times.items()}
+
+
+def mlp_setup(dtype: type) -> tuple[Network, np.ndarray, np.ndarray]:
+    """The large MLP (weights scaled by 1/√fan-in, so σ does not saturate), x and y."""
+    rng = np.random.default_rng(0)
+    net = Network.random(MLP_SIZES, seed=rng, dtype=dtype)
+    for W in net.weights:
+        W *= 1 / np.sqrt(W.shape[1])
+    x = rng.standard_normal((MLP_SIZES[0], MLP_N)).astype(dtype)
+    y = rng.uniform(size=(MLP_SIZES[-1], MLP_N)).astype(dtype)
+    return net, x, y
+
+
 def large_mlp(quick: bool) -> list[tuple[str, str]]:
-    sizes, N = (784, 1024, 1024, 1024, 10), 256
     blocks, per_block = (2, 3) if quick else (6, 5)
+    N = MLP_N
+    # forward W a (2mnN), backward Wᵀ δ (2mnN, not for the first layer), δ aᵀ (2mnN)
+    flops = sum(2 * m * n * N * (3 if i > 0 else 2) for i, (n, m) in enumerate(itertools.pairwise(MLP_SIZES)))
     rows = []
     for dtype in (np.float64, np.float32):
-        rng = np.random.default_rng(0)
-        net = Network.random(sizes, seed=rng, dtype=dtype)
-        for W in net.weights:
-            W *= 1 / np.sqrt(W.shape[1])
-        x = rng.standard_normal((sizes[0], N)).astype(dtype)
-        y = rng.uniform(size=(sizes[-1], N)).astype(dtype)
+        net, x, y = mlp_setup(dtype)
         _, activations = net.forward(x)
         deltas = [np.ones((W.shape[0], N), dtype) for W in net.weights]
-        a = rng.standard_normal((1024, 1024)).astype(dtype)
+        square = np.random.default_rng(1).standard_normal((1024, 1024)).astype(dtype)
 
         def matmuls() -> None:  # the backward's matmuls alone, on arrays of its shapes
             for W, a_in, delta in zip(net.weights, activations, deltas):
@@ -201,57 +236,48 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
             for W, delta in zip(net.weights[1:], deltas[1:]):
                 W.T @ delta
 
-        # Alternating blocks (a warm-up call, then timed calls), so that a slow spell of
-        # this shared machine falls on every contender alike; min and median of each.
-        contenders: dict[str, Callable[[], Any]] = {
-            "reference": lambda: net.backward(x, y),
-            "torch": lambda: torch_gradients(net, x, y),
-            "matmuls": matmuls,
-            "peak": lambda: a @ a,
-        }
-        times: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(blocks):
-            for name, fn in contenders.items():
-                fn()
-                for _ in range(per_block):
-                    start = time.perf_counter()
-                    fn()
-                    times[name].append(time.perf_counter() - start)
-        best = {name: min(t) for name, t in times.items()}
-        median = {name: float(np.median(t)) for name, t in times.items()}
-        peak = 2 * 1024**3 / best["peak"] / 1e9
-        # forward W a (2mnN), backward Wᵀ δ (2mnN, not for the first layer), δ aᵀ (2mnN)
-        flops = sum(2 * m * n * N * (3 if i > 0 else 2) for i, (n, m) in enumerate(itertools.pairwise(sizes)))
+        r = timed(
+            {
+                "reference": lambda: net.backward(x, y),
+                "torch": lambda: torch_gradients(net, x, y),
+                "matmuls": matmuls,
+                "peak": lambda: square @ square,
+            },
+            blocks,
+            per_block,
+        )
+        peak = 2 * 1024**3 / r["peak"]["best"] / 1e9
         tracemalloc.start()
         net.backward(x, y)
         _, peak_bytes = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        itemsize = np.dtype(dtype).itemsize
-        held = sum(n * N for n in sizes[1:])
+        held = sum(n * N for n in MLP_SIZES[1:])
         params = sum(W.size + b.size for W, b in zip(net.weights, net.biases))
         # What backward must hold: z and a of every layer, δ of every layer, ∂C/∂W and ∂C/∂b.
-        must_hold = (3 * held + params) * itemsize
+        must_hold = (3 * held + params) * np.dtype(dtype).itemsize
         name = np.dtype(dtype).name
 
         def ms(who: str) -> str:
-            return f"{best[who] * 1e3:.1f} ms (median {median[who] * 1e3:.1f})"
+            return (
+                f"{r[who]['best'] * 1e3:.1f} ms (median {r[who]['median'] * 1e3:.1f}), {r[who]['faults']:.0f} page faults a call"
+            )
 
         rows += [
             (f"{name}: reference backward", ms("reference")),
             (
                 f"{name}: torch CPU autograd",
-                f"{ms('torch')}; reference/torch {best['reference'] / best['torch']:.2f}x "
-                f"(medians {median['reference'] / median['torch']:.2f}x)",
+                f"{ms('torch')}; reference/torch {r['reference']['best'] / r['torch']['best']:.2f}x "
+                f"(medians {r['reference']['median'] / r['torch']['median']:.2f}x)",
             ),
             (
                 f"{name}: the backward's matmuls alone",
-                f"{ms('matmuls')}: {best['matmuls'] / best['reference']:.0%} of the reference's time",
+                f"{ms('matmuls')}: {r['matmuls']['best'] / r['reference']['best']:.0%} of the reference's time",
             ),
             (f"{name}: NumPy matmul peak (1024² @ 1024²)", f"{peak:.0f} GFLOP/s"),
             (
                 f"{name}: reference GFLOP/s",
-                f"{flops / best['reference'] / 1e9:.0f} ({flops / best['reference'] / 1e9 / peak:.0%} of peak; its matmuls alone "
-                f"{flops / best['matmuls'] / 1e9 / peak:.0%})",
+                f"{flops / r['reference']['best'] / 1e9:.0f} ({flops / r['reference']['best'] / 1e9 / peak:.0%} of peak; "
+                f"its matmuls alone {flops / r['matmuls']['best'] / 1e9 / peak:.0%})",
             ),
             (
                 f"{name}: backward peak allocation",
@@ -259,6 +285,66 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
                 f"{peak_bytes / must_hold:.2f}x",
             ),
         ]
+    return rows
+
+
+# glibc returns freed memory at the top of its heap to the kernel; a loop of backward
+# passes then faults the same pages back in, each zeroed by the kernel. These two
+# settings (glibc's own environment variables) keep freed memory in the process.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}  # never mmap, never trim
+
+
+def backward_loop(dtype: str, calls: int) -> str:
+    """`calls` reference backward passes in a plain loop, as a training loop makes them.
+
+    Prints JSON: the seconds of each call, and minor page faults and system time a call.
+    """
+    net, x, y = mlp_setup(np.dtype(dtype).type)
+    net.backward(x, y)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        net.backward(x, y)
+        times.append(time.perf_counter() - start)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return json.dumps(
+        {
+            "times": times,
+            "faults": (after.ru_minflt - before.ru_minflt) / calls,
+            "system": (after.ru_stime - before.ru_stime) / calls,
+        }
+    )
+
+
+def loops(quick: bool) -> list[tuple[str, str]]:
+    """The backward in a loop in fresh processes, default malloc and freed memory kept in turn."""
+    rounds, calls = (1, 10) if quick else (3, 15)
+    conditions = {"default malloc": {}, "freed memory kept": KEEP_FREED_MEMORY}
+    rows = []
+    for dtype in ("float64", "float32"):
+        runs: dict[str, list[dict]] = {label: [] for label in conditions}
+        for _ in range(rounds):
+            for label, extra in conditions.items():
+                result = subprocess.run(
+                    [sys.executable, __file__, "--backward-loop", dtype, str(calls)],
+                    env={**os.environ, **extra},
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                runs[label].append(json.loads(result.stdout))
+        for label, results in runs.items():
+            times = [t for r in results for t in r["times"]]
+            faults = np.mean([r["faults"] for r in results])
+            system = np.mean([r["system"] for r in results])
+            rows.append(
+                (
+                    f"{dtype}, {label}",
+                    f"{min(times) * 1e3:.1f} ms (median {np.median(times) * 1e3:.1f}), "
+                    f"{faults:.0f} page faults and {system * 1e3:.1f} ms of system time a call",
+                )
+            )
     return rows
 
 
@@ -282,7 +368,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timings (smoke run)")
     parser.add_argument("--pytest", action="store_true", help="also time the default pytest run")
+    parser.add_argument("--backward-loop", nargs=2, metavar=("DTYPE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.backward_loop:
+        print(backward_loop(args.backward_loop[0], int(args.backward_loop[1])))
+        return 0
     import jax
     import torch
 
@@ -295,6 +385,7 @@ def main() -> int:
     )
     print_table("2. Drawing cases with Hypothesis", strategy_rate(args.quick))
     print_table("3. Large MLP 784-1024-1024-1024-10, batch 256", large_mlp(args.quick))
+    print_table("   The reference's backward in a loop (fresh processes, the two allocator settings in turn)", loops(args.quick))
     if args.pytest:
         print_table("4. Test suite", pytest_wall())
     return 0
