@@ -46,6 +46,19 @@ def test_batches_of_one_structure_match_the_frameworks(framework, batch):
         raise AssertionError(f"case {worst} of the batch: |diff|/tol {per_case[worst]:.3g} batched; one by one:\n{single}")
 
 
+@given(batch=batches(size=8))
+def test_batches_of_one_structure_match_finite_differences(batch):
+    """Every one of 8 cases of a drawn structure agrees with central differences, case by case
+    (finite differences are not batched: a batch only spreads Hypothesis's cost per example)."""
+    failures = []
+    for k in range(len(batch.origins)):
+        result = crosscheck.check_case(batch.case(k), ["numeric"])
+        record_worst("numeric", batch.dtype, result.comparisons["numeric"].worst_ratio)
+        if not result.ok:
+            failures.append(f"case {k} of the batch:\n{result.report()}")
+    assert not failures, f"{len(failures)} of {len(batch.origins)} cases disagree with finite differences\n" + "\n".join(failures)
+
+
 @given(case=cases())
 def test_batch_gradient_is_the_mean_of_per_sample_gradients(case):
     """∂C/∂W, ∂C/∂b and C of a batch are the means over its samples; batch δ is each sample's own δ over N."""
