@@ -297,7 +297,8 @@ KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**3
 def backward_loop(dtype: str, calls: int) -> str:
     """`calls` reference backward passes in a plain loop, as a training loop makes them.
 
-    Prints JSON: the seconds of each call, and minor page faults and system time a call.
+    Returns JSON (printed by `--backward-loop`): the seconds of each call, and minor page
+    faults and seconds of system time a call.
     """
     net, x, y = mlp_setup(np.dtype(dtype).type)
     net.backward(x, y)
