@@ -12,8 +12,8 @@
    measured in the same run, the backward's matmuls timed alone, page faults a call, and
    the peak memory of the backward pass against what it must hold. Then the backward in
    a plain loop in fresh processes, with glibc's default malloc and with freed memory
-   kept in the process (glibc hands freed memory back to the kernel and faults it back
-   in, zeroed, on the next call).
+   kept in the process (by default glibc hands freed memory back to the kernel, and the
+   next call faults it back in, each page zeroed by the kernel).
 4. With --pytest: the wall time of the default `pytest` run.
 
 Figures are ratios measured in one run on one machine; compare them, not absolute times
@@ -40,7 +40,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from crosscheck import Case, batched, check_case, jax_forward_gradients, jax_gradients, numeric_gradients, torch_gradients  # noqa: E402  # noqa: E402
+from crosscheck import Case, batched, check_case, jax_forward_gradients, jax_gradients, numeric_gradients, torch_gradients  # noqa: E402
 from crosscheck.many import check_cases  # noqa: E402
 from crosscheck.strategies import build_arrays, build_batch  # noqa: E402
 from reference import Network  # noqa: E402
@@ -288,10 +288,11 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
     return rows
 
 
-# glibc returns freed memory at the top of its heap to the kernel; a loop of backward
-# passes then faults the same pages back in, each zeroed by the kernel. These two
-# settings (glibc's own environment variables) keep freed memory in the process.
-KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}  # never mmap, never trim
+# glibc returns freed memory to the kernel (mmap-ed blocks when freed, the top of its heap
+# when it grows past the trim threshold); a loop of backward passes then faults the same
+# pages back in, each zeroed by the kernel. glibc's own environment variables: never
+# mmap, never trim, so freed memory stays in the process.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
 
 
 def backward_loop(dtype: str, calls: int) -> str:
