@@ -21,9 +21,10 @@ import numpy as np
 
 from crosscheck import _frameworks, counterparts
 from crosscheck.case import Case
+from crosscheck.compare import ratios
 from crosscheck.jax_oracle import catalogue, padded, unpack, with_deltas
 from crosscheck.numeric import numeric_gradients_with_error
-from crosscheck.tolerances import Tolerance
+from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, Tolerance
 from reference import Gradients, Network
 
 
@@ -53,6 +54,11 @@ class Batch:
         acts = self.activation if self.output_activation == self.activation else f"{self.activation}→{self.output_activation}"
         origin = self.origins[0].split(", case ")[0] if self.origins else ""
         return f"Batch({self.K} cases [{acts}/{self.loss}, sizes {sizes}, N={self.x.shape[2]}, {self.dtype}, {origin}])"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis's falsifying example shows the summary, not every stacked array (a
+        # failing case's own report carries the snippet that rebuilds it).
+        printer.text(repr(self))
 
     def first(self, count: int) -> Batch:
         """The first `count` cases."""
@@ -181,11 +187,15 @@ def worst_ratios(
     tol: Tolerance,
     error: Gradients | None = None,
     count: int | None = None,
+    kind: str = AUTOGRAD_KIND,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per case: the largest |diff|/tol over every element; per layer l = 2..L: the same
     over δ^l, ∂C/∂W^l, ∂C/∂b^l; and every inexact element's |diff|/tol (for the
-    distribution plot). NaN from finite differences (kinks) is skipped. Only the first
-    `count` cases when given (finite differences run on a subset)."""
+    distribution plot). The rule is `compare`'s (`compare.ratios`), on stacked cases: a
+    NaN from the oracle is "not checked" (skipped) only when `kind` is finite differences
+    (a stencil across a kink); from an autograd oracle it fails, as does NaN or inf on
+    either side anywhere else. `error` is the oracle's own error estimate, added to the
+    tolerance. Only the first `count` cases when given (finite differences run on a subset)."""
     K = count if count is not None else np.asarray(reference.loss).shape[0]
     floor = tol.cost_rtol * np.asarray(scales.loss)[:K]
     per_case = np.zeros(K)
@@ -206,12 +216,9 @@ def worst_ratios(
             terms.append((l + 1, r[:K], o[:K], s[:K], e))
     for layer, r, o, s, e in terms:
         r64, o64 = np.asarray(r, dtype=np.float64), np.asarray(o, dtype=np.float64)
-        difference = np.abs(r64 - o64)
         allowed = tol.rtol * s + floor.reshape((K,) + (1,) * (r64.ndim - 1)) + e
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.where(difference == 0, 0.0, difference / allowed)
-        skipped = np.isnan(o64) & ~np.isnan(r64)
-        ratio = np.where(skipped, 0.0, np.nan_to_num(ratio, nan=np.inf, posinf=np.inf))
+        skipped = np.isnan(o64) & ~np.isnan(r64) if kind == FINITE_DIFFERENCES_KIND else None
+        _, ratio = ratios(r64, o64, np.broadcast_to(allowed, r64.shape), skipped)
         flat = ratio.reshape(K, -1)
         per_case = np.maximum(per_case, flat.max(axis=1, initial=0.0))
         per_layer[layer] = max(per_layer[layer], float(flat.max(initial=0.0)))

@@ -15,7 +15,7 @@ import numpy as np
 from crosscheck import batched
 from crosscheck.scales import stacked_magnitudes
 from crosscheck.strategies import build_batch, compatible_losses, hidden_activations
-from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES, Tolerance
+from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES, FINITE_DIFFERENCES_KIND, Tolerance
 from reference import ACTIVATIONS, LOSSES
 
 ORACLE_SHARE = {"torch": 1.0, "jax": 1.0, "jax_forward": 1 / 8, "numeric": 1 / 16}
@@ -86,6 +86,7 @@ def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellRes
         count = max(1, round(K * ORACLE_SHARE[oracle]))
         error = None
         tol: Tolerance = AUTOGRAD[cell.dtype]
+        kind = AUTOGRAD_KIND
         if oracle == "torch":
             gradients = batched.torch_batch(batch)
         elif oracle == "jax":
@@ -94,8 +95,8 @@ def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellRes
             gradients = batched.jax_batch(batch.first(count), "forward")
         else:
             gradients, error = batched.numeric_batch(batch, count)
-            tol = FINITE_DIFFERENCES[cell.dtype]
-        per_case, per_layer, relative = batched.worst_ratios(reference, gradients, S, tol, error, count)
+            tol, kind = FINITE_DIFFERENCES[cell.dtype], FINITE_DIFFERENCES_KIND
+        per_case, per_layer, relative = batched.worst_ratios(reference, gradients, S, tol, error, count, kind)
         result.cases[oracle] = count
         result.worst[oracle] = float(per_case.max())
         result.per_layer[oracle] = [float(v) for v in per_layer]
@@ -104,7 +105,13 @@ def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellRes
             from crosscheck.oracles import check_case
 
             k = int(np.argmax(per_case))
-            result.failure = check_case(batch.case(k), [oracle]).report()
+            alone = check_case(batch.case(k), [oracle])
+            result.failure = alone.report()
+            if alone.ok:  # the batched oracle call disagrees with the same case checked alone
+                result.failure = (
+                    f"case {k} of {batch!r}: |diff|/tol {per_case[k]:.3g} from batched {oracle}, "
+                    f"but checked alone: {result.failure}"
+                )
     return result
 
 

@@ -92,6 +92,33 @@ def test_a_planted_mismatch_exits_1_with_the_counterexample(monkeypatch, capsys)
     assert "Counterexample:" in out and "(reference), but" in out and "network = Network(" in out
 
 
+@pytest.mark.parametrize("oracle", ["torch", "jax", "jax_forward", "numeric"])
+def test_a_nan_fails_a_cell_unless_finite_differences_skip_it(monkeypatch, oracle):
+    """A NaN in a batched autograd oracle's ∂C/∂W fails the cell (|diff|/tol inf); from finite differences it is a
+    stencil across a kink, "not checked", and the cell passes."""
+    from crosscheck import batched, certificate
+
+    def planted(function):
+        def wrapped(*args, **kwargs):
+            result = function(*args, **kwargs)
+            gradients = result[0] if isinstance(result, tuple) else result
+            gradients.weights[0][0, 0, 0] = np.nan
+            return result
+
+        return wrapped
+
+    name = {"torch": "torch_batch", "jax": "jax_batch", "jax_forward": "jax_batch", "numeric": "numeric_batch"}[oracle]
+    monkeypatch.setattr(batched, name, planted(getattr(batched, name)))
+    cell = certificate.Cell("sigmoid", "sigmoid", "quadratic", np.dtype(np.float64))
+    result = certificate.run_cell(cell, seed=0, K=16, oracles=(oracle,))
+    if oracle == "numeric":
+        assert result.ok, f"finite differences' NaN was not skipped: worst |diff|/tol {result.worst}"
+    else:
+        assert result.worst[oracle] == np.inf, f"{oracle}'s NaN passed: worst |diff|/tol {result.worst[oracle]}"
+        assert not result.ok
+        assert f"|diff|/tol inf from batched {oracle}, but checked alone: the reference agrees with {oracle}" in result.failure
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

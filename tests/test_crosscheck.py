@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from helpers import oracle_params, record_worst, require
 from hypothesis import given
+from hypothesis import strategies as st
 
 import crosscheck
 from crosscheck import batched
@@ -16,7 +17,7 @@ from crosscheck import scales as scales_module
 from crosscheck.case import Case
 from crosscheck.oracles import ORACLES, step_check
 from crosscheck.strategies import batches, build_arrays, build_batch, cases, hidden_activations
-from crosscheck.tolerances import AUTOGRAD, SLIPS
+from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, SLIPS, tolerance
 from reference import Gradients, Network
 
 AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
@@ -57,6 +58,86 @@ def test_batches_of_one_structure_match_finite_differences(batch):
         if not result.ok:
             failures.append(f"case {k} of the batch:\n{result.report()}")
     assert not failures, f"{len(failures)} of {len(batch.origins)} cases disagree with finite differences\n" + "\n".join(failures)
+
+
+def _one(gradients: Gradients, k: int) -> Gradients:
+    """Case k of stacked gradients."""
+    return Gradients(
+        loss=np.asarray(gradients.loss)[k],  # type: ignore[arg-type]
+        deltas=[t[k] for t in gradients.deltas],
+        weights=[t[k] for t in gradients.weights],
+        biases=[t[k] for t in gradients.biases],
+    )
+
+
+def _copied(gradients: Gradients) -> Gradients:
+    return Gradients(
+        loss=np.array(gradients.loss),  # type: ignore[arg-type]
+        deltas=[t.copy() for t in gradients.deltas],
+        weights=[t.copy() for t in gradients.weights],
+        biases=[t.copy() for t in gradients.biases],
+    )
+
+
+@given(batch=batches(size=4), data=st.data())
+def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
+    """`batched.worst_ratios` (the certificate's and the batch tests' comparison) gives each case and each layer the
+    worst |diff|/tol that `compare` gives on the same values, for both kinds of oracle, with slips, NaN and ±inf
+    planted on either side."""
+    kind = data.draw(st.sampled_from([AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND]), label="kind")
+    tol = tolerance(kind, batch.dtype)
+    names = (batch.activation, batch.output_activation, batch.loss)
+    S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
+    reference = batched.reference_batch(batch)
+    oracle = _copied(reference)
+    error = None
+    if kind == FINITE_DIFFERENCES_KIND:
+        factor = data.draw(st.sampled_from([0.0, 1e-12, 1e-6]), label="error / |value|")
+        error = Gradients(
+            loss=np.abs(reference.loss) * factor,  # type: ignore[arg-type]
+            deltas=[np.abs(t.astype(np.float64)) * factor for t in reference.deltas],
+            weights=[np.abs(t.astype(np.float64)) * factor for t in reference.weights],
+            biases=[np.abs(t.astype(np.float64)) * factor for t in reference.biases],
+        )
+    plants = []
+    for _ in range(data.draw(st.integers(0, 6), label="plants")):
+        side = data.draw(st.sampled_from(["oracle", "reference"]))
+        quantity = data.draw(st.sampled_from(["loss", "deltas", "weights", "biases"]))
+        target = oracle if side == "oracle" else reference
+        layer = None if quantity == "loss" else data.draw(st.integers(0, len(reference.deltas) - 1))
+        array = target.loss if layer is None else getattr(target, quantity)[layer]
+        index = data.draw(st.integers(0, array.size - 1))
+        what = data.draw(st.sampled_from(["slip", "nan", "inf", "-inf"]))
+        value = array.flat[index] * (1 + 10 ** data.draw(st.floats(-16, -1))) if what == "slip" else float(what)
+        array.flat[index] = value
+        plants.append((side, quantity, layer, index, what))
+    count = data.draw(st.integers(1, batch.K), label="count")
+
+    per_case, per_layer, _ = batched.worst_ratios(reference, oracle, S, tol, error, count, kind)
+
+    def same(a: float, b: float) -> bool:  # equal up to the rounding of the allowed error's sum; inf only to inf
+        return a == b if np.isinf(a) or np.isinf(b) else abs(a - b) <= 1e-12 * max(a, b)
+
+    want_layer = np.zeros_like(per_layer)
+    for k in range(count):
+        comparison = crosscheck.compare(
+            _one(reference, k),
+            _one(oracle, k),
+            scales=_one(S, k),
+            oracle_error=None if error is None else _one(error, k),
+            kind=kind,
+            tolerances=tol,
+        )
+        assert same(per_case[k], comparison.worst_ratio), (
+            f"case {k} ({kind}): worst_ratios gives |diff|/tol {float(per_case[k])!r}, compare {comparison.worst_ratio!r}; "
+            f"planted {plants}\n{comparison.report(reproduce=False)}"
+        )
+        for t in comparison.tensors:
+            at = 0 if t.layer is None else t.layer - 1
+            want_layer[at] = max(want_layer[at], t.ratio)
+    for at, (got, want) in enumerate(zip(per_layer, want_layer)):
+        where = "the loss" if at == 0 else f"layer {at + 1}"
+        assert same(got, want), f"{where} ({kind}): worst_ratios gives {float(got)!r}, compare {float(want)!r}; planted {plants}"
 
 
 @given(case=cases())
