@@ -166,6 +166,37 @@ def test_one_step_matches_the_frameworks_sgd(framework, case):
     assert comparison.ok, comparison.report() + "\n" + case.reproduction()
 
 
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+@pytest.mark.parametrize("fault", ["loss NaN", "loss drift", "parameter NaN", "parameter drift", "stops early"])
+def test_a_trajectory_fails_on_any_frameworks_nan_drift_or_early_stop(framework, fault):
+    """An XOR trajectory passes only when each framework, the first or the second, matches the reference's loss at
+    every iteration and its final parameters within TRAJECTORY_RTOL, and stops at the same iteration."""
+    from crosscheck.trajectory import TRAJECTORY_RTOL, Trajectory
+
+    network = Network.random((2, 3, 1), seed=0)
+    losses = [0.5 / (1 + i) for i in range(20)]
+    parameters = [*network.weights, *network.biases]
+    trajectory = Trajectory(20, None)
+    for name in ("reference", "torch", "jax"):
+        trajectory.losses[name] = list(losses)
+        trajectory.stop_iteration[name] = len(losses)
+        trajectory.final[name] = [p.copy() for p in parameters]
+    assert trajectory.ok, "identical trajectories must pass"
+    drift = 100 * TRAJECTORY_RTOL
+    if fault == "loss NaN":
+        trajectory.losses[framework][7] = np.nan
+    elif fault == "loss drift":
+        trajectory.losses[framework][7] *= 1 + drift
+    elif fault == "parameter NaN":
+        trajectory.final[framework][1][0, 2] = np.nan
+    elif fault == "parameter drift":
+        trajectory.final[framework][0][1, 1] += drift * max(float(np.abs(p).max()) for p in parameters)
+    else:
+        trajectory.losses[framework].pop()
+        trajectory.stop_iteration[framework] -= 1
+    assert not trajectory.ok, f"{fault} in {framework}'s trajectory passed: {trajectory.as_dict()}"
+
+
 def _slipped(gradients: Gradients, quantity: str, index: int, slip: float) -> Gradients:
     tensors = [t.copy() for t in getattr(gradients, quantity)]
     tensors[index] = (tensors[index].astype(np.float64) * (1 + slip)).astype(tensors[index].dtype)
