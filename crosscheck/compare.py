@@ -108,9 +108,12 @@ def mismatch_line(t: TensorCheck, oracles: list[str]) -> str:
     verb = "gives" if len(oracles) == 1 else "give"
     if t.problem:
         return f"{symbol(t.quantity, t.layer)}: {t.problem} ({who})"
+    bound = f"> tol {t.tolerance:.1e}"
+    if not np.isfinite(t.tolerance):
+        bound = f"and the tolerance is {t.tolerance} (an overflowed scale)"
     return (
         f"{t.name} = {t.reference:.10g} (reference), but {who} {verb} {t.oracle:.10g}; "
-        f"|diff| {t.difference:.1e} > tol {t.tolerance:.1e} ({t.failed} of {t.checked} elements off)"
+        f"|diff| {t.difference:.1e} {bound} ({t.failed} of {t.checked} elements off)"
     )
 
 
@@ -301,7 +304,9 @@ def ratios(
     """The rule every element is judged by: |diff| and |diff| / allowed (≤ 1 passes), in
     float64. A NaN or infinite value on either side is an infinite difference (it fails
     even against an equal infinity); a difference of exactly 0 passes even where the
-    allowed error is 0; `skipped` elements (finite differences across a kink) count 0."""
+    allowed error is 0; `skipped` elements (finite differences across a kink) count 0.
+    An allowed error that is not a finite number (an overflowed scale) judges nothing:
+    any other difference fails against it."""
     r = np.asarray(reference, dtype=np.float64)
     o = np.asarray(oracle, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -309,7 +314,8 @@ def ratios(
         difference[np.isnan(difference) | np.isinf(r) | np.isinf(o)] = np.inf
         if skipped is not None:
             difference[skipped] = 0.0
-        ratio = np.where(difference == 0, 0.0, difference / np.where(allowed > 0, allowed, 0.0))
+        usable = np.isfinite(allowed) & (allowed > 0)
+        ratio = np.where(difference == 0, 0.0, difference / np.where(usable, allowed, 0.0))
     ratio[np.isnan(ratio)] = np.inf
     return difference, ratio
 

@@ -342,6 +342,18 @@ def test_nan_is_a_mismatch_except_where_finite_differences_skip():
     assert skipped.ok and skipped.tensors[1].skipped == 1 and skipped.tensors[1].checked == 1
 
 
+def test_an_overflowed_scale_judges_nothing():
+    """Where an element's scale is inf (or NaN), any nonzero difference fails and only exact equality passes."""
+    g = Gradients(1.0, [np.array([[1.0, 2.0]])], [np.array([[2.0]])], [np.array([[4.0]])])
+    near = dataclasses.replace(g, deltas=[np.array([[1.0, 2.0 * (1 + 1e-15)]])])
+    for bad in (np.inf, np.nan):
+        scales = dataclasses.replace(g, deltas=[np.array([[1.0, bad]])])
+        assert crosscheck.compare(g, g, scales=scales).ok, f"exact equality failed against a scale of {bad}"
+        comparison = crosscheck.compare(g, near, scales=scales)
+        assert not comparison.ok and comparison.tensors[1].ratio == np.inf, f"a scale of {bad} let a difference pass"
+        assert f"and the tolerance is {bad} (an overflowed scale)" in comparison.report(), comparison.report()
+
+
 def test_shape_and_dtype_mismatches_are_reported():
     """An oracle tensor of the wrong shape or dtype fails with the reason, naming the quantity."""
     g = Gradients(1.0, [np.zeros((2, 3))], [np.zeros((2, 2))], [np.zeros((2, 1))])
