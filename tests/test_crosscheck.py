@@ -47,7 +47,7 @@ def test_batches_of_one_structure_match_the_frameworks(framework, batch):
         raise AssertionError(f"case {worst} of the batch: |diff|/tol {per_case[worst]:.3g} batched; one by one:\n{single}")
 
 
-FD_BATCH = 24
+FD_BATCH = 28
 """Cases of one drawn structure per example against finite differences (Hypothesis's cost per
 example, about 1.7 ms, spread over them)."""
 
