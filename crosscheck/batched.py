@@ -218,7 +218,7 @@ def worst_ratios(
         r64, o64 = np.asarray(r, dtype=np.float64), np.asarray(o, dtype=np.float64)
         allowed = tol.rtol * s + floor.reshape((K,) + (1,) * (r64.ndim - 1)) + e
         skipped = np.isnan(o64) & ~np.isnan(r64) if kind == FINITE_DIFFERENCES_KIND else None
-        _, ratio = ratios(r64, o64, np.broadcast_to(allowed, r64.shape), skipped)
+        _, ratio = ratios(r64, o64, allowed, skipped)
         flat = ratio.reshape(K, -1)
         per_case = np.maximum(per_case, flat.max(axis=1, initial=0.0))
         per_layer[layer] = max(per_layer[layer], float(flat.max(initial=0.0)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 
 import numpy as np
 import pytest
-from helpers import oracle_params, record_worst, require
+from helpers import case_gradients, oracle_params, record_worst, require
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,25 +73,6 @@ def test_batches_of_one_structure_match_finite_differences(batch):
         raise AssertionError(f"{message}\n{report}")
 
 
-def _one(gradients: Gradients, k: int) -> Gradients:
-    """Case k of stacked gradients."""
-    return Gradients(
-        loss=np.asarray(gradients.loss)[k],  # type: ignore[arg-type]
-        deltas=[t[k] for t in gradients.deltas],
-        weights=[t[k] for t in gradients.weights],
-        biases=[t[k] for t in gradients.biases],
-    )
-
-
-def _copied(gradients: Gradients) -> Gradients:
-    return Gradients(
-        loss=np.array(gradients.loss),  # type: ignore[arg-type]
-        deltas=[t.copy() for t in gradients.deltas],
-        weights=[t.copy() for t in gradients.weights],
-        biases=[t.copy() for t in gradients.biases],
-    )
-
-
 @given(batch=batches(size=4), data=st.data())
 def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
     """`batched.worst_ratios` (the certificate's and the batch tests' comparison) gives each case and each layer the
@@ -101,7 +83,7 @@ def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
     names = (batch.activation, batch.output_activation, batch.loss)
     S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
     reference = batched.reference_batch(batch)
-    oracle = _copied(reference)
+    oracle = copy.deepcopy(reference)
     error = None
     if kind == FINITE_DIFFERENCES_KIND:
         factor = data.draw(st.sampled_from([0.0, 1e-12, 1e-6]), label="error / |value|")
@@ -132,11 +114,12 @@ def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
 
     want_layer = np.zeros_like(per_layer)
     for k in range(count):
+        case = batch.case(k)
         comparison = crosscheck.compare(
-            _one(reference, k),
-            _one(oracle, k),
-            scales=_one(S, k),
-            oracle_error=None if error is None else _one(error, k),
+            case_gradients(reference, k, case),
+            case_gradients(oracle, k, case),
+            scales=case_gradients(S, k, case),
+            oracle_error=None if error is None else case_gradients(error, k, case),
             kind=kind,
             tolerances=tol,
         )

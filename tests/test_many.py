@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import families, mixed_cases, record_worst, require
+from helpers import case_gradients, families, mixed_cases, record_worst, require
 
 import crosscheck
 from crosscheck import many
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
 from crosscheck.mutants import MUTANTS
-from reference import Gradients
 
 pytestmark = [pytest.mark.torch, pytest.mark.jax]
 
@@ -44,7 +43,7 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
                 ("jax_forward", forward_group, crosscheck.jax_forward_gradients(case.network, case.x, case.y)),
                 ("scales", S, alone),
             ):
-                mine = _unpad(grouped, k, case)
+                mine = case_gradients(grouped, k, case)
                 if name == "scales":
                     # The scales difference σ with a step h = 1e-4 (σ'' by a second
                     # difference): z rounded in another order moves them by up to about
@@ -58,16 +57,6 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
                     continue
                 comparison = crosscheck.compare(single, mine, case=case, oracle_name=f"{name} in a padded group")
                 assert comparison.ok, comparison.report()
-
-
-def _unpad(grouped, k: int, case: Case) -> Gradients:
-    sizes, N = case.network.sizes, case.x.shape[1]
-    return Gradients(
-        loss=float(np.asarray(grouped.loss)[k]),
-        deltas=[d[k, :n, :N] for d, n in zip(grouped.deltas, sizes[1:])],
-        weights=[W[k, :n, :m] for W, n, m in zip(grouped.weights, sizes[1:], sizes)],
-        biases=[b[k, :n] for b, n in zip(grouped.biases, sizes[1:])],
-    )
 
 
 def _tensors(g) -> list[np.ndarray]:
