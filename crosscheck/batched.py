@@ -21,7 +21,7 @@ import numpy as np
 
 from crosscheck import _frameworks, counterparts
 from crosscheck.case import Case
-from crosscheck.compare import ratios
+from crosscheck.compare import kink_skips, ratios
 from crosscheck.jax_oracle import catalogue, padded, unpack, with_deltas
 from crosscheck.numeric import numeric_gradients_with_error
 from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, Tolerance
@@ -217,8 +217,7 @@ def worst_ratios(
     for layer, r, o, s, e in terms:
         r64, o64 = np.asarray(r, dtype=np.float64), np.asarray(o, dtype=np.float64)
         allowed = tol.rtol * s + floor.reshape((K,) + (1,) * (r64.ndim - 1)) + e
-        skipped = np.isnan(o64) & ~np.isnan(r64) if kind == FINITE_DIFFERENCES_KIND else None
-        _, ratio = ratios(r64, o64, allowed, skipped)
+        _, ratio = ratios(r64, o64, allowed, kink_skips(r64, o64, kind == FINITE_DIFFERENCES_KIND))
         flat = ratio.reshape(K, -1)
         per_case = np.maximum(per_case, flat.max(axis=1, initial=0.0))
         per_layer[layer] = max(per_layer[layer], float(flat.max(initial=0.0)))
