@@ -3,11 +3,14 @@ trajectory, and the negative controls, as one verdict (`python -m crosscheck`)."
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import platform
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,6 +128,40 @@ def versions() -> dict[str, str]:
     return found
 
 
+ROOT = Path(__file__).resolve().parents[1]
+CERTIFIED = ("reference", "crosscheck")
+"""The packages whose source a certificate identifies: the code under test and the checker."""
+
+
+def source_digest(package: str) -> str:
+    """sha256 over the package's .py files (relative path and bytes, in sorted order)."""
+    digest = hashlib.sha256()
+    folder = ROOT / package
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code() -> dict[str, str]:
+    """What code a certificate certifies: a digest of each package's source and, in a git
+    checkout, the commit and whether those packages differ from it."""
+    found = {f"{package}/ sha256": source_digest(package) for package in CERTIFIED}
+
+    def git(*args: str) -> str:
+        command = ["git", "-C", str(ROOT), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        changed = git("status", "--porcelain", "--", *CERTIFIED)
+    except (OSError, subprocess.SubprocessError):
+        found["git commit"] = "unknown: not a git checkout"
+    else:
+        found["git commit"] = commit
+        found["git status"] = "uncommitted changes to reference/ or crosscheck/" if changed else "clean"
+    return found
+
+
 @dataclass
 class Certificate:
     seed: int
@@ -137,6 +174,8 @@ class Certificate:
     curves: dict[str, list[float]] = field(default_factory=dict)
     """The loss at every iteration of the 2000-iteration XOR run, per backend."""
     versions: dict[str, str] = field(default_factory=versions)
+    code: dict[str, str] = field(default_factory=code)
+    """The code certified: see `code()`."""
 
     @property
     def ok(self) -> bool:
@@ -183,6 +222,7 @@ class Certificate:
     def as_dict(self) -> dict[str, Any]:
         return {
             "versions": self.versions,
+            "code": self.code,
             "seed": self.seed,
             "cases_per_cell": self.cases_per_cell,
             "oracles": list(self.oracles),

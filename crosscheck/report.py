@@ -17,6 +17,7 @@ def terminal(cert: Certificate) -> str:
     lines = [
         "Backpropagation certificate",
         "  " + ", ".join(f"{k} {v[k]}" for k in ("python", "numpy", "torch", "jax", "hypothesis")),
+        "  code: " + ", ".join(f"{k} {_short(c)}" for k, c in cert.code.items()),
         f"  seed {cert.seed}; {len(cert.cells)} cells (hidden × output × loss × dtype); "
         f"{cert.cases_per_cell} cases per cell; cases checked: " + ", ".join(f"{o} {n:,}" for o, n in totals.items()),
         "",
@@ -48,6 +49,11 @@ def terminal(cert: Certificate) -> str:
     return "\n".join(lines)
 
 
+def _short(value: str) -> str:
+    """A hex digest or commit cut to 12 characters (the JSON and Markdown keep it whole)."""
+    return value[:12] if len(value) >= 40 and all(ch in "0123456789abcdef" for ch in value) else value
+
+
 def markdown(cert: Certificate, command: str) -> str:
     totals = cert.total_cases()
     v = cert.versions
@@ -68,6 +74,7 @@ def markdown(cert: Certificate, command: str) -> str:
         f"{t['largest_relative_parameter_difference']:.1e} | {'ok' if t['ok'] else 'FAILED'} |"
         for k, t in cert.trajectory.items()
     )
+    code = "\n".join(f"- {k}: `{c}`" for k, c in cert.code.items())
     return f"""# Certificate: the backpropagation derivation, cross-checked
 
 **{cert.verdict()}**
@@ -75,6 +82,9 @@ def markdown(cert: Certificate, command: str) -> str:
 Reproduce: `{command}`
 
 Python {v["python"]}, NumPy {v["numpy"]}, PyTorch {v["torch"]}, JAX {v["jax"]}, Hypothesis {v["hypothesis"]}; seed {cert.seed}.
+
+Code certified (`crosscheck.certificate.code()`):
+{code}
 
 ## What was verified
 

@@ -1,12 +1,16 @@
-"""The certificate CLI end to end: exit codes, JSON schema, files written, a planted mismatch."""
+"""The certificate CLI end to end: exit codes, JSON schema, files written, a planted mismatch; the code a
+certificate names, and the committed docs/CERTIFICATE.md against the code."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +19,7 @@ from helpers import framework_available
 from crosscheck.__main__ import main
 from reference import activations as reference_activations
 
-pytestmark = pytest.mark.skipif(
+needs_frameworks = pytest.mark.skipif(
     not (framework_available("torch") and framework_available("jax")), reason="the certificate needs torch and jax"
 )
 
@@ -36,6 +40,7 @@ def small_run(tmp_path_factory):
     return code, out.getvalue(), folder
 
 
+@needs_frameworks
 def test_a_small_run_writes_json_markdown_and_plots(small_run):
     """A run restricted to one entry exits 0 and writes the JSON, the Markdown certificate and three PNGs."""
     code, out, tmp_path = small_run
@@ -70,6 +75,7 @@ def test_a_small_run_writes_json_markdown_and_plots(small_run):
     ]
 
 
+@needs_frameworks
 def test_same_seed_same_report(small_run, tmp_path):
     """A second run with the same seed gives the same JSON apart from timings."""
     path = tmp_path / "again.json"
@@ -80,6 +86,7 @@ def test_same_seed_same_report(small_run, tmp_path):
     assert runs[0] == runs[1]
 
 
+@needs_frameworks
 def test_a_planted_mismatch_exits_1_with_the_counterexample(monkeypatch, capsys):
     """A wrong identity derivative (σ' = 2, identity-hidden cells) makes the run exit 1 and print the counterexample."""
     entry = reference_activations.ACTIVATIONS["identity"]
@@ -92,6 +99,7 @@ def test_a_planted_mismatch_exits_1_with_the_counterexample(monkeypatch, capsys)
     assert "Counterexample:" in out and "(reference), but" in out and "network = Network(" in out
 
 
+@needs_frameworks
 @pytest.mark.parametrize("oracle", ["torch", "jax", "jax_forward", "numeric"])
 def test_a_nan_fails_a_cell_unless_finite_differences_skip_it(monkeypatch, oracle):
     """A NaN in a batched autograd oracle's ∂C/∂W fails the cell (|diff|/tol inf); from finite differences it is a
@@ -119,6 +127,7 @@ def test_a_nan_fails_a_cell_unless_finite_differences_skip_it(monkeypatch, oracl
         assert f"|diff|/tol inf from batched {oracle}, but checked alone: the reference agrees with {oracle}" in result.failure
 
 
+@needs_frameworks
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -133,3 +142,88 @@ def test_bad_usage_exits_2(args, words):
     result = subprocess.run([sys.executable, "-m", "crosscheck", *args], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert words in result.stderr
+
+
+# --- the code a certificate certifies --------------------------------------------------
+DOCS = Path(__file__).parents[1] / "docs" / "CERTIFICATE.md"
+REGENERATE = "python -m crosscheck --markdown docs/CERTIFICATE.md --plots docs/figures --json /tmp/cert.json"
+
+
+def _copy_of_the_packages(tmp_path: Path) -> Path:
+    from crosscheck import certificate
+
+    for package in certificate.CERTIFIED:
+        shutil.copytree(certificate.ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_a_certificate_names_the_source_it_certified(monkeypatch, tmp_path):
+    """`code()` digests every .py file of reference/ and crosscheck/: the same bytes give the same digest,
+    one changed byte in a file changes it, and a file added changes it."""
+    from crosscheck import certificate
+
+    root = _copy_of_the_packages(tmp_path)
+    here = certificate.code()
+    monkeypatch.setattr(certificate, "ROOT", root)
+    copied = certificate.code()
+    assert copied["reference/ sha256"] == here["reference/ sha256"]
+    assert copied["crosscheck/ sha256"] == here["crosscheck/ sha256"]
+    losses = root / "reference" / "losses.py"
+    losses.write_text(losses.read_text().replace("(a - y)", "(y - a)", 1))
+    changed = certificate.code()
+    assert changed["reference/ sha256"] != here["reference/ sha256"], "a changed line of reference/losses.py kept the digest"
+    assert changed["crosscheck/ sha256"] == here["crosscheck/ sha256"]
+    (root / "crosscheck" / "extra.py").write_text("")
+    assert certificate.code()["crosscheck/ sha256"] != here["crosscheck/ sha256"], "a new file kept the digest"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_certificate_names_the_commit_and_whether_the_packages_differ_from_it(monkeypatch, tmp_path):
+    """Outside git the commit is "unknown"; in a checkout it is HEAD, and the status says whether
+    reference/ or crosscheck/ differ from it (changes elsewhere do not count)."""
+    from crosscheck import certificate
+
+    root = _copy_of_the_packages(tmp_path)
+    monkeypatch.setattr(certificate, "ROOT", root)
+    assert certificate.code()["git commit"] == "unknown: not a git checkout"
+    assert "git status" not in certificate.code()
+
+    def git(*args: str) -> str:
+        command = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "packages")
+    clean = certificate.code()
+    assert clean["git commit"] == git("rev-parse", "HEAD")
+    assert clean["git status"] == "clean"
+    (root / "notes.txt").write_text("not certified code")
+    assert certificate.code()["git status"] == "clean"
+    (root / "reference" / "network.py").write_text((root / "reference" / "network.py").read_text() + "\n")
+    assert certificate.code()["git status"] == "uncommitted changes to reference/ or crosscheck/"
+
+
+def test_the_committed_certificate_names_committed_code():
+    """docs/CERTIFICATE.md names the source digests and the commit of the code it certified, and that
+    code had no uncommitted changes (a later change to reference/ leaves it a certificate of that commit)."""
+    text = DOCS.read_text()
+    for package in ("reference", "crosscheck"):
+        assert re.search(rf"^- {package}/ sha256: `[0-9a-f]{{64}}`$", text, re.M), (
+            f"docs/CERTIFICATE.md names no {package}/ digest: run `{REGENERATE}`"
+        )
+    assert re.search(r"^- git commit: `[0-9a-f]{40}`$", text, re.M), f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
+    assert "- git status: `clean`" in text, f"docs/CERTIFICATE.md was made from uncommitted code: commit, then run `{REGENERATE}`"
+
+
+@needs_frameworks
+def test_the_committed_certificate_describes_the_method_as_the_code_does(small_run):
+    """The method paragraphs of docs/CERTIFICATE.md (what was verified, the oracles, the tolerances and
+    their scale) are word for word what the certificate writes now."""
+    written = (small_run[2] / "c.md").read_text().split("\n\n")
+    start = written.index("## What was verified")
+    method = [written[start + 1]] + [p for p in written if p.startswith(("Oracles:", "Tolerances"))]
+    assert len(method) == 3
+    committed = DOCS.read_text()
+    for paragraph in method:
+        assert paragraph in committed, f"docs/CERTIFICATE.md is stale, it lacks:\n{paragraph}\nrun `{REGENERATE}`"
