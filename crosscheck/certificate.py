@@ -143,8 +143,12 @@ def source_digest(package: str) -> str:
 
 
 def code() -> dict[str, str]:
-    """What code a certificate certifies: a digest of each package's source and, in a git
-    checkout, the commit and whether those packages differ from it."""
+    """What code a certificate certifies: a digest of each package's source and, where git
+    tracks the packages, the commit and whether they differ from it.
+
+    A git repository that does not track them (say, a project whose ignored virtual
+    environment holds an installed copy) names no commit: its HEAD says nothing of them.
+    """
     found = {f"{package}/ sha256": source_digest(package) for package in CERTIFIED}
 
     def git(*args: str) -> str:
@@ -152,10 +156,13 @@ def code() -> dict[str, str]:
         return subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
 
     try:
-        commit = git("rev-parse", "HEAD")
-        changed = git("status", "--porcelain", "--", *CERTIFIED)
+        tracked = git("ls-files", "--", *CERTIFIED)
+        commit = git("rev-parse", "HEAD") if tracked else ""
+        changed = git("status", "--porcelain", "--", *CERTIFIED) if tracked else ""
     except (OSError, subprocess.SubprocessError):
-        found["git commit"] = "unknown: not a git checkout"
+        tracked = ""
+    if not tracked:
+        found["git commit"] = "unknown: reference/ and crosscheck/ are not in a git checkout"
     else:
         found["git commit"] = commit
         found["git status"] = "uncommitted changes to reference/ or crosscheck/" if changed else "clean"

@@ -179,13 +179,15 @@ def test_a_certificate_names_the_source_it_certified(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_a_certificate_names_the_commit_and_whether_the_packages_differ_from_it(monkeypatch, tmp_path):
-    """Outside git the commit is "unknown"; in a checkout it is HEAD, and the status says whether
-    reference/ or crosscheck/ differ from it (changes elsewhere do not count)."""
+    """Outside git, or in a repository that does not track the packages, the commit is "unknown"; in a
+    checkout it is HEAD, and the status says whether reference/ or crosscheck/ differ from it (changes
+    elsewhere do not count)."""
     from crosscheck import certificate
 
     root = _copy_of_the_packages(tmp_path)
     monkeypatch.setattr(certificate, "ROOT", root)
-    assert certificate.code()["git commit"] == "unknown: not a git checkout"
+    unknown = "unknown: reference/ and crosscheck/ are not in a git checkout"
+    assert certificate.code()["git commit"] == unknown
     assert "git status" not in certificate.code()
 
     def git(*args: str) -> str:
@@ -193,7 +195,12 @@ def test_a_certificate_names_the_commit_and_whether_the_packages_differ_from_it(
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
     git("init", "-q")
+    (root / ".gitignore").write_text("reference/\ncrosscheck/\n")  # an installed copy in an ignored folder
     git("add", ".")
+    git("commit", "-q", "-m", "a project that ignores the packages")
+    assert certificate.code()["git commit"] == unknown
+    (root / ".gitignore").unlink()
+    git("add", "-A")
     git("commit", "-q", "-m", "packages")
     clean = certificate.code()
     assert clean["git commit"] == git("rev-parse", "HEAD")
