@@ -283,6 +283,7 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
         FIGURES[f"{name} reference/torch best"] = r["reference"]["best"] / r["torch"]["best"]
         FIGURES[f"{name} reference/torch median"] = r["reference"]["median"] / r["torch"]["median"]
         FIGURES[f"{name} fraction of peak"] = flops / r["reference"]["best"] / 1e9 / peak
+        FIGURES[f"{name} torch fraction of peak"] = flops / r["torch"]["best"] / 1e9 / peak
         FIGURES[f"{name} memory"] = peak_bytes / must_hold
 
         def ms(who: str) -> str:
@@ -305,7 +306,8 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
             (
                 f"{name}: reference GFLOP/s",
                 f"{flops / r['reference']['best'] / 1e9:.0f} ({flops / r['reference']['best'] / 1e9 / peak:.0%} of peak; "
-                f"its matmuls alone {flops / r['matmuls']['best'] / 1e9 / peak:.0%})",
+                f"its matmuls alone {flops / r['matmuls']['best'] / 1e9 / peak:.0%}; "
+                f"torch {flops / r['torch']['best'] / 1e9 / peak:.0%})",
             ),
             (
                 f"{name}: backward peak allocation",
@@ -423,7 +425,8 @@ def targets() -> list[tuple[str, str]]:
             (f"{name}: reference <= 1.0x torch", f"{verdict(best <= 1.0)}: {best:.2f}x best of each, {median:.2f}x medians"),
             (
                 f"{name}: reference >= 85% of the matmul peak",
-                f"{verdict(f[f'{name} fraction of peak'] >= 0.85)}: {f[f'{name} fraction of peak']:.0%}",
+                f"{verdict(f[f'{name} fraction of peak'] >= 0.85)}: {f[f'{name} fraction of peak']:.0%} "
+                f"(torch: {f[f'{name} torch fraction of peak']:.0%})",
             ),
             (
                 f"{name}: backward peak memory <= 1.2x what it must hold",
