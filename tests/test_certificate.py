@@ -17,6 +17,7 @@ import pytest
 from helpers import framework_available
 
 from crosscheck.__main__ import main
+from crosscheck.certificate import source_digest
 from reference import activations as reference_activations
 
 needs_frameworks = pytest.mark.skipif(
@@ -60,6 +61,9 @@ def test_a_small_run_writes_json_markdown_and_plots(small_run):
         "ok",
     }
     assert set(data["versions"]) >= {"python", "numpy", "torch", "jax", "hypothesis"}
+    assert data["code"]["reference/ sha256"] == source_digest("reference")
+    assert data["code"]["crosscheck/ sha256"] == source_digest("crosscheck")
+    assert "git commit" in data["code"]
     cell = data["cells"][0]
     assert set(cell) >= {"activation", "output_activation", "loss", "dtype", "cases", "worst_ratio", "ok"}
     assert all(0 <= r <= 1 for c in data["cells"] for r in c["worst_ratio"].values())
