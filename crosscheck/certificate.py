@@ -156,17 +156,15 @@ def code() -> dict[str, str]:
         return subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
 
     try:
-        tracked = git("ls-files", "--", *CERTIFIED)
-        commit = git("rev-parse", "HEAD") if tracked else ""
-        changed = git("status", "--porcelain", "--", *CERTIFIED) if tracked else ""
+        if git("ls-files", "--", *CERTIFIED):
+            changed = git("status", "--porcelain", "--", *CERTIFIED)
+            return found | {
+                "git commit": git("rev-parse", "HEAD"),
+                "git status": "uncommitted changes to reference/ or crosscheck/" if changed else "clean",
+            }
     except (OSError, subprocess.SubprocessError):
-        tracked = ""
-    if not tracked:
-        found["git commit"] = "unknown: reference/ and crosscheck/ are not in a git checkout"
-    else:
-        found["git commit"] = commit
-        found["git status"] = "uncommitted changes to reference/ or crosscheck/" if changed else "clean"
-    return found
+        pass
+    return found | {"git commit": "unknown: reference/ and crosscheck/ are not in a git checkout"}
 
 
 @dataclass
