@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError:
             parser.error("--plots needs matplotlib: pip install 'backprop-crosscheck[plots]'")
 
-    from crosscheck import certificate, report
+    from crosscheck.certificate import render as report
+    from crosscheck.certificate import run as certificate
 
     oracles = certificate.available_oracles()
     missing = [extra for extra, needed in (("torch", "torch"), ("jax", "jax")) if needed not in oracles]

@@ -1,12 +1,29 @@
-"""A case: one network with one batch, and the snippet that rebuilds it exactly."""
+"""What the pipeline checks: a case, a stack of cases, and the implementation under test.
+
+* `Case`: one network with one batch (x, y), and the snippet that rebuilds it exactly.
+* `Stack`: K cases of one depth, batch size, activations, loss and dtype, stacked on a
+  leading axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N)). Cases of different widths are
+  padded with zeros to the widest: a padded neuron feeds the next layer only through
+  zero weights and a padded input meets only zero weights, so every real entry gets
+  exact zeros added, and `Stack.real` says which entries are real. One case is a stack
+  of one; every oracle computes over stacks.
+* `Implementation`: the backward pass (and update) under test. The default is the
+  reference; a report names it ("the reference", "your implementation").
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from reference import Network
+from reference import Gradients, Network
+
+Parameters = tuple[list[np.ndarray], list[np.ndarray]]
+"""(weights W^2..W^L, biases b^2..b^L) after an update."""
 
 
 @dataclass(frozen=True)
@@ -22,21 +39,26 @@ class Case:
     origin: str = field(default="", compare=False)
 
     @property
+    def names(self) -> tuple[str, str, str]:
+        """(hidden activation, output activation, loss)."""
+        net = self.network
+        return net.activation.name, net.output_activation.name, net.loss.name
+
+    @property
     def label(self) -> str:
         """[sigmoid/quadratic, sizes (2, 3, 1), N=4, float64, seed 17]."""
-        net = self.network
-        acts = net.activation.name
-        if net.output_activation.name != net.activation.name:
-            acts += f"→{net.output_activation.name}"
-        parts = [f"{acts}/{net.loss.name}", f"sizes {net.sizes}", f"N={self.x.shape[1]}", str(net.dtype)]
+        hidden, output, loss = self.names
+        acts = hidden if output == hidden else f"{hidden}→{output}"
+        parts = [f"{acts}/{loss}", f"sizes {self.network.sizes}", f"N={self.x.shape[1]}", str(self.network.dtype)]
         if self.origin:
             parts.append(self.origin)
         return "[" + ", ".join(parts) + "]"
 
-    def reproduction(self, check: str = "crosscheck.assert_case(case)") -> str:
+    def reproduction(self, check: str = "crosscheck.check_case(case).assert_ok()") -> str:
         """Python source that rebuilds this case bit for bit and runs `check`."""
         net = self.network
         dtype = f"np.{net.dtype}"
+        hidden, output, loss = self.names
         lines = [
             "import numpy as np",
             "import crosscheck",
@@ -46,9 +68,9 @@ class Case:
             "network = Network(",
             f"    [{', '.join(_literal(W, dtype) for W in net.weights)}],",
             f"    [{', '.join(_literal(b, dtype) for b in net.biases)}],",
-            f"    activation={net.activation.name!r},",
-            f"    output_activation={net.output_activation.name!r},",
-            f"    loss={net.loss.name!r},",
+            f"    activation={hidden!r},",
+            f"    output_activation={output!r},",
+            f"    loss={loss!r},",
             ")",
             f"x = {_literal(self.x, dtype)}",
             f"y = {_literal(self.y, dtype)}",
@@ -62,3 +84,196 @@ def _literal(array: np.ndarray, dtype: str) -> str:
     # repr of a Python float round-trips exactly, for float64 and for float32 values.
     rows = ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in array)
     return f"np.array([{rows}], dtype={dtype})"
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A backward pass under test, and its update.
+
+    `backward(case)` returns the loss, δ^l, ∂C/∂W^l and ∂C/∂b^l of `case` in the
+    derivation's layout; `step(case, η)` returns the parameters after one update.
+    `name` is how reports speak of it.
+    """
+
+    name: str
+    backward: Callable[[Case], Gradients]
+    step: Callable[[Case, float], Parameters]
+
+    @property
+    def subject(self) -> str:
+        """ "The reference" / "Your implementation", to open a sentence."""
+        return self.name[:1].upper() + self.name[1:]
+
+
+def _reference_step(case: Case, learning_rate: float) -> Parameters:
+    net = case.network
+    hidden, output, loss = case.names
+    # type(net): a mutant of the reference keeps its own step.
+    network = type(net)(net.weights, net.biases, activation=hidden, output_activation=output, loss=loss)
+    network.step(network.backward(case.x, case.y), learning_rate)
+    return network.weights, network.biases
+
+
+REFERENCE = Implementation(
+    "the reference",
+    backward=lambda case: case.network.backward(case.x, case.y),
+    step=_reference_step,
+)
+"""The default implementation under test: the case's own `Network` (the reference, or a
+mutant of it), its `backward` and its `step`."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """K cases of one depth, batch size, activations, loss and dtype, stacked and padded.
+
+    `sizes[k]` is case k's (n_1, ..., n_L); the arrays are as wide as the widest case.
+    """
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    activation: str
+    output_activation: str
+    loss: str
+    sizes: np.ndarray
+    origins: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, cases: Sequence[Case]) -> Stack:
+        """The cases (one depth, N, activations, loss and dtype) stacked, padded to the widest."""
+        first = cases[0]
+        K, N, dtype = len(cases), first.x.shape[1], first.network.dtype
+        sizes = np.array([case.network.sizes for case in cases])
+        widest = sizes.max(axis=0)
+        weights = [np.zeros((K, m, n), dtype) for n, m in itertools.pairwise(widest)]
+        biases = [np.zeros((K, m, 1), dtype) for m in widest[1:]]
+        x = np.zeros((K, widest[0], N), dtype)
+        y = np.zeros((K, widest[-1], N), dtype)
+        for k, case in enumerate(cases):
+            net = case.network
+            if case.names != first.names or net.L != first.network.L or case.x.shape[1] != N or net.dtype != dtype:
+                raise ValueError(f"a stack holds cases of one structure: {case.label} does not stack with {first.label}")
+            for W_stack, b_stack, W, b in zip(weights, biases, net.weights, net.biases):
+                W_stack[k, : W.shape[0], : W.shape[1]] = W
+                b_stack[k, : b.shape[0]] = b
+            x[k, : case.x.shape[0]] = case.x
+            y[k, : case.y.shape[0]] = case.y
+        return cls(weights, biases, x, y, *first.names, sizes, tuple(case.origin for case in cases))
+
+    @property
+    def K(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def N(self) -> int:
+        return self.x.shape[2]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return self.activation, self.output_activation, self.loss
+
+    @property
+    def uniform(self) -> bool:
+        """Every case has the same sizes (nothing is padded)."""
+        return bool((self.sizes == self.sizes[:1]).all())
+
+    def __repr__(self) -> str:
+        sizes = tuple(int(n) for n in self.sizes.max(axis=0))
+        acts = self.activation if self.output_activation == self.activation else f"{self.activation}→{self.output_activation}"
+        origin = self.origins[0].split(", case ")[0] if self.origins else ""
+        return f"Stack({self.K} cases [{acts}/{self.loss}, sizes {sizes}, N={self.N}, {self.dtype}, {origin}])"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis's falsifying example shows the summary, not every stacked array (a
+        # failing case's own report carries the snippet that rebuilds it).
+        printer.text(repr(self))
+
+    def first(self, count: int) -> Stack:
+        """The first `count` cases."""
+        return Stack(
+            [W[:count] for W in self.weights],
+            [b[:count] for b in self.biases],
+            self.x[:count],
+            self.y[:count],
+            *self.names,
+            self.sizes[:count],
+            self.origins[:count],
+        )
+
+    def case(self, k: int) -> Case:
+        """Case k, at its own sizes."""
+        n = self.sizes[k].tolist()
+        network = Network(
+            [W[k, :rows, :columns] for W, rows, columns in zip(self.weights, n[1:], n)],
+            [b[k, :rows] for b, rows in zip(self.biases, n[1:])],
+            activation=self.activation,
+            output_activation=self.output_activation,
+            loss=self.loss,
+        )
+        return Case(network, self.x[k, : n[0]], self.y[k, : n[-1]], self.origins[k] if self.origins else "")
+
+    def cases(self) -> list[Case]:
+        return [self.case(k) for k in range(self.K)]
+
+    def real(self, quantity: str, layer: int) -> np.ndarray:
+        """Where the real entries are in a stacked δ^l, ∂C/∂W^l or ∂C/∂b^l (layer = l − 2),
+        broadcastable to the tensor's shape (K, ...)."""
+        rows_padded = self.weights[layer].shape[1]
+        rows = np.arange(rows_padded)[None, :, None] < self.sizes[:, layer + 1, None, None]
+        if quantity == "deltas":
+            return np.broadcast_to(rows, (self.K, rows_padded, self.N))
+        if quantity == "biases":
+            return rows
+        columns = np.arange(self.weights[layer].shape[2])[None, None, :] < self.sizes[:, layer, None, None]
+        return rows & columns
+
+    def stacked(self, gradients: Sequence[Gradients]) -> Gradients:
+        """Each case's own gradients placed into the stack's padded layout (zeros elsewhere)."""
+        K = self.K
+        loss = np.array([g.loss for g in gradients], dtype=np.float64)
+        out: dict[str, list[np.ndarray]] = {}
+        for quantity, shapes in (
+            ("deltas", [(m, self.N) for m in (W.shape[1] for W in self.weights)]),
+            ("weights", [W.shape[1:] for W in self.weights]),
+            ("biases", [b.shape[1:] for b in self.biases]),
+        ):
+            tensors = []
+            for layer, shape in enumerate(shapes):
+                parts = [getattr(g, quantity)[layer] for g in gradients]
+                if self.uniform:
+                    tensors.append(np.stack(parts))
+                    continue
+                tensor = np.zeros((K, *shape), parts[0].dtype)
+                for k, part in enumerate(parts):
+                    tensor[k, : part.shape[0], : part.shape[1]] = part
+                tensors.append(tensor)
+            out[quantity] = tensors
+        return Gradients(loss=loss, deltas=out["deltas"], weights=out["weights"], biases=out["biases"])  # type: ignore[arg-type]
+
+    def unstacked(self, gradients: Gradients, k: int) -> Gradients:
+        """Case k's own gradients out of stacked ones, at its own sizes."""
+        n = self.sizes[k].tolist()
+        return Gradients(
+            loss=float(np.asarray(gradients.loss)[k]),
+            deltas=[d[k, :rows] for d, rows in zip(gradients.deltas, n[1:])],
+            weights=[W[k, :rows, :columns] for W, rows, columns in zip(gradients.weights, n[1:], n)],
+            biases=[b[k, :rows] for b, rows in zip(gradients.biases, n[1:])],
+        )
+
+
+def stacks(cases: Sequence[Case]) -> list[tuple[list[int], Stack]]:
+    """The cases grouped into stacks (one depth, N, activations, loss, dtype, and output
+    width where the output activation is not element-wise: a softmax mixes its rows, so
+    no padded output row there), with each stack's positions in `cases`."""
+    by_key: dict[tuple[Any, ...], list[int]] = {}
+    for i, case in enumerate(cases):
+        net = case.network
+        outputs = None if net.output_activation.elementwise else net.sizes[-1]
+        by_key.setdefault((net.L, case.x.shape[1], case.names, net.dtype.str, outputs), []).append(i)
+    return [(members, Stack.of([cases[i] for i in members])) for members in by_key.values()]

@@ -21,7 +21,7 @@ depends on it) without ever losing one:
   errors carried into one element lined up, Cauchy-Schwarz bounds their sum by √m times
   the quadrature (m ≤ 40 for δ in the default ranges, 2N ≤ 16 for a batch sum). The
   autograd rtol (17 ε in float32, 450 ε in float64) is the margin; the errors seen in
-  the thorough profile stay near one ε·S (README, "Tolerances"). The batch sums of BP3
+  the property tests stay near one ε·S (docs/TOLERANCES.md). The batch sums of BP3
   and BP4 combine their samples the same way.
 
 With A = |a|, σ'_loc and σ''_loc the local slope and curvature of σ at z (differenced
@@ -74,7 +74,7 @@ from collections.abc import Callable
 import numpy as np
 
 from crosscheck import counterparts
-from crosscheck.case import Case
+from crosscheck.case import Case, Stack
 from reference import Gradients
 from reference._types import Array
 
@@ -129,6 +129,13 @@ def magnitudes(case: Case) -> Gradients:
     return Gradients(loss=float(S.loss), deltas=S.deltas, weights=S.weights, biases=S.biases)
 
 
+def stack_magnitudes(stack: Stack) -> Gradients:
+    """S for every element of every case of a stack (loss: (K,)); padded entries get S too,
+    but are never compared."""
+    outputs = None if stack.uniform else stack.sizes[:, -1]
+    return stacked_magnitudes(stack.weights, stack.biases, stack.x, stack.y, *stack.names, outputs=outputs)
+
+
 def _T(array: np.ndarray) -> np.ndarray:
     return np.swapaxes(array, -1, -2)
 
@@ -170,7 +177,7 @@ def stacked_magnitudes(
     axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,).
 
     K cases of one depth and batch size but different widths stack too, each padded
-    with zeros to the widest (`crosscheck.many`): `outputs` (K,) then gives each case's
+    with zeros to the widest (`crosscheck.case.Stack`): `outputs` (K,) then gives each case's
     number of real output neurons. A padded neuron feeds later layers only through
     zero weights, so it adds exact zeros to every real entry; the padded output rows'
     ∂C/∂a is set to 0 and the cost sums each case's real rows only. (The output

@@ -3,7 +3,7 @@
 Hypothesis draws the *structure* (depth, widths, batch size, dtype, activation and
 loss names, the scale of every layer, whether to plant exact zeros) and one seed; the
 bulk values come from `numpy.random.default_rng(seed)`. Drawing every float through
-Hypothesis costs ~7 ms a network; this costs a few dozen draws. Shrinking still works
+Hypothesis costs thousands of draws a network; this costs a few dozen. Shrinking still works
 where it matters: depth, widths and batch shrink to their minimum, scales to 1, the
 zeros off, and the seed to 0, so a failure ends as a small, plainly drawn network.
 
@@ -24,8 +24,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from crosscheck import counterparts
-from crosscheck.batched import Batch
-from crosscheck.case import Case
+from crosscheck.case import Case, Stack
 from reference import ACTIVATIONS, LOSSES, Network
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -77,14 +76,14 @@ def cases(
     return _cases(_options(**locals()))
 
 
-def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Batch]:
-    """`size` cases of one drawn structure, stacked (a `crosscheck.batched.Batch`) for the
-    batched oracles: Hypothesis draws the structure, the names and a seed, exactly as
+def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Stack]:
+    """`size` cases of one drawn structure, stacked (a `crosscheck.case.Stack`) for the
+    oracles: Hypothesis draws the structure, the names and a seed, exactly as
     `cases` does (same keyword options); each case's scales, zeros and values come from
-    the seed. A failure shrinks the structure and the seed; `Batch.case(k)` is case k."""
+    the seed. A failure shrinks the structure and the seed; `Stack.case(k)` is case k."""
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"size must be a positive int, got {size!r}")
-    return _batches(_options(**options), size)
+    return _stacks(_options(**options), size)
 
 
 def _options(**given: Any) -> _Options:
@@ -258,14 +257,14 @@ def _cases(draw: st.DrawFn, o: _Options) -> Case:
 
 
 @st.composite
-def _batches(draw: st.DrawFn, o: _Options, size: int) -> Batch:
+def _stacks(draw: st.DrawFn, o: _Options, size: int) -> Stack:
     sizes, N, chosen, hidden, output, cost = _structure(draw, o)
     seed = draw(_draws(o).seed, label="seed")
     rng = np.random.default_rng(seed)
-    return build_batch(rng, sizes, N, chosen, hidden, output, cost, size, o.weight_scales, o.input_scales, f"batch seed {seed}")
+    return build_stack(rng, sizes, N, chosen, hidden, output, cost, size, o.weight_scales, o.input_scales, f"batch seed {seed}")
 
 
-def build_batch(
+def build_stack(
     rng: np.random.Generator,
     sizes: Any,
     N: int,
@@ -277,7 +276,7 @@ def build_batch(
     weight_scales: tuple[float, ...] = WEIGHT_SCALES,
     input_scales: tuple[float, ...] = INPUT_SCALES,
     origin: str = "",
-) -> Batch:
+) -> Stack:
     """K cases of one structure from `rng`, each with its own weight scales, input scale
     and exact zeros drawn from the choices given, values from `build_arrays`."""
     depth = len(sizes) - 1
@@ -288,7 +287,7 @@ def build_batch(
         zeros = bool(rng.integers(0, 2))
         arrays.append(build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros))
         origins.append(f"{origin}, case {k}, weight scales {scales}, input scale {input_scale}{', exact zeros' if zeros else ''}")
-    return Batch(
+    return Stack(
         [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
         [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
         np.stack([a[2] for a in arrays]),
@@ -296,6 +295,7 @@ def build_batch(
         hidden,
         output,
         loss,
+        np.tile(np.array(sizes), (K, 1)),
         tuple(origins),
     )
 

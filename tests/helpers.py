@@ -6,7 +6,9 @@ import importlib.util
 
 import pytest
 
-FRAMEWORKS = {"torch": "torch", "jax": "jax", "jax_forward": "jax", "numeric": None}
+from crosscheck.oracles import ORACLES
+
+FRAMEWORKS = {name: oracle.framework for name, oracle in ORACLES.items()}
 
 
 def framework_available(name: str | None) -> bool:
@@ -90,18 +92,3 @@ def families(seed: int, count: int | None, per_family: int, depth: int | None = 
             net = Network(W, b, activation=hidden, output_activation=output, loss=loss)
             cases.append(Case(net, x, y, f"families({seed}) family {f} case {i}"))
     return cases
-
-
-def case_gradients(stacked, k: int, case):
-    """Case k's gradients out of stacked ones (a batch, or a padded group: sliced to the case's own sizes)."""
-    import numpy as np
-
-    from reference import Gradients
-
-    sizes, N = case.network.sizes, case.x.shape[1]
-    return Gradients(
-        loss=float(np.asarray(stacked.loss)[k]),
-        deltas=[d[k, :n, :N] for d, n in zip(stacked.deltas, sizes[1:])],
-        weights=[W[k, :n, :m] for W, n, m in zip(stacked.weights, sizes[1:], sizes)],
-        biases=[b[k, :n] for b, n in zip(stacked.biases, sizes[1:])],
-    )

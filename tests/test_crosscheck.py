@@ -8,17 +8,17 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import case_gradients, oracle_params, record_worst, require
+from helpers import oracle_params, record_worst, require
 from hypothesis import given
 from hypothesis import strategies as st
 
 import crosscheck
-from crosscheck import batched
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
-from crosscheck.oracles import ORACLES, step_check
-from crosscheck.strategies import batches, build_arrays, build_batch, cases, hidden_activations
-from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES, FINITE_DIFFERENCES_KIND, SLIPS, tolerance
+from crosscheck.check import judge_stacked, stack_judgements, step_check
+from crosscheck.oracles import oracle_gradients
+from crosscheck.strategies import batches, build_arrays, build_stack, cases, hidden_activations
+from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, SLIPS, tolerance
 from reference import Gradients, Network
 
 AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
@@ -28,7 +28,7 @@ AUTOGRAD_ORACLES = ("torch", "jax", "jax_forward")
 @given(case=cases())
 def test_reference_matches_oracle(oracle, case):
     """Loss, δ^l at every layer, ∂C/∂W^l and ∂C/∂b^l agree with the oracle, element by element."""
-    result = crosscheck.assert_case(case, [oracle])
+    result = crosscheck.check_case(case, [oracle]).assert_ok()
     record_worst(oracle, case.network.dtype, result.comparisons[oracle].worst_ratio)
 
 
@@ -36,11 +36,7 @@ def test_reference_matches_oracle(oracle, case):
 @given(batch=batches())
 def test_batches_of_one_structure_match_the_frameworks(framework, batch):
     """32 cases of one drawn structure at once (stacked torch autograd; jax.vmap) agree with the reference, case by case."""
-    reference = batched.reference_batch(batch)
-    names = (batch.activation, batch.output_activation, batch.loss)
-    S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
-    gradients = batched.torch_batch(batch) if framework == "torch" else batched.jax_batch(batch, "reverse")
-    per_case, _, _ = batched.worst_ratios(reference, gradients, S, AUTOGRAD[batch.dtype])
+    per_case = stack_judgements([batch], [framework])[0][framework].per_case()
     worst = int(np.argmax(per_case))
     record_worst(f"batched {framework}", batch.dtype, float(per_case[worst]))
     if per_case[worst] > 1:
@@ -56,13 +52,8 @@ example, about 1.7 ms, spread over them)."""
 @given(batch=batches(size=FD_BATCH))
 def test_batches_of_one_structure_match_finite_differences(batch):
     """Every one of FD_BATCH cases of a drawn structure agrees with central differences (each case differenced on its
-    own; the comparison, `compare`'s rule, runs on the stack)."""
-    names = (batch.activation, batch.output_activation, batch.loss)
-    S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
-    numeric, error = batched.numeric_batch(batch, batch.K)
-    reference = batched.reference_batch(batch)
-    tol = FINITE_DIFFERENCES[batch.dtype]
-    per_case, _, _ = batched.worst_ratios(reference, numeric, S, tol, error, kind=FINITE_DIFFERENCES_KIND)
+    own; the judge runs on the stack)."""
+    per_case = stack_judgements([batch], ["numeric"])[0]["numeric"].per_case()
     record_worst("numeric", batch.dtype, float(per_case.max()))
     failing = np.flatnonzero(~(per_case <= 1))
     if failing.size:
@@ -74,15 +65,14 @@ def test_batches_of_one_structure_match_finite_differences(batch):
 
 
 @given(batch=batches(size=4), data=st.data())
-def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
-    """`batched.worst_ratios` (the certificate's and the batch tests' comparison) gives each case and each layer the
+def test_the_stacked_judgement_judges_each_case_as_compare_does(batch, data):
+    """`judge_stacked` (check_cases' and the certificate's judgement of a stack) gives each case and each layer the
     worst |diff|/tol that `compare` gives on the same values, for both kinds of oracle, with slips, NaN and ±inf
     planted on either side."""
     kind = data.draw(st.sampled_from([AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND]), label="kind")
     tol = tolerance(kind, batch.dtype)
-    names = (batch.activation, batch.output_activation, batch.loss)
-    S = scales_module.stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, *names)
-    reference = batched.reference_batch(batch)
+    S = scales_module.stack_magnitudes(batch)
+    reference = batch.stacked([case.network.backward(case.x, case.y) for case in batch.cases()])
     oracle = copy.deepcopy(reference)
     error = None
     if kind == FINITE_DIFFERENCES_KIND:
@@ -107,24 +97,24 @@ def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
         plants.append((side, quantity, layer, index, what))
     count = data.draw(st.integers(1, batch.K), label="count")
 
-    per_case, per_layer, _ = batched.worst_ratios(reference, oracle, S, tol, error, count, kind)
+    judged = judge_stacked(reference, oracle, S, tol, kind, error=error, stack=batch, count=count)
+    per_case, per_layer = judged.per_case(), judged.per_layer()
 
     def same(a: float, b: float) -> bool:  # equal up to the rounding of the allowed error's sum; inf only to inf
         return a == b if np.isinf(a) or np.isinf(b) else abs(a - b) <= 1e-12 * max(a, b)
 
     want_layer = np.zeros_like(per_layer)
     for k in range(count):
-        case = batch.case(k)
         comparison = crosscheck.compare(
-            case_gradients(reference, k, case),
-            case_gradients(oracle, k, case),
-            scales=case_gradients(S, k, case),
-            oracle_error=None if error is None else case_gradients(error, k, case),
+            batch.unstacked(reference, k),
+            batch.unstacked(oracle, k),
+            scales=batch.unstacked(S, k),
+            oracle_error=None if error is None else batch.unstacked(error, k),
             kind=kind,
             tolerances=tol,
         )
         assert same(per_case[k], comparison.worst_ratio), (
-            f"case {k} ({kind}): worst_ratios gives |diff|/tol {float(per_case[k])!r}, compare {comparison.worst_ratio!r}; "
+            f"case {k} ({kind}): judge_stacked gives |diff|/tol {float(per_case[k])!r}, compare {comparison.worst_ratio!r}; "
             f"planted {plants}\n{comparison.report(reproduce=False)}"
         )
         for t in comparison.tensors:
@@ -132,7 +122,7 @@ def test_the_batched_comparison_judges_each_case_as_compare_does(batch, data):
             want_layer[at] = max(want_layer[at], t.ratio)
     for at, (got, want) in enumerate(zip(per_layer, want_layer)):
         where = "the loss" if at == 0 else f"layer {at + 1}"
-        assert same(got, want), f"{where} ({kind}): worst_ratios gives {float(got)!r}, compare {float(want)!r}; planted {plants}"
+        assert same(got, want), f"{where} ({kind}): judge_stacked gives {float(got)!r}, compare {float(want)!r}; planted {plants}"
 
 
 @given(case=cases())
@@ -166,7 +156,7 @@ def test_one_step_matches_the_frameworks_sgd(framework, case):
 def test_a_trajectory_fails_on_any_frameworks_nan_drift_or_early_stop(framework, fault):
     """An XOR trajectory passes only when each framework, the first or the second, matches the reference's loss at
     every iteration and its final parameters within TRAJECTORY_RTOL, and stops at the same iteration."""
-    from crosscheck.trajectory import TRAJECTORY_RTOL, Trajectory
+    from crosscheck.certificate.trajectory import TRAJECTORY_RTOL, Trajectory
 
     network = Network.random((2, 3, 1), seed=0)
     losses = [0.5 / (1 + i) for i in range(20)]
@@ -207,7 +197,7 @@ def _catches_every_detectable_slip(case: Case, oracle: str) -> int:
     dtype = case.network.dtype
     slip, rtol = SLIPS[dtype], AUTOGRAD[dtype].rtol
     reference = case.network.backward(case.x, case.y)
-    result = ORACLES[oracle].function(case.network, case.x, case.y)
+    result = oracle_gradients(oracle, case.network, case.x, case.y)
     S = scales_module.magnitudes(case)
     detectable = 0
     for quantity in ("deltas", "weights", "biases"):
@@ -280,14 +270,14 @@ def test_the_report_says_everything():
     first = report.splitlines()[0]
     for words in (
         "∂C/∂W^3[1, 0]",
-        "(reference), but torch and jax give",
+        "(the reference), but torch and jax give",
         "|diff| 1.0e-03 > tol",
         "(1 of 6 elements off)",
         "[sigmoid/quadratic, sizes (2, 3, 2), N=4, float64, seed 3]",
     ):
         assert words in first, f"{words!r} not in {first!r}"
     assert "torch and jax all disagree with the reference: the reference is wrong" in report
-    assert "crosscheck.assert_case(case, oracles=['torch', 'jax'])" in report
+    assert "crosscheck.check_case(case, oracles=['torch', 'jax']).assert_ok()" in report
 
 
 def test_the_reproduction_snippet_rebuilds_the_case_bit_for_bit():
@@ -355,26 +345,25 @@ def test_shape_and_dtype_mismatches_are_reported():
     wrong = dataclasses.replace(g, deltas=[np.zeros((3, 2))], biases=[np.zeros((2, 1), np.float32)])
     comparison = crosscheck.compare(g, wrong, oracle_name="torch")
     report = comparison.report()
-    assert "δ^2: shape (2, 3) (reference) but (3, 2) (oracle) (torch)" in report
-    assert "∂C/∂b^2: dtype float64 (reference) but float32 (oracle) (torch)" in report
+    assert "δ^2: shape (2, 3) (the reference) but (3, 2) (oracle) (torch)" in report
+    assert "∂C/∂b^2: dtype float64 (the reference) but float32 (oracle) (torch)" in report
 
 
 @pytest.mark.jax
 def test_padding_never_leaks_into_jax_results(monkeypatch):
     """JAX results are the same whether a case is padded to 8 or to 16 (padded entries contribute exact zeros)."""
     require("jax")
-    from crosscheck import jax_oracle
+    from crosscheck.oracles import jax as jax_oracle
 
     rng = np.random.default_rng(4)
     network = Network.random((3, 5, 2), seed=rng)
     x, y = rng.standard_normal((3, 6)), rng.uniform(size=(2, 6))
-    names = ("sigmoid", "sigmoid", "quadratic")
-    small = crosscheck.jax_gradients(network, x, y)
-    assert jax_oracle.padded(network.weights, network.biases, x, y, *names)[0][0].shape[-1] == 8
-    monkeypatch.setattr(jax_oracle, "BUCKETS", (16, 32))
-    assert jax_oracle.padded(network.weights, network.biases, x, y, *names)[0][0].shape[-1] == 16
-    large = crosscheck.jax_gradients(network, x, y)
     case = Case(network, x, y)
+    small = crosscheck.oracle_gradients("jax", network, x, y)
+    assert jax_oracle.padded(crosscheck.Stack.of([case]))[0][0].shape[-1] == 8
+    monkeypatch.setattr(jax_oracle, "BUCKETS", (16, 32))
+    assert jax_oracle.padded(crosscheck.Stack.of([case]))[0][0].shape[-1] == 16
+    large = crosscheck.oracle_gradients("jax", network, x, y)
     comparison = crosscheck.compare(small, large, case=case, oracle_name="jax padded to 16")
     assert comparison.ok, comparison.report()
 
@@ -387,7 +376,7 @@ def test_jax_float64_leaves_the_global_configuration_alone():
 
     before = jax.config.jax_enable_x64
     network = Network.random((2, 2, 1), seed=0)
-    result = crosscheck.jax_gradients(network, np.ones((2, 2)), np.zeros((1, 2)))
+    result = crosscheck.oracle_gradients("jax", network, np.ones((2, 2)), np.zeros((1, 2)))
     assert result.deltas[0].dtype == np.float64
     assert jax.config.jax_enable_x64 == before
 
@@ -410,6 +399,6 @@ def test_error_scale_regressions_found_by_the_suite():
         False,
     )
     network = Network(W, b, activation="sigmoid", output_activation="softmax", loss="cross_entropy")
-    crosscheck.assert_case(Case(network, x, y), ["jax_forward"])
-    batch = build_batch(np.random.default_rng(16481), [5, 3, 5, 3, 5], 5, np.float64, "tanh", "elu", "quadratic", 32)
-    crosscheck.assert_case(batch.case(11), ["jax"])
+    crosscheck.check_case(Case(network, x, y), ["jax_forward"]).assert_ok()
+    batch = build_stack(np.random.default_rng(16481), [5, 3, 5, 3, 5], 5, np.float64, "tanh", "elu", "quadratic", 32)
+    crosscheck.check_case(batch.case(11), ["jax"]).assert_ok()

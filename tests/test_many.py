@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import case_gradients, families, mixed_cases, record_worst, require
+from helpers import families, mixed_cases, record_worst, require
 
 import crosscheck
-from crosscheck import many
 from crosscheck import scales as scales_module
-from crosscheck.case import Case
+from crosscheck.case import Case, stacks
 from crosscheck.mutants import MUTANTS
+from crosscheck.oracles import ORACLES
 
 pytestmark = [pytest.mark.torch, pytest.mark.jax]
 
@@ -24,26 +24,24 @@ def _frameworks():
 def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
     """In a padded group, torch, JAX (both modes) and the scales give every case what they give it alone (no leak)."""
     cases = families(seed=1, count=12, per_family=6)
-    groups = many._groups(cases)
-    assert max(len(g.members) for g in groups) == 6  # groups did form, and were padded:
-    assert any(len({tuple(s) for s in g.sizes}) > 1 for g in groups)
-    jax_results = many._jax_groups(groups, "reverse")
-    forward_results = many._jax_groups(groups, "forward")
-    for group, jax_group, forward_group in zip(groups, jax_results, forward_results):
-        torch_group = many._torch_group(group)
-        S = scales_module.stacked_magnitudes(
-            group.weights, group.biases, group.x, group.y, *group.names, outputs=group.sizes[:, -1]
-        )
-        for k, i in enumerate(group.members):
+    groups = stacks(cases)
+    assert max(len(members) for members, _ in groups) == 6  # groups did form, and were padded:
+    assert any(not stack.uniform for _, stack in groups)
+    padded = [stack for _, stack in groups]
+    computed = {name: [g for g, _ in ORACLES[name].compute(padded)] for name in ("torch", "jax", "jax_forward")}
+    for index, (members, stack) in enumerate(groups):
+        S = scales_module.stack_magnitudes(stack)
+        for k, i in enumerate(members):
             case = cases[i]
             alone = scales_module.magnitudes(case)
             for name, grouped, single in (
-                ("torch", torch_group, crosscheck.torch_gradients(case.network, case.x, case.y)),
-                ("jax", jax_group, crosscheck.jax_gradients(case.network, case.x, case.y)),
-                ("jax_forward", forward_group, crosscheck.jax_forward_gradients(case.network, case.x, case.y)),
+                *(
+                    (name, computed[name][index], crosscheck.oracle_gradients(name, case.network, case.x, case.y))
+                    for name in computed
+                ),
                 ("scales", S, alone),
             ):
-                mine = case_gradients(grouped, k, case)
+                mine = stack.unstacked(grouped, k)
                 if name == "scales":
                     # The scales difference σ with a step h = 1e-4 (σ'' by a second
                     # difference): z rounded in another order moves them by up to about
@@ -66,7 +64,7 @@ def _tensors(g) -> list[np.ndarray]:
 def test_thousands_of_cases_match_the_frameworks():
     """On 2,000 cases in 40 random families (depth, N, activations, loss, dtype) the reference agrees with torch and JAX."""
     cases = families(seed=2, count=40, per_family=50, depth=None, N=None)
-    result = many.assert_cases(cases)
+    result = crosscheck.check_cases(cases)
     assert result.cleared == [], f"flagged in a padded group, passed alone: {[cases[i].label for i in result.cleared]}"
     for name in result.oracles:
         for dtype in (np.float64, np.float32):
@@ -76,7 +74,7 @@ def test_thousands_of_cases_match_the_frameworks():
 
 def test_mixed_cases_match_the_frameworks_in_every_mode():
     """Cases that share nothing (each its own group) pass through all three autograd oracles."""
-    result = many.assert_cases(mixed_cases(3, 40), ["torch", "jax", "jax_forward"])
+    result = crosscheck.check_cases(mixed_cases(3, 40), ["torch", "jax", "jax_forward"])
     assert result.cleared == []
     assert all(len(w) == 40 and (w <= 1).all() for w in result.worst.values())
 
@@ -90,7 +88,7 @@ def test_check_cases_rejects_exactly_the_cases_check_case_rejects():
         seed = sum(map(ord, mutant.name))
         cases = [Case(mutant.build(c.network), c.x, c.y, c.origin) for c in mixed_cases(seed, 24, **mutant.strategy)]
         cases = [c for c in cases if _runs(c)]
-        result = many.check_cases(cases)
+        result = crosscheck.check_cases(cases)
         alone = {i: crosscheck.check_case(c, ["torch", "jax"]) for i, c in enumerate(cases)}
         expected = [i for i, r in alone.items() if not r.ok]
         got = [cases.index(f.case) for f in result.failures]
@@ -115,19 +113,20 @@ def test_a_failure_reads_as_check_cases_report():
     """The report names how many cases failed and gives the first one's full check_case report."""
     good = families(seed=4, count=1, per_family=3)
     bad = Case(MUTANTS["bp1_without_sigma_prime"].build(good[1].network), good[1].x, good[1].y, "planted")
-    result = many.check_cases([good[0], bad, good[2]])
+    result = crosscheck.check_cases([good[0], bad, good[2]])
     assert not result.ok
     assert result.report().startswith("1 of 3 cases fail; the first:\n\n")
     assert result.failures[0].report() in result.report()
     assert "planted" in result.report()
     with pytest.raises(AssertionError, match="1 of 3 cases fail"):
-        many.assert_cases([good[0], bad, good[2]])
+        crosscheck.check_cases([good[0], bad, good[2]]).assert_ok()
 
 
-def test_check_cases_names_what_it_cannot_run():
-    """Unknown oracles and finite differences (not batched) are refused by name; an empty list passes."""
+def test_check_cases_refuses_unknown_oracles_and_runs_every_known_one():
+    """An unknown oracle is refused by name; finite differences run through the same pipeline (case by case inside)."""
     with pytest.raises(ValueError, match=r"unknown oracle\(s\) \['tf'\]"):
-        many.check_cases([], ["tf"])
-    with pytest.raises(ValueError, match=r"check \['numeric'\] case by case with check_case"):
-        many.check_cases([], ["torch", "numeric"])
-    assert many.check_cases([]).ok
+        crosscheck.check_cases([], ["tf"])
+    result = crosscheck.check_cases(mixed_cases(5, 6), ["torch", "numeric"])
+    assert result.ok, result.report()
+    assert all(len(w) == 6 for w in result.worst.values())
+    assert crosscheck.check_cases([]).ok

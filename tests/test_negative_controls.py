@@ -11,7 +11,8 @@ from hypothesis import given
 
 import reference
 from crosscheck import mutants
-from crosscheck.mutants import MUTANTS, hunt
+from crosscheck.certificate.controls import hunt
+from crosscheck.mutants import MUTANTS
 from crosscheck.strategies import cases
 
 ORACLES = ("torch", "jax", "jax_forward", "numeric")
@@ -108,8 +109,8 @@ def test_mutants_change_the_result():
 
 @pytest.mark.skipif(not framework_available("torch"), reason="the errata are generated with the torch oracle")
 def test_errata_are_generated_from_the_suite():
-    """docs/ERRATA.md is exactly what `python -m crosscheck.errata` writes now (it is generated, not typed in)."""
-    from crosscheck.errata import generate
+    """docs/ERRATA.md is exactly what `python -m crosscheck.certificate.errata` writes now (it is generated, not typed in)."""
+    from crosscheck.certificate.errata import generate
 
     path = Path(__file__).parents[1] / "docs" / "ERRATA.md"
-    assert path.read_text() == generate(), "docs/ERRATA.md is stale: run `python -m crosscheck.errata`"
+    assert path.read_text() == generate(), "docs/ERRATA.md is stale: run `python -m crosscheck.certificate.errata`"

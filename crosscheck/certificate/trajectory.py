@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck.jax_oracle import jax_sgd_step_with_loss
-from crosscheck.training import torch_sgd_step_with_loss
+from crosscheck.case import Case
+from crosscheck.oracles import ORACLES
 from reference import Network, train
 from reference.xor import LEARNING_RATE, SEED, SIZES, xor_data
 
 TRAJECTORY_RTOL = 1e-9
 """Losses and final parameters after thousands of float64 steps: each step's rounding
-(~1e-16) is carried forward by a contracting map, so differences stay near 1e-14;
-1e-9 of the value's scale is the tolerance, and the report prints the largest seen."""
+(a few ε) is carried forward by a contracting map, so differences stay many orders
+below 1e-9 of the value's scale, the tolerance; the report prints the largest seen."""
 
 
 @dataclass
@@ -82,11 +82,12 @@ def _framework_train(
     name: str, network: Network, x: np.ndarray, y: np.ndarray, iterations: int, tolerance: float | None
 ) -> tuple[list[float], Network]:
     """The framework's own loop: its loss before each update, then its update."""
-    step = {"torch": torch_sgd_step_with_loss, "jax": jax_sgd_step_with_loss}[name]
+    step = ORACLES[name].sgd_step
+    assert step is not None, f"{name} has no update of its own"
     losses: list[float] = []
     net = network.copy()
     for _ in range(iterations):
-        (weights, biases), loss = step(net, x, y, LEARNING_RATE)
+        (weights, biases), loss = step(Case(net, x, y), LEARNING_RATE)
         losses.append(loss)
         if tolerance is not None and len(losses) >= 2 and abs(losses[-1] - losses[-2]) < tolerance:
             break  # the loss is from before this step: the network stays as it was

@@ -15,15 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import batched
-from crosscheck.scales import stacked_magnitudes
-from crosscheck.strategies import build_batch, compatible_losses, hidden_activations
-from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES, FINITE_DIFFERENCES_KIND, Tolerance
+from crosscheck import oracles as _oracles
+from crosscheck.case import Stack
+from crosscheck.certificate.controls import MutantResult, hunt
+from crosscheck.certificate.trajectory import xor_trajectory
+from crosscheck.check import check_case, stack_judgements
+from crosscheck.mutants import MUTANTS
+from crosscheck.strategies import build_stack, compatible_losses, hidden_activations
+from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
 from reference import ACTIVATIONS, LOSSES
 
-ORACLE_SHARE = {"torch": 1.0, "jax": 1.0, "jax_forward": 1 / 8, "numeric": 1 / 16}
-"""The share of each cell's cases each oracle runs on: forward mode and finite
-differences cost one pass per parameter, so they see a fixed subset (at least one)."""
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
@@ -70,49 +71,33 @@ class CellResult:
         return not self.failure and all(r <= 1 for r in self.worst.values())
 
 
-def _batch(cell: Cell, rng: np.random.Generator, K: int) -> batched.Batch:
+def _stack(cell: Cell, rng: np.random.Generator, K: int) -> Stack:
     depth = int(rng.integers(1, 6))
     sizes = tuple(int(n) for n in rng.integers(1, 9, size=depth + 1))
     N = int(rng.integers(1, 9))
     names = (cell.activation, cell.output_activation, cell.loss)
-    return build_batch(rng, sizes, N, cell.dtype, *names, K, origin="certificate")
+    return build_stack(rng, sizes, N, cell.dtype, *names, K, origin="certificate")
 
 
 def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellResult:
-    """Draw K cases of one random structure for the cell and check them against each oracle."""
+    """Draw K cases of one random structure for the cell and check them against each oracle
+    (each on its share of the cases: `crosscheck.oracles.Oracle.share`)."""
     rng = np.random.default_rng([seed, *(ord(c) for c in cell.label)])
-    batch = _batch(cell, rng, K)
-    result = CellResult(cell, (batch.weights[0].shape[2], *(W.shape[1] for W in batch.weights)), batch.x.shape[2])
-    reference = batched.reference_batch(batch)
-    S = stacked_magnitudes(batch.weights, batch.biases, batch.x, batch.y, cell.activation, cell.output_activation, cell.loss)
-    for oracle in oracles:
-        count = max(1, round(K * ORACLE_SHARE[oracle]))
-        error = None
-        tol: Tolerance = AUTOGRAD[cell.dtype]
-        kind = AUTOGRAD_KIND
-        if oracle == "torch":
-            gradients = batched.torch_batch(batch)
-        elif oracle == "jax":
-            gradients = batched.jax_batch(batch, "reverse")
-        elif oracle == "jax_forward":
-            gradients = batched.jax_batch(batch.first(count), "forward")
-        else:
-            gradients, error = batched.numeric_batch(batch, count)
-            tol, kind = FINITE_DIFFERENCES[cell.dtype], FINITE_DIFFERENCES_KIND
-        per_case, per_layer, relative = batched.worst_ratios(reference, gradients, S, tol, error, count, kind)
-        result.cases[oracle] = count
+    stack = _stack(cell, rng, K)
+    result = CellResult(cell, tuple(int(n) for n in stack.sizes[0]), stack.N)
+    for oracle, judged in stack_judgements([stack], oracles, shares=True)[0].items():
+        per_case = judged.per_case()
+        result.cases[oracle] = len(per_case)
         result.worst[oracle] = float(per_case.max())
-        result.per_layer[oracle] = [float(v) for v in per_layer]
-        result.relative[oracle] = relative
+        result.per_layer[oracle] = [float(v) for v in judged.per_layer()]
+        result.relative[oracle] = judged.relative()
         if per_case.max() > 1 and not result.failure:
-            from crosscheck.oracles import check_case
-
             k = int(np.argmax(per_case))
-            alone = check_case(batch.case(k), [oracle])
+            alone = check_case(stack.case(k), [oracle])
             result.failure = alone.report()
-            if alone.ok:  # the batched oracle call disagrees with the same case checked alone
+            if alone.ok:  # the stacked oracle call disagrees with the same case checked alone
                 result.failure = (
-                    f"case {k} of {batch!r}: |diff|/tol {per_case[k]:.3g} from batched {oracle}, "
+                    f"case {k} of {stack!r}: |diff|/tol {per_case[k]:.3g} from stacked {oracle}, "
                     f"but checked alone: {result.failure}"
                 )
     return result
@@ -128,7 +113,7 @@ def versions() -> dict[str, str]:
     return found
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CERTIFIED = ("reference", "crosscheck")
 """The packages whose source a certificate identifies: the code under test and the checker."""
 
@@ -274,9 +259,6 @@ def run(
 ) -> Certificate:
     """Run everything; `progress(stage, done, total)` is called as work completes. With
     `workers` > 1 the cells run in that many processes (each imports and compiles anew)."""
-    from crosscheck.mutants import MUTANTS, MutantResult, hunt
-    from crosscheck.trajectory import xor_trajectory
-
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     todo = cells(only)
@@ -332,10 +314,5 @@ def run(
 
 
 def available_oracles() -> tuple[str, ...]:
-    import importlib.util
-
-    names = []
-    for oracle, module in (("torch", "torch"), ("jax", "jax"), ("jax_forward", "jax"), ("numeric", None)):
-        if module is None or importlib.util.find_spec(module) is not None:
-            names.append(oracle)
-    return tuple(names)
+    """The oracles whose frameworks are installed here."""
+    return _oracles.available()

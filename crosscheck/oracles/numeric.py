@@ -17,7 +17,7 @@ D(h) with a margin of 15; `SAFETY` triples it for costs that bend within a few h
 (large weights), where the asymptotic estimate is optimistic. To it is added the
 rounding bound of the stencil itself, ROUNDING·ε·Σ|c_s f(θ + s h)|/h, which matters
 where the step is small (W^l_jk behind large activations) and the cost is large.
-`numeric_gradients_with_error` returns it, and the
+`with_error` returns it, and the
 comparison adds it to the tolerance: a network whose large weights make the cost bend
 sharply within 4h gets a wider tolerance there, and only there.
 
@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from crosscheck import counterparts
+from crosscheck.case import Stack
 from reference import Gradients, Network
 
 STEP = float(np.finfo(np.float64).eps ** (1 / 5))
@@ -55,12 +56,18 @@ FINE = np.array([0.0, 1.0, -8.0, 8.0, -1.0, 0.0]) / 12.0
 COARSE = np.array([1.0, -8.0, 0.0, 0.0, 8.0, -1.0]) / 24.0
 
 
-def numeric_gradients(network: Network, x: np.ndarray, y: np.ndarray) -> Gradients:
-    """Loss, δ^l, ∂C/∂W^l, ∂C/∂b^l by central differences; NaN where a kink is crossed."""
-    return numeric_gradients_with_error(network, x, y)[0]
+def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
+    """Loss, δ^l, ∂C/∂W^l, ∂C/∂b^l by central differences for every case of every stack
+    (NaN where a kink is crossed), and the estimate of their error, in the stack's layout.
+    Each case is differenced at its own sizes: one pass per parameter, no padding."""
+    results: list[tuple[Gradients, Gradients | None]] = []
+    for stack in stacks:
+        pairs = [with_error(case.network, case.x, case.y) for case in stack.cases()]
+        results.append((stack.stacked([p[0] for p in pairs]), stack.stacked([p[1] for p in pairs])))
+    return results
 
 
-def numeric_gradients_with_error(network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Gradients, Gradients]:
+def with_error(network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Gradients, Gradients]:
     """The finite differences and, alongside, the estimate |D(h) − D(2h)| of their error."""
     model = _Model(network, x, y)
     S = len(POINTS)

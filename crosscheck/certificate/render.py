@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck.certificate import ORACLE_SHARE, Certificate
+from crosscheck.certificate.run import Certificate
+from crosscheck.oracles import ORACLES
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
 
 
@@ -103,7 +104,7 @@ Cases: {len(cert.cells)} cells = every valid hidden activation × output activat
 (float64, float32); per cell one random structure (1-5 weight layers, widths 1-8, batch 1-8) and
 {cert.cases_per_cell} cases of it, with weight scales from {{0, 0.1, 1, 3, 10, 30}} per layer (exact zeros and
 saturation included), inputs of scale 0, 1 or 10, and exact zeros planted in half of them. Oracles ran on
-these shares of each cell's cases: {", ".join(f"{o} {ORACLE_SHARE[o]:.3g}" for o in cert.oracles)}.
+these shares of each cell's cases: {", ".join(f"{o} {ORACLES[o].share:.3g}" for o in cert.oracles)}.
 Cases checked in all: {", ".join(f"{o} {n:,}" for o, n in totals.items())}.
 
 Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the

@@ -1,0 +1,553 @@
+"""The pipeline: cases → the implementation under test → the oracles → the judge → a result.
+
+    check_cases(cases, oracles, implementation=REFERENCE)
+
+1. The cases are grouped into stacks (`crosscheck.case.stacks`: one depth, batch size,
+   activations, loss and dtype; padded to the widest).
+2. The implementation under test runs case by case (default: the reference), and its
+   results are placed into the stack's layout.
+3. The error scale S of every element is computed per stack (`crosscheck.scales`).
+4. Each oracle computes every stack (`crosscheck.oracles`).
+5. The judge (`crosscheck.judge.judge`) rules on every real element; per case, the
+   largest |diff|/tol.
+6. A case over 1 is run again through the same steps as a stack of one (nothing
+   padded), and that result, with its report, is the answer. Padding adds exact zeros,
+   but a padded matmul may sum in another order, so an oracle's value can differ in the
+   last bits; a case flagged in a stack that passes alone is kept in `ManyCheck.cleared`.
+
+`check_case` is the same pipeline on one case; the certificate runs it on stacks of
+one structure (`stack_judgements`). Results render as text (`report`), Markdown
+(`markdown`) and JSON-ready dicts (`as_dict`), and raise on request (`assert_ok`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crosscheck import oracles as _oracles
+from crosscheck.case import REFERENCE, Case, Implementation, Stack, stacks
+from crosscheck.judge import QUANTITIES, Judged, TensorCheck, join, judge, mismatch_line, problem, symbol
+from crosscheck.scales import magnitudes, stack_magnitudes
+from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
+from reference import Gradients
+
+DEFAULT_MANY = ("torch", "jax")
+"""The oracles `check_cases` runs unless told otherwise: the two autograd frameworks."""
+
+
+# --- results -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    """The implementation under test against one oracle, for one case."""
+
+    oracle: str
+    kind: str
+    dtype: np.dtype
+    tolerance: Tolerance
+    tensors: tuple[TensorCheck, ...]
+    case: Case | None = None
+    who: str = REFERENCE.name
+    """How the report names the implementation under test."""
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tensors)
+
+    @property
+    def mismatches(self) -> list[TensorCheck]:
+        return [t for t in self.tensors if not t.ok]
+
+    @property
+    def worst_ratio(self) -> float:
+        """The largest |diff| / tol over every element (≤ 1 when everything passes)."""
+        return max((t.ratio for t in self.tensors), default=0.0)
+
+    def report(self, reproduce: bool = True) -> str:
+        """One line per tensor off, then the reproduction snippet."""
+        if self.ok:
+            return f"{self.who} and {self.oracle} agree ({self.kind}, worst |diff|/tol {self.worst_ratio:.2g})"
+        label = f" {self.case.label}" if self.case is not None else ""
+        lines = [mismatch_line(t, [self.oracle], self.who) + label for t in self.mismatches]
+        if reproduce and self.case is not None:
+            lines += ["", "Rebuild the case:", "", self.case.reproduction(_check_call([self.oracle]))]
+        return "\n".join(lines)
+
+    def assert_ok(self) -> Comparison:
+        """This comparison, or AssertionError with the report when any element is off."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+def _check_call(oracles: list[str]) -> str:
+    return f"crosscheck.check_case(case, oracles={oracles!r}).assert_ok()"
+
+
+@dataclass(frozen=True)
+class CaseCheck:
+    """The implementation under test against several oracles on one case."""
+
+    case: Case
+    tested: Gradients
+    comparisons: dict[str, Comparison]
+    who: str = REFERENCE.name
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.comparisons.values())
+
+    @property
+    def worst(self) -> dict[str, float]:
+        """Per oracle: the largest |diff|/tol (≤ 1 passes)."""
+        return {name: c.worst_ratio for name, c in self.comparisons.items()}
+
+    def verdict(self) -> str:
+        """Who agrees with whom: several oracles against the implementation blame it."""
+        against = [name for name, c in self.comparisons.items() if not c.ok]
+        agree = [name for name, c in self.comparisons.items() if c.ok]
+        if not against:
+            return f"{self.who} agrees with {join(agree)}"
+        if len(against) >= 2 and not agree:
+            return f"{join(against)} all disagree with {self.who}: {self.who} is wrong"
+        if len(against) >= 2:
+            return (
+                f"{join(against)} disagree with {self.who} while {join(agree)} agree(s) "
+                "with it: look at what the disagreeing oracles share"
+            )
+        if agree:
+            return (
+                f"only {against[0]} disagrees with {self.who}; {join(agree)} agree(s) "
+                f"with it: suspect the {against[0]} oracle or its tolerance"
+            )
+        return f"{against[0]} disagrees with {self.who} (the only oracle that ran)"
+
+    def mismatch_lines(self) -> list[str]:
+        """One line per tensor off, the oracles that fail on it grouped."""
+        by_tensor: dict[tuple[str, int | None], list[tuple[str, TensorCheck]]] = {}
+        for name, comparison in self.comparisons.items():
+            for t in comparison.mismatches:
+                by_tensor.setdefault((t.quantity, t.layer), []).append((name, t))
+        lines = []
+        for entries in by_tensor.values():
+            worst = max(entries, key=lambda e: e[1].ratio)[1]
+            lines.append(mismatch_line(worst, [n for n, _ in entries], self.who) + " " + self.case.label)
+        return lines
+
+    def reproduction(self) -> str:
+        return self.case.reproduction(_check_call(list(self.comparisons)))
+
+    def report(self) -> str:
+        if self.ok:
+            return self.verdict()
+        return "\n".join([*self.mismatch_lines(), self.verdict(), "", "Rebuild the case:", "", self.reproduction()])
+
+    def markdown(self) -> str:
+        if self.ok:
+            return f"**{self.verdict()}** {self.case.label}"
+        lines = [f"**{self.verdict()}**", "", *(f"- {line}" for line in self.mismatch_lines())]
+        return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case.label,
+            "ok": self.ok,
+            "verdict": self.verdict(),
+            "worst_ratio": self.worst,
+            "mismatches": self.mismatch_lines(),
+            "reproduction": None if self.ok else self.reproduction(),
+        }
+
+    def assert_ok(self) -> CaseCheck:
+        """This result, or AssertionError with the full report on any mismatch."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+@dataclass(frozen=True)
+class ManyCheck:
+    """The implementation under test against several oracles on many cases."""
+
+    cases: list[Case]
+    oracles: tuple[str, ...]
+    worst: dict[str, np.ndarray]
+    """Per oracle, per case: the largest |diff|/tol over every element (≤ 1 passes)."""
+    failures: list[CaseCheck]
+    """Every case flagged in its stack that fails when checked alone."""
+    cleared: list[int]
+    """Cases flagged in a padded stack that pass alone (empty unless padding leaks)."""
+    who: str = REFERENCE.name
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def report(self) -> str:
+        if self.ok:
+            worst = ", ".join(f"{name} {self.worst[name].max(initial=0.0):.2g}" for name in self.oracles)
+            cleared = f"; {len(self.cleared)} flagged in a padded group passed alone" if self.cleared else ""
+            return (
+                f"{self.who} agrees with {join(list(self.oracles))} on all {len(self.cases)} cases "
+                f"(worst |diff|/tol: {worst}{cleared})"
+            )
+        return f"{len(self.failures)} of {len(self.cases)} cases fail; the first:\n\n{self.failures[0].report()}"
+
+    def markdown(self) -> str:
+        if self.ok:
+            return f"**{self.report()}**"
+        return f"**{len(self.failures)} of {len(self.cases)} cases fail**; the first:\n\n{self.failures[0].markdown()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cases": len(self.cases),
+            "oracles": list(self.oracles),
+            "ok": self.ok,
+            "worst_ratio": {name: float(self.worst[name].max(initial=0.0)) for name in self.oracles},
+            "failures": [f.as_dict() for f in self.failures],
+            "cleared": self.cleared,
+        }
+
+    def assert_ok(self) -> ManyCheck:
+        """This result, or AssertionError with the first failing case's full report."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+# --- judging stacks ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    """One stacked tensor (or the loss) of the implementation, judged against one oracle."""
+
+    quantity: str
+    layer: int | None
+    tested: np.ndarray
+    oracle: np.ndarray
+    judged: Judged
+    real: np.ndarray | None
+    """Where the real entries are (None: all of them)."""
+
+
+@dataclass(frozen=True)
+class StackJudgement:
+    """One oracle against the implementation on the first `count` cases of a stack."""
+
+    oracle: str
+    kind: str
+    tolerance: Tolerance
+    sizes: np.ndarray
+    entries: list[Entry]
+
+    def per_case(self) -> np.ndarray:
+        """The largest |diff|/tol per case, over the loss and every real element."""
+        worst = self.entries[0].judged.ratio.copy()
+        for entry in self.entries[1:]:
+            ratio = entry.judged.ratio if entry.real is None else np.where(entry.real, entry.judged.ratio, 0.0)
+            np.maximum(worst, ratio.reshape(len(worst), -1).max(axis=1, initial=0.0), out=worst)
+        return worst
+
+    def per_layer(self) -> np.ndarray:
+        """The largest |diff|/tol at the loss (index 0) and over δ^l, ∂C/∂W^l, ∂C/∂b^l (index l − 1)."""
+        worst = np.zeros(1 + max(e.layer or 0 for e in self.entries) - 1)
+        for entry in self.entries:
+            ratio = entry.judged.ratio if entry.real is None else np.where(entry.real, entry.judged.ratio, 0.0)
+            index = 0 if entry.layer is None else entry.layer - 1
+            worst[index] = max(worst[index], float(ratio.max(initial=0.0)))
+        return worst
+
+    def relative(self) -> np.ndarray:
+        """Every inexact, finite |diff|/tol of a real element (for the distribution plot)."""
+        parts = []
+        for entry in self.entries:
+            ratio = (
+                entry.judged.ratio
+                if entry.real is None
+                else entry.judged.ratio[np.broadcast_to(entry.real, entry.judged.ratio.shape)]
+            )
+            parts.append(ratio[np.isfinite(ratio) & (ratio > 0)])
+        return np.concatenate(parts)
+
+    def tensors(self, k: int) -> tuple[TensorCheck, ...]:
+        """Case k's TensorChecks, at its own sizes."""
+        n = self.sizes[k].tolist()
+        checks = []
+        for e in self.entries:
+            if e.layer is None:
+                part: Any = k
+            elif e.quantity == "weights":
+                part = (k, slice(n[e.layer - 1]), slice(n[e.layer - 2]))
+            else:
+                part = (k, slice(n[e.layer - 1]))
+            j = e.judged
+            judged = Judged(j.difference[part], j.allowed[part], j.ratio[part], j.skipped[part])
+            checks.append(TensorCheck.of(e.quantity, e.layer, e.tested[part], e.oracle[part], judged))
+        return tuple(checks)
+
+
+def judge_stacked(
+    tested: Gradients,
+    oracle: Gradients,
+    scales: Gradients,
+    tol: Tolerance,
+    kind: str,
+    *,
+    error: Gradients | None = None,
+    stack: Stack | None = None,
+    count: int | None = None,
+    name: str = "oracle",
+) -> StackJudgement:
+    """The judge on every element of stacked gradients (leading case axis; loss (K,)),
+    the first `count` cases; `stack` marks the real entries of a padded stack. `scales`
+    may hold any arrays that broadcast (a scalar per tensor)."""
+    K = count if count is not None else np.asarray(tested.loss).shape[0]
+    padded = stack is not None and not stack.uniform
+    cost = np.asarray(scales.loss, dtype=np.float64)
+    cost = cost[:K] if cost.ndim else cost
+    loss_error = 0.0 if error is None else np.asarray(error.loss)[:K]
+    tested_loss = np.asarray(tested.loss)[:K]
+    oracle_loss = np.asarray(oracle.loss)[:K]
+    entries = [
+        Entry(
+            "loss",
+            None,
+            tested_loss,
+            oracle_loss,
+            judge(tested_loss, oracle_loss, scale=cost, cost_scale=cost, tolerance=tol, kind=kind, error=loss_error),
+            None,
+        )
+    ]
+    cost_column = cost.reshape(-1, 1, 1) if cost.ndim else cost
+    for quantity in QUANTITIES[1:]:
+        for layer, (t, o, s) in enumerate(zip(getattr(tested, quantity), getattr(oracle, quantity), getattr(scales, quantity))):
+            s = np.asarray(s)
+            e = 0.0 if error is None else getattr(error, quantity)[layer][:K]
+            judged = judge(t[:K], o[:K], scale=s[:K] if s.ndim else s, cost_scale=cost_column, tolerance=tol, kind=kind, error=e)
+            real = stack.real(quantity, layer)[:K] if padded and stack is not None else None
+            entries.append(Entry(quantity, layer + 2, t[:K], o[:K], judged, real))
+    sizes = stack.sizes[:K] if stack is not None else _sizes(tested)
+    return StackJudgement(name, kind, tol, sizes, entries)
+
+
+def _sizes(stacked: Gradients) -> np.ndarray:
+    """(K, L) sizes of unpadded stacked gradients."""
+    K = np.asarray(stacked.loss).shape[0]
+    n = (stacked.weights[0].shape[2], *(W.shape[1] for W in stacked.weights))
+    return np.tile(np.array(n), (K, 1))
+
+
+def stack_judgements(
+    stacks_: Sequence[Stack],
+    oracles: Sequence[str],
+    implementation: Implementation = REFERENCE,
+    shares: bool = False,
+    tested: list[Gradients] | None = None,
+) -> list[dict[str, StackJudgement]]:
+    """Steps 2-5 of the pipeline for each stack: the implementation, the scales, each oracle
+    (all stacks of an oracle in one call), the judge. With `shares`, each oracle checks only
+    its share of each stack's cases (the first ones; `Oracle.share`), as the certificate does.
+    `tested`: the implementation's stacked results, when already computed."""
+    chosen = _oracles.lookup(oracles)
+    if tested is None:
+        tested = [stack.stacked([implementation.backward(case) for case in stack.cases()]) for stack in stacks_]
+    scales = [stack_magnitudes(stack) for stack in stacks_]
+    results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
+    for oracle in chosen:
+        oracle.require()
+        counts = [max(1, round(stack.K * oracle.share)) if shares else stack.K for stack in stacks_]
+        subsets = [stack if c == stack.K else stack.first(c) for stack, c in zip(stacks_, counts)]
+        computed = oracle.compute(subsets)
+        for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
+            tol = oracle.tolerance(stack.dtype)
+            results[i][oracle.name] = judge_stacked(
+                tested[i], gradients, scales[i], tol, oracle.kind, error=error, stack=stack, count=counts[i], name=oracle.name
+            )
+    return results
+
+
+# --- the public checks ------------------------------------------------------------------------
+def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementation: Implementation = REFERENCE) -> CaseCheck:
+    """The implementation under test (default: the reference) and each named oracle (default:
+    all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
+    names = [o.name for o in _oracles.lookup(oracles)]
+    tested = implementation.backward(case)
+    problems = _structure(case, tested, implementation.name)
+    if problems:
+        comparisons = {
+            name: Comparison(
+                name,
+                _oracles.ORACLES[name].kind,
+                case.network.dtype,
+                tolerance(AUTOGRAD_KIND, case.network.dtype),
+                problems,
+                case,
+                implementation.name,
+            )
+            for name in names
+        }
+        return CaseCheck(case, tested, comparisons, implementation.name)
+    stack = Stack.of([case])
+    judged = stack_judgements([stack], names, implementation, tested=[stack.stacked([tested])])[0]
+    comparisons = {
+        name: Comparison(name, j.kind, case.network.dtype, j.tolerance, j.tensors(0), case, implementation.name)
+        for name, j in judged.items()
+    }
+    return CaseCheck(case, tested, comparisons, implementation.name)
+
+
+def check_cases(
+    cases: Sequence[Case], oracles: Sequence[str] = DEFAULT_MANY, *, implementation: Implementation = REFERENCE
+) -> ManyCheck:
+    """`check_case` for every case, many cases per framework call (see the module)."""
+    names = tuple(o.name for o in _oracles.lookup(oracles))
+    cases = list(cases)
+    worst = {name: np.zeros(len(cases)) for name in names}
+    groups = stacks(cases)
+    # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
+    tested = [stack.stacked([implementation.backward(cases[i]) for i in members]) for members, stack in groups]
+    judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
+    for (members, _), by_oracle in zip(groups, judged):
+        for name, judgement in by_oracle.items():
+            worst[name][members] = judgement.per_case()
+    flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))})
+    failures, cleared = [], []
+    for i in flagged:
+        alone = check_case(cases[i], names, implementation=implementation)
+        if alone.ok:
+            cleared.append(i)
+        else:
+            failures.append(alone)
+    return ManyCheck(cases, names, worst, failures, cleared, implementation.name)
+
+
+def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implementation: Implementation = REFERENCE) -> Comparison:
+    """One update by the implementation under test against the oracle's update.
+
+    torch takes one `torch.optim.SGD` step and jax one `jax.grad` step; the other oracles
+    apply W − η ∂C/∂W to their gradients. Each element is judged at the scale
+    |W| + η S(∂C/∂W): the old value's rounding plus the gradient's, scaled by the step.
+    """
+    (chosen,) = _oracles.lookup([oracle])
+    chosen.require()
+    network = case.network
+    tested = implementation.step(case, learning_rate)
+    if chosen.sgd_step is not None:
+        expected = chosen.sgd_step(case, learning_rate)[0]
+    else:
+        g = _oracles.oracle_gradients(oracle, network, case.x, case.y)
+        eta = network.dtype.type(learning_rate)
+        expected = (
+            [W - eta * dW for W, dW in zip(network.weights, g.weights)],
+            [b - eta * db for b, db in zip(network.biases, g.biases)],
+        )
+    S = magnitudes(case)
+    tol = chosen.tolerance(network.dtype)
+    checks = []
+    for quantity, old, new, want, scale in zip(
+        ("W", "b"), (network.weights, network.biases), tested, expected, (S.weights, S.biases)
+    ):
+        for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
+            judged = judge(t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind)
+            checks.append(TensorCheck.of(quantity, l, t, o, judged))
+    return Comparison(oracle, chosen.kind, network.dtype, tol, tuple(checks), case, implementation.name)
+
+
+def compare(
+    tested: Gradients,
+    oracle: Gradients,
+    *,
+    case: Case | None = None,
+    scales: Gradients | None = None,
+    oracle_error: Gradients | None = None,
+    oracle_name: str = "oracle",
+    kind: str = AUTOGRAD_KIND,
+    tolerances: Tolerance | None = None,
+    who: str = REFERENCE.name,
+) -> Comparison:
+    """Judge every element of two sets of gradients for one case (loss, δ^l, ∂C/∂W^l, ∂C/∂b^l).
+
+    `case` (or precomputed `scales`) makes each element's scale its error scale
+    (`crosscheck.scales`); without either, each tensor's scale is its largest magnitude.
+    `oracle_error`, an oracle's own error estimate per element, is added to the tolerance;
+    `kind` picks the tolerance table and `tolerances` overrides it.
+    """
+    dtype = tested.weights[0].dtype if tested.weights else np.dtype(np.float64)
+    tol = tolerances if tolerances is not None else tolerance(kind, dtype)
+    problems = _mismatched(tested, oracle, who)
+    if problems:
+        return Comparison(oracle_name, kind, dtype, tol, problems, case, who)
+    if scales is None and case is not None:
+        scales = magnitudes(case)
+    if scales is None:
+        scales = _largest(tested, oracle)
+    one = judge_stacked(
+        _one(tested), _one(oracle), _one(scales), tol, kind, error=None if oracle_error is None else _one(oracle_error)
+    )
+    return Comparison(oracle_name, kind, dtype, tol, one.tensors(0), case, who)
+
+
+def _one(g: Gradients) -> Gradients:
+    """Gradients of one case with a leading case axis of 1."""
+    lead = [np.asarray(t)[None] for t in (*g.deltas, *g.weights, *g.biases)]
+    n = len(g.deltas)
+    return Gradients(np.asarray([g.loss], dtype=np.float64), lead[:n], lead[n : 2 * n], lead[2 * n :])  # type: ignore[arg-type]
+
+
+def _largest(tested: Gradients, oracle: Gradients) -> Gradients:
+    """Each tensor's scale without a case: its largest magnitude on either side."""
+
+    def largest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(max(np.nanmax(np.abs(a), initial=0.0), np.nanmax(np.abs(b), initial=0.0)), dtype=np.float64)
+
+    return Gradients(
+        loss=float(largest(np.asarray(tested.loss), np.asarray(oracle.loss))),
+        deltas=[largest(a, b) for a, b in zip(tested.deltas, oracle.deltas)],
+        weights=[largest(a, b) for a, b in zip(tested.weights, oracle.weights)],
+        biases=[largest(a, b) for a, b in zip(tested.biases, oracle.biases)],
+    )
+
+
+def _mismatched(tested: Gradients, oracle: Gradients, who: str) -> tuple[TensorCheck, ...]:
+    """Structural problems (layer counts, shapes, dtypes) that stop an element-wise comparison."""
+    found = []
+    for quantity in QUANTITIES[1:]:
+        t, o = getattr(tested, quantity), getattr(oracle, quantity)
+        if len(t) != len(o):
+            found.append(TensorCheck.structural(quantity, f"{who} has {len(t)} layers, the oracle {len(o)}"))
+            continue
+        for layer, (a, b) in enumerate(zip(t, o), start=2):
+            why = problem(a, b, who)
+            if why:
+                found.append(TensorCheck.structural(quantity, why, layer))
+    return tuple(found)
+
+
+def _structure(case: Case, tested: Gradients, who: str) -> tuple[TensorCheck, ...]:
+    """The implementation's gradients against the shapes and dtype the case calls for."""
+    net = case.network
+    want = Gradients(
+        loss=0.0,
+        deltas=[np.empty((W.shape[0], case.x.shape[1]), net.dtype) for W in net.weights],
+        weights=[np.empty(W.shape, net.dtype) for W in net.weights],
+        biases=[np.empty(b.shape, net.dtype) for b in net.biases],
+    )
+    return _mismatched(tested, want, who)
+
+
+__all__ = [
+    "CaseCheck",
+    "Comparison",
+    "ManyCheck",
+    "StackJudgement",
+    "check_case",
+    "check_cases",
+    "compare",
+    "judge_stacked",
+    "stack_judgements",
+    "step_check",
+    "symbol",
+]

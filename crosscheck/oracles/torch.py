@@ -1,0 +1,68 @@
+"""Oracle: PyTorch autograd, with δ^l read from the z^l tensors.
+
+One forward pass over a stack of cases: z^l = W^l a^{l-1} + b^l (`torch.baddbmm`), a^l
+from the torch built-in of each activation (`crosscheck.counterparts`), and each case's
+cost on its own output rows, so a padded row never reaches a loss. The gradient of the
+sum of the cases' costs is, block by block, each case's own gradient: one backward
+pass serves the whole stack. Only parameters, data and the activation and loss names
+are read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from crosscheck import _frameworks, counterparts
+from crosscheck.case import Case, Parameters, Stack
+from reference import Gradients
+
+
+def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
+    """Leaf tensors W^l and b^l (requires_grad), the z^l tensors, and the cost of each
+    case (K,), from torch's own functions."""
+    torch = _frameworks.torch()
+    hidden, output = (counterparts.activation(name) for name in stack.names[:2])
+    cost = counterparts.loss(stack.loss)
+    Ws = [torch.from_numpy(W).requires_grad_() for W in stack.weights]
+    bs = [torch.from_numpy(b).requires_grad_() for b in stack.biases]
+    a = torch.from_numpy(stack.x)
+    zs = []
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        z = torch.baddbmm(b, W, a)
+        zs.append(z)
+        a = (output if i == len(Ws) - 1 else hidden).torch(z)
+    y = torch.from_numpy(stack.y)
+    costs = torch.stack([cost.torch(a[k, :n], y[k, :n]) for k, n in enumerate(stack.sizes[:, -1].tolist())])
+    return Ws, bs, zs, costs
+
+
+def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
+    """Loss, δ^l, ∂C/∂W^l and ∂C/∂b^l of every case of every stack, in its dtype."""
+    torch = _frameworks.torch()
+    results: list[tuple[Gradients, Gradients | None]] = []
+    for stack in stacks:
+        Ws, bs, zs, costs = forward(stack)
+        grads = torch.autograd.grad(costs.sum(), [*zs, *Ws, *bs])
+        n = len(Ws)
+        result = Gradients(
+            loss=costs.detach().numpy().astype(np.float64),
+            deltas=[g.numpy() for g in grads[:n]],
+            weights=[g.numpy() for g in grads[n : 2 * n]],
+            biases=[g.numpy() for g in grads[2 * n :]],
+        )
+        results.append((result, None))
+    return results
+
+
+def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
+    """One `torch.optim.SGD(lr=learning_rate)` step on the case's cost, and the cost C
+    before the step; the case is left as it is."""
+    torch = _frameworks.torch()
+    Ws, bs, _, costs = forward(Stack.of([case]))
+    optimizer = torch.optim.SGD([*Ws, *bs], lr=learning_rate)
+    optimizer.zero_grad()
+    costs.sum().backward()
+    optimizer.step()
+    return ([W.detach().numpy()[0] for W in Ws], [b.detach().numpy()[0] for b in bs]), float(costs[0].detach())
