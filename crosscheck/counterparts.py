@@ -1,7 +1,7 @@
 """The oracles' side of each catalogue entry: the frameworks' own functions.
 
 For every activation and loss of the reference there is one counterpart here, written
-independently of `reference/` (DESIGN.md, rule 1): the PyTorch and JAX built-ins that
+independently of `reference/` (docs/DESIGN.md, rule 1): the PyTorch and JAX built-ins that
 compute the same function, and a NumPy expression of the *function only* (never its
 derivative) for the finite-difference oracle. Derivatives come from autograd or from
 differencing, never from here.

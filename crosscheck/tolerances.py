@@ -1,8 +1,8 @@
-"""Tolerances: the one place they are defined (DESIGN.md, rule 4).
+"""Tolerances: the one place they are defined (docs/DESIGN.md, rule 4; docs/TOLERANCES.md).
 
 An element passes when
 
-    |reference − oracle| ≤ rtol · S + cost_rtol · S_C
+    |tested − oracle| ≤ rtol · S + cost_rtol · S_C
 
 * `S` is the element's **error scale**. With a `Case`, it is computed by
   `crosscheck.scales`: each operation of BP1-BP4 rounds by a few ε of its operands'
@@ -16,27 +16,19 @@ An element passes when
 
 Two tables, keyed by dtype:
 
-* `AUTOGRAD` (reference vs torch, jax reverse, jax forward). Both sides round in the
+* `AUTOGRAD` (tested vs torch, jax reverse, jax forward). Both sides round in the
   case's dtype. rtol is 450 ε for float64 (1e-13, ε = 2.2e-16) and 17 ε for float32
-  (2e-6, ε = 1.2e-7). Over four seeds of the thorough profile (4 x 10,000 cases per
-  oracle) the largest |diff|/tol was 0.0045 (torch), 0.12 (jax) and 0.13 (jax forward)
-  in float64, and 0.23 (torch) and 0.28 (jax, jax forward) in float32: margins of 3.5
-  or more, 220 for torch in float64.
-  Sensitivity: a relative slip s in a tensor moves its elements by s·|g|, so it is
-  caught whenever some element has S/|g| < s/rtol: for s = 1e-6 in float64 that is
-  S/|g| < 10⁷ and for s = 1e-3 in float32 S/|g| < 500. S follows the errors that occur
-  (own rounding bounded, carried errors in quadrature, `crosscheck.scales`), so S/|g|
-  stays in the tens in ordinary networks, a few hundred where a sum cancels deeply:
-  a 1e-3 float32 slip is caught in every tensor of plain 3-5-4-2 networks and in 99% of
-  the tensors of 5-layer width-8 ones. `SLIPS` records those slips; the sensitivity
-  tests hold the suite to them.
+  (2e-6, ε = 1.2e-7): the margin over the errors the scales predict. How much of it the
+  property tests use, and how small a slip it still catches, is measured in
+  docs/TOLERANCES.md; `SLIPS` records the slips the sensitivity tests hold the suite to.
 * `FINITE_DIFFERENCES` (reference vs central differences in float64). Truncation of
   the fourth-order stencil is h⁴·f⁽⁵⁾ ≈ 3e-13 relative for derivatives of moderate
   size; rounding is about ε/h ≈ 3e-13 of the cost. rtol 1e-8 leaves margin for the
   high derivatives of saturated and large-weight networks; a float32 case is
   compared at the float32 rounding level since the reference itself rounds there.
 
-Override per call: `compare(..., tolerances=Tolerance(rtol=1e-9))`.
+The rule itself is `crosscheck.judge.judge`. Override per call:
+`compare(..., tolerances=Tolerance(rtol=1e-9))`.
 """
 
 from __future__ import annotations
@@ -51,7 +43,7 @@ FINITE_DIFFERENCES_KIND = "finite differences"
 
 @dataclass(frozen=True)
 class Tolerance:
-    """|reference − oracle| ≤ rtol · S + cost_rtol · S_C, per element."""
+    """|tested − oracle| ≤ rtol · S + cost_rtol · S_C, per element."""
 
     rtol: float
     cost_rtol: float = 0.0

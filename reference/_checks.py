@@ -1,7 +1,7 @@
 """Input validation shared by the reference: every bad call gets a clear error.
 
 Each check names the argument, what was expected and what came, and raises before
-anything is mutated (DESIGN.md, rule 8).
+anything is mutated (docs/DESIGN.md, rule 8).
 """
 
 from __future__ import annotations

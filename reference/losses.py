@@ -1,7 +1,7 @@
 """Costs C(a^L, y) of a batch and their gradients ∇_a C, side by side.
 
 `a` and `y` are `(n_L, N)`, one column per sample. Every cost is the mean over the
-N samples, so ∇_a C carries the 1/N (DESIGN.md, "the batch convention").
+N samples, so ∇_a C carries the 1/N (docs/DESIGN.md, "the batch convention").
 
 Some costs only make sense on some outputs: binary cross-entropy needs a ∈ (0, 1)
 (a sigmoid output layer), categorical cross-entropy needs each column of a to be a
