@@ -23,24 +23,23 @@ settings.register_profile("thorough", max_examples=10_000, database=None, **_com
 settings.register_profile("debug", max_examples=1, verbosity=Verbosity.verbose, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-# JAX compiles each (mode, dtype, bucket) once per process, 1-2 s each, a third of a
-# short run. Its persistent cache keeps the compiled programs between runs of the suite
+# JAX compiles each (mode, dtype, bucket) once per process, a large share of a short
+# run. Its persistent cache keeps the compiled programs between runs of the suite
 # (keyed by the program, the flags and the versions: a cache of executables, never of
 # results). Set JAX_COMPILATION_CACHE_DIR yourself to move it, or to "" to turn it off.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache" / "jax"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
-# torch, JAX and Hypothesis hold about 700,000 objects, and each full (generation 2)
-# garbage collection walks all of them: 16 of those in a default run cost 2.3-2.4 s.
-# Allowing one only every 100 generation-1 collections (10 by default) leaves 7, costing
-# 1.2 s. Only when cyclic garbage is freed changes, never what a test computes; peak
-# memory stays 1.13 GB.
+# torch, JAX and Hypothesis hold hundreds of thousands of objects, and each full
+# (generation 2) garbage collection walks all of them. Allowing one only every 100
+# generation-1 collections (10 by default) halves their count. Only when cyclic garbage
+# is freed changes, never what a test computes.
 gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 100)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
-    """Spare the interpreter's exit its full collections (2.5 s of walking those objects).
+    """Spare the interpreter's exit its full collections (seconds of walking those objects).
 
     gc.freeze hides every object alive now from the collector, so a reference cycle left
     at exit gets no finalizer (the OS takes the memory back). Only at the very end: a

@@ -46,7 +46,7 @@ def test_batches_of_one_structure_match_the_frameworks(framework, batch):
 
 FD_BATCH = 28
 """Cases of one drawn structure per example against finite differences (Hypothesis's cost per
-example, about 1.7 ms, spread over them)."""
+example spread over them)."""
 
 
 @given(batch=batches(size=FD_BATCH))

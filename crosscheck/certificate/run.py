@@ -251,7 +251,7 @@ def run(
     cases: int = 64,
     seed: int = 0,
     only: str | None = None,
-    oracles: tuple[str, ...] = ("torch", "jax", "jax_forward", "numeric"),
+    oracles: tuple[str, ...] = tuple(_oracles.ORACLES),
     mutant_examples: int = 200,
     iterations: int = 2000,
     workers: int = 1,
@@ -281,7 +281,7 @@ def run(
     seconds["cells"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    frameworks = tuple(o for o in ("torch", "jax") if o in oracles)
+    frameworks = tuple(o for o in oracles if _oracles.ORACLES[o].sgd_step is not None)  # those with an update of their own
     trajectory, curves = {}, {}
     if frameworks:
         fixed = xor_trajectory(iterations, None, frameworks)

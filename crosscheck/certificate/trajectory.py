@@ -96,9 +96,12 @@ def _framework_train(
 
 
 def xor_trajectory(
-    iterations: int = 2000, tolerance: float | None = None, frameworks: tuple[str, ...] = ("torch", "jax")
+    iterations: int = 2000, tolerance: float | None = None, frameworks: tuple[str, ...] | None = None
 ) -> Trajectory:
-    """Train the 2-3-1 XOR network with the reference and each framework from one start."""
+    """Train the 2-3-1 XOR network with the reference and each framework from one start
+    (default: every oracle with an update of its own)."""
+    if frameworks is None:
+        frameworks = tuple(name for name, oracle in ORACLES.items() if oracle.sgd_step is not None)
     start = Network.random(SIZES, seed=SEED)
     x, y = xor_data()
     result = Trajectory(iterations, tolerance)
