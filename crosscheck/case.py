@@ -54,8 +54,9 @@ class Case:
             parts.append(self.origin)
         return "[" + ", ".join(parts) + "]"
 
-    def reproduction(self, check: str = "crosscheck.check_case(case).assert_ok()") -> str:
-        """Python source that rebuilds this case bit for bit and runs `check`."""
+    def reproduction(self, check: str = "crosscheck.check_case(case).assert_ok()", setup: str = "") -> str:
+        """Python source that rebuilds this case bit for bit and runs `check` (after `setup`,
+        the lines that make the implementation under test, when it is not the reference)."""
         net = self.network
         dtype = f"np.{net.dtype}"
         hidden, output, loss = self.names
@@ -75,6 +76,7 @@ class Case:
             f"x = {_literal(self.x, dtype)}",
             f"y = {_literal(self.y, dtype)}",
             "case = Case(network, x, y)",
+            *([setup] if setup else []),
             check,
         ]
         return "\n".join(lines)
@@ -91,18 +93,27 @@ class Implementation:
     """A backward pass under test, and its update.
 
     `backward(case)` returns the loss, δ^l, ∂C/∂W^l and ∂C/∂b^l of `case` in the
-    derivation's layout; `step(case, η)` returns the parameters after one update.
-    `name` is how reports speak of it.
+    derivation's layout; `step(case, η)` returns the parameters after one update (None:
+    it has no update to check). `provides` names the quantities it returns (an
+    implementation that gives no δ is not judged on δ). `name` is how reports speak of
+    it; `setup` is the Python source that makes `implementation` in a reproduction.
     """
 
     name: str
     backward: Callable[[Case], Gradients]
-    step: Callable[[Case, float], Parameters]
+    step: Callable[[Case, float], Parameters] | None = None
+    provides: tuple[str, ...] = ("loss", "deltas", "weights", "biases")
+    setup: str = ""
 
     @property
     def subject(self) -> str:
         """ "The reference" / "Your implementation", to open a sentence."""
         return self.name[:1].upper() + self.name[1:]
+
+    def check_call(self, oracles: list[str]) -> str:
+        """The line of a reproduction that runs the check."""
+        keyword = ", implementation=implementation" if self.setup else ""
+        return f"crosscheck.check_case(case, oracles={oracles!r}{keyword}).assert_ok()"
 
 
 def _reference_step(case: Case, learning_rate: float) -> Parameters:
@@ -243,7 +254,10 @@ class Stack:
             ("weights", [W.shape[1:] for W in self.weights]),
             ("biases", [b.shape[1:] for b in self.biases]),
         ):
-            tensors = []
+            tensors: list[np.ndarray] = []
+            if not getattr(gradients[0], quantity):  # not provided (an implementation that gives no δ)
+                out[quantity] = tensors
+                continue
             for layer, shape in enumerate(shapes):
                 parts = [getattr(g, quantity)[layer] for g in gradients]
                 if self.uniform:

@@ -52,6 +52,9 @@ class Comparison:
     case: Case | None = None
     who: str = REFERENCE.name
     """How the report names the implementation under test."""
+    implementation: Implementation = REFERENCE
+    values: Gradients | None = None
+    """The oracle's own gradients, where the pipeline computed them (for the diagnosis)."""
 
     @property
     def ok(self) -> bool:
@@ -73,7 +76,8 @@ class Comparison:
         label = f" {self.case.label}" if self.case is not None else ""
         lines = [mismatch_line(t, [self.oracle], self.who) + label for t in self.mismatches]
         if reproduce and self.case is not None:
-            lines += ["", "Rebuild the case:", "", self.case.reproduction(_check_call([self.oracle]))]
+            check = self.implementation.check_call([self.oracle])
+            lines += ["", "Rebuild the case:", "", self.case.reproduction(check, self.implementation.setup)]
         return "\n".join(lines)
 
     def assert_ok(self) -> Comparison:
@@ -81,10 +85,6 @@ class Comparison:
         if not self.ok:
             raise AssertionError(self.report())
         return self
-
-
-def _check_call(oracles: list[str]) -> str:
-    return f"crosscheck.check_case(case, oracles={oracles!r}).assert_ok()"
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ class CaseCheck:
     tested: Gradients
     comparisons: dict[str, Comparison]
     who: str = REFERENCE.name
+    implementation: Implementation = REFERENCE
 
     @property
     def ok(self) -> bool:
@@ -138,7 +139,8 @@ class CaseCheck:
         return lines
 
     def reproduction(self) -> str:
-        return self.case.reproduction(_check_call(list(self.comparisons)))
+        check = self.implementation.check_call(list(self.comparisons))
+        return self.case.reproduction(check, self.implementation.setup)
 
     def report(self) -> str:
         if self.ok:
@@ -244,15 +246,15 @@ class StackJudgement:
 
     def per_case(self) -> np.ndarray:
         """The largest |diff|/tol per case, over the loss and every real element."""
-        worst = self.entries[0].judged.ratio.copy()
-        for entry in self.entries[1:]:
+        worst = np.zeros(len(self.sizes))
+        for entry in self.entries:
             ratio = entry.judged.ratio if entry.real is None else np.where(entry.real, entry.judged.ratio, 0.0)
             np.maximum(worst, ratio.reshape(len(worst), -1).max(axis=1, initial=0.0), out=worst)
         return worst
 
     def per_layer(self) -> np.ndarray:
         """The largest |diff|/tol at the loss (index 0) and over δ^l, ∂C/∂W^l, ∂C/∂b^l (index l − 1)."""
-        worst = np.zeros(1 + max(e.layer or 0 for e in self.entries) - 1)
+        worst = np.zeros(len(self.sizes[0]))
         for entry in self.entries:
             ratio = entry.judged.ratio if entry.real is None else np.where(entry.real, entry.judged.ratio, 0.0)
             index = 0 if entry.layer is None else entry.layer - 1
@@ -270,6 +272,19 @@ class StackJudgement:
             )
             parts.append(ratio[np.isfinite(ratio) & (ratio > 0)])
         return np.concatenate(parts)
+
+    def values(self, k: int) -> Gradients:
+        """The oracle's own gradients of case k, at its own sizes (what was judged)."""
+        n = self.sizes[k].tolist()
+        found: dict[str, Any] = {"loss": np.nan, "deltas": [], "weights": [], "biases": []}
+        for e in self.entries:
+            if e.layer is None:
+                found["loss"] = float(e.oracle[k])
+            elif e.quantity == "weights":
+                found["weights"].append(e.oracle[k, : n[e.layer - 1], : n[e.layer - 2]])
+            else:
+                found[e.quantity].append(e.oracle[k, : n[e.layer - 1]])
+        return Gradients(**found)
 
     def tensors(self, k: int) -> tuple[TensorCheck, ...]:
         """Case k's TensorChecks, at its own sizes."""
@@ -299,36 +314,32 @@ def judge_stacked(
     stack: Stack | None = None,
     count: int | None = None,
     name: str = "oracle",
+    provides: tuple[str, ...] = QUANTITIES,
 ) -> StackJudgement:
     """The judge on every element of stacked gradients (leading case axis; loss (K,)),
     the first `count` cases; `stack` marks the real entries of a padded stack. `scales`
-    may hold any arrays that broadcast (a scalar per tensor)."""
-    K = count if count is not None else np.asarray(tested.loss).shape[0]
+    may hold any arrays that broadcast (a scalar per tensor). Only the quantities in
+    `provides` are judged (an implementation may give no loss or no δ)."""
+    K = count if count is not None else np.asarray(oracle.loss).shape[0]
     padded = stack is not None and not stack.uniform
     cost = np.asarray(scales.loss, dtype=np.float64)
     cost = cost[:K] if cost.ndim else cost
     loss_error = 0.0 if error is None else np.asarray(error.loss)[:K]
     tested_loss = np.asarray(tested.loss)[:K]
     oracle_loss = np.asarray(oracle.loss)[:K]
-    entries = [
-        Entry(
-            "loss",
-            None,
-            tested_loss,
-            oracle_loss,
-            judge(tested_loss, oracle_loss, scale=cost, cost_scale=cost, tolerance=tol, kind=kind, error=loss_error),
-            None,
-        )
-    ]
+    entries = []
+    if "loss" in provides:
+        judged = judge(tested_loss, oracle_loss, scale=cost, cost_scale=cost, tolerance=tol, kind=kind, error=loss_error)
+        entries.append(Entry("loss", None, tested_loss, oracle_loss, judged, None))
     cost_column = cost.reshape(-1, 1, 1) if cost.ndim else cost
-    for quantity in QUANTITIES[1:]:
+    for quantity in [q for q in QUANTITIES[1:] if q in provides]:
         for layer, (t, o, s) in enumerate(zip(getattr(tested, quantity), getattr(oracle, quantity), getattr(scales, quantity))):
             s = np.asarray(s)
             e = 0.0 if error is None else getattr(error, quantity)[layer][:K]
             judged = judge(t[:K], o[:K], scale=s[:K] if s.ndim else s, cost_scale=cost_column, tolerance=tol, kind=kind, error=e)
             real = stack.real(quantity, layer)[:K] if padded and stack is not None else None
             entries.append(Entry(quantity, layer + 2, t[:K], o[:K], judged, real))
-    sizes = stack.sizes[:K] if stack is not None else _sizes(tested)
+    sizes = stack.sizes[:K] if stack is not None else _sizes(oracle)
     return StackJudgement(name, kind, tol, sizes, entries)
 
 
@@ -363,7 +374,16 @@ def stack_judgements(
         for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
             tol = oracle.tolerance(stack.dtype)
             results[i][oracle.name] = judge_stacked(
-                tested[i], gradients, scales[i], tol, oracle.kind, error=error, stack=stack, count=counts[i], name=oracle.name
+                tested[i],
+                gradients,
+                scales[i],
+                tol,
+                oracle.kind,
+                error=error,
+                stack=stack,
+                count=counts[i],
+                name=oracle.name,
+                provides=implementation.provides,
             )
     return results
 
@@ -374,28 +394,24 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
     all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
     names = [o.name for o in _oracles.lookup(oracles)]
     tested = implementation.backward(case)
-    problems = _structure(case, tested, implementation.name)
+    who = implementation.name
+    problems = _structure(case, tested, who, implementation.provides)
     if problems:
+        dtype = case.network.dtype
         comparisons = {
             name: Comparison(
-                name,
-                _oracles.ORACLES[name].kind,
-                case.network.dtype,
-                tolerance(AUTOGRAD_KIND, case.network.dtype),
-                problems,
-                case,
-                implementation.name,
+                name, _oracles.ORACLES[name].kind, dtype, tolerance(AUTOGRAD_KIND, dtype), problems, case, who, implementation
             )
             for name in names
         }
-        return CaseCheck(case, tested, comparisons, implementation.name)
+        return CaseCheck(case, tested, comparisons, who, implementation)
     stack = Stack.of([case])
     judged = stack_judgements([stack], names, implementation, tested=[stack.stacked([tested])])[0]
     comparisons = {
-        name: Comparison(name, j.kind, case.network.dtype, j.tolerance, j.tensors(0), case, implementation.name)
+        name: Comparison(name, j.kind, case.network.dtype, j.tolerance, j.tensors(0), case, who, implementation, j.values(0))
         for name, j in judged.items()
     }
-    return CaseCheck(case, tested, comparisons, implementation.name)
+    return CaseCheck(case, tested, comparisons, who, implementation)
 
 
 def check_cases(
@@ -433,26 +449,40 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     (chosen,) = _oracles.lookup([oracle])
     chosen.require()
     network = case.network
+    if implementation.step is None:
+        raise ValueError(f"{implementation.name} has no update to check: give one (update=...)")
     tested = implementation.step(case, learning_rate)
+    S = magnitudes(case)
+    tol = chosen.tolerance(network.dtype)
+    # An oracle with its own error estimate (finite differences) adds η times it, and η times
+    # its cost term, to each element's allowed error: its W − η g carries that error.
+    extra: Gradients | None = None
     if chosen.sgd_step is not None:
         expected = chosen.sgd_step(case, learning_rate)[0]
     else:
-        g = _oracles.oracle_gradients(oracle, network, case.x, case.y)
+        stack = Stack.of([case])
+        stacked, error = chosen.compute([stack])[0]
+        g = stack.unstacked(stacked, 0)
         eta = network.dtype.type(learning_rate)
         expected = (
             [W - eta * dW for W, dW in zip(network.weights, g.weights)],
             [b - eta * db for b, db in zip(network.biases, g.biases)],
         )
-    S = magnitudes(case)
-    tol = chosen.tolerance(network.dtype)
+        extra = None if error is None else stack.unstacked(error, 0)
     checks = []
-    for quantity, old, new, want, scale in zip(
-        ("W", "b"), (network.weights, network.biases), tested, expected, (S.weights, S.biases)
+    for quantity, old, new, want, scale, error_of in zip(
+        ("W", "b"),
+        (network.weights, network.biases),
+        tested,
+        expected,
+        (S.weights, S.biases),
+        ("weights", "biases"),
     ):
         for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
-            judged = judge(t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind)
+            own = 0.0 if extra is None else learning_rate * (getattr(extra, error_of)[l - 2] + tol.cost_rtol * S.loss)
+            judged = judge(t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind, error=own)
             checks.append(TensorCheck.of(quantity, l, t, o, judged))
-    return Comparison(oracle, chosen.kind, network.dtype, tol, tuple(checks), case, implementation.name)
+    return Comparison(oracle, chosen.kind, network.dtype, tol, tuple(checks), case, implementation.name, implementation)
 
 
 def compare(
@@ -526,12 +556,13 @@ def _mismatched(tested: Gradients, oracle: Gradients, who: str) -> tuple[TensorC
     return tuple(found)
 
 
-def _structure(case: Case, tested: Gradients, who: str) -> tuple[TensorCheck, ...]:
-    """The implementation's gradients against the shapes and dtype the case calls for."""
+def _structure(case: Case, tested: Gradients, who: str, provides: tuple[str, ...] = QUANTITIES) -> tuple[TensorCheck, ...]:
+    """The implementation's gradients against the shapes and dtype the case calls for (the
+    quantities it provides)."""
     net = case.network
     want = Gradients(
         loss=0.0,
-        deltas=[np.empty((W.shape[0], case.x.shape[1]), net.dtype) for W in net.weights],
+        deltas=[np.empty((W.shape[0], case.x.shape[1]), net.dtype) for W in net.weights] if "deltas" in provides else [],
         weights=[np.empty(W.shape, net.dtype) for W in net.weights],
         biases=[np.empty(b.shape, net.dtype) for b in net.biases],
     )
