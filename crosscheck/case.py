@@ -88,22 +88,40 @@ def _literal(array: np.ndarray, dtype: str) -> str:
     return f"np.array([{rows}], dtype={dtype})"
 
 
+class ImplementationProblem(Exception):
+    """The implementation under test could not be judged element by element: it raised,
+    returned the wrong structure, changed its inputs, or answered differently twice."""
+
+    def __init__(self, message: str, slip: str = "") -> None:
+        super().__init__(message)
+        self.slip = slip
+        """A named slip, when the problem has a known signature."""
+
+
 @dataclass(frozen=True)
 class Implementation:
     """A backward pass under test, and its update.
 
     `backward(case)` returns the loss, δ^l, ∂C/∂W^l and ∂C/∂b^l of `case` in the
     derivation's layout; `step(case, η)` returns the parameters after one update (None:
-    it has no update to check). `provides` names the quantities it returns (an
-    implementation that gives no δ is not judged on δ). `name` is how reports speak of
-    it; `setup` is the Python source that makes `implementation` in a reproduction.
+    it has no update to check). `provides` names the quantities it returns (None: what
+    each call returns, a loss of None and an empty δ list meaning "not given"); a
+    quantity not given is not judged. `name` is how reports speak of it; `setup` is the
+    Python source that makes `implementation` in a reproduction.
     """
 
     name: str
     backward: Callable[[Case], Gradients]
     step: Callable[[Case, float], Parameters] | None = None
-    provides: tuple[str, ...] = ("loss", "deltas", "weights", "biases")
+    provides: tuple[str, ...] | None = ("loss", "deltas", "weights", "biases")
     setup: str = ""
+
+    def given(self, gradients: Gradients) -> tuple[str, ...]:
+        """The quantities judged for one answer of `backward`."""
+        if self.provides is not None:
+            return self.provides
+        found = ("loss",) if gradients.loss is not None else ()
+        return (*found, *(("deltas",) if gradients.deltas else ()), "weights", "biases")
 
     @property
     def subject(self) -> str:
@@ -247,7 +265,7 @@ class Stack:
     def stacked(self, gradients: Sequence[Gradients]) -> Gradients:
         """Each case's own gradients placed into the stack's padded layout (zeros elsewhere)."""
         K = self.K
-        loss = np.array([g.loss for g in gradients], dtype=np.float64)
+        loss = np.array([np.nan if g.loss is None else g.loss for g in gradients], dtype=np.float64)
         out: dict[str, list[np.ndarray]] = {}
         for quantity, shapes in (
             ("deltas", [(m, self.N) for m in (W.shape[1] for W in self.weights)]),

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from crosscheck import oracles as _oracles
-from crosscheck.case import REFERENCE, Case, Implementation, Stack, stacks
+from crosscheck.case import REFERENCE, Case, Implementation, ImplementationProblem, Stack, stacks
+from crosscheck.diagnosis import Diagnosis, diagnose
 from crosscheck.judge import QUANTITIES, Judged, TensorCheck, join, judge, mismatch_line, problem, symbol
 from crosscheck.scales import magnitudes, stack_magnitudes
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
@@ -142,15 +143,29 @@ class CaseCheck:
         check = self.implementation.check_call(list(self.comparisons))
         return self.case.reproduction(check, self.implementation.setup)
 
+    def diagnosis(self) -> Diagnosis | None:
+        """The equation implicated and the slip it looks like (None when everything agrees),
+        from the first failing autograd oracle (finite differences when it is the only one)."""
+        failing = [c for c in self.comparisons.values() if not c.ok]
+        if not failing:
+            return None
+        chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0])
+        return diagnose(self.case, self.tested, chosen.tensors, chosen.values)
+
     def report(self) -> str:
         if self.ok:
             return self.verdict()
-        return "\n".join([*self.mismatch_lines(), self.verdict(), "", "Rebuild the case:", "", self.reproduction()])
+        found = self.diagnosis()
+        explained = [found.text(self.who)] if found is not None and found.text(self.who) else []
+        return "\n".join([*self.mismatch_lines(), self.verdict(), *explained, "", "Rebuild the case:", "", self.reproduction()])
 
     def markdown(self) -> str:
         if self.ok:
             return f"**{self.verdict()}** {self.case.label}"
+        found = self.diagnosis()
         lines = [f"**{self.verdict()}**", "", *(f"- {line}" for line in self.mismatch_lines())]
+        if found is not None and found.text(self.who):
+            lines += ["", found.text(self.who)]
         return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
 
     def as_dict(self) -> dict[str, Any]:
@@ -160,6 +175,7 @@ class CaseCheck:
             "verdict": self.verdict(),
             "worst_ratio": self.worst,
             "mismatches": self.mismatch_lines(),
+            "diagnosis": None if self.ok else _diagnosis_dict(self.diagnosis()),
             "reproduction": None if self.ok else self.reproduction(),
         }
 
@@ -356,16 +372,22 @@ def stack_judgements(
     implementation: Implementation = REFERENCE,
     shares: bool = False,
     tested: list[Gradients] | None = None,
+    provides: list[tuple[str, ...]] | None = None,
 ) -> list[dict[str, StackJudgement]]:
     """Steps 2-5 of the pipeline for each stack: the implementation, the scales, each oracle
     (all stacks of an oracle in one call), the judge. With `shares`, each oracle checks only
     its share of each stack's cases (the first ones; `Oracle.share`), as the certificate does.
-    `tested`: the implementation's stacked results, when already computed."""
+    `tested`: the implementation's stacked results, when already computed, and `provides`
+    what they give."""
     chosen = _oracles.lookup(oracles)
     if tested is None:
-        tested = [stack.stacked([implementation.backward(case) for case in stack.cases()]) for stack in stacks_]
+        answers = [[implementation.backward(case) for case in stack.cases()] for stack in stacks_]
+        tested = [stack.stacked(a) for stack, a in zip(stacks_, answers)]
+        provides = [implementation.given(a[0]) for a in answers]
     scales = [stack_magnitudes(stack) for stack in stacks_]
     results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
+    if provides is None:
+        provides = [implementation.provides or QUANTITIES for _ in stacks_]
     for oracle in chosen:
         oracle.require()
         counts = [max(1, round(stack.K * oracle.share)) if shares else stack.K for stack in stacks_]
@@ -383,7 +405,7 @@ def stack_judgements(
                 stack=stack,
                 count=counts[i],
                 name=oracle.name,
-                provides=implementation.provides,
+                provides=provides[i],
             )
     return results
 
@@ -393,9 +415,13 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
     """The implementation under test (default: the reference) and each named oracle (default:
     all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
     names = [o.name for o in _oracles.lookup(oracles)]
-    tested = implementation.backward(case)
     who = implementation.name
-    problems = _structure(case, tested, who, implementation.provides)
+    try:
+        tested = implementation.backward(case)
+        problems = _structure(case, tested, who, implementation.given(tested))
+    except ImplementationProblem as problem:
+        tested = Gradients(loss=np.nan, deltas=[], weights=[], biases=[])
+        problems = (TensorCheck.structural("weights", str(problem)),)
     if problems:
         dtype = case.network.dtype
         comparisons = {
@@ -406,7 +432,9 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
         }
         return CaseCheck(case, tested, comparisons, who, implementation)
     stack = Stack.of([case])
-    judged = stack_judgements([stack], names, implementation, tested=[stack.stacked([tested])])[0]
+    judged = stack_judgements(
+        [stack], names, implementation, tested=[stack.stacked([tested])], provides=[implementation.given(tested)]
+    )[0]
     comparisons = {
         name: Comparison(name, j.kind, case.network.dtype, j.tolerance, j.tensors(0), case, who, implementation, j.values(0))
         for name, j in judged.items()
@@ -421,13 +449,31 @@ def check_cases(
     names = tuple(o.name for o in _oracles.lookup(oracles))
     cases = list(cases)
     worst = {name: np.zeros(len(cases)) for name in names}
-    groups = stacks(cases)
     # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
-    tested = [stack.stacked([implementation.backward(cases[i]) for i in members]) for members, stack in groups]
-    judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
+    # A case it cannot answer in the right structure goes straight to check_case, for the report.
+    answers: dict[int, Gradients] = {}
+    unjudged: list[int] = []
+    for i, case in enumerate(cases):
+        try:
+            answer = implementation.backward(case)
+        except ImplementationProblem:
+            unjudged.append(i)
+            continue
+        if _structure(case, answer, implementation.name, implementation.given(answer)):
+            unjudged.append(i)
+        else:
+            answers[i] = answer
+    groups = stacks([cases[i] for i in answers])
+    positions = list(answers)
+    groups = [([positions[j] for j in members], stack) for members, stack in groups]
+    tested = [stack.stacked([answers[i] for i in members]) for members, stack in groups]
+    provides = [implementation.given(answers[members[0]]) for members, _ in groups]
+    judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested, provides=provides)
     for (members, _), by_oracle in zip(groups, judged):
         for name, judgement in by_oracle.items():
             worst[name][members] = judgement.per_case()
+    for name in names:
+        worst[name][unjudged] = np.inf
     flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))})
     failures, cleared = [], []
     for i in flagged:
@@ -480,7 +526,9 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     ):
         for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
             own = 0.0 if extra is None else learning_rate * (getattr(extra, error_of)[l - 2] + tol.cost_rtol * S.loss)
-            judged = judge(t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind, error=own)
+            judged = judge(
+                t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind, error=own
+            )
             checks.append(TensorCheck.of(quantity, l, t, o, judged))
     return Comparison(oracle, chosen.kind, network.dtype, tol, tuple(checks), case, implementation.name, implementation)
 
@@ -517,6 +565,18 @@ def compare(
         _one(tested), _one(oracle), _one(scales), tol, kind, error=None if oracle_error is None else _one(oracle_error)
     )
     return Comparison(oracle_name, kind, dtype, tol, one.tensors(0), case, who)
+
+
+def _diagnosis_dict(found: Diagnosis | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "quantity": found.quantity,
+        "layer": found.layer,
+        "equation": found.equation,
+        "slips": list(found.slips),
+        "note": found.note,
+    }
 
 
 def _one(g: Gradients) -> Gradients:

@@ -1,0 +1,321 @@
+"""Your backprop as the implementation under test: conventions as data, converted at the edge.
+
+A user's backward pass is a callable `fn(weights, biases, x, y)` that receives the
+arrays in its own convention and returns its gradients:
+
+* `(weight_gradients, bias_gradients)`, one array per layer l = 2..L, or
+* a dict with "weights" and "biases", and optionally "loss" (C) and "deltas" (δ^l per
+  layer): a quantity given is checked, one left out is not.
+
+A `Convention` says how it lays out its arrays and its cost. It is converted to the
+derivation's layout once, here; everything after this module sees only the derivation's
+layout (docs/DESIGN.md, "The implementation under test"). Each case is given to the
+implementation twice, on fresh copies, to expose state that leaks from call to call;
+what it does to the arrays it was given is checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crosscheck.case import Case, Implementation, ImplementationProblem, Parameters
+from reference import Gradients
+
+SAMPLES = ("columns", "rows")
+WEIGHTS = ("out_in", "in_out")
+BIASES = ("column", "flat")
+COSTS = ("mean", "sum")
+KINKS = ("left", "right", "either")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How an implementation lays out its arrays and its cost.
+
+    * samples: "columns" (x is (n_1, N), the derivation's) or "rows" (x is (N, n_1));
+    * weights: "out_in" (W^l is (n_l, n_{l-1}), the derivation's) or "in_out" (x @ W);
+    * biases: "column" (b^l is (n_l, 1)) or "flat" (n_l,);
+    * cost: "mean" (C averages over the batch, the derivation's) or "sum" (Σ_x C_x);
+    * per_sample: one sample per call (the batch's gradient is the mean of the calls');
+    * kink: σ' at a kink (relu at 0): "left" (the reference's and PyTorch's slope),
+      "right", or "either". With another value than "left", a case where some z sits
+      exactly on a kink is not judged (the frameworks take the left slope there).
+    """
+
+    name: str
+    samples: str = "columns"
+    weights: str = "out_in"
+    biases: str = "column"
+    cost: str = "mean"
+    per_sample: bool = False
+    kink: str = "left"
+
+    def __post_init__(self) -> None:
+        for field, value, allowed in (
+            ("samples", self.samples, SAMPLES),
+            ("weights", self.weights, WEIGHTS),
+            ("biases", self.biases, BIASES),
+            ("cost", self.cost, COSTS),
+            ("kink", self.kink, KINKS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"convention {field} must be one of {list(allowed)}, got {value!r}")
+        if not isinstance(self.per_sample, bool):
+            raise TypeError(f"convention per_sample must be True or False, got {self.per_sample!r}")
+
+    def describe(self) -> str:
+        parts = [
+            "x as (n, N) columns" if self.samples == "columns" else "x as (N, n) rows",
+            "W as (n_out, n_in)" if self.weights == "out_in" else "W as (n_in, n_out)",
+            "b as (n, 1)" if self.biases == "column" else "b as (n,)",
+            "one sample per call" if self.per_sample else "a batch per call",
+            "the mean cost" if self.cost == "mean" else "the summed cost",
+        ]
+        return f"{self.name}: " + ", ".join(parts)
+
+
+CONVENTIONS: dict[str, Convention] = {
+    convention.name: convention
+    for convention in (
+        Convention("columns"),
+        Convention("rows", samples="rows", weights="in_out", biases="flat"),
+        Convention("per-sample", per_sample=True, cost="sum"),
+    )
+}
+"""The named conventions: the derivation's layout; the row-major `x @ W + b` of course
+assignments; one column-vector sample per call with C = ½‖a − y‖², as the chapter's
+companion code."""
+
+
+def convention(value: str | Convention) -> Convention:
+    """A convention by name, or one described by the user."""
+    if isinstance(value, Convention):
+        return value
+    if value not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {list(CONVENTIONS)} or a Convention, got {value!r}")
+    return CONVENTIONS[value]
+
+
+# --- the edge ---------------------------------------------------------------------------------
+def _inputs(case: Case, c: Convention, sample: int | None) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Fresh copies of the case's arrays in the implementation's layout (one sample, or the batch)."""
+    net = case.network
+    weights = [np.array(W.T if c.weights == "in_out" else W) for W in net.weights]
+    biases = [np.array(b[:, 0] if c.biases == "flat" else b) for b in net.biases]
+    x, y = (case.x, case.y) if sample is None else (case.x[:, sample : sample + 1], case.y[:, sample : sample + 1])
+    if c.samples == "rows":
+        x, y = x.T, y.T
+    return weights, biases, np.array(x), np.array(y)
+
+
+def _parts(result: Any) -> dict[str, Any]:
+    """The implementation's answer as {"weights", "biases", and "loss", "deltas" if given}."""
+    if isinstance(result, Gradients):
+        return {"weights": result.weights, "biases": result.biases, "loss": result.loss, "deltas": result.deltas}
+    if isinstance(result, Mapping):
+        unknown = sorted(set(result) - {"weights", "biases", "loss", "deltas"})
+        if unknown or "weights" not in result or "biases" not in result:
+            raise ImplementationProblem(
+                f"your implementation returned a dict with keys {sorted(result)}; expected 'weights' and 'biases', "
+                "and optionally 'loss' and 'deltas'"
+            )
+        return {k: v for k, v in result.items() if v is not None}
+    if isinstance(result, (tuple, list)) and len(result) == 2:
+        return {"weights": result[0], "biases": result[1]}
+    raise ImplementationProblem(
+        f"your implementation returned {type(result).__name__}; expected (weight_gradients, bias_gradients) or a dict "
+        "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
+    )
+
+
+def _layers(name: str, value: Any, L: int) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray) or not isinstance(value, Sequence):
+        raise ImplementationProblem(
+            f"your implementation's {name} must be a list of arrays, one per layer 2..L, got {type(value).__name__}"
+        )
+    if len(value) != L - 1:
+        raise ImplementationProblem(
+            f"your implementation returned {len(value)} {name} for a network of {L - 1} weight layers (l = 2..{L}): "
+            + ("a loop that stops one layer early?" if len(value) == L - 2 else "one per layer l = 2..L is expected"),
+            "a loop that stops one layer early" if len(value) == L - 2 else "",
+        )
+    return [np.asarray(v) for v in value]
+
+
+def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str, Any]:
+    """The implementation's gradients in the derivation's layout, unscaled."""
+    L = case.network.L
+    out: dict[str, Any] = {}
+    out["weights"] = [
+        W.T if c.weights == "in_out" and W.ndim == 2 else W for W in _layers("weight gradients", parts["weights"], L)
+    ]
+    biases = _layers("bias gradients", parts["biases"], L)
+    out["biases"] = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in biases]
+    if "deltas" in parts:
+        out["deltas"] = [d.T if c.samples == "rows" and d.ndim == 2 else d for d in _layers("deltas", parts["deltas"], L)]
+    if "loss" in parts:
+        try:
+            out["loss"] = float(parts["loss"])
+        except (TypeError, ValueError):
+            raise ImplementationProblem(f"your implementation's loss must be a number, got {parts['loss']!r}") from None
+    return out
+
+
+def _combine(calls: list[dict[str, Any]], case: Case, c: Convention) -> dict[str, Any]:
+    """One batch's gradients of the mean cost, from one call (a batch) or N (one sample each)."""
+    N = case.x.shape[1]
+    dtype = case.network.dtype.type
+    out: dict[str, Any] = {}
+    if not c.per_sample:
+        (only,) = calls
+        scale = dtype(1.0 / N) if c.cost == "sum" else dtype(1.0)
+        out = {k: [v * scale for v in only[k]] for k in ("weights", "biases", "deltas") if k in only}
+        if "loss" in only:
+            out["loss"] = only["loss"] / N if c.cost == "sum" else only["loss"]
+        return out
+    # Per sample: C is the mean over x of C_x, so each gradient is the mean over the calls,
+    # and column x of δ^l is that sample's δ over N.
+    layers = len(calls[0]["weights"])
+    for k in ("weights", "biases"):
+        out[k] = [sum(call[k][l] for call in calls) / dtype(N) for l in range(layers)]
+    if "deltas" in calls[0]:
+        out["deltas"] = [np.concatenate([call["deltas"][l] for call in calls], axis=1) / dtype(N) for l in range(layers)]
+    if "loss" in calls[0]:
+        out["loss"] = sum(call["loss"] for call in calls) / N
+    return out
+
+
+ACCUMULATES = "gradients accumulate across calls"
+SYMBOLS = {"deltas": "δ", "weights": "∂C/∂W", "biases": "∂C/∂b"}
+
+
+def _same(first: dict[str, Any], second: dict[str, Any]) -> str:
+    """ "" when two answers are bit-identical; else what differs, and the accumulating signature."""
+    for k in ("loss", "deltas", "weights", "biases"):
+        if k not in first:
+            continue
+        a = first[k] if k != "loss" else [np.asarray(first[k])]
+        b = second[k] if k != "loss" else [np.asarray(second[k])]
+        for l, (u, v) in enumerate(zip(a, b)):
+            if u.shape != v.shape or not np.array_equal(u, v, equal_nan=True):
+                where = "C" if k == "loss" else f"{SYMBOLS[k]}^{l + 2}"
+                with np.errstate(all="ignore"):
+                    doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
+                if doubled:
+                    return f"{where} of the second call is twice the first's: {ACCUMULATES} (zero them before each backward pass)"
+                return (
+                    f"{where} of the second call differs from the first's on the same inputs: your implementation "
+                    "keeps state between calls or is not deterministic"
+                )
+    return ""
+
+
+def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
+    for name, before, after in given:
+        if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+            raise ImplementationProblem(
+                f"your implementation changed the {name} it was given (a backward pass must leave its inputs as they were)"
+            )
+
+
+def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
+    """Run `fn` on the case twice in its own convention and return its gradients of the
+    case's mean cost in the derivation's layout (absent quantities as NaN / empty)."""
+    answers = []
+    for _ in range(2):
+        calls = []
+        for sample in range(case.x.shape[1]) if c.per_sample else [None]:
+            weights, biases, x, y = _inputs(case, c, sample)
+            kept = [(f"weights[{i}]", W.copy(), W) for i, W in enumerate(weights)]
+            kept += [(f"biases[{i}]", b.copy(), b) for i, b in enumerate(biases)] + [("x", x.copy(), x), ("y", y.copy(), y)]
+            try:
+                with np.errstate(all="ignore"):
+                    result = fn(weights, biases, x, y)
+            except ImplementationProblem:
+                raise
+            except Exception as error:  # the user's code may raise anything: that is the report
+                raise ImplementationProblem(f"your implementation raised {type(error).__name__}: {error}") from error
+            _check_unchanged(kept)
+            calls.append(_to_derivation(_parts(result), case, c))
+        answers.append(_combine(calls, case, c))
+    differs = _same(answers[0], answers[1])
+    if differs:
+        raise ImplementationProblem(differs, ACCUMULATES if ACCUMULATES in differs else "")
+    a = answers[0]
+    # An absent loss is None and absent δ an empty list: the pipeline judges only what is given.
+    return Gradients(loss=a.get("loss"), deltas=a.get("deltas", []), weights=a["weights"], biases=a["biases"])  # type: ignore[arg-type]
+
+
+def implementation(
+    fn: Callable[..., Any],
+    *,
+    convention: str | Convention = "columns",
+    update: Callable[..., Any] | None = None,
+    provides: Sequence[str] | None = None,
+    name: str = "your implementation",
+) -> Implementation:
+    """Your backward pass as an implementation under test.
+
+    `fn(weights, biases, x, y)` gets the case's arrays in `convention`'s layout and returns
+    `(weight_gradients, bias_gradients)` or a dict with "weights", "biases" and optionally
+    "loss" and "deltas". `update(weights, biases, x, y, learning_rate)`, if given, returns
+    the parameters after one gradient-descent step (new lists; checked like a step).
+    `provides` lists the quantities `fn` returns (default: whatever each call returns)."""
+    c = globals()["convention"](convention) if not isinstance(convention, Convention) else convention
+    if not callable(fn):
+        raise TypeError(f"fn must be callable (your backward pass), got {type(fn).__name__}")
+    if update is not None and not callable(update):
+        raise TypeError(f"update must be callable or None, got {type(update).__name__}")
+
+    def backward(case: Case) -> Gradients:
+        return adapt(fn, c, case)
+
+    step = None if update is None else (lambda case, eta: _step(update, c, case, eta))
+    return Implementation(
+        name,
+        backward,
+        step,
+        tuple(provides) if provides is not None else None,
+        setup=_setup(fn, update, c),
+    )
+
+
+def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: float) -> Parameters:
+    if c.per_sample and case.x.shape[1] != 1:
+        raise ImplementationProblem("a per-sample update is checked on one-sample cases only")
+    weights, biases, x, y = _inputs(case, c, None)
+    try:
+        result = update(weights, biases, x, y, learning_rate)
+    except Exception as error:
+        raise ImplementationProblem(f"your update raised {type(error).__name__}: {error}") from error
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise ImplementationProblem(f"your update returned {type(result).__name__}; expected (new_weights, new_biases)")
+    L = case.network.L
+    new_W = [W.T if c.weights == "in_out" else W for W in _layers("updated weights", result[0], L)]
+    new_b = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in _layers("updated biases", result[1], L)]
+    return new_W, new_b
+
+
+def _setup(fn: Callable[..., Any], update: Callable[..., Any] | None, c: Convention) -> str:
+    """The lines of a reproduction that import your function and make `implementation`."""
+    lines = []
+    names = []
+    for f in (fn, update):
+        if f is None:
+            continue
+        module, qualname = getattr(f, "__module__", None), getattr(f, "__qualname__", "")
+        if not module or module == "__main__" or "<" in qualname:
+            lines.append(f"# {getattr(f, '__name__', f)!s} is not importable: define it in a module to rebuild this case")
+            names.append(getattr(f, "__name__", "fn"))
+        else:
+            top = qualname.split(".")[0]
+            lines.append(f"from {module} import {top}")
+            names.append(qualname)
+    conv = repr(c.name) if CONVENTIONS.get(c.name) == c else f"crosscheck.{c!r}"
+    update_arg = f", update={names[1]}" if update is not None else ""
+    lines.append(f"implementation = crosscheck.implementation({names[0]}, convention={conv}{update_arg})")
+    return "\n".join(lines)
