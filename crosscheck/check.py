@@ -108,11 +108,15 @@ class CaseCheck:
         return {name: c.worst_ratio for name, c in self.comparisons.items()}
 
     def verdict(self) -> str:
-        """Who agrees with whom: several oracles against the implementation blame it."""
+        """Who agrees with whom: several oracles against the implementation blame it (unless
+        the difference is a convention, which the diagnosis recognises)."""
         against = [name for name, c in self.comparisons.items() if not c.ok]
         agree = [name for name, c in self.comparisons.items() if c.ok]
         if not against:
             return f"{self.who} agrees with {join(agree)}"
+        found = self.diagnosis()
+        if found is not None and found.convention and not agree:
+            return f"{join(against)} all differ from {self.who} by a convention, not an error in the derivation"
         if len(against) >= 2 and not agree:
             return f"{join(against)} all disagree with {self.who}: {self.who} is wrong"
         if len(against) >= 2:
@@ -259,6 +263,8 @@ class StackJudgement:
     tolerance: Tolerance
     sizes: np.ndarray
     entries: list[Entry]
+    computed: Gradients
+    """The oracle's stacked gradients (every quantity, judged or not: the diagnosis reads them)."""
 
     def per_case(self) -> np.ndarray:
         """The largest |diff|/tol per case, over the loss and every real element."""
@@ -290,17 +296,15 @@ class StackJudgement:
         return np.concatenate(parts)
 
     def values(self, k: int) -> Gradients:
-        """The oracle's own gradients of case k, at its own sizes (what was judged)."""
+        """The oracle's own gradients of case k, at its own sizes (all of them, judged or not)."""
         n = self.sizes[k].tolist()
-        found: dict[str, Any] = {"loss": np.nan, "deltas": [], "weights": [], "biases": []}
-        for e in self.entries:
-            if e.layer is None:
-                found["loss"] = float(e.oracle[k])
-            elif e.quantity == "weights":
-                found["weights"].append(e.oracle[k, : n[e.layer - 1], : n[e.layer - 2]])
-            else:
-                found[e.quantity].append(e.oracle[k, : n[e.layer - 1]])
-        return Gradients(**found)
+        g = self.computed
+        return Gradients(
+            loss=float(np.asarray(g.loss)[k]),
+            deltas=[d[k, :rows] for d, rows in zip(g.deltas, n[1:])],
+            weights=[W[k, :rows, :columns] for W, rows, columns in zip(g.weights, n[1:], n)],
+            biases=[b[k, :rows] for b, rows in zip(g.biases, n[1:])],
+        )
 
     def tensors(self, k: int) -> tuple[TensorCheck, ...]:
         """Case k's TensorChecks, at its own sizes."""
@@ -356,7 +360,7 @@ def judge_stacked(
             real = stack.real(quantity, layer)[:K] if padded and stack is not None else None
             entries.append(Entry(quantity, layer + 2, t[:K], o[:K], judged, real))
     sizes = stack.sizes[:K] if stack is not None else _sizes(oracle)
-    return StackJudgement(name, kind, tol, sizes, entries)
+    return StackJudgement(name, kind, tol, sizes, entries, oracle)
 
 
 def _sizes(stacked: Gradients) -> np.ndarray:

@@ -16,6 +16,7 @@ relative tolerance: they only name a slip the judge has already found.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,9 @@ class Diagnosis:
     slips: tuple[str, ...] = ()
     """Named slips whose signature the departing tensor matches (hypotheses)."""
     note: str = ""
+    convention: str = ""
+    """Set when the difference is a convention, not a slip: every tensor scaled alike, or
+    differences only where z sits exactly on a kink."""
 
     def text(self, who: str = "your implementation") -> str:
         where = ""
@@ -57,14 +61,19 @@ class Diagnosis:
             first = symbol(self.quantity, self.layer)
             where = f"{first} is the first quantity, walking back from the output, where {who} departs from the oracles"
         lines = []
-        if self.equation:
+        if self.equation and not where:
+            lines.append(f"Diagnosis: look at {EQUATIONS[self.equation]}.")
+        elif self.equation:
             lines.append(
                 f"Diagnosis: {where}: look at {EQUATIONS[self.equation]}" + (f" (layer {self.layer})" if self.layer else "") + "."
             )
         if self.note:
             lines.append(self.note)
-        for slip in self.slips:
-            lines.append(f"It looks like {slip}.")
+        if self.convention:
+            lines.append(f"This is a convention, not a slip: {self.convention}.")
+        else:
+            for slip in self.slips:
+                lines.append(f"It looks like {slip}.")
         return "\n".join(lines)
 
 
@@ -77,7 +86,7 @@ def _close(u: np.ndarray, v: np.ndarray, rtol: float) -> bool:
     return scale > 0 and float(np.max(np.abs(u - v), initial=0.0)) <= rtol * scale
 
 
-def _forward(case: Case) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def forward(case: Case) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """z^l and a^l (a^1 = x) in float64 from the counterparts' σ."""
     hidden, output, _ = (case.names[0], case.names[1], case.names[2])
     zs, acts = [], [case.x.astype(np.float64)]
@@ -122,7 +131,7 @@ def _flipped_sigmoid_cost(case: Case) -> np.ndarray:
     return np.asarray(counterparts.loss(loss).numpy_per_sample(a, case.y.astype(np.float64)).sum())
 
 
-def _kink_samples(case: Case, zs: list[np.ndarray]) -> np.ndarray:
+def kink_samples(case: Case, zs: list[np.ndarray]) -> np.ndarray:
     """Per sample: whether some z^l sits exactly on a kink of its σ."""
     hidden, output, _ = case.names
     on = np.zeros(case.x.shape[1], dtype=bool)
@@ -145,7 +154,7 @@ def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], or
     """The diagnosis of one failing comparison: `tensors` judged `tested` against `oracle`."""
     problems = [t for t in tensors if t.problem]
     if problems:
-        return Diagnosis(None, None, "", _structural_slips(problems[0].problem), problems[0].problem)
+        return _structural(case, problems[0])
     off = {(t.quantity, t.layer) for t in tensors if not t.ok}
     given = {t.quantity for t in tensors}
     L = case.network.L
@@ -168,15 +177,62 @@ def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], or
         name = EQUATIONS[equation].split(",")[0]
         note = f"(Your implementation gives no δ: return 'deltas' too, to tell {name} from its neighbours.)"
     slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer)
-    return Diagnosis(quantity, layer, equation, slips, note)
+    convention = "" if oracle is None else _convention(case, tested, oracle, given, slips)
+    return Diagnosis(quantity, layer, equation, slips, note, convention)
 
 
-def _structural_slips(problem: str) -> tuple[str, ...]:
-    if "accumulate" in problem:
-        return ("gradients accumulating across calls (not zeroed between calls)",)
-    if "stops one layer early" in problem:
-        return ("a loop that stops one layer early",)
-    return ()
+KINK_CONVENTION = "a kink convention"
+SUMMED = "the cost summed over the batch"
+
+
+def _convention(case: Case, tested: Gradients, oracle: Gradients, given: set[str], slips: tuple[str, ...]) -> str:
+    """A convention rather than a slip: every given tensor N× the oracles' (a summed cost), or
+    differences only where z sits exactly on a kink."""
+    if any(slip.startswith(KINK_CONVENTION) for slip in slips):
+        return (
+            "your σ' takes another value than the left slope where z is exactly on a kink; declare "
+            "convention kink='right' (or 'either') to have those cases left unjudged"
+        )
+    N = case.x.shape[1]
+    rtol = MATCH[np.dtype(case.network.dtype)]
+    if N < 2:
+        return ""
+    pairs = [(np.asarray(tested.loss), np.asarray(oracle.loss))] if "loss" in given else []
+    for quantity in ("deltas", "weights", "biases"):
+        if quantity in given:
+            pairs += list(zip(getattr(tested, quantity), getattr(oracle, quantity)))
+    if pairs and all(_close(u, N * o, rtol) or (np.all(u == 0) and np.all(o == 0)) for u, o in pairs):
+        return (
+            f"every quantity is N = {N} times the oracles': {SUMMED}, where the derivation takes the mean; "
+            "if that is your cost, declare the convention cost='sum' (or use the 'per-sample' convention)"
+        )
+    return ""
+
+
+SHAPE = re.compile(r"shape \((\d+), (\d+)\) \(.*\) but \((\d+), (\d+)\) \(oracle\)")
+
+
+def _structural(case: Case, problem: TensorCheck) -> Diagnosis:
+    """A problem that stops the element-wise comparison: the slip its shape or message shows."""
+    text = problem.problem
+    slips: list[str] = []
+    if "accumulate" in text:
+        slips.append("gradients accumulating across calls (not zeroed between calls)")
+    if "stops one layer early" in text:
+        slips.append("a loop that stops one layer early")
+    found = SHAPE.search(text)
+    equation = {"deltas": "BP2", "weights": "BP4", "biases": "BP3"}.get(problem.quantity, "") if problem.layer else ""
+    if found:
+        got, want = (int(found[1]), int(found[2])), (int(found[3]), int(found[4]))
+        if got == want[::-1]:
+            slips.append(f"{symbol(problem.quantity, problem.layer)} transposed: its shape is the transpose of the one expected")
+        if problem.quantity == "biases" and got[0] == case.x.shape[1] and want[0] != got[0]:
+            slips.append("∂C/∂b^l summed over the wrong axis: one entry per sample where BP3 sums over the samples")
+    if problem.quantity == "deltas" and problem.layer == case.network.L:
+        equation = "BP1"
+    return Diagnosis(
+        problem.quantity if problem.layer else None, problem.layer, equation if slips or found else "", tuple(slips), text
+    )
 
 
 def _get(g: Gradients, quantity: str, layer: int | None) -> np.ndarray:
@@ -203,7 +259,7 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
         found.append(f"{symbol(quantity, layer)} transposed: it equals the oracles' transpose")
     if np.all(u == 0) and np.any(o != 0):
         found.append("all zeros: a layer skipped, or a loop that stops one layer early")
-    zs, acts = _forward(case)
+    zs, acts = forward(case)
     hidden, output, _ = case.names
     if quantity == "loss" and "sigmoid" in (hidden, output):
         flipped = _flipped_sigmoid_cost(case)
@@ -211,6 +267,11 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
             found.append("the source text's printed sigmoid 1/(1 + exp(z)): the exponent's sign lost (σ(z) = 1/(1 + e^{−z}))")
     if quantity == "deltas" and layer is not None:
         found += _delta_slips(case, u, oracle, zs, acts, layer, rtol, named=bool(found))
+    if quantity in ("biases", "weights") and layer is not None and not tested.deltas and oracle.deltas:
+        found += _gradient_slips(case, u, oracle, zs, acts, quantity, layer, rtol)
+    if not np.all(np.isfinite(u)):
+        where = symbol(quantity, layer)
+        found.append(f"non-finite values (NaN or ±inf) in {where}: an overflow, a division by zero or an uninitialised array")
     if quantity == "biases" and layer is not None:
         delta = _get(oracle, "deltas", layer) if oracle.deltas else None
         if delta is not None and N > 1 and _close(u, delta[:, :1], rtol):
@@ -220,12 +281,12 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
         if a.shape[0] == acts[layer - 2].shape[0] and _close(u, delta @ a.T, rtol):
             found.append("BP4 with a^l where a^{l−1} belongs: ∂C/∂W^l = δ^l (a^{l−1})ᵀ")
     sigma = counterparts.activation(output if layer == case.network.L else hidden)
-    kinks = _kink_samples(case, zs)
+    kinks = kink_samples(case, zs)
     if sigma.kinks or counterparts.activation(hidden).kinks:
         bad = _off_samples(u, o, quantity, rtol)
         if kinks.any() and bad is not None and bad.any() and not (bad & ~kinks).any():
             found.append(
-                "a kink convention: the differences sit only in samples where some z is exactly on a kink "
+                f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
                 "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' takes "
                 "another value there on purpose, declare the convention kink='right' (or 'either')"
             )
@@ -240,45 +301,76 @@ def _off_samples(u: np.ndarray, o: np.ndarray, quantity: str, rtol: float) -> np
     return np.any(np.abs(u - o) > rtol * scale, axis=0)
 
 
+def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int) -> list[tuple[str, np.ndarray]]:
+    """What δ^l would be under each known slip of BP1 (l = L) or BP2, built from the oracles'
+    δ^{l+1} and the counterparts' σ: (the slip, that δ^l)."""
+    hidden, output, _ = case.names
+    L = case.network.L
+    if layer == L:
+        g = _loss_gradient(case, acts[-1])
+        a = acts[-1]
+        if not counterparts.activation(output).elementwise:
+            return [
+                (
+                    f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
+                    g * a * (1 - a),
+                )
+            ]
+        return [
+            ("BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing", g),
+            ("σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)", g * _slope(output, a)),
+        ]
+    W_next = case.network.weights[layer - 1].astype(np.float64)
+    delta_next = _get(oracle, "deltas", layer + 1)
+    carried = W_next.T @ delta_next
+    slope = _slope(hidden, zs[layer - 2])
+    found = [
+        ("BP2 without ⊙σ'(z^l): δ^l = (W^{l+1})ᵀ δ^{l+1} with the σ' factor missing", carried),
+        ("σ' taken at a^l where z^l belongs: σ'(z^l), not σ'(a^l)", carried * _slope(hidden, acts[layer - 1])),
+        (
+            "the source text's literal recursion δ^l = ∂z^{l+1}/∂z^l: δ^{l+1} dropped from BP2",
+            (W_next.T @ np.ones_like(delta_next)) * slope,
+        ),
+    ]
+    if W_next.shape[0] == W_next.shape[1]:
+        found.append(("W^{l+1} where its transpose belongs in BP2", (W_next @ delta_next) * slope))
+        found.append(
+            ("σ'(z^{l+1}) in BP2 where σ'(z^l) belongs", carried * _slope(hidden if layer + 1 < L else output, zs[layer - 1]))
+        )
+    found.append(
+        (
+            "the transpose on δ in BP2: (δ^{l+1})ᵀ W^{l+1} reshaped, where (W^{l+1})ᵀ δ^{l+1} belongs",
+            (delta_next.T @ W_next).reshape(carried.shape) * slope,
+        )
+    )
+    return found
+
+
 def _delta_slips(
     case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int, rtol: float, named: bool
 ) -> list[str]:
     """The signatures of δ^l's slips; the σ' that δ^l implies only when nothing else is `named`."""
     hidden, output, _ = case.names
-    L = case.network.L
-    found: list[str] = []
-    if layer == L:
-        g = _loss_gradient(case, acts[-1])
-        a = acts[-1]
-        if not counterparts.activation(output).elementwise:
-            if _close(u, g * a * (1 - a), rtol):
-                found.append(f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C")
-            return found
-        if _close(u, g, rtol):
-            found.append("BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing")
-        if _close(u, g * _slope(output, acts[-1]), rtol):
-            found.append("σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)")
-        if not found and not named:
-            found += _implied_slope(output, u, g, zs[-1], "δ^L")
-        return found
-    W_next = case.network.weights[layer - 1].astype(np.float64)
-    delta_next = _get(oracle, "deltas", layer + 1)
-    carried = W_next.T @ delta_next
-    slope = _slope(hidden, zs[layer - 2])
-    if _close(u, carried, rtol):
-        found.append("BP2 without ⊙σ'(z^l): δ^l = (W^{l+1})ᵀ δ^{l+1} with the σ' factor missing")
-    if _close(u, carried * _slope(hidden, acts[layer - 1]), rtol):
-        found.append("σ' taken at a^l where z^l belongs: σ'(z^l), not σ'(a^l)")
-    if _close(u, (W_next.T @ np.ones_like(delta_next)) * slope, rtol):
-        found.append("the source text's literal recursion δ^l = ∂z^{l+1}/∂z^l: δ^{l+1} dropped from BP2")
-    if W_next.shape[0] == W_next.shape[1] and _close(u, (W_next @ delta_next) * slope, rtol):
-        found.append("W^{l+1} where its transpose belongs in BP2")
-    if _close(u, (delta_next.T @ W_next).reshape(u.shape) * slope, rtol):
-        found.append("the transpose on δ in BP2: (δ^{l+1})ᵀ W^{l+1} reshaped, where (W^{l+1})ᵀ δ^{l+1} belongs")
-    if zs[layer - 1].shape == u.shape and _close(u, carried * _slope(hidden if layer + 1 < L else output, zs[layer - 1]), rtol):
-        found.append("σ'(z^{l+1}) in BP2 where σ'(z^l) belongs")
+    found = [slip for slip, candidate in _delta_candidates(case, oracle, zs, acts, layer) if _close(u, candidate, rtol)]
     if not found and not named:
-        found += _implied_slope(hidden, u, carried, zs[layer - 2], "δ^l")
+        if layer == case.network.L:
+            if counterparts.activation(output).elementwise:
+                found += _implied_slope(output, u, _loss_gradient(case, acts[-1]), zs[-1], "δ^L")
+        else:
+            carried = case.network.weights[layer - 1].astype(np.float64).T @ _get(oracle, "deltas", layer + 1)
+            found += _implied_slope(hidden, u, carried, zs[layer - 2], "δ^l")
+    return found
+
+
+def _gradient_slips(
+    case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], quantity: str, layer: int, rtol: float
+) -> list[str]:
+    """Without δ: ∂C/∂b^l or ∂C/∂W^l as BP3 or BP4 would make them from δ^l under each slip."""
+    found = []
+    for slip, delta in _delta_candidates(case, oracle, zs, acts, layer):
+        made = delta.sum(axis=1, keepdims=True) if quantity == "biases" else delta @ acts[layer - 2].T
+        if _close(u, made, rtol):
+            found.append(f"{slip} (seen through {symbol(quantity, layer)}, made from that δ^{layer})")
     return found
 
 

@@ -68,8 +68,9 @@ class Convention:
             raise TypeError(f"convention per_sample must be True or False, got {self.per_sample!r}")
 
     def describe(self) -> str:
+        layout = ("x as (n, 1)" if self.samples == "columns" else "x as (1, n)") if self.per_sample else None
         parts = [
-            "x as (n, N) columns" if self.samples == "columns" else "x as (N, n) rows",
+            layout or ("x as (n, N) columns" if self.samples == "columns" else "x as (N, n) rows"),
             "W as (n_out, n_in)" if self.weights == "out_in" else "W as (n_in, n_out)",
             "b as (n, 1)" if self.biases == "column" else "b as (n,)",
             "one sample per call" if self.per_sample else "a batch per call",
@@ -149,6 +150,15 @@ def _layers(name: str, value: Any, L: int) -> list[np.ndarray]:
 def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str, Any]:
     """The implementation's gradients in the derivation's layout, unscaled."""
     L = case.network.L
+    dtype = case.network.dtype
+    for key in ("weights", "biases", "deltas"):
+        for i, value in enumerate(parts.get(key, ())):
+            got = np.asarray(value).dtype
+            if got != dtype:
+                raise ImplementationProblem(
+                    f"your implementation returned {key}[{i}] as {got} for a {dtype} case: keep the case's dtype "
+                    "(a float64 case must not come back as float32 or float16, nor an array of objects)"
+                )
     out: dict[str, Any] = {}
     out["weights"] = [
         W.T if c.weights == "in_out" and W.ndim == 2 else W for W in _layers("weight gradients", parts["weights"], L)
@@ -224,30 +234,50 @@ def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
 
 def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
     """Run `fn` on the case twice in its own convention and return its gradients of the
-    case's mean cost in the derivation's layout (absent quantities as NaN / empty)."""
-    answers = []
-    for _ in range(2):
-        calls = []
-        for sample in range(case.x.shape[1]) if c.per_sample else [None]:
-            weights, biases, x, y = _inputs(case, c, sample)
-            kept = [(f"weights[{i}]", W.copy(), W) for i, W in enumerate(weights)]
-            kept += [(f"biases[{i}]", b.copy(), b) for i, b in enumerate(biases)] + [("x", x.copy(), x), ("y", y.copy(), y)]
-            try:
-                with np.errstate(all="ignore"):
-                    result = fn(weights, biases, x, y)
-            except ImplementationProblem:
-                raise
-            except Exception as error:  # the user's code may raise anything: that is the report
-                raise ImplementationProblem(f"your implementation raised {type(error).__name__}: {error}") from error
-            _check_unchanged(kept)
-            calls.append(_to_derivation(_parts(result), case, c))
-        answers.append(_combine(calls, case, c))
+    case's mean cost in the derivation's layout (absent quantities as None / empty)."""
+    answers = [_answer(fn, c, case) for _ in range(2)]
     differs = _same(answers[0], answers[1])
     if differs:
+        # A third call tells accumulation (the same increment every call) from other state.
+        third = _answer(fn, c, case)
+        if _accumulates(answers[0], answers[1], third):
+            differs = (
+                f"{differs.split(':')[0]}: {ACCUMULATES} (each call adds the same increment: zero them before each backward pass)"
+            )
         raise ImplementationProblem(differs, ACCUMULATES if ACCUMULATES in differs else "")
     a = answers[0]
     # An absent loss is None and absent δ an empty list: the pipeline judges only what is given.
     return Gradients(loss=a.get("loss"), deltas=a.get("deltas", []), weights=a["weights"], biases=a["biases"])  # type: ignore[arg-type]
+
+
+def _accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any]) -> bool:
+    """Whether every call adds the same nonzero increment to the gradients."""
+    steps = []
+    for u, v, w in zip(first["weights"], second["weights"], third["weights"]):
+        if not (u.shape == v.shape == w.shape):
+            return False
+        with np.errstate(all="ignore"):
+            steps.append((v - u, w - v))
+    return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)
+
+
+def _answer(fn: Callable[..., Any], c: Convention, case: Case) -> dict[str, Any]:
+    """One answer of `fn` for the case: one call, or one per sample."""
+    calls = []
+    for sample in range(case.x.shape[1]) if c.per_sample else [None]:
+        weights, biases, x, y = _inputs(case, c, sample)
+        kept = [(f"weights[{i}]", W.copy(), W) for i, W in enumerate(weights)]
+        kept += [(f"biases[{i}]", b.copy(), b) for i, b in enumerate(biases)] + [("x", x.copy(), x), ("y", y.copy(), y)]
+        try:
+            with np.errstate(all="ignore"):
+                result = fn(weights, biases, x, y)
+        except ImplementationProblem:
+            raise
+        except Exception as error:  # the user's code may raise anything: that is the report
+            raise ImplementationProblem(f"your implementation raised {type(error).__name__}: {error}") from error
+        _check_unchanged(kept)
+        calls.append(_to_derivation(_parts(result), case, c))
+    return _combine(calls, case, c)
 
 
 def implementation(
@@ -289,7 +319,8 @@ def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: 
         raise ImplementationProblem("a per-sample update is checked on one-sample cases only")
     weights, biases, x, y = _inputs(case, c, None)
     try:
-        result = update(weights, biases, x, y, learning_rate)
+        with np.errstate(all="ignore"):
+            result = update(weights, biases, x, y, learning_rate)
     except Exception as error:
         raise ImplementationProblem(f"your update raised {type(error).__name__}: {error}") from error
     if not (isinstance(result, (tuple, list)) and len(result) == 2):

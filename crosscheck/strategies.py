@@ -349,3 +349,35 @@ def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.nd
     if zeros:
         values = np.where(rng.uniform(size=values.shape) < ZERO_FRACTION, 0.0, values)
     return values
+
+
+def random_cases(rng: np.random.Generator, count: int, **options: Any) -> list[Case]:
+    """`count` cases drawn from `rng` alone, with `cases`'s keyword options and
+    distribution of structures, scales and zeros: the fast sweep of `check_implementation`
+    (thousands a second; Hypothesis then shrinks what the sweep finds)."""
+    o = _options(**options)
+    found = []
+    for _ in range(count):
+        depth = int(rng.integers(o.min_layers, o.max_layers + 1))
+        width = int(rng.integers(o.min_width, o.max_width + 1))
+        sizes = (
+            [width] * (depth + 1) if o.square else [int(n) for n in rng.integers(o.min_width, o.max_width + 1, size=depth + 1)]
+        )
+        N = int(rng.integers(o.min_batch, o.max_batch + 1))
+        dtype = o.dtype if o.dtype is not None else DTYPES[int(rng.integers(0, 2))]
+        hidden = o.activation or str(rng.choice(hidden_activations()))
+        output = o.output_activation or str(rng.choice(compatible_outputs(o.loss) if o.loss else sorted(ACTIVATIONS)))
+        loss = o.loss or str(rng.choice(compatible_losses(output)))
+        scales = [float(rng.choice(o.weight_scales)) for _ in range(depth)]
+        input_scale = float(rng.choice(o.input_scales))
+        zeros = bool(rng.random() < 0.5)
+        W, b, x, y = build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros)
+        network = Network(W, b, activation=hidden, output_activation=output, loss=loss)
+        origin = f"weight scales {scales}, input scale {input_scale}" + (", exact zeros" if zeros else "")
+        found.append(Case(network, x, y, origin=origin))
+    return found
+
+
+def compatible_outputs(loss: str) -> list[str]:
+    """The output activations `loss` accepts."""
+    return sorted(name for name in ACTIVATIONS if loss in compatible_losses(name))

@@ -1,0 +1,248 @@
+"""Check your own backprop: `check_implementation(fn, convention=..., ...)`.
+
+1. A fast sweep: `cases` cases per dtype, drawn from a seed (`strategies.random_cases`,
+   the distribution of `strategies.cases`), through the pipeline (`check.check_cases`)
+   with your implementation under test, each case called twice.
+2. On a failure, Hypothesis searches `strategies.cases` for a case your implementation
+   fails and shrinks it to a minimal one; its report names the equation implicated
+   (`crosscheck.diagnosis`) and rebuilds the case around *your* function.
+3. With an `update`, one gradient-descent step against each framework's own update
+   (`check.step_check`) on cases of the sweep.
+
+The result has `.ok`, `.report()`, `.markdown()`, `.as_dict()` and `.assert_ok()`, so the
+same check runs from your pytest file (`check_implementation(...).assert_ok()`) and from
+the CLI (`python -m crosscheck verify MODULE:FUNCTION`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crosscheck import oracles as _oracles
+from crosscheck.case import Case, Implementation
+from crosscheck.check import CaseCheck, Comparison, check_case, check_cases, step_check
+from crosscheck.diagnosis import diagnose_step, forward, kink_samples
+from crosscheck.implementations import Convention, convention, implementation
+from crosscheck.judge import join
+from crosscheck.strategies import DTYPES, cases, random_cases
+
+
+@dataclass(frozen=True)
+class ImplementationCheck:
+    """Your implementation against the oracles on many drawn cases."""
+
+    implementation: Implementation
+    convention: Convention
+    names: tuple[str, str, str]
+    oracles: tuple[str, ...]
+    judged: dict[str, int]
+    """Cases judged, per dtype."""
+    worst: dict[str, float]
+    """Per oracle: the largest |diff|/tol over every case judged."""
+    kinks_skipped: int = 0
+    """Cases not judged because some z sat exactly on a kink and the convention takes another slope there."""
+    failure: CaseCheck | None = None
+    """The (shrunk) failing case, with its report and diagnosis."""
+    shrunk: bool = False
+    failing: int = 0
+    """How many cases of the sweep failed."""
+    steps: int = 0
+    step_failure: Comparison | None = None
+    step_note: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.step_failure is None
+
+    def summary(self) -> str:
+        hidden, output, loss = self.names
+        acts = hidden if output == hidden else f"{hidden}→{output}"
+        counts = ", ".join(f"{n:,} {d}" for d, n in self.judged.items())
+        total = sum(self.judged.values())
+        parts = [f"{acts}/{loss}", f"convention {self.convention.describe()}", counts]
+        if self.kinks_skipped:
+            parts.append(f"{self.kinks_skipped:,} cases with z exactly on a kink not judged (kink={self.convention.kink!r})")
+        if self.steps:
+            parts.append(f"{self.steps:,} updates checked")
+        worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
+        if self.ok:
+            return (
+                f"{self.implementation.name} agrees with {join(list(self.oracles))} on all {total:,} cases "
+                f"[{'; '.join(parts)}; worst |diff|/tol: {worst}; each case called twice, its inputs left unchanged]"
+            )
+        return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
+
+    def report(self) -> str:
+        lines = [self.summary()]
+        if self.failure is not None:
+            how = "the minimal case Hypothesis shrank it to" if self.shrunk else "the first failing case"
+            lines += ["", f"{self.failing:,} of the cases fail; {how}:", "", self.failure.report()]
+        if self.step_failure is not None:
+            lines += ["", "The update:", self.step_failure.report()]
+            if self.step_note:
+                lines.append(self.step_note)
+        return "\n".join(lines + self.notes)
+
+    def markdown(self) -> str:
+        lines = [f"**{self.summary()}**"]
+        if self.failure is not None:
+            lines += ["", self.failure.markdown()]
+        if self.step_failure is not None:
+            lines += ["", "The update:", "", "```", self.step_failure.report(), "```"]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "implementation": self.implementation.name,
+            "convention": self.convention.describe(),
+            "names": list(self.names),
+            "oracles": list(self.oracles),
+            "cases": self.judged,
+            "kinks_skipped": self.kinks_skipped,
+            "worst_ratio": self.worst,
+            "failing_cases": self.failing,
+            "failure": None if self.failure is None else self.failure.as_dict(),
+            "updates_checked": self.steps,
+            "update_failure": None if self.step_failure is None else self.step_failure.report(),
+            "ok": self.ok,
+            "verdict": self.summary(),
+        }
+
+    def assert_ok(self) -> ImplementationCheck:
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+def check_implementation(
+    fn: Callable[..., Any] | Implementation,
+    *,
+    convention: str | Convention = "columns",
+    activation: str = "sigmoid",
+    output_activation: str | None = None,
+    loss: str = "quadratic",
+    update: Callable[..., Any] | None = None,
+    learning_rate: float = 0.5,
+    oracles: Sequence[str] = ("torch", "jax"),
+    cases: int = 1000,
+    dtypes: Sequence[Any] = DTYPES,
+    seed: int = 0,
+    max_layers: int = 5,
+    max_width: int = 8,
+    max_batch: int = 8,
+    shrink: bool = True,
+) -> ImplementationCheck:
+    """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
+    `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
+
+    Defaults are the derivation's: sigmoid layers and the quadratic cost. `update(weights,
+    biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step."""
+    c = _convention(convention)
+    tested = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
+    output = output_activation or activation
+    names = (activation, output, loss)
+    chosen = tuple(o.name for o in _oracles.lookup(oracles))
+    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
+        raise ValueError(f"cases must be a positive int, got {cases!r}")
+    options = dict(
+        activation=activation,
+        output_activation=output,
+        loss=loss,
+        max_layers=max_layers,
+        max_width=max_width,
+        max_batch=max_batch,
+    )
+    # A per-sample update is one sample's step: it is checked on one-sample cases.
+    options_step = {**options, "max_batch": 1} if c.per_sample else options
+    rng = np.random.default_rng(seed)
+    judged: dict[str, int] = {}
+    worst = dict.fromkeys(chosen, 0.0)
+    skipped = 0
+    first: CaseCheck | None = None
+    first_dtype: Any = None
+    failing = 0
+    for dtype in dtypes:
+        drawn = random_cases(rng, cases, dtype=dtype, **options)
+        kept = [case for case in drawn if not _skip(case, c)]
+        skipped += len(drawn) - len(kept)
+        result = check_cases(kept, chosen, implementation=tested)
+        judged[str(np.dtype(dtype))] = len(kept)
+        for name in chosen:
+            finite = result.worst[name][np.isfinite(result.worst[name])]
+            worst[name] = max(worst[name], float(finite.max(initial=0.0)))
+        failing += len(result.failures)
+        if result.failures and first is None:
+            first, first_dtype = result.failures[0], dtype
+    shrunk = False
+    if first is not None and shrink:
+        minimal = _shrink(tested, c, chosen, {**options, "dtype": first_dtype}, seed)
+        if minimal is not None:
+            first, shrunk = minimal, True
+    steps, step_failure, step_note = 0, None, ""
+    if tested.step is not None:
+        framework_steps = [name for name in chosen if _oracles.ORACLES[name].sgd_step is not None] or [chosen[0]]
+        step_cases = [case for dtype in dtypes for case in random_cases(rng, min(cases, 50), dtype=dtype, **options_step)]
+        for case in step_cases:
+            if _skip(case, c):
+                continue
+            for name in framework_steps:
+                comparison = step_check(case, name, learning_rate, implementation=tested)
+                steps += 1
+                if not comparison.ok and step_failure is None:
+                    step_failure = comparison
+                    step_note = _step_note(case, tested, learning_rate, chosen)
+    return ImplementationCheck(
+        tested, c, names, chosen, judged, worst, skipped, first, shrunk, failing, steps, step_failure, step_note
+    )
+
+
+def _convention(value: str | Convention) -> Convention:
+    return convention(value)
+
+
+def _skip(case: Case, c: Convention) -> bool:
+    """A case the convention leaves unjudged: some z exactly on a kink, where it takes another slope."""
+    if c.kink == "left":
+        return False
+    return bool(kink_samples(case, forward(case)[0]).any())
+
+
+def _shrink(
+    tested: Implementation, c: Convention, oracles: tuple[str, ...], options: dict[str, Any], seed: int
+) -> CaseCheck | None:
+    """A minimal failing case, found and shrunk by Hypothesis (None if its search finds none)."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    def fails(case: Case) -> bool:
+        return not _skip(case, c) and not check_case(case, oracles, implementation=tested).ok
+
+    config = settings(
+        max_examples=500,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=list(Phase),
+    )
+    try:
+        minimal = find(cases(**options), fails, settings=config)
+    except NoSuchExample:
+        return None
+    return check_case(minimal, oracles, implementation=tested)
+
+
+def _step_note(case: Case, tested: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:
+    """What a failing update looks like, when your gradients agree on the same case."""
+    gradients = check_case(case, oracles, implementation=tested)
+    if not gradients.ok:
+        return "Your gradients already disagree on this case: fix them first (see above)."
+    if tested.step is None:
+        return ""
+    found = diagnose_step(case, tested.step(case, learning_rate), learning_rate, tested.backward(case))
+    return found.text()
