@@ -43,8 +43,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from crosscheck import Case, check_case, check_cases, oracle_gradients  # noqa: E402
-from crosscheck.oracles import ORACLES  # noqa: E402
+from crosscheck.case import Case  # noqa: E402
+from crosscheck.check import check_case, check_cases  # noqa: E402
+from crosscheck.implementations import implementation  # noqa: E402
+from crosscheck.oracles import ORACLES, oracle_gradients  # noqa: E402
 from crosscheck.strategies import build_arrays, build_stack  # noqa: E402
 from reference import Network  # noqa: E402
 
@@ -140,6 +142,39 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
         FIGURES[f"full check {count}"] = per_second
         label = f"full check, {count} cases at once: check_cases(cases) (reference + torch + JAX reverse)"
         rows.append((label, f"{per_second:,.0f} cases/s"))
+
+    # Your implementation under test (examples/columns.py, a user's NumPy backprop): the same
+    # pipeline, with the implementation's own time (two calls a case) measured and set aside.
+    from examples import columns
+
+    spent = [0.0]
+
+    def timed_backprop(*args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return columns.backprop(*args)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    yours = implementation(timed_backprop, convention="columns")
+    for count in (400, 2000):
+        many = cases if count == len(cases) else workload(count, seed=1)
+        check_cases(many[:50], implementation=yours)
+        spent[0] = 0.0
+        start, done = time.perf_counter(), 0
+        while done < count or time.perf_counter() - start < budget:
+            result = check_cases(many, implementation=yours)
+            assert result.ok, result.report()
+            done += count
+        total = time.perf_counter() - start
+        FIGURES[f"yours {count}"] = done / (total - spent[0])
+        rows.append(
+            (
+                f"your implementation (examples/columns.py), {count} cases at once: check_cases(cases, implementation=...)",
+                f"{done / total:,.0f} cases/s in all; {FIGURES[f'yours {count}']:,.0f} cases/s with its own "
+                f"{spent[0] / done * 1e6:.0f} µs a case (two calls) set aside",
+            )
+        )
 
     # The certificate's stacks: 64 cases of one structure per call.
     rng = np.random.default_rng(1)
@@ -410,6 +445,13 @@ def targets() -> list[tuple[str, str]]:
             (
                 "full check (check_cases) >= 1,000 cases/s after <= 5 s of warm-up",
                 f"{verdict(rate >= 1000 and warm <= 5)}: {rate:,.0f} cases/s (the slower of 400 / 2,000 at once) after {warm:.1f} s",
+            )
+        )
+        rate = min(f["yours 400"], f["yours 2000"])
+        rows.append(
+            (
+                "your implementation checked >= 1,000 cases/s against torch and jax (its own time aside)",
+                f"{verdict(rate >= 1000)}: {rate:,.0f} cases/s (the slower of 400 / 2,000 at once)",
             )
         )
         rate = min(f["batched torch"], f["batched JAX reverse"])

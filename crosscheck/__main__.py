@@ -1,5 +1,8 @@
 """`python -m crosscheck`: verify the derivation end to end and write a citable report.
 
+`python -m crosscheck verify MODULE:FUNCTION --convention ...` checks your own backprop
+instead (`crosscheck.verify.check_implementation`).
+
 Exit status: 0 when everything holds, 1 on any mismatch or uncaught mutant (the report
 shows the counterexample), 2 on bad usage or a missing framework.
 """
@@ -53,7 +56,90 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _verify_parser() -> argparse.ArgumentParser:
+    from crosscheck.implementations import CONVENTIONS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m crosscheck verify",
+        description="Check your own backprop against PyTorch and JAX on drawn networks, in your convention.",
+    )
+    parser.add_argument("function", metavar="MODULE:FUNCTION", help="your backward pass fn(weights, biases, x, y)")
+    parser.add_argument("--convention", choices=sorted(CONVENTIONS), default="columns", help="its layout (default columns)")
+    parser.add_argument("--activation", default="sigmoid", help="hidden activation (default sigmoid)")
+    parser.add_argument("--output-activation", default=None, help="output activation (default: the hidden one)")
+    parser.add_argument("--loss", default="quadratic", help="the cost (default quadratic)")
+    parser.add_argument("--update", metavar="MODULE:FUNCTION", help="your update(weights, biases, x, y, learning_rate)")
+    parser.add_argument("--cases", type=int, default=1000, help="cases per dtype (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write the result as JSON")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write the report as Markdown")
+    return parser
+
+
+def _load(parser: argparse.ArgumentParser, spec: str) -> object:
+    """MODULE:FUNCTION, importable from the current directory or PYTHONPATH."""
+    import importlib
+    import os
+
+    module_name, _, name = spec.partition(":")
+    if not module_name or not name:
+        parser.error(f"{spec!r} must read MODULE:FUNCTION, e.g. mynet:backprop")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        parser.error(f"cannot import {module_name}: {type(error).__name__}: {error}")
+    try:
+        return getattr(module, name)
+    except AttributeError as error:
+        parser.error(str(error))
+
+
+def verify(argv: Sequence[str]) -> int:
+    """`python -m crosscheck verify`: exit 0 when your implementation agrees, 1 when not, 2 on a usage error."""
+    parser = _verify_parser()
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
+    fn = _load(parser, args.function)
+    update = _load(parser, args.update) if args.update else None
+    if not callable(fn):
+        parser.error(f"{args.function} is not callable")
+    from crosscheck import oracles
+    from crosscheck.verify import check_implementation
+
+    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
+    if missing:
+        print(
+            f"python -m crosscheck verify needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        result = check_implementation(
+            fn,
+            convention=args.convention,
+            activation=args.activation,
+            output_activation=args.output_activation,
+            loss=args.loss,
+            update=update,  # type: ignore[arg-type]
+            cases=args.cases,
+            seed=args.seed,
+        )
+    except (ValueError, TypeError) as error:
+        parser.error(str(error))
+    print(result.report())
+    if args.json:
+        args.json.write_text(json.dumps(result.as_dict(), indent=1))
+    if args.markdown:
+        args.markdown.write_text(result.markdown())
+    return 0 if result.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["verify"]:
+        return verify(arguments[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     # OpenBLAS can leave the floating-point "invalid" flag set from its own buffers, and NumPy then

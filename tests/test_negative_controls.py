@@ -114,3 +114,48 @@ def test_errata_are_generated_from_the_suite():
 
     path = Path(__file__).parents[1] / "docs" / "ERRATA.md"
     assert path.read_text() == generate(), "docs/ERRATA.md is stale: run `python -m crosscheck.certificate.errata`"
+
+
+EXPECTED_DIAGNOSIS = {
+    "bp1_without_sigma_prime": "BP1 without σ'(z^L)",
+    "sigma_prime_of_a": "σ' taken at a",
+    "bp2_weights_not_transposed": "W^{l+1} where its transpose belongs",
+    "bp2_transpose_on_delta": "the transpose on δ",
+    "bp2_sigma_prime_one_layer_up": "σ'(z^{l+1}) in BP2",
+    "bp4_current_activation": "BP4 with a^l",
+    "bp3_mean": "1/N",
+    "bp3_first_sample": "from the first sample only",
+    "no_one_over_n": "N = ",
+    "one_over_n_twice": "1/N",
+    "wrong_sign_error": "the sign flipped",
+    "literal_sigmoid": "printed sigmoid",
+    "literal_recursion": "literal recursion",
+    "wrong_softmax_derivative": "treated as element-wise",
+}
+"""The slip each gradient mutant must be diagnosed as; the wrong-derivative mutants name their σ'."""
+
+
+@pytest.mark.skipif(not framework_available("torch"), reason="diagnosed against the torch oracle")
+@pytest.mark.parametrize("name", sorted(n for n, m in MUTANTS.items() if m.check == "gradients"))
+def test_every_mutant_is_diagnosed_by_name(name):
+    """On its shrunk counterexample, each gradient mutant's report names the slip it is (its signature)."""
+    from crosscheck import check_case
+    from crosscheck.case import Case
+
+    mutant = MUTANTS[name]
+    catch = hunt(mutant, "torch", max_examples=300)
+    assert catch is not None, f"{name} was not caught"
+    case = catch.counterexample
+    result = check_case(Case(mutant.build(case.network), case.x, case.y), ["torch"])
+    found = result.diagnosis()
+    assert found is not None and found.equation, result.report()
+    if name.startswith("wrong_") and name != "wrong_sign_error" and name not in EXPECTED_DIAGNOSIS:
+        entry = name.removeprefix("wrong_").removesuffix("_derivative")
+        words = f"σ' of {entry!r} computed wrongly"
+        # (A slope of 1 where σ' is 1 elsewhere, as leaky_relu's swapped branches give for z < 0, reads as BP2
+        # without σ': the signature cannot tell them apart on that case; either names σ'.)
+        assert any(words in slip or "⊙σ'(z^l)" in slip for slip in found.slips), f"{name}: {found.slips}\n{result.report()}"
+    else:
+        words = EXPECTED_DIAGNOSIS[name]
+        assert any(words in slip for slip in found.slips), f"{name}: slips {found.slips}\n{result.report()}"
+    assert "It looks like" in result.report()

@@ -1,0 +1,190 @@
+"""Checking your own backprop: the example implementations pass, buggy ones are caught and
+diagnosed by name, conventions are reported as conventions, bad implementations get a report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import buggy
+import numpy as np
+import pytest
+from helpers import framework_available, mixed_cases
+
+import crosscheck
+from crosscheck.check import step_check
+from crosscheck.implementations import Convention
+from examples import columns, per_sample, rows
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [
+    pytest.mark.torch,
+    pytest.mark.jax,
+    pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="needs torch and jax"),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "convention", "update"),
+    [(columns, "columns", columns.update), (rows, "rows", None), (per_sample, "per-sample", None)],
+    ids=["columns", "rows", "per-sample"],
+)
+def test_the_examples_agree_in_their_conventions(module, convention, update):
+    """Each example implementation passes on 1,000 drawn cases per dtype (float64 and float32) in its own convention."""
+    result = crosscheck.check_implementation(module.backprop, convention=convention, update=update, cases=1000)
+    assert result.ok, result.report()
+    assert result.judged == {"float64": 1000, "float32": 1000}
+    assert "your implementation agrees with torch and jax on all 2,000 cases" in result.report()
+
+
+BUGS = [
+    # (variant, the equation implicated, words of the named slip)
+    ("sign", "BP1", "the sign flipped"),
+    ("sigma_prime_of_a", "BP1", "σ' taken at a^L"),
+    ("bp1_no_sigma_prime", "BP1", "BP1 without σ'(z^L)"),
+    ("no_sigma_prime_hidden", "BP2", "BP2 without ⊙σ'(z^l)"),
+    ("literal_recursion", "BP2", "literal recursion"),
+    ("one_layer_early", "BP2", "a loop that stops one layer early"),
+    ("transposed_hidden_dW", "BP4", "transposed"),
+    ("bias_wrong_axis", "BP3", "summed over the wrong axis"),
+    ("bias_first_sample", "BP3", "from the first sample only"),
+    ("mean_in_bp3", "BP3", "1/N"),
+    ("without_deltas_no_sigma_prime_hidden", "BP2", "BP2 without ⊙σ'(z^l)"),
+    ("accumulating", "", "gradients accumulating across calls"),
+    ("nan_gradients", "BP4", "non-finite values"),
+]
+
+
+@pytest.mark.parametrize(("variant", "equation", "slip"), BUGS, ids=[b[0] for b in BUGS])
+def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
+    """A buggy implementation fails, and its report names the equation implicated and the slip."""
+    result = crosscheck.check_implementation(getattr(buggy, variant), cases=200)
+    assert not result.ok, f"{variant} passed"
+    found = result.failure.diagnosis()
+    assert found is not None
+    assert found.equation == equation, f"{variant}: diagnosed {found.equation!r}, expected {equation!r}\n{result.report()}"
+    assert any(slip in s for s in found.slips), f"{variant}: slips {found.slips}\n{result.report()}"
+    report = result.report()
+    assert "your implementation" in report and "(the reference)" not in report
+    assert slip in report
+
+
+def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
+    """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
+    declared, it passes."""
+    result = crosscheck.check_implementation(buggy.sum_not_mean, cases=200)
+    assert not result.ok
+    report = result.report()
+    assert "by a convention, not an error in the derivation" in report
+    assert "declare the convention cost='sum'" in report
+    assert "is wrong" not in report
+    declared = crosscheck.check_implementation(buggy.sum_not_mean, convention=Convention("summed", cost="sum"), cases=200)
+    assert declared.ok, declared.report()
+
+
+def test_a_kink_convention_is_a_convention_and_passes_when_declared():
+    """relu'(0) = 1 fails only where z sits exactly on the kink, is reported as a convention, and passes with kink='right'."""
+    options = {"activation": "relu", "output_activation": "sigmoid", "cases": 300}
+    result = crosscheck.check_implementation(buggy.relu_right_slope, **options)
+    assert not result.ok
+    assert "a convention, not a slip" in result.report() and "kink='right'" in result.report()
+    declared = crosscheck.check_implementation(buggy.relu_right_slope, convention=Convention("mine", kink="right"), **options)
+    assert declared.ok, declared.report()
+    assert declared.kinks_skipped > 0, "no case put z on the kink: the declared convention was never exercised"
+
+
+def test_an_update_that_ascends_is_diagnosed():
+    """A correct backward pass with an update that adds the gradient fails on the update, named as gradient ascent."""
+    result = crosscheck.check_implementation(buggy.correct, update=buggy.ascent_update, cases=50)
+    assert not result.ok and result.failure is None
+    assert "update W ← W − η ∂C/∂W" in result.report() and "gradient ascent" in result.report()
+
+
+@pytest.mark.parametrize(
+    ("variant", "words"),
+    [
+        ("raising", "your implementation raised IndexError: list index out of range"),
+        ("mutating", "your implementation changed the x it was given"),
+        ("wrong_dtype", "returned weights[0] as float16 for a float64 case"),
+        ("accumulating", "(each call adds the same increment: zero them before each backward pass)"),
+    ],
+)
+def test_a_bad_implementation_gets_a_report_not_a_crash(variant, words):
+    """An implementation that raises, mutates its inputs, changes dtype or keeps state gets a report saying so."""
+    result = crosscheck.check_implementation(getattr(buggy, variant), cases=50, shrink=False)
+    assert not result.ok
+    assert words in result.report(), result.report()
+
+
+def test_the_wrong_number_of_layers_is_named():
+    """An implementation that returns one layer too few is told so, with the loop hypothesis."""
+
+    def short(w, b, x, y):
+        g = buggy.correct(w, b, x, y)
+        return g["weights"][1:], g["biases"][1:]
+
+    result = crosscheck.check_implementation(short, cases=50, max_layers=3, shrink=False)
+    assert "stops one layer early" in result.report(), result.report()
+
+
+def test_the_reproduction_imports_your_function_and_fails_as_printed(tmp_path):
+    """The report's snippet imports the buggy function from its module and, run as printed, fails with the same mismatch."""
+    result = crosscheck.check_implementation(buggy.sign, cases=100)
+    snippet = result.failure.reproduction()
+    assert "from buggy import sign" in snippet
+    assert "implementation = crosscheck.implementation(sign, convention='columns')" in snippet
+    script = tmp_path / "rebuild.py"
+    script.write_text(snippet)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0, "the reproduction passed: it does not rebuild the failure"
+    assert "AssertionError" in done.stderr and "(your implementation), but" in done.stderr
+
+
+def test_step_check_against_finite_differences_raises_no_false_alarm():
+    """One correct update against W − η ∂C/∂W from finite differences agrees on 1,000 diverse cases, float32 and float64."""
+    found = []
+    for case in mixed_cases(11, 1000):
+        comparison = step_check(case, "numeric")
+        if not comparison.ok:
+            found.append(comparison.report(reproduce=False).splitlines()[0])
+    assert not found, f"{len(found)} false alarms; the first: {found[0]}"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["examples.rows:backprop", "--convention", "rows", "--cases", "100"], 0, "agrees with torch and jax"),
+        (["buggy:sign", "--cases", "100"], 1, "It looks like the sign flipped"),
+        (["buggy:nothing_here", "--cases", "10"], 2, "has no attribute 'nothing_here'"),
+        (["no_such_module:f"], 2, "cannot import no_such_module"),
+        (["examples.rows:backprop", "--convention", "diagonal"], 2, "invalid choice: 'diagonal'"),
+    ],
+)
+def test_the_cli_verifies_a_function_and_exits_0_1_or_2(args, code, words):
+    """`python -m crosscheck verify MODULE:FUNCTION` exits 0 when it agrees, 1 when it does not, 2 on a usage error."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "verify", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert words in done.stdout + done.stderr
+
+
+def test_the_cli_writes_json_and_markdown(tmp_path):
+    """`--json` and `--markdown` write the verdict and the report."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    out_json, out_md = tmp_path / "v.json", tmp_path / "v.md"
+    args = ["buggy:mean_in_bp3", "--cases", "50", "--json", str(out_json), "--markdown", str(out_md)]
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "verify", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    data = json.loads(out_json.read_text())
+    assert data["ok"] is False and data["failure"]["diagnosis"]["equation"] == "BP3"
+    assert "BP3" in out_md.read_text()
+    assert np.isfinite(data["worst_ratio"]["torch"])
