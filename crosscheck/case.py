@@ -38,6 +38,20 @@ class Case:
     y: np.ndarray
     origin: str = field(default="", compare=False)
 
+    def __post_init__(self) -> None:
+        """Refuse what no oracle could judge: the errors name the argument, what was expected
+        and what came, before any framework sees the arrays."""
+        if not isinstance(self.network, Network):
+            raise TypeError(f"network must be a reference.Network, got {type(self.network).__name__}")
+        sizes, dtype = self.network.sizes, self.network.dtype
+        x = _matrix("x", self.x, dtype)
+        if x.shape[0] != sizes[0]:
+            raise ValueError(f"x must have shape ({sizes[0]}, N) (n_1 rows, one column per sample), got {x.shape}")
+        y = _matrix("y", self.y, dtype)
+        if y.shape != (sizes[-1], x.shape[1]):
+            raise ValueError(f"y must have shape {(sizes[-1], x.shape[1])} (n_L rows, one column per sample of x), got {y.shape}")
+        self.network.loss.check_targets(y)
+
     @property
     def names(self) -> tuple[str, str, str]:
         """(hidden activation, output activation, loss)."""
@@ -80,6 +94,24 @@ class Case:
             check,
         ]
         return "\n".join(lines)
+
+
+def _matrix(name: str, value: object, dtype: np.dtype) -> np.ndarray:
+    """A 2-D, non-empty, finite array of the network's float dtype, or a TypeError/ValueError naming `name`."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype.kind != "f" or value.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
+    if value.dtype != dtype:
+        raise TypeError(f"{name} has dtype {value.dtype} but the network's parameters are {dtype} (mixed precision)")
+    if value.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (neurons × samples), got shape {value.shape}")
+    if value.size == 0:
+        raise ValueError(f"{name} must not be empty (at least one sample), got shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(f"{name} must be finite, got {value[bad]} at index {bad}")
+    return value
 
 
 def _literal(array: np.ndarray, dtype: str) -> str:

@@ -418,6 +418,8 @@ def stack_judgements(
 def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementation: Implementation = REFERENCE) -> CaseCheck:
     """The implementation under test (default: the reference) and each named oracle (default:
     all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
+    if not isinstance(case, Case):
+        raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
     names = [o.name for o in _oracles.lookup(oracles)]
     who = implementation.name
     try:
@@ -452,6 +454,11 @@ def check_cases(
     """`check_case` for every case, many cases per framework call (see the module)."""
     names = tuple(o.name for o in _oracles.lookup(oracles))
     cases = list(cases)
+    if not cases:
+        raise ValueError("cases is empty: a check that compares nothing cannot fail; give at least one Case")
+    for i, case in enumerate(cases):
+        if not isinstance(case, Case):
+            raise TypeError(f"cases[{i}] must be a crosscheck.Case, got {type(case).__name__}")
     worst = {name: np.zeros(len(cases)) for name in names}
     # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
     # A case it cannot answer in the right structure goes straight to check_case, for the report.
@@ -551,11 +558,26 @@ def compare(
 ) -> Comparison:
     """Judge every element of two sets of gradients for one case (loss, δ^l, ∂C/∂W^l, ∂C/∂b^l).
 
-    `case` (or precomputed `scales`) makes each element's scale its error scale
-    (`crosscheck.scales`); without either, each tensor's scale is its largest magnitude.
-    `oracle_error`, an oracle's own error estimate per element, is added to the tolerance;
-    `kind` picks the tolerance table and `tolerances` overrides it.
+    `case` (or precomputed `scales`) gives each element its error scale (`crosscheck.scales`):
+    without one, the comparison would have to judge each tensor by its own largest element,
+    which cries wolf on correct float32 code, so it is refused. `oracle_error`, an oracle's
+    own error estimate per element, is added to the tolerance; `kind` picks the tolerance
+    table and `tolerances` overrides it.
     """
+    for name, value in (("tested", tested), ("oracle", oracle)):
+        if not isinstance(value, Gradients):
+            raise TypeError(f"{name} must be a reference.Gradients, got {type(value).__name__}")
+        if isinstance(value.loss, bool) or not isinstance(value.loss, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}.loss must be a number, got {type(value.loss).__name__}")
+    if case is None and scales is None:
+        raise ValueError(
+            "compare needs case= (or scales=) to judge soundly: each element is judged at its own error scale, "
+            "and without one a tensor's largest element would stand in, which cries wolf on correct float32 code"
+        )
+    if case is not None and not isinstance(case, Case):
+        raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
+    if tolerances is not None and not isinstance(tolerances, Tolerance):
+        raise TypeError(f"tolerances must be a crosscheck.Tolerance, got {type(tolerances).__name__}")
     dtype = tested.weights[0].dtype if tested.weights else np.dtype(np.float64)
     tol = tolerances if tolerances is not None else tolerance(kind, dtype)
     problems = _mismatched(tested, oracle, who)
@@ -563,8 +585,7 @@ def compare(
         return Comparison(oracle_name, kind, dtype, tol, problems, case, who)
     if scales is None and case is not None:
         scales = magnitudes(case)
-    if scales is None:
-        scales = _largest(tested, oracle)
+    assert scales is not None
     one = judge_stacked(
         _one(tested), _one(oracle), _one(scales), tol, kind, error=None if oracle_error is None else _one(oracle_error)
     )
@@ -588,21 +609,6 @@ def _one(g: Gradients) -> Gradients:
     lead = [np.asarray(t)[None] for t in (*g.deltas, *g.weights, *g.biases)]
     n = len(g.deltas)
     return Gradients(np.asarray([g.loss], dtype=np.float64), lead[:n], lead[n : 2 * n], lead[2 * n :])  # type: ignore[arg-type]
-
-
-def _largest(tested: Gradients, oracle: Gradients) -> Gradients:
-    """Each tensor's scale without a case: its largest magnitude on either side."""
-
-    def largest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return np.asarray(max(np.nanmax(np.abs(a), initial=0.0), np.nanmax(np.abs(b), initial=0.0)), dtype=np.float64)
-
-    return Gradients(
-        loss=float(largest(np.asarray(tested.loss), np.asarray(oracle.loss))),
-        deltas=[largest(a, b) for a, b in zip(tested.deltas, oracle.deltas)],
-        weights=[largest(a, b) for a, b in zip(tested.weights, oracle.weights)],
-        biases=[largest(a, b) for a, b in zip(tested.biases, oracle.biases)],
-    )
 
 
 def _mismatched(tested: Gradients, oracle: Gradients, who: str) -> tuple[TensorCheck, ...]:

@@ -48,6 +48,14 @@ class Tolerance:
     rtol: float
     cost_rtol: float = 0.0
 
+    def __post_init__(self) -> None:
+        for name in ("rtol", "cost_rtol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"Tolerance {name} must be a real number, got {type(value).__name__}")
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"Tolerance {name} must be a finite number >= 0, got {value}")
+
 
 AUTOGRAD: dict[np.dtype, Tolerance] = {
     np.dtype(np.float64): Tolerance(rtol=1e-13),

@@ -77,3 +77,18 @@ def lookup(kind: str, name: Any, registry: Mapping[str, Any]) -> Any:
         known = ", ".join(sorted(registry))
         raise ValueError(f"unknown {kind} {name!r}; known: {known}")
     return registry[name]
+
+
+def finite_result(gradients: Any, dtype: np.dtype) -> None:
+    """Refuse a backward pass whose cost or gradients overflowed (FloatingPointError, naming it)."""
+    if not np.isfinite(gradients.loss):
+        raise FloatingPointError(
+            f"the cost C overflowed {dtype} ({gradients.loss}): the outputs or targets are too large for it "
+            "(|a^L − y| squared must stay finite); nothing was changed"
+        )
+    for quantity, symbol in (("deltas", "δ"), ("weights", "∂C/∂W"), ("biases", "∂C/∂b")):
+        for l, tensor in enumerate(getattr(gradients, quantity), start=2):
+            if not np.all(np.isfinite(tensor)):
+                raise FloatingPointError(
+                    f"{symbol}^{l} overflowed {dtype}: the cost's gradient is too large for it; nothing was changed"
+                )

@@ -133,7 +133,8 @@ class Network:
         zs, activations = self.forward(x)
         L = self.L
         a_L = activations[L - 1]
-        loss = self.loss.cost(a_L, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, by name
+            loss = self.loss.cost(a_L, y)
 
         deltas: list[Array] = [np.empty(0)] * (L - 1)
         delta = self._bp1(self.loss.gradient(a_L, y), zs[L - 2], a_L)
@@ -147,15 +148,28 @@ class Network:
 
         biases = [delta.sum(axis=1, keepdims=True) for delta in deltas]  # BP3
         weights: list[Array] = [deltas[l - 2] @ activations[l - 2].T for l in range(2, L + 1)]  # BP4
-        return Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
+        gradients = Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
+        _checks.finite_result(gradients, self.dtype)
+        return gradients
 
     def step(self, gradients: Gradients, learning_rate: float) -> None:
         """W^l ← W^l − η ∂C/∂W^l and b^l ← b^l − η ∂C/∂b^l, in place."""
         eta = _checks.positive_number("learning_rate", learning_rate)
         self._check_gradients(gradients)
-        for W, b, dW, db in zip(self.weights, self.biases, gradients.weights, gradients.biases):
-            W -= eta * dW
-            b -= eta * db
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, before any change
+            new = [
+                (W - eta * dW, b - eta * db)
+                for W, b, dW, db in zip(self.weights, self.biases, gradients.weights, gradients.biases)
+            ]
+        for l, (W, b) in enumerate(new, start=2):
+            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+                raise FloatingPointError(
+                    f"the update W^{l} − η ∂C/∂W^{l} overflowed {self.dtype} with learning_rate {learning_rate}; "
+                    "the parameters are unchanged (take a smaller learning rate)"
+                )
+        for (W, b), (W_new, b_new) in zip(zip(self.weights, self.biases), new):
+            W[...] = W_new
+            b[...] = b_new
 
     def copy(self) -> Network:
         """An independent network with the same parameters, activations and loss."""

@@ -301,29 +301,34 @@ def test_verdict_blames_the_lone_dissenting_oracle():
     net = Network.random((2, 2, 1), seed=0)
     case = Case(net, np.ones((2, 3)), np.zeros((1, 3)))
     reference = net.backward(case.x, case.y)
-    good = crosscheck.compare(reference, reference, oracle_name="jax")
-    bad = crosscheck.compare(reference, _slipped(reference, "biases", 0, 1e-3), oracle_name="torch")
+    good = crosscheck.compare(reference, reference, case=case, oracle_name="jax")
+    bad = crosscheck.compare(reference, _slipped(reference, "biases", 0, 1e-3), case=case, oracle_name="torch")
     verdict = crosscheck.CaseCheck(case, reference, {"torch": bad, "jax": good}).verdict()
     assert verdict == "only torch disagrees with the reference; jax agree(s) with it: suspect the torch oracle or its tolerance"
 
 
-def test_compare_without_a_case_uses_each_tensors_scale():
-    """Without a case, an element passes when |diff| ≤ rtol · max|tensor|, and per-call tolerances override."""
+def test_compare_judges_at_the_scales_given_and_refuses_without_them():
+    """With scales, an element passes when |diff| ≤ rtol · S, per-call tolerances override; without a case or scales
+    the comparison is refused (judging a tensor by its own largest element cries wolf on correct float32 code)."""
     g = Gradients(1.0, [np.array([[1.0, 1e-9]])], [np.array([[2.0]])], [np.array([[4.0]])])
     near = Gradients(1.0, [np.array([[1.0, 1e-9 + 5e-14]])], [np.array([[2.0]])], [np.array([[4.0]])])
+    unit = Gradients(1.0, [np.ones((1, 2))], [np.ones((1, 1))], [np.ones((1, 1))])
     rtol = AUTOGRAD[np.dtype(np.float64)].rtol
-    assert crosscheck.compare(g, near).ok == (rtol * 1.0 >= 5e-14)
-    assert not crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-15)).ok
-    assert crosscheck.compare(g, near, tolerances=crosscheck.Tolerance(rtol=1e-12)).ok
+    assert crosscheck.compare(g, near, scales=unit).ok == (rtol * 1.0 >= 5e-14)
+    assert not crosscheck.compare(g, near, scales=unit, tolerances=crosscheck.Tolerance(rtol=1e-15)).ok
+    assert crosscheck.compare(g, near, scales=unit, tolerances=crosscheck.Tolerance(rtol=1e-12)).ok
+    with pytest.raises(ValueError, match=r"compare needs case= \(or scales=\) to judge soundly"):
+        crosscheck.compare(g, near)
 
 
 def test_nan_is_a_mismatch_except_where_finite_differences_skip():
     """NaN from an autograd oracle or from the reference fails; NaN from finite differences is counted as skipped."""
     g = Gradients(1.0, [np.array([[1.0, 2.0]])], [np.array([[2.0]])], [np.array([[4.0]])])
     holed = dataclasses.replace(g, deltas=[np.array([[1.0, np.nan]])])
-    assert not crosscheck.compare(g, holed).ok
-    assert not crosscheck.compare(holed, g, kind="finite differences").ok
-    skipped = crosscheck.compare(g, holed, kind="finite differences")
+    unit = Gradients(1.0, [np.ones((1, 2))], [np.ones((1, 1))], [np.ones((1, 1))])
+    assert not crosscheck.compare(g, holed, scales=unit).ok
+    assert not crosscheck.compare(holed, g, scales=unit, kind="finite differences").ok
+    skipped = crosscheck.compare(g, holed, scales=unit, kind="finite differences")
     assert skipped.ok and skipped.tensors[1].skipped == 1 and skipped.tensors[1].checked == 1
 
 
@@ -343,7 +348,7 @@ def test_shape_and_dtype_mismatches_are_reported():
     """An oracle tensor of the wrong shape or dtype fails with the reason, naming the quantity."""
     g = Gradients(1.0, [np.zeros((2, 3))], [np.zeros((2, 2))], [np.zeros((2, 1))])
     wrong = dataclasses.replace(g, deltas=[np.zeros((3, 2))], biases=[np.zeros((2, 1), np.float32)])
-    comparison = crosscheck.compare(g, wrong, oracle_name="torch")
+    comparison = crosscheck.compare(g, wrong, scales=g, oracle_name="torch")
     report = comparison.report()
     assert "δ^2: shape (2, 3) (the reference) but (3, 2) (oracle) (torch)" in report
     assert "∂C/∂b^2: dtype float64 (the reference) but float32 (oracle) (torch)" in report

@@ -123,10 +123,11 @@ def test_a_failure_reads_as_check_cases_report():
 
 
 def test_check_cases_refuses_unknown_oracles_and_runs_every_known_one():
-    """An unknown oracle is refused by name; finite differences run through the same pipeline (case by case inside)."""
+    """An unknown oracle or no case at all is refused; finite differences run through the same pipeline."""
     with pytest.raises(ValueError, match=r"unknown oracle\(s\) \['tf'\]"):
         crosscheck.check_cases([], ["tf"])
     result = crosscheck.check_cases(mixed_cases(5, 6), ["torch", "numeric"])
     assert result.ok, result.report()
     assert all(len(w) == 6 for w in result.worst.values())
-    assert crosscheck.check_cases([]).ok
+    with pytest.raises(ValueError, match="cases is empty: a check that compares nothing cannot fail"):
+        crosscheck.check_cases([])

@@ -11,7 +11,7 @@ import exact
 import numpy as np
 import pytest
 
-from crosscheck import compare
+from crosscheck import Case, compare
 from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from reference import ACTIVATIONS, Gradients, Network, train
 from reference.xor import train_xor, xor_data
@@ -70,7 +70,8 @@ def test_backward_matches_exact_arithmetic():
     """C, δ^3, δ^2 and every ∂C/∂W, ∂C/∂b of the example equal the 50-digit dual-number values."""
     _, expected = exact_example()
     got = example_network().backward(_f64(X), _f64(Y))
-    compare(got, expected, oracle_name="50-digit dual numbers").assert_ok()
+    case = Case(example_network(), _f64(X), _f64(Y))
+    compare(got, expected, case=case, oracle_name="50-digit dual numbers").assert_ok()
 
 
 def test_backward_shapes_follow_the_notation_table():

@@ -90,6 +90,11 @@ def lookup(names: Sequence[str] | None) -> list[Oracle]:
     if isinstance(names, str):
         names = [names]
     chosen = list(ORACLES) if names is None else list(names)
+    if not chosen:
+        raise ValueError(f"oracles is empty: a check that compares nothing cannot fail; name at least one of {list(ORACLES)}")
+    wrong = [n for n in chosen if not isinstance(n, str)]
+    if wrong:
+        raise TypeError(f"oracles must be names (str), got {wrong[0]!r}")
     unknown = [n for n in chosen if n not in ORACLES]
     if unknown:
         raise ValueError(f"unknown oracle(s) {unknown}; known: {list(ORACLES)}")
