@@ -10,13 +10,17 @@ shows the counterexample), 2 on bad usage or a missing framework.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shlex
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,22 +42,70 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Progress:
-    """A one-line progress bar on stderr (only on a terminal, and never with --quiet)."""
+    """A progress bar on stderr: stage, done/total, cases per second and disagreements so far
+    (tqdm when installed, a plain line otherwise); only on a terminal, never with --quiet."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.start = time.perf_counter()
+        self.bar: Any = None
+        self.stage = ""
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, cases: int = 0, disagreements: int = 0) -> None:
         if not self.enabled:
+            return
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        status = f"{cases / elapsed:,.0f} cases/s, {disagreements} disagreements" if cases else f"{disagreements} disagreements"
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            if self.bar is None or stage != self.stage:
+                if self.bar is not None:
+                    self.bar.close()
+                self.bar, self.stage = tqdm(total=total, desc=stage, unit="step", file=sys.stderr, leave=True), stage
+            self.bar.n = done
+            self.bar.set_postfix_str(status, refresh=True)
+            if done == total:
+                self.bar.close()
+                self.bar = None
             return
         width = 30
         filled = int(width * done / max(total, 1))
-        elapsed = time.perf_counter() - self.start
-        sys.stderr.write(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f} s")
+        sys.stderr.write(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f} s, {status}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+def _writable(parser: argparse.ArgumentParser, option: str, path: Path | None, folder: bool = False) -> None:
+    """Refuse, before any work, an output path that cannot be written."""
+    if path is None:
+        return
+    if path.exists() and (path.is_dir() != folder):
+        parser.error(f"{option} {path}: {'is not a folder' if folder else 'is a folder, not a file'}")
+    ancestor = path if folder and path.exists() else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        parser.error(f"{option} {path}: cannot write there, {ancestor} is a file")
+    if not os.access(ancestor, os.W_OK):
+        parser.error(f"{option} {path}: cannot write there, {ancestor} is not writable")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside `path`, then os.replace (a reader sees the old file or the new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _verify_parser() -> argparse.ArgumentParser:
@@ -101,6 +153,8 @@ def verify(argv: Sequence[str]) -> int:
     parser = _verify_parser()
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
+    _writable(parser, "--json", args.json)
+    _writable(parser, "--markdown", args.markdown)
     fn = _load(parser, args.function)
     update = _load(parser, args.update) if args.update else None
     if not callable(fn):
@@ -130,13 +184,23 @@ def verify(argv: Sequence[str]) -> int:
         parser.error(str(error))
     print(result.report())
     if args.json:
-        args.json.write_text(json.dumps(result.as_dict(), indent=1))
+        _write(args.json, json.dumps(result.as_dict(), indent=1))
     if args.markdown:
-        args.markdown.write_text(result.markdown())
+        _write(args.markdown, result.markdown())
     return 0 if result.ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Ctrl-C stops with one line and exit 130; files are written only at the end, atomically,
+    so an interrupted run leaves none behind."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopped, nothing written", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["verify"]:
         return verify(arguments[1:])
@@ -150,6 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.cases < 1:
         parser.error(f"--cases must be at least 1, got {args.cases}")
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
+    _writable(parser, "--json", args.json)
+    _writable(parser, "--markdown", args.markdown)
+    _writable(parser, "--plots", args.plots, folder=True)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
     if args.iterations < 2:
@@ -177,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
 
+    progress = _Progress(not args.quiet)
     cert = certificate.run(
         cases=args.cases,
         seed=args.seed,
@@ -185,18 +255,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         mutant_examples=args.mutant_examples,
         iterations=args.iterations,
         workers=args.workers,
-        progress=_Progress(not args.quiet),
+        progress=progress,
     )
     command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     print(cert.verdict() if args.quiet else report.terminal(cert))
+    written = []
+    figures = report.plots(cert, args.plots, cert.curves) if args.plots else []
+    written += figures
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(cert.as_dict(), indent=1))
+        _write(args.json, json.dumps(cert.as_dict(), indent=1))
+        written.append(args.json)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(report.markdown(cert, command.strip()))
-    if args.plots:
-        report.plots(cert, args.plots, cert.curves)
+        links = [os.path.relpath(f, args.markdown.resolve().parent) for f in (p.resolve() for p in figures)]
+        _write(args.markdown, report.markdown(cert, command.strip(), links))
+        written.append(args.markdown)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
     return 0 if cert.ok else 1
 
 

@@ -36,7 +36,10 @@ _SYMBOLS = {
 
 
 def symbol(quantity: str, layer: int | None) -> str:
-    """The derivation's name of a quantity: C, δ^3, ∂C/∂W^2, ∂C/∂b^4."""
+    """The derivation's name of a quantity: C, δ^3, ∂C/∂W^2, ∂C/∂b^4 (δ, ∂C/∂W, ∂C/∂b when no
+    one layer is meant, as for a count of layers)."""
+    if layer is None:
+        return _SYMBOLS[quantity].replace("^{l}", "")
     return _SYMBOLS[quantity].format(l=layer)
 
 

@@ -146,3 +146,195 @@ def test_bad_call_is_refused_clearly_and_mutates_nothing(call, error, words):
     assert not missing, f"message {message!r} lacks {missing}"
     for a, b in zip((*network.weights, *network.biases), before):
         np.testing.assert_array_equal(a, b)
+
+
+# --- the checker's public entries: refused before any framework sees the input ----------
+def _case(n, x=None, y=None):
+    from crosscheck import Case
+
+    gx, gy = good_xy()
+    return Case(n, gx if x is None else x, gy if y is None else y)
+
+
+def _oracle(n, x, y, name="torch"):
+    from crosscheck import oracle_gradients
+
+    return oracle_gradients(name, n, x, y)
+
+
+def _check(*args, **kwargs):
+    from crosscheck import check_case
+
+    return check_case(*args, **kwargs)
+
+
+def _compare(tested, oracle, **kwargs):
+    from crosscheck import compare
+
+    return compare(tested, oracle, **kwargs)
+
+
+def _tolerance(**kwargs):
+    from crosscheck import Tolerance
+
+    return Tolerance(**kwargs)
+
+
+def _implementation(fn, **kwargs):
+    from crosscheck import check_implementation
+
+    return check_implementation(fn, **kwargs)
+
+
+def _cli(*args):
+    """The certificate CLI, its exit-2 message raised as a ValueError."""
+    import contextlib
+    import io
+
+    from crosscheck.__main__ import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as info:
+        main(list(args))
+    raise ValueError(f"exit {info.value.code}: {err.getvalue()}")
+
+
+def _softmax_net():
+    return Network.random((2, 3, 3), seed=0, output_activation="softmax", loss="cross_entropy")
+
+
+def _bce_net():
+    return Network.random((2, 3, 1), seed=0, loss="binary_cross_entropy")
+
+
+ones_x = np.ones((2, 4))
+CHECKER_BAD_CALLS = [
+    ("oracle: x rows != n_1", lambda n: _oracle(n, np.zeros((3, 4)), good_xy()[1]), ValueError, ["x", "(2, N)", "(3, 4)"]),
+    ("oracle: y broadcastable", lambda n: _oracle(n, good_xy()[0], np.zeros((1, 1))), ValueError, ["y", "(1, 4)", "(1, 1)"]),
+    ("oracle: y rows", lambda n: _oracle(n, good_xy()[0], np.zeros((3, 4))), ValueError, ["y", "(1, 4)", "(3, 4)"]),
+    ("oracle: NaN in x", lambda n: _oracle(n, nan_x, good_xy()[1]), ValueError, ["x", "finite", "nan"]),
+    ("oracle: Inf in y", lambda n: _oracle(n, good_xy()[0], inf_y), ValueError, ["y", "finite", "inf"]),
+    ("oracle: empty batch", lambda n: _oracle(n, np.zeros((2, 0)), np.zeros((1, 0))), ValueError, ["x", "empty"]),
+    ("oracle: int x", lambda n: _oracle(n, np.zeros((2, 4), int), good_xy()[1]), TypeError, ["x", "float32 or float64", "int"]),
+    ("oracle: float32 x", lambda n: _oracle(n, good_xy(f32)[0], good_xy()[1]), TypeError, ["x", "float32", "float64"]),
+    ("oracle: x a list", lambda n: _oracle(n, [[0.0] * 4] * 2, good_xy()[1]), TypeError, ["x", "numpy.ndarray", "list"]),
+    ("oracle: not a network", lambda n: _oracle("net", *good_xy()), TypeError, ["network", "reference.Network", "str"]),
+    ("oracle: unknown name", lambda n: _oracle(n, *good_xy(), name="tf"), ValueError, ["unknown oracle", "'tf'", "torch"]),
+    (
+        "oracle: class labels for cross_entropy",
+        lambda n: _oracle(_softmax_net(), good_xy()[0], np.zeros((1, 4))),
+        ValueError,
+        ["y", "(3, 4)", "(1, 4)"],
+    ),
+    (
+        "oracle: BCE target outside [0, 1]",
+        lambda n: _oracle(_bce_net(), good_xy()[0], np.full((1, 4), 2.0)),
+        ValueError,
+        ["y", "[0, 1]", "binary_cross_entropy"],
+    ),
+    ("check: not a Case", lambda n: _check("case"), TypeError, ["case", "crosscheck.Case", "str"]),
+    ("check: empty oracle list", lambda n: _check(_case(n), []), ValueError, ["oracles is empty", "cannot fail"]),
+    ("check: oracle not a name", lambda n: _check(_case(n), [3]), TypeError, ["oracles", "names", "3"]),
+    (
+        "check_cases: no cases",
+        lambda n: __import__("crosscheck").check_cases([]),
+        ValueError,
+        ["cases is empty", "cannot fail"],
+    ),
+    (
+        "check_cases: not a Case",
+        lambda n: __import__("crosscheck").check_cases([_case(n), (n, 1, 2)]),
+        TypeError,
+        ["cases[1]", "crosscheck.Case", "tuple"],
+    ),
+    (
+        "compare: no case or scales",
+        lambda n: _compare(n.backward(*good_xy()), n.backward(*good_xy())),
+        ValueError,
+        ["case=", "scales="],
+    ),
+    (
+        "compare: loss None",
+        lambda n: _compare(
+            n.backward(*good_xy())._replace_loss if False else __import__("reference").Gradients(None, [], [], []),
+            n.backward(*good_xy()),
+            case=_case(n),
+        ),
+        TypeError,
+        ["tested.loss", "number", "NoneType"],
+    ),
+    (
+        "compare: not Gradients",
+        lambda n: _compare({"loss": 1}, n.backward(*good_xy()), case=_case(n)),
+        TypeError,
+        ["tested", "Gradients", "dict"],
+    ),
+    ("Tolerance: rtol -1", lambda n: _tolerance(rtol=-1), ValueError, ["rtol", ">= 0", "-1"]),
+    ("Tolerance: rtol str", lambda n: _tolerance(rtol="1e-9"), TypeError, ["rtol", "real number", "str"]),
+    ("Tolerance: cost_rtol NaN", lambda n: _tolerance(rtol=1e-9, cost_rtol=float("nan")), ValueError, ["cost_rtol", "nan"]),
+    ("implementation: not callable", lambda n: _implementation("backprop"), TypeError, ["fn", "callable", "str"]),
+    (
+        "implementation: unknown convention",
+        lambda n: _implementation(len, convention="diag"),
+        ValueError,
+        ["convention", "rows", "'diag'"],
+    ),
+    (
+        "Convention: samples diagonal",
+        lambda n: __import__("crosscheck").Convention("mine", samples="diagonal"),
+        ValueError,
+        ["samples", "columns", "'diagonal'"],
+    ),
+    ("implementation: 0 cases", lambda n: _implementation(len, cases=0), ValueError, ["cases", "positive", "0"]),
+    (
+        "overflowed cost",
+        lambda n: n.backward(good_xy()[0], np.full((1, 4), 1e200)),
+        FloatingPointError,
+        ["cost C overflowed", "float64", "nothing was changed"],
+    ),
+    (
+        "overflowed update",
+        lambda n: n.step(n.backward(ones_x, np.full((1, 4), -1e5)), 1e306),
+        FloatingPointError,
+        ["update", "overflowed", "unchanged"],
+    ),
+    (
+        "train ruined by its first step",
+        lambda n: train(n, ones_x, np.full((1, 4), -1e5), learning_rate=1e306, max_iterations=5),
+        FloatingPointError,
+        ["update", "overflowed", "unchanged"],
+    ),
+    ("CLI: --seed -1", lambda n: _cli("--seed", "-1"), ValueError, ["exit 2", "--seed must be >= 0"]),
+    ("CLI: --cases 0", lambda n: _cli("--cases", "0"), ValueError, ["exit 2", "--cases must be at least 1"]),
+    ("CLI: --json at a folder", lambda n: _cli("--json", "/"), ValueError, ["exit 2", "is a folder, not a file"]),
+    ("CLI: verify without MODULE:FUNCTION", lambda n: _cli("verify", "nocolon"), ValueError, ["exit 2", "MODULE:FUNCTION"]),
+    (
+        "CLI: verify unknown convention",
+        lambda n: _cli("verify", "a:b", "--convention", "diag"),
+        ValueError,
+        ["exit 2", "invalid choice"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [c[1:] for c in CHECKER_BAD_CALLS], ids=[c[0] for c in CHECKER_BAD_CALLS])
+def test_bad_call_to_the_checker_is_refused_clearly_and_mutates_nothing(call, error, words):
+    """The checker's entries (oracles, checks, comparisons, tolerances, your-implementation checks, the CLI) and the
+    reference's overflow guards raise the named error with every word, and the network is unchanged."""
+    test_bad_call_is_refused_clearly_and_mutates_nothing(call, error, words)
+
+
+def test_the_table_has_forty_rows():
+    """The bad-input table holds at least 40 calls across the reference, the oracles, the checks and the CLI."""
+    assert len(BAD_CALLS) + len(CHECKER_BAD_CALLS) >= 40
+
+
+def test_read_only_inputs_are_fine_and_warn_nothing():
+    """A read-only x or y (a memory-mapped data set, say) is checked like any other, with no warning from a framework."""
+    pytest.importorskip("torch")
+    from crosscheck import check_case
+
+    x, y = good_xy()
+    x.setflags(write=False)
+    y.setflags(write=False)
+    assert check_case(_case(net(), x, y), ["torch", "numeric"]).ok

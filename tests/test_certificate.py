@@ -72,6 +72,8 @@ def test_a_small_run_writes_json_markdown_and_plots(small_run):
     markdown = (tmp_path / "c.md").read_text()
     assert "python -m crosscheck --only cross_entropy --cases 2" in markdown
     assert "BP1" in markdown and "Negative controls" in markdown
+    for name in ("per_layer", "relative_errors", "xor_trajectory"):
+        assert f"(plots/{name}.png)" in markdown, f"the Markdown does not link {name}.png"
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
         "per_layer.png",
         "relative_errors.png",
@@ -140,18 +142,68 @@ def test_a_nan_fails_a_cell_unless_finite_differences_skip_it(monkeypatch, oracl
         (["--only", "swish"], "--only 'swish' is neither an activation nor a loss"),
         (["--workers", "0"], "--workers must be at least 1"),
         (["--bogus"], "unrecognized arguments"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--json", "/proc/self/nope/c.json"], "--json /proc/self/nope/c.json: cannot write there"),
+        (["--json", "."], "--json .: is a folder, not a file"),
+        (["--markdown", "pyproject.toml/c.md"], "cannot write there, pyproject.toml is a file"),
+        (["--plots", "pyproject.toml"], "--plots pyproject.toml: is not a folder"),
     ],
 )
 def test_bad_usage_exits_2(args, words):
-    """Bad options exit 2 with a message naming the option (run as a real subprocess)."""
-    result = subprocess.run([sys.executable, "-m", "crosscheck", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 2
+    """Bad options, and output paths that cannot be written, exit 2 at once, before any work, with a message naming
+    the option (run as a real subprocess)."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "crosscheck", *args], capture_output=True, text=True, check=False, cwd=root, timeout=60
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
+    assert "VERIFIED" not in result.stdout, "the run did its work before refusing the option"
+
+
+@needs_frameworks
+def test_ctrl_c_stops_with_one_line_exit_130_and_no_files(monkeypatch, tmp_path, capsys):
+    """An interrupt during the run exits 130 with one line and leaves no partial output file."""
+    from crosscheck.certificate import run as certificate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(certificate, "run_cell", interrupted)
+    code = main([*SMALL, "--json", str(tmp_path / "c.json"), "--markdown", str(tmp_path / "c.md")])
+    assert code == 130
+    assert capsys.readouterr().err.strip() == "interrupted: stopped, nothing written"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_files_are_written_atomically(tmp_path, monkeypatch):
+    """A write goes to a temporary file and replaces the target in one step: a failure mid-write leaves the old file."""
+    from crosscheck import __main__ as cli
+
+    target = tmp_path / "c.json"
+    target.write_text("old")
+
+    class Broken(Exception):
+        pass
+
+    real_fdopen = cli.os.fdopen
+
+    def failing(fd, mode):
+        handle = real_fdopen(fd, mode)
+        handle.write("partial")
+        handle.close()
+        raise Broken
+
+    monkeypatch.setattr(cli.os, "fdopen", failing)
+    with pytest.raises(Broken):
+        cli._write(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["c.json"], "the temporary file was left behind"
 
 
 # --- the code a certificate certifies --------------------------------------------------
 DOCS = Path(__file__).parents[1] / "docs" / "CERTIFICATE.md"
-REGENERATE = "python -m crosscheck --markdown docs/CERTIFICATE.md --plots docs/figures --json /tmp/cert.json"
+REGENERATE = "python -m crosscheck --markdown docs/CERTIFICATE.md --plots docs/figures"
 
 
 def _copy_of_the_packages(tmp_path: Path) -> Path:
@@ -226,6 +278,34 @@ def test_the_committed_certificate_names_committed_code():
         )
     assert re.search(r"^- git commit: `[0-9a-f]{40}`$", text, re.M), f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
     assert "- git status: `clean`" in text, f"docs/CERTIFICATE.md was made from uncommitted code: commit, then run `{REGENERATE}`"
+
+
+def test_the_committed_certificate_certifies_this_code():
+    """docs/CERTIFICATE.md names the digests of reference/ and crosscheck/ as they are now: a change to either
+    without regenerating it fails here, with the command that regenerates it."""
+    text = DOCS.read_text()
+    for package in ("reference", "crosscheck"):
+        found = re.search(rf"^- {package}/ sha256: `([0-9a-f]{{64}})`$", text, re.M)
+        assert found, f"docs/CERTIFICATE.md names no {package}/ digest: run `{REGENERATE}`"
+        assert found[1] == source_digest(package), (
+            f"docs/CERTIFICATE.md certifies another {package}/ (sha256 {found[1][:12]}, now {source_digest(package)[:12]}): "
+            f"it is stale. Regenerate it with `{REGENERATE}` and commit it"
+        )
+
+
+def test_changing_one_character_of_the_reference_makes_the_certificate_stale(tmp_path, monkeypatch):
+    """One character changed in a copy of reference/ changes its digest, so the test above would fail on it."""
+    from crosscheck.certificate import run as certificate
+
+    root = tmp_path / "checkout"
+    for package in certificate.CERTIFIED:
+        shutil.copytree(certificate.ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = certificate.source_digest("reference")
+    monkeypatch.setattr(certificate, "ROOT", root)
+    assert certificate.source_digest("reference") == before, "a faithful copy must keep the digest"
+    network = root / "reference" / "network.py"
+    network.write_text(network.read_text().replace("BP4", "BP5", 1))
+    assert certificate.source_digest("reference") != before
 
 
 @needs_frameworks

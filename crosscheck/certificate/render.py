@@ -55,7 +55,8 @@ def _short(value: str) -> str:
     return value[:12] if len(value) >= 40 and all(ch in "0123456789abcdef" for ch in value) else value
 
 
-def markdown(cert: Certificate, command: str) -> str:
+def markdown(cert: Certificate, command: str, figures: list[str] | None = None) -> str:
+    """The citable certificate; `figures` are the PNGs' paths relative to the Markdown file."""
     totals = cert.total_cases()
     v = cert.versions
     rows = "\n".join(
@@ -136,7 +137,7 @@ Negative controls: each plausible wrong derivation must be rejected by each orac
 | mutant | slip | caught by | missed by | fewest cases to catch |
 | --- | --- | --- | --- | --- |
 {mutants}
-"""
+""" + "".join(f"\n![{Path(f).stem.replace('_', ' ')}]({f})\n" for f in figures or [])
 
 
 def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:
@@ -183,16 +184,21 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     written.append(_save(fig, directory / "relative_errors.png"))
 
     fig, ax = plt.subplots(figsize=(7, 4))
+    # per_layer[0] is the loss C, per_layer[i] layer l = i + 1 (δ^l, ∂C/∂W^l, ∂C/∂b^l, l = 2..L): the
+    # loss is drawn at x = 1 and labelled C, so every layer sits at its own number l.
+    deepest = 1
     for oracle in cert.oracles:
         layers: dict[int, float] = {}
         for c in cert.cells:
-            for l, v in enumerate(c.per_layer.get(oracle, [])):
-                layers[l] = max(layers.get(l, 0.0), v)
+            for i, v in enumerate(c.per_layer.get(oracle, [])):
+                layers[i + 1] = max(layers.get(i + 1, 0.0), v)
         if layers:
             xs = sorted(layers)
-            ax.semilogy([x + 1 for x in xs], [max(layers[x], 1e-12) for x in xs], marker="o", label=oracle)
+            deepest = max(deepest, xs[-1])
+            ax.semilogy(xs, [max(layers[x], 1e-12) for x in xs], marker="o", label=oracle)
+    ax.set_xticks(range(1, deepest + 1), ["C", *(str(l) for l in range(2, deepest + 1))])
     ax.axhline(1.0, color="k", linestyle=":", label="tolerance")
-    ax.set_xlabel("layer l (1: the loss C)")
+    ax.set_xlabel("layer l of the derivation (l = 2..L; C: the cost)")
     ax.set_ylabel("largest |diff|/tol")
     ax.set_title("Largest error per layer, over all cells")
     ax.legend(fontsize=8)

@@ -255,29 +255,35 @@ def run(
     mutant_examples: int = 200,
     iterations: int = 2000,
     workers: int = 1,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> Certificate:
-    """Run everything; `progress(stage, done, total)` is called as work completes. With
-    `workers` > 1 the cells run in that many processes (each imports and compiles anew)."""
+    """Run everything; `progress(stage, done, total, cases, disagreements)` is called as work
+    completes. With `workers` > 1 the cells run in that many processes (each imports and
+    compiles anew); an interrupt cancels the cells not yet started."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     todo = cells(only)
     results: list[CellResult] = []
+
+    def done(result: CellResult) -> None:
+        results.append(result)
+        if progress:
+            checked = sum(sum(r.cases.values()) for r in results)
+            progress("cells", len(results), len(todo), checked, sum(not r.ok for r in results))
+
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(run_cell, cell, seed, cases, oracles) for cell in todo]
-            for i, future in enumerate(futures):
-                results.append(future.result())
-                if progress:
-                    progress("cells", i + 1, len(todo))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            for future in [pool.submit(run_cell, cell, seed, cases, oracles) for cell in todo]:
+                done(future.result())
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     else:
-        for i, cell in enumerate(todo):
-            results.append(run_cell(cell, seed, cases, oracles))
-            if progress:
-                progress("cells", i + 1, len(todo))
+        for cell in todo:
+            done(run_cell(cell, seed, cases, oracles))
     seconds["cells"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -308,7 +314,7 @@ def run(
         catches = {o: hunt(mutant, o, max_examples=mutant_examples, shrink=False) for o in oracles}
         mutant_rows.append(MutantResult(mutant, catches).as_dict())
         if progress:
-            progress("mutants", i + 1, len(chosen))
+            progress("mutants", i + 1, len(chosen), 0, sum(bool(m["missed_by"]) for m in mutant_rows))
     seconds["mutants"] = time.perf_counter() - start
     return Certificate(seed, cases, oracles, results, trajectory, mutant_rows, seconds, curves)
 
