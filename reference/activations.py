@@ -50,15 +50,29 @@ def sigmoid(z: Array) -> Array:
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:
-    d = 1.0 - a
-    d *= a  # σ(1 − σ)
-    return d
+    # σ(1 − σ), in the equal form e^{-|z|}/(1 + e^{-|z|})²: 1 − σ computed from σ ≈ 1 would
+    # lose every digit for z ≳ 37 (σ' = 0 where the true value is 1e-16).
+    t = np.abs(z)
+    np.negative(t, out=t)
+    with np.errstate(under="ignore"):
+        np.exp(t, out=t)
+        u = t + 1.0
+        u *= u
+        return np.divide(t, u, out=t)
 
 
 # --- tanh: σ(z) = tanh z,  σ'(z) = 1 − tanh² z ---------------------------------------
 def tanh_derivative(z: Array, a: Array) -> Array:
-    d = a * a
-    return np.subtract(1.0, d, out=d)  # 1 − tanh²
+    # 1 − tanh², in the equal form sech² z = 4e^{-2|z|}/(1 + e^{-2|z|})²: 1 − tanh² cancels
+    # to 0 for |z| ≳ 19.
+    t = np.abs(z)
+    t *= -2.0
+    with np.errstate(under="ignore"):
+        np.exp(t, out=t)
+        u = t + 1.0
+        u *= u
+        t *= 4.0
+        return np.divide(t, u, out=t)
 
 
 # --- relu: σ(z) = max(z, 0),  σ'(z) = 1 if z > 0 else 0 ------------------------------
@@ -88,7 +102,9 @@ def elu(z: Array) -> Array:
 
 
 def elu_derivative(z: Array, a: Array) -> Array:
-    return np.where(z > 0, 1.0, a + 1.0)
+    # e^z for z ≤ 0 (equal to σ(z) + 1, which cancels: 0 at z = −60 where e^z = 8.8e-27).
+    with np.errstate(under="ignore"):
+        return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))).astype(z.dtype)
 
 
 # --- softplus: σ(z) = log(1 + e^z),  σ'(z) = 1/(1 + e^{-z}) (the sigmoid) -------------
@@ -106,18 +122,19 @@ def silu(z: Array) -> Array:
 
 
 def silu_derivative(z: Array, a: Array) -> Array:
-    s = sigmoid(z)
-    return s * (1.0 + z * (1.0 - s))
+    # s(1 + z(1 − s)), with 1 − s = s(−z) computed as itself (it cancels for z ≫ 0).
+    return sigmoid(z) * (1.0 + z * sigmoid(-z))
 
 
 # --- gelu (exact): σ(z) = z Φ(z),  σ'(z) = Φ(z) + z φ(z) ------------------------------
-# Φ(z) = (1 + erf(z/√2))/2 and φ(z) = e^{-z²/2}/√(2π). NumPy has no erf; math.erf is
-# applied element by element (exact to double precision, slower than a ufunc).
-_erf = np.frompyfunc(math.erf, 1, 1)
+# Φ(z) = (1 + erf(z/√2))/2 = erfc(−z/√2)/2 and φ(z) = e^{-z²/2}/√(2π). The erfc form keeps
+# Φ's relative accuracy in the lower tail, where 1 + erf cancels. NumPy has no erfc;
+# math.erfc is applied element by element (exact to double precision, slower than a ufunc).
+_erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _Phi(z: Array) -> Array:
-    return (0.5 * (1.0 + _erf(z / math.sqrt(2.0)).astype(np.float64))).astype(z.dtype)
+    return (0.5 * _erfc(-z / math.sqrt(2.0)).astype(np.float64)).astype(z.dtype)
 
 
 def gelu(z: Array) -> Array:
@@ -125,8 +142,9 @@ def gelu(z: Array) -> Array:
 
 
 def gelu_derivative(z: Array, a: Array) -> Array:
-    phi = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    return _Phi(z) + z * phi
+    with np.errstate(under="ignore"):
+        phi = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+        return _Phi(z) + z * phi
 
 
 # --- gelu_tanh: σ(z) = z(1 + tanh u)/2 with u = √(2/π)(z + 0.044715 z³) ---------------
@@ -139,8 +157,11 @@ def gelu_tanh(z: Array) -> Array:
 
 
 def gelu_tanh_derivative(z: Array, a: Array) -> Array:
-    t = np.tanh(_K * (z + _C * z**3))
-    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _K * (1.0 + 3.0 * _C * z * z)
+    # The same, with (1 + tanh u)/2 = s(2u) and 1 − tanh² u = 4 s(2u) s(−2u) (s the sigmoid):
+    # σ' = s(2u)(1 + 2z s(−2u) u'), u' = √(2/π)(1 + 3·0.044715 z²). 1 + tanh u cancels for
+    # u ≪ 0 (σ' = 0 at z = −11.2 where the true value is −2.1e-49); this form does not.
+    u2 = 2.0 * _K * (z + _C * z**3)
+    return sigmoid(u2) * (1.0 + 2.0 * z * sigmoid(-u2) * _K * (1.0 + 3.0 * _C * z * z))
 
 
 # --- identity: σ(z) = z,  σ'(z) = 1 ----------------------------------------------------
@@ -159,9 +180,17 @@ def softmax(z: Array) -> Array:
 
 
 def softmax_jacobian(z: Array, a: Array) -> Array:
-    """J[x] = diag(a_x) − a_x a_xᵀ for each sample x: shape (N, n, n)."""
+    """J[x] = diag(a_x) − a_x a_xᵀ for each sample x: shape (N, n, n).
+
+    The diagonal a_j(1 − a_j) is computed as a_j Σ_{k≠j} a_k, its equal form: 1 − a_j
+    cancels where a_j ≈ 1."""
     columns = a.T  # (N, n)
-    return columns[:, :, None] * np.eye(a.shape[0], dtype=a.dtype) - columns[:, :, None] * columns[:, None, :]
+    n = a.shape[0]
+    others = columns @ (1.0 - np.eye(n, dtype=a.dtype))  # Σ_{k≠j} a_k, per sample
+    J = -(columns[:, :, None] * columns[:, None, :])
+    index = np.arange(n)
+    J[:, index, index] = columns * others
+    return J
 
 
 ACTIVATIONS: dict[str, Activation] = {
