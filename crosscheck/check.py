@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck import counterparts
 from crosscheck import oracles as _oracles
 from crosscheck.case import REFERENCE, Case, Implementation, ImplementationProblem, Stack, stacks
 from crosscheck.diagnosis import Diagnosis, diagnose
@@ -69,6 +70,11 @@ class Comparison:
     def worst_ratio(self) -> float:
         """The largest |diff| / tol over every element (≤ 1 when everything passes)."""
         return max((t.ratio for t in self.tensors), default=0.0)
+
+    @property
+    def worst(self) -> TensorCheck:
+        """The tensor whose worst element is farthest out."""
+        return max(self.tensors, key=lambda t: t.ratio)
 
     def report(self, reproduce: bool = True) -> str:
         """One line per tensor off, then the reproduction snippet."""
@@ -117,6 +123,20 @@ class CaseCheck:
         found = self.diagnosis()
         if found is not None and found.convention and not agree:
             return f"{join(against)} all differ from {self.who} by a convention, not an error in the derivation"
+        hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, self.case.names) for name in against}
+        if not agree and all(hand.values()):
+            # Every dissenting oracle computes with an expression written in crosscheck/counterparts.py for
+            # some entry of this case: the counterparts and the implementation disagree; who is wrong is open.
+            entries = sorted({e for names in hand.values() for e in names})
+            errors = "; ".join(
+                f"{name}: |diff| {c.worst.difference:.1e} against tol {c.worst.tolerance:.1e}"
+                for name, c in ((n, self.comparisons[n]) for n in against)
+            )
+            return (
+                f"{join(against)} disagree with {self.who}, but each rests on hand-written counterparts "
+                f"({', '.join(entries)}), not framework built-ins: the counterparts and {self.who} disagree, and either "
+                f"may be the one that is off ({errors}); check the counterparts against an independent computation"
+            )
         if len(against) >= 2 and not agree:
             return f"{join(against)} all disagree with {self.who}: {self.who} is wrong"
         if len(against) >= 2:

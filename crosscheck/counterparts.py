@@ -53,6 +53,10 @@ class ActivationCounterpart:
     formula cancels (gelu's 1 + erf(z/√2) for z ≪ 0 loses ε·|z|). Tolerance scales only."""
     elementwise: bool = True
     """False for softmax, whose outputs each depend on the whole column."""
+    hand_written: tuple[str, ...] = ()
+    """The frameworks ("torch", "jax") whose σ here is an expression written in this file
+    rather than the framework's own built-in (finite differences always use the NumPy
+    expression). A verdict resting only on hand-written counterparts blames no one."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,15 @@ class LossCounterpart:
     nonsmooth_residuals: tuple[float, ...] = ()
     """Values of a − y where a derivative of the cost jumps (Huber's ±1): finite
     differences skip stencils across them."""
+    hand_written: tuple[str, ...] = ("jax",)
+    """The frameworks whose cost here is an expression written in this file, not a
+    built-in: JAX has no loss functions (they live in optax), so "jax" for every loss."""
+    function_error: Callable[[np.ndarray, np.ndarray], np.ndarray] = lambda a, y: np.zeros_like(a)
+    """(a, y) -> a bound, in units of ε, on the rounding error of each term of C beyond
+    what the term's own magnitude implies (a formula that cancels). Tolerance scales only."""
+    gradient_error: Callable[[np.ndarray, np.ndarray], np.ndarray] = lambda a, y: np.zeros_like(a)
+    """(a, y) -> a bound, in units of ε, on the rounding error of ∇_a C beyond
+    `gradient_scale`'s (a hand-written gradient that cancels). Tolerance scales only."""
 
 
 def _torch() -> Any:
@@ -404,6 +417,15 @@ def loss(name: str) -> LossCounterpart:
             f"{name!r} to LOSSES in crosscheck/counterparts.py "
             "(README, 'Adding an activation or a loss')"
         ) from None
+
+
+def hand_written(framework: str | None, names: tuple[str, ...]) -> list[str]:
+    """The entries among `names` (hidden, output, loss) whose counterpart for `framework` is
+    hand-written (finite differences, framework None: every one, its σ and C are NumPy
+    expressions written here)."""
+    entries = [*(ACTIVATIONS.get(n) for n in names[:2]), LOSSES.get(names[2])]
+    found = [e.name for e in entries if e is not None and (framework is None or framework in e.hand_written)]
+    return sorted(set(found), key=found.index)
 
 
 def registry_mismatches() -> list[str]:

@@ -354,8 +354,15 @@ def _delta_slips(
     found = [slip for slip, candidate in _delta_candidates(case, oracle, zs, acts, layer) if _close(u, candidate, rtol)]
     if not found and not named:
         if layer == case.network.L:
+            g = _loss_gradient(case, acts[-1])
             if counterparts.activation(output).elementwise:
-                found += _implied_slope(output, u, _loss_gradient(case, acts[-1]), zs[-1], "δ^L")
+                found += _implied_slope(output, u, g, zs[-1], "δ^L")
+                found += _implied_loss_gradient(case.names[2], u, g, _slope(output, zs[-1]))
+            else:
+                found.append(
+                    f"∇_a C of {case.names[2]!r} computed wrongly, or {output}'s Jacobian (δ^L = Jᵀ ∇_a C with "
+                    "J = diag(a) − a aᵀ): δ^L alone cannot tell which"
+                )
         else:
             carried = case.network.weights[layer - 1].astype(np.float64).T @ _get(oracle, "deltas", layer + 1)
             found += _implied_slope(hidden, u, carried, zs[layer - 2], "δ^l")
@@ -372,6 +379,22 @@ def _gradient_slips(
         if _close(u, made, rtol):
             found.append(f"{slip} (seen through {symbol(quantity, layer)}, made from that δ^{layer})")
     return found
+
+
+def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.ndarray) -> list[str]:
+    """Where δ^L = ∇_a C ⊙ σ'(z^L): the ∇_a C that δ^L implies, against the loss's own gradient."""
+    usable = np.abs(slope) > 1e-6 * max(float(np.max(np.abs(slope), initial=0.0)), 1e-300)
+    if not usable.any():
+        return []
+    with np.errstate(all="ignore"):
+        implied = np.where(usable, u / np.where(usable, slope, 1.0), np.nan)
+    if np.allclose(implied[usable], g[usable], rtol=1e-3, atol=1e-12):
+        return []
+    k = int(np.argmax(np.where(usable, np.abs(implied - g), -1.0)))
+    return [
+        f"∇_a C of {loss!r} computed wrongly: the δ^L you give implies ∇_a C = {implied.flat[k]:.6g} where the "
+        f"loss's gradient is {g.flat[k]:.6g} (or σ' of the output layer is off: δ^L alone cannot tell which)"
+    ]
 
 
 def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, what: str) -> list[str]:

@@ -247,6 +247,33 @@ _CATALOGUE_SLIPS: dict[str, tuple[Callable[[Any, Any], Any], str, dict[str, Any]
 }
 
 
+class _WithLossGradient(_Backprop):
+    """Replace one catalogue loss's ∇_a C by a wrong variant wherever the network uses it."""
+
+    replaced: str = ""
+    wrong: Callable[[Any, Any], Any]
+
+    def loss_gradient(self, a_L: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.loss.name == self.replaced:
+            return type(self).wrong(a_L, y)
+        return super().loss_gradient(a_L, y)
+
+
+def _wrong_gradient(name: str, gradient: Callable[[Any, Any], Any], slip: str) -> type[_WithLossGradient]:
+    return type(
+        f"WrongGradient_{name}", (_WithLossGradient,), {"replaced": name, "wrong": staticmethod(gradient), "__doc__": slip}
+    )
+
+
+_LOSS_SLIPS: dict[str, tuple[Callable[[Any, Any], Any], str]] = {
+    "quadratic": (lambda a, y: 2 * (a - y) / a.shape[1], "∇_a C = 2(a − y)/N (the ½ of the cost forgotten)"),
+    "binary_cross_entropy": (lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the a(1 − a) denominator forgotten)"),
+    "cross_entropy": (lambda a, y: -y / a.shape[1], "∇_a C = −y/N (the 1/a forgotten)"),
+    "huber": (lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the clip at ±1 forgotten)"),
+}
+"""One plausibly wrong gradient per catalogue loss: its mutant is `wrong_<name>_gradient`."""
+
+
 def _activation_strategy(name: str) -> dict[str, Any]:
     return {"output_activation": name} if not ACTIVATIONS[name].elementwise else {"activation": name}
 
@@ -306,6 +333,10 @@ MUTANTS: dict[str, Mutant] = {
                 {**_activation_strategy(name), **extra},
             )
             for name, (derivative, slip, extra) in _CATALOGUE_SLIPS.items()
+        ),
+        *(
+            Mutant(f"wrong_{name}_gradient", slip, _wrong_gradient(name, gradient, slip), {"loss": name})
+            for name, (gradient, slip) in _LOSS_SLIPS.items()
         ),
     )
 }

@@ -211,7 +211,7 @@ def stacked_magnitudes(
             E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=-2, keepdims=True)) + A[-1])
 
     g = loss.gradient_scale(a, y, np.zeros_like(a))
-    g_E = loss.gradient_scale(a, y, E[-1])
+    g_E = loss.gradient_scale(a, y, E[-1]) + loss.gradient_error(a, y)
     if outputs is not None:
         real = np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None]
         g, g_E = np.where(real, g, 0.0), np.where(real, g_E, 0.0)
@@ -276,5 +276,8 @@ def stacked_magnitudes(
         per_sample = loss.numpy_per_sample(a, y).sum(axis=-1)
     else:
         per_sample = np.array([loss.numpy_per_sample(a[k, :n], y[k, :n]).sum() for k, n in enumerate(outputs)])
-    cost = np.abs(per_sample) + np.sum(g * E[-1], axis=(-2, -1)) + U
+    own = loss.function_error(a, y)
+    if outputs is not None:
+        own = np.where(np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None], own, 0.0)
+    cost = np.abs(per_sample) + np.sum(g * E[-1] + own, axis=(-2, -1)) + U
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)

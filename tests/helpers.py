@@ -64,7 +64,15 @@ def families(seed: int, count: int | None, per_family: int, depth: int | None = 
     import numpy as np
 
     from crosscheck.case import Case
-    from crosscheck.strategies import DTYPES, INPUT_SCALES, WEIGHT_SCALES, build_arrays, compatible_losses, hidden_activations
+    from crosscheck.strategies import (
+        DTYPES,
+        INPUT_SCALES,
+        WEIGHT_SCALES,
+        build_arrays,
+        compatible_losses,
+        compatible_outputs,
+        hidden_activations,
+    )
     from reference import ACTIVATIONS, Network
 
     rng = np.random.default_rng(seed)
@@ -75,7 +83,8 @@ def families(seed: int, count: int | None, per_family: int, depth: int | None = 
         chosen = []
         for f in range(count):
             hidden = fixed.get("activation") or str(rng.choice(hidden_activations()))
-            output = fixed.get("output_activation") or str(rng.choice(sorted(ACTIVATIONS)))
+            outputs = compatible_outputs(fixed["loss"]) if fixed.get("loss") else sorted(ACTIVATIONS)
+            output = fixed.get("output_activation") or str(rng.choice(outputs))
             loss = fixed.get("loss") or str(rng.choice(compatible_losses(output)))
             chosen.append((hidden, output, loss, DTYPES[f % 2]))
     cases = []

@@ -204,3 +204,87 @@ def test_a_wrong_derivative_fails_with_a_shrunk_counterexample(monkeypatch):
     assert "the reference is wrong" in report or "disagrees with the reference" in report
     assert "softsign" in report
     assert "crosscheck.check_case(case" in report
+
+
+def _logcosh(a, y):
+    return float(np.sum(np.logaddexp(a - y, y - a) - np.log(2.0)) / a.shape[1])
+
+
+def _logcosh_gradient(a, y):
+    return np.tanh(a - y) / a.shape[1]
+
+
+def _logcosh_counterpart(scale: float):
+    """log-cosh's oracles' side: neither framework has it, so both are expressions written here (`scale` slips them)."""
+
+    def torch_cost(a, y):
+        import torch
+
+        return scale * torch.sum(torch.log(torch.cosh(a - y))) / a.shape[-1]
+
+    def jax_cost(a, y, mask):
+        import jax.numpy as jnp
+
+        return scale * jnp.sum(mask * jnp.log(jnp.cosh(a - y))) / jnp.max(mask, axis=-2).sum()
+
+    return counterparts.LossCounterpart(
+        "logcosh",
+        torch=torch_cost,
+        jax=jax_cost,
+        numpy_per_sample=lambda a, y: scale * np.sum(np.log(np.cosh(a - y)), axis=-2) / a.shape[-1],
+        gradient_scale=lambda a, y, E: (1.0 + E) / a.shape[-1],
+        targets=lambda rng, shape: rng.normal(0.0, 1.0, size=shape),
+        hand_written=("torch", "jax"),
+    )
+
+
+@pytest.mark.torch
+@pytest.mark.jax
+def test_a_disagreement_resting_only_on_hand_written_counterparts_blames_no_one(monkeypatch):
+    """With log-cosh's torch and JAX sides both hand-written, a disagreement says the counterparts and the reference
+    disagree and shows both errors, instead of "the reference is wrong"; the catalogue's built-in losses still blame."""
+    require("torch")
+    require("jax")
+    from reference import losses as reference_losses
+
+    monkeypatch.setitem(
+        reference_losses.LOSSES, "logcosh", reference_losses.Loss("logcosh", _logcosh, _logcosh_gradient, "log cosh")
+    )
+    monkeypatch.setitem(counterparts.LOSSES, "logcosh", _logcosh_counterpart(1.0 + 1e-6))  # the counterparts are off
+    network = Network.random((2, 3, 2), seed=0, loss="logcosh")
+    case = Case(network, np.ones((2, 3)), np.full((2, 3), 0.25))
+    result = crosscheck.check_case(case, ["torch", "jax"])
+    assert not result.ok
+    verdict = result.verdict()
+    assert "each rests on hand-written counterparts (logcosh)" in verdict, verdict
+    assert "is wrong" not in verdict and "|diff|" in verdict and "torch:" in verdict and "jax:" in verdict
+    # Built-in counterparts keep the blame: a wrong quadratic gradient in the reference is "the reference is wrong".
+    from crosscheck.mutants import MUTANTS
+
+    quadratic = Case(
+        MUTANTS["wrong_quadratic_gradient"].build(Network.random((2, 3, 2), seed=0)), np.ones((2, 3)), np.zeros((2, 3))
+    )
+    assert "the reference is wrong" in crosscheck.check_case(quadratic, ["torch", "jax"]).verdict()
+
+
+def test_a_loss_counterpart_can_declare_its_rounding():
+    """A loss counterpart's declared rounding of C and of ∇_a C widens exactly the cost's and δ^L's scales."""
+    import dataclasses
+
+    from crosscheck import scales
+
+    case = Case(Network.random((2, 3, 2), seed=0), np.ones((2, 3)), np.full((2, 3), 0.25))
+    plain = scales.magnitudes(case)
+    declared = dataclasses.replace(
+        counterparts.LOSSES["quadratic"],
+        function_error=lambda a, y: np.full_like(a, 1e6),
+        gradient_error=lambda a, y: np.full_like(a, 1e6),
+    )
+    original = counterparts.LOSSES["quadratic"]
+    counterparts.LOSSES["quadratic"] = declared
+    try:
+        widened = scales.magnitudes(case)
+    finally:
+        counterparts.LOSSES["quadratic"] = original
+    assert widened.loss >= plain.loss + 6 * 1e6 * 0.999
+    assert np.all(widened.deltas[-1] > plain.deltas[-1])

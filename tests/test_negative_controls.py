@@ -16,7 +16,6 @@ from crosscheck.mutants import MUTANTS
 from crosscheck.strategies import cases
 
 ORACLES = ("torch", "jax", "jax_forward", "numeric")
-CATALOGUE = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "silu", "gelu", "gelu_tanh", "identity", "softmax")
 
 
 @given(case=cases())
@@ -56,12 +55,25 @@ def test_every_mutant_is_caught(name, oracle):
         assert sum(catch.counterexample.network.sizes) <= 12, f"counterexample not shrunk: {catch.counterexample.label}"
 
 
-def test_every_catalogue_activation_has_a_wrong_derivative_mutant():
-    """Each activation of the catalogue has a mutant whose hand-derived derivative is plausibly wrong."""
-    covered = {m.strategy.get("activation") or m.strategy.get("output_activation") for m in MUTANTS.values()}
-    covered_by_derivative = {name for name in CATALOGUE if f"wrong_{name}_derivative" in MUTANTS}
-    assert covered_by_derivative == set(CATALOGUE)
-    assert set(CATALOGUE) <= covered
+def test_every_catalogue_entry_has_a_wrong_derivative_mutant():
+    """Each activation and each loss of the reference's registries (as they are now, entries added at run time
+    included) has a mutant with a plausibly wrong hand-derived derivative, so adding an entry without one fails."""
+    missing = [
+        f"wrong_{name}_derivative (to _CATALOGUE_SLIPS)"
+        for name in reference.ACTIVATIONS
+        if f"wrong_{name}_derivative" not in MUTANTS
+    ]
+    missing += [f"wrong_{name}_gradient (to _LOSS_SLIPS)" for name in reference.LOSSES if f"wrong_{name}_gradient" not in MUTANTS]
+    assert not missing, f"add a wrong-derivative mutant in crosscheck/mutants.py: {', '.join(missing)}"
+
+
+def test_an_entry_added_without_a_mutant_is_named(monkeypatch):
+    """A new activation with no wrong-derivative mutant makes the coverage test fail, naming what to add."""
+    from reference import activations
+
+    monkeypatch.setitem(activations.ACTIVATIONS, "softsign", activations.ACTIVATIONS["tanh"])
+    with pytest.raises(AssertionError, match=r"wrong_softsign_derivative \(to _CATALOGUE_SLIPS\)"):
+        test_every_catalogue_entry_has_a_wrong_derivative_mutant()
 
 
 def test_mutants_are_kept_apart_from_the_reference():
@@ -80,16 +92,20 @@ def test_mutants_change_the_result():
         strategy = mutant.strategy
         width = 3
         depth = 2
+        loss = strategy.get("loss", "quadratic")
         network = Network.random(
             (width,) * (depth + 1),
             seed=1,
             activation=strategy.get("activation", "sigmoid"),
-            output_activation=strategy.get("output_activation"),
+            output_activation=strategy.get("output_activation") or reference.LOSSES[loss].output,
+            loss=loss,
         )
         x = np.random.default_rng(2).standard_normal((width, 4))
         y = np.random.default_rng(3).uniform(size=(width, 4))
         if network.output_activation.name == "softmax":
             y = y / y.sum(axis=0)
+        if loss == "huber":
+            y = 6 * y - 3  # residuals beyond the knee at ±1, where the clip matters
         bad = mutant.build(network)
         if mutant.check == "step":
             before = [W.copy() for W in bad.weights]
@@ -149,7 +165,10 @@ def test_every_mutant_is_diagnosed_by_name(name):
     result = check_case(Case(mutant.build(case.network), case.x, case.y), ["torch"])
     found = result.diagnosis()
     assert found is not None and found.equation, result.report()
-    if name.startswith("wrong_") and name != "wrong_sign_error" and name not in EXPECTED_DIAGNOSIS:
+    if name.endswith("_gradient"):
+        words = "∇_a C of"
+        assert any(words in slip for slip in found.slips), f"{name}: {found.slips}\n{result.report()}"
+    elif name.startswith("wrong_") and name != "wrong_sign_error" and name not in EXPECTED_DIAGNOSIS:
         entry = name.removeprefix("wrong_").removesuffix("_derivative")
         words = f"σ' of {entry!r} computed wrongly"
         # (A slope of 1 where σ' is 1 elsewhere, as leaky_relu's swapped branches give for z < 0, reads as BP2

@@ -29,7 +29,7 @@ def terminal(cert: Certificate) -> str:
     lines.append(f"  {'':22}" + "".join(f"{c:>{width}}" for c in columns))
     for name, worst in cert.entry_table():
         cells = "".join(f"{worst.get(c, float('nan')):>{width}.2g}" for c in columns)
-        lines.append(f"  {name:22}" + cells)
+        lines.append(f"  {name:22}" + cells + f"   hand-written for: {', '.join(cert.hand_written(name))}")
     lines.append("")
     lines.append("XOR 2-3-1, η = 2, trained by the reference, torch.optim.SGD and a jax.grad loop from one start:")
     for name, t in cert.trajectory.items():
@@ -62,10 +62,10 @@ def markdown(cert: Certificate, command: str, figures: list[str] | None = None) 
     rows = "\n".join(
         f"| {name} | "
         + " | ".join(f"{worst.get(f'{o} {d}', float('nan')):.2g}" for o in cert.oracles for d in ("float64", "float32"))
-        + " |"
+        + f" | {', '.join(cert.hand_written(name)) or '—'} |"
         for name, worst in cert.entry_table()
     )
-    header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32"))
+    header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
     mutants = "\n".join(
         f"| `{m['mutant']}` | {m['description']} | {', '.join(m['caught_by']) or '—'} | "
         f"{', '.join(m['missed_by']) or '—'} | {min(m['examples'].values()) if m['examples'] else '—'} |"
@@ -120,10 +120,13 @@ measured in `docs/TOLERANCES.md`.
 
 ## Figures
 
-Largest |diff|/tol per catalogue entry (≤ 1 passes):
+Largest |diff|/tol per catalogue entry (≤ 1 passes). "Hand-written for" names the oracles whose side of the entry
+is an expression written in `crosscheck/counterparts.py` rather than the framework's own built-in (JAX has no loss
+functions; finite differences evaluate NumPy expressions of σ and C): where every dissenting oracle is hand-written,
+a disagreement blames neither side.
 
 | entry | {header} |
-| --- | {" | ".join("---" for _ in cert.oracles for _ in range(2))} |
+| --- | {" | ".join("---" for _ in cert.oracles for _ in range(2))} | --- |
 {rows}
 
 XOR trajectories (reference vs torch.optim.SGD vs a jax.grad loop, from identical parameters):

@@ -209,6 +209,19 @@ class Certificate:
                 rows.append((name, worst))
         return rows
 
+    def hand_written(self, name: str) -> list[str]:
+        """The oracles (of this certificate's) whose counterpart of catalogue entry `name` is an
+        expression written in crosscheck/counterparts.py rather than a framework built-in."""
+        from crosscheck import counterparts
+
+        entry = counterparts.ACTIVATIONS.get(name) or counterparts.LOSSES.get(name)
+        return [
+            o
+            for o in self.oracles
+            if entry is not None
+            and (_oracles.ORACLES[o].framework is None or _oracles.ORACLES[o].framework in entry.hand_written)
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "versions": self.versions,
@@ -234,6 +247,9 @@ class Certificate:
                     "worst_ratio_per_layer": c.per_layer,
                     "ok": c.ok,
                     "counterexample": c.failure or None,
+                    "hand_written": {
+                        name: self.hand_written(name) for name in (c.cell.activation, c.cell.output_activation, c.cell.loss)
+                    },
                 }
                 for c in self.cells
             ],
