@@ -6,7 +6,10 @@
    (`crosscheck.many.check_cases`), the batched mode of the certificate, and
    `torch.autograd.gradcheck` (fast_mode on and off) on the same cases; warm-up apart.
 2. Hypothesis: cases/s drawn by `crosscheck.strategies.cases` against drawing every float
-   with `hypothesis.extra.numpy.arrays` (best of three rounds taken in turns).
+   with `hypothesis.extra.numpy.arrays` (best of three rounds taken in turns). Then 2b, the
+   false-alarm sweep: 10,000 correct cases of `crosscheck.strategies.diverse_cases` through
+   `check_cases` (torch, jax), subsets through JAX forward mode, finite differences,
+   `compare(case=)` and `step_check`; the false alarms and the largest |diff|/tol of each.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32: time ratio, GFLOP/s as a fraction of NumPy's matmul peak
    measured in the same run, the backward's matmuls timed alone, page faults a call, and
@@ -192,6 +195,60 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
         per_second = calls * K / (time.perf_counter() - start)
         FIGURES[name.split(" (")[0]] = per_second
         rows.append((name, f"{per_second:,.0f} cases/s"))
+    return rows
+
+
+def false_alarms(quick: bool) -> list[tuple[str, str]]:
+    """Every public comparison on correct cases from the diverse generator (`strategies.diverse_cases`):
+    how many false alarms, and the largest |diff|/tol seen (the margin left)."""
+    from crosscheck.check import compare, step_check
+    from crosscheck.strategies import diverse_cases
+
+    count = 500 if quick else 10_000
+    rng = np.random.default_rng(20)
+    cases = diverse_cases(rng, count)
+    rows = []
+    start = time.perf_counter()
+    result = check_cases(cases, ("torch", "jax"))
+    alarms = len(result.failures) + len(result.cleared)
+    worst = ", ".join(f"{name} {result.worst[name].max():.2g}" for name in result.oracles)
+    FIGURES["false alarms"] = alarms
+    rows.append(
+        (
+            f"check_cases, torch and jax, {count:,} diverse cases",
+            f"{alarms} false alarms; worst |diff|/tol {worst} ({time.perf_counter() - start:.0f} s)",
+        )
+    )
+    subset = cases[: (50 if quick else 400)]
+    for name in ("jax_forward", "numeric"):
+        part = subset[: len(subset) // 4] if name == "jax_forward" else subset
+        result = check_cases(part, (name,))
+        FIGURES["false alarms"] += len(result.failures)
+        rows.append(
+            (
+                f"check_cases, {name}, the first {len(part)}",
+                f"{len(result.failures)} false alarms; worst |diff|/tol {result.worst[name].max():.2g}",
+            )
+        )
+    compared = [compare(c.network.backward(c.x, c.y), oracle_gradients("torch", c.network, c.x, c.y), case=c) for c in subset]
+    bad = sum(not c.ok for c in compared)
+    FIGURES["false alarms"] += bad
+    rows.append(
+        (
+            f"compare(..., case=case) against torch, the first {len(subset)}",
+            f"{bad} false alarms; worst |diff|/tol {max(c.worst_ratio for c in compared):.2g}",
+        )
+    )
+    for name in ("torch", "jax", "numeric"):
+        steps = [step_check(c, name) for c in subset[:100]]
+        bad = sum(not s.ok for s in steps)
+        FIGURES["false alarms"] += bad
+        rows.append(
+            (
+                f"step_check({name}), the first 100",
+                f"{bad} false alarms; worst |diff|/tol {max(s.worst_ratio for s in steps):.2g}",
+            )
+        )
     return rows
 
 
@@ -475,6 +532,8 @@ def targets() -> list[tuple[str, str]]:
                 f"{verdict(f[f'{name} memory'] <= 1.2)}: {f[f'{name} memory']:.2f}x",
             ),
         ]
+    if "false alarms" in f:
+        rows.append(("0 false alarms on correct diverse cases", f"{verdict(f['false alarms'] == 0)}: {f['false alarms']}"))
     if "pytest wall" in f:
         rows.append(("default pytest run < 60 s wall", f"{verdict(f['pytest wall'] < 60)}: {f['pytest wall']:.0f} s"))
     return rows
@@ -534,6 +593,10 @@ def main() -> int:
         "1. Cross-check throughput (depth 1-5, widths 1-8, batch 1-8, float64, sigmoid/quadratic)", throughput(args.quick)
     )
     print_table("2. Drawing cases with Hypothesis", strategy_rate(args.quick))
+    print_table(
+        "2b. False alarms: every public comparison on correct diverse cases (depth 1-8, widths 1-32, N 1-64, weight scales up to 10)",
+        false_alarms(args.quick),
+    )
     print_table("3. Large MLP 784-1024-1024-1024-10, batch 256", large_mlp(args.quick))
     print_table("   The reference's backward in a loop (fresh processes, the two allocator settings in turn)", loops(args.quick))
     if args.pytest:

@@ -381,3 +381,34 @@ def random_cases(rng: np.random.Generator, count: int, **options: Any) -> list[C
 def compatible_outputs(loss: str) -> list[str]:
     """The output activations `loss` accepts."""
     return sorted(name for name in ACTIVATIONS if loss in compatible_losses(name))
+
+
+DIVERSE = {"max_layers": 8, "max_width": 32, "max_batch": 64}
+"""The diverse generator's ranges: deeper, wider and larger batches than `cases`' defaults."""
+DIVERSE_WEIGHT_SCALES = (0.0, 0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+
+def diverse_cases(rng: np.random.Generator, count: int) -> list[Case]:
+    """`count` correct cases for the false-alarm sweep, drawn from `rng` alone: every valid
+    (hidden, output, loss) of the catalogue, float32 and float64 alike, 1-8 weight layers,
+    widths 1-32, batches 1-64, each layer's weight scale from `DIVERSE_WEIGHT_SCALES` (up to
+    10: deep saturation), input scales 0, 1 and 10, exact zeros in half the cases. Wider
+    than the property tests' `cases()`, on purpose: a comparison that cries wolf anywhere
+    here cries wolf on someone's correct code."""
+    found = []
+    outputs = sorted(ACTIVATIONS)
+    for _ in range(count):
+        depth = int(rng.integers(1, DIVERSE["max_layers"] + 1))
+        sizes = [int(n) for n in rng.integers(1, DIVERSE["max_width"] + 1, size=depth + 1)]
+        N = int(rng.integers(1, DIVERSE["max_batch"] + 1))
+        dtype = DTYPES[int(rng.integers(0, 2))]
+        hidden = str(rng.choice(hidden_activations()))
+        output = str(rng.choice(outputs))
+        loss = str(rng.choice(compatible_losses(output)))
+        scales = [float(rng.choice(DIVERSE_WEIGHT_SCALES)) for _ in range(depth)]
+        input_scale = float(rng.choice(INPUT_SCALES))
+        zeros = bool(rng.random() < 0.5)
+        W, b, x, y = build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros)
+        network = Network(W, b, activation=hidden, output_activation=output, loss=loss)
+        found.append(Case(network, x, y, origin=f"diverse, weight scales {scales}, input scale {input_scale}"))
+    return found

@@ -407,3 +407,18 @@ def test_error_scale_regressions_found_by_the_suite():
     crosscheck.check_case(Case(network, x, y), ["jax_forward"]).assert_ok()
     batch = build_stack(np.random.default_rng(16481), [5, 3, 5, 3, 5], 5, np.float64, "tanh", "elu", "quadratic", 32)
     crosscheck.check_case(batch.case(11), ["jax"]).assert_ok()
+
+
+@pytest.mark.torch
+def test_no_false_alarm_on_diverse_correct_cases():
+    """500 correct cases of the diverse generator (depth up to 8, widths up to 32, N up to 64, weight scales up to 10,
+    float32 and float64) pass check_cases against torch and compare(case=) alike (the benchmark sweeps 10,000)."""
+    require("torch")
+    from crosscheck.strategies import diverse_cases
+
+    cases = diverse_cases(np.random.default_rng(7), 500)
+    result = crosscheck.check_cases(cases, ["torch"])
+    assert result.ok and not result.cleared, result.report()
+    for case in cases[:100]:
+        g = case.network.backward(case.x, case.y)
+        crosscheck.compare(g, crosscheck.oracle_gradients("torch", case.network, case.x, case.y), case=case).assert_ok()
