@@ -318,7 +318,7 @@ class Stack:
                     tensor[k, : part.shape[0], : part.shape[1]] = part
                 tensors.append(tensor)
             out[quantity] = tensors
-        return Gradients(loss=loss, deltas=out["deltas"], weights=out["weights"], biases=out["biases"])  # type: ignore[arg-type]
+        return Gradients(loss=loss, deltas=out["deltas"], weights=out["weights"], biases=out["biases"])
 
     def unstacked(self, gradients: Gradients, k: int) -> Gradients:
         """Case k's own gradients out of stacked ones, at its own sizes."""
@@ -332,7 +332,7 @@ class Stack:
 
 
 def stacks(cases: Sequence[Case]) -> list[tuple[list[int], Stack]]:
-    """The cases grouped into stacks (one depth, N, activations, loss, dtype, and output
+    """The cases grouped into stacks (one depth, N, activations, loss and dtype, and output
     width where the output activation is not element-wise: a softmax mixes its rows, so
     no padded output row there), with each stack's positions in `cases`."""
     by_key: dict[tuple[Any, ...], list[int]] = {}

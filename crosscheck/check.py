@@ -35,7 +35,7 @@ from crosscheck.diagnosis import Diagnosis, diagnose
 from crosscheck.judge import QUANTITIES, Judged, TensorCheck, join, judge, mismatch_line, problem, symbol
 from crosscheck.scales import magnitudes, stack_magnitudes
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
-from reference import Gradients
+from reference import Gradients, Network
 
 DEFAULT_MANY = ("torch", "jax")
 """The oracles `check_cases` runs unless told otherwise: the two autograd frameworks."""
@@ -363,22 +363,49 @@ def judge_stacked(
     K = count if count is not None else np.asarray(oracle.loss).shape[0]
     padded = stack is not None and not stack.uniform
     cost = np.asarray(scales.loss, dtype=np.float64)
-    cost = cost[:K] if cost.ndim else cost
-    loss_error = 0.0 if error is None else np.asarray(error.loss)[:K]
-    tested_loss = np.asarray(tested.loss)[:K]
-    oracle_loss = np.asarray(oracle.loss)[:K]
-    entries = []
+    cost = np.broadcast_to(cost[:K] if cost.ndim else cost, (K,))
+    # Every tensor's first K cases, flattened per case and side by side, so that the judge
+    # rules on all of them in one call; each entry then views its own columns.
+    parts: list[tuple[str, int | None, np.ndarray, np.ndarray, Any, Any]] = []
     if "loss" in provides:
-        judged = judge(tested_loss, oracle_loss, scale=cost, cost_scale=cost, tolerance=tol, kind=kind, error=loss_error)
-        entries.append(Entry("loss", None, tested_loss, oracle_loss, judged, None))
-    cost_column = cost.reshape(-1, 1, 1) if cost.ndim else cost
+        loss_error = 0.0 if error is None else np.asarray(error.loss)[:K]
+        parts.append(("loss", None, np.asarray(tested.loss)[:K], np.asarray(oracle.loss)[:K], cost, loss_error))
     for quantity in [q for q in QUANTITIES[1:] if q in provides]:
-        for layer, (t, o, s) in enumerate(zip(getattr(tested, quantity), getattr(oracle, quantity), getattr(scales, quantity))):
-            s = np.asarray(s)
+        for layer, (t, o, sc) in enumerate(zip(getattr(tested, quantity), getattr(oracle, quantity), getattr(scales, quantity))):
+            sc = np.asarray(sc)
             e = 0.0 if error is None else getattr(error, quantity)[layer][:K]
-            judged = judge(t[:K], o[:K], scale=s[:K] if s.ndim else s, cost_scale=cost_column, tolerance=tol, kind=kind, error=e)
-            real = stack.real(quantity, layer)[:K] if padded and stack is not None else None
-            entries.append(Entry(quantity, layer + 2, t[:K], o[:K], judged, real))
+            parts.append((quantity, layer + 2, t[:K], o[:K], sc[:K] if sc.ndim else sc, e))
+    shapes = [t.shape for _, _, t, _, _, _ in parts]
+    widths = [int(np.prod(shape[1:], dtype=int)) for shape in shapes]
+
+    def side_by_side(values: list[Any], dtype: Any = None) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.broadcast_to(np.asarray(v, dtype=dtype), shape).reshape(K, width)
+                for v, shape, width in zip(values, shapes, widths)
+            ],
+            axis=1,
+        )
+
+    judged = judge(
+        side_by_side([p[2] for p in parts]),
+        side_by_side([p[3] for p in parts]),
+        scale=side_by_side([p[4] for p in parts], np.float64),
+        cost_scale=cost[:, None],
+        tolerance=tol,
+        kind=kind,
+        error=side_by_side([p[5] for p in parts], np.float64) if error is not None else 0.0,
+    )
+    entries = []
+    start = 0
+    for (quantity, at, t, o, _, _), shape, width in zip(parts, shapes, widths):
+        columns = slice(start, start + width)
+        start += width
+        own = Judged(
+            *(array[:, columns].reshape(shape) for array in (judged.difference, judged.allowed, judged.ratio, judged.skipped))
+        )
+        real = stack.real(quantity, at - 2)[:K] if padded and stack is not None and at is not None else None
+        entries.append(Entry(quantity, at, t, o, own, real))
     sizes = stack.sizes[:K] if stack is not None else _sizes(oracle)
     return StackJudgement(name, kind, tol, sizes, entries, oracle)
 
@@ -479,7 +506,13 @@ def check_cases(
     for i, case in enumerate(cases):
         if not isinstance(case, Case):
             raise TypeError(f"cases[{i}] must be a crosscheck.Case, got {type(case).__name__}")
-    worst = {name: np.zeros(len(cases)) for name in names}
+    if implementation is REFERENCE and all(type(case.network) is Network for case in cases):
+        # The reference runs over each stack at once: the same backward, on arrays with a
+        # leading case axis (`reference.network`); padding adds exact zeros, as for the oracles.
+        groups = stacks(cases)
+        tested = [_reference_over(stack) for _, stack in groups]
+        judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
+        return _many(cases, names, groups, judged, [], implementation)
     # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
     # A case it cannot answer in the right structure goes straight to check_case, for the report.
     answers: dict[int, Gradients] = {}
@@ -500,6 +533,50 @@ def check_cases(
     tested = [stack.stacked([answers[i] for i in members]) for members, stack in groups]
     provides = [implementation.given(answers[members[0]]) for members, _ in groups]
     judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested, provides=provides)
+    return _many(cases, names, groups, judged, unjudged, implementation)
+
+
+def _reference_over(stack: Stack) -> Gradients:
+    """The reference over a stack: `Network.backward` on the arrays with their leading case
+    axis, once per output width (padded hidden and input neurons reach nothing but zero
+    weights; a padded output row would reach the cost, so there are none)."""
+    hidden, output, loss = stack.names
+    K, outputs = stack.K, stack.sizes[:, -1]
+    last = len(stack.weights) - 1
+    found = Gradients(
+        loss=np.zeros(K),
+        deltas=[np.zeros((K, W.shape[1], stack.N), stack.dtype) for W in stack.weights],
+        weights=[np.zeros_like(W) for W in stack.weights],
+        biases=[np.zeros_like(b) for b in stack.biases],
+    )
+    for n_L in np.unique(outputs).tolist():
+        k = np.flatnonzero(outputs == n_L)
+        rows = [slice(None)] * last + [slice(0, n_L)]
+        network = Network(
+            [W[k, r] for W, r in zip(stack.weights, rows)],
+            [b[k, r] for b, r in zip(stack.biases, rows)],
+            activation=hidden,
+            output_activation=output,
+            loss=loss,
+        )
+        g = network.backward(stack.x[k], stack.y[k, :n_L])
+        found.loss[k] = g.loss  # type: ignore[index]
+        for quantity in ("deltas", "weights", "biases"):
+            for placed, got, r in zip(getattr(found, quantity), getattr(g, quantity), rows):
+                placed[k, r] = got
+    return found
+
+
+def _many(
+    cases: list[Case],
+    names: tuple[str, ...],
+    groups: list[tuple[list[int], Stack]],
+    judged: list[dict[str, StackJudgement]],
+    unjudged: list[int],
+    implementation: Implementation,
+) -> ManyCheck:
+    """Steps 5-6: per case, the largest |diff|/tol; a case over 1 run again alone for its report."""
+    worst = {name: np.zeros(len(cases)) for name in names}
     for (members, _), by_oracle in zip(groups, judged):
         for name, judgement in by_oracle.items():
             worst[name][members] = judgement.per_case()
@@ -628,7 +705,7 @@ def _one(g: Gradients) -> Gradients:
     """Gradients of one case with a leading case axis of 1."""
     lead = [np.asarray(t)[None] for t in (*g.deltas, *g.weights, *g.biases)]
     n = len(g.deltas)
-    return Gradients(np.asarray([g.loss], dtype=np.float64), lead[:n], lead[n : 2 * n], lead[2 * n :])  # type: ignore[arg-type]
+    return Gradients(np.asarray([g.loss], dtype=np.float64), lead[:n], lead[n : 2 * n], lead[2 * n :])
 
 
 def _mismatched(tested: Gradients, oracle: Gradients, who: str) -> tuple[TensorCheck, ...]:

@@ -16,8 +16,9 @@ from reference._types import Array
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def float_matrix(name: str, value: Any) -> Array:
-    """Return `value` as a 2-D float32/float64 array with finite entries.
+def float_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
+    """Return `value` as a 2-D float32/float64 array with finite entries (with the leading
+    axes `stack` in front, for a stack of cases).
 
     Raises TypeError for non-arrays and integer, bool or complex dtypes, and
     ValueError for another number of dimensions, an empty array, NaN or Inf.
@@ -26,8 +27,9 @@ def float_matrix(name: str, value: Any) -> Array:
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
     if value.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
-    if value.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {value.shape}")
+    if value.ndim != 2 + len(stack) or value.shape[: len(stack)] != stack:
+        expected = "2-D" if not stack else f"a stack of shape {(*stack, '…', '…')} (2-D per case)"
+        raise ValueError(f"{name} must be {expected}, got shape {value.shape}")
     if value.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {value.shape}")
     if not np.all(np.isfinite(value)):
@@ -81,9 +83,9 @@ def lookup(kind: str, name: Any, registry: Mapping[str, Any]) -> Any:
 
 def finite_result(gradients: Any, dtype: np.dtype) -> None:
     """Refuse a backward pass whose cost or gradients overflowed (FloatingPointError, naming it)."""
-    if not np.isfinite(gradients.loss):
+    if not np.all(np.isfinite(gradients.loss)):
         raise FloatingPointError(
-            f"the cost C overflowed {dtype} ({gradients.loss}): the outputs or targets are too large for it "
+            f"the cost C overflowed {dtype} ({np.max(np.abs(gradients.loss))}): the outputs or targets are too large for it "
             "(|a^L − y| squared must stay finite); nothing was changed"
         )
     for quantity, symbol in (("deltas", "δ"), ("weights", "∂C/∂W"), ("biases", "∂C/∂b")):

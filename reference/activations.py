@@ -175,21 +175,21 @@ def identity_derivative(z: Array, a: Array) -> Array:
 
 # --- softmax (output only): a_j = e^{z_j} / Σ_k e^{z_k},  J_jk = a_j (1[j = k] − a_k) ---
 def softmax(z: Array) -> Array:
-    e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    e = np.exp(z - z.max(axis=-2, keepdims=True))  # axis −2: the neurons of each column
+    return e / e.sum(axis=-2, keepdims=True)
 
 
 def softmax_jacobian(z: Array, a: Array) -> Array:
-    """J[x] = diag(a_x) − a_x a_xᵀ for each sample x: shape (N, n, n).
+    """J[x] = diag(a_x) − a_x a_xᵀ for each sample x: shape (N, n, n) ((K, N, n, n) for a stack).
 
     The diagonal a_j(1 − a_j) is computed as a_j Σ_{k≠j} a_k, its equal form: 1 − a_j
     cancels where a_j ≈ 1."""
-    columns = a.T  # (N, n)
-    n = a.shape[0]
+    columns = np.swapaxes(a, -1, -2)  # (N, n): one row per sample
+    n = a.shape[-2]
     others = columns @ (1.0 - np.eye(n, dtype=a.dtype))  # Σ_{k≠j} a_k, per sample
-    J = -(columns[:, :, None] * columns[:, None, :])
+    J = -(columns[..., :, None] * columns[..., None, :])
     index = np.arange(n)
-    J[:, index, index] = columns * others
+    J[..., index, index] = columns * others
     return J
 
 

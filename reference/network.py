@@ -11,6 +11,10 @@ In code (lists start at 0):
 
 One column per sample; the cost is the mean over the N columns, so δ^l is ∂C/∂z^l of
 the batch cost (1/N times the per-sample δ of the derivation).
+
+A stack of K networks of one shape runs through the same code: every array gets a
+leading axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N)), `@` maps over it, `.mT` is the
+transpose of each case's matrix, and the loss is one number per case.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ class Gradients:
     ∂C/∂b^l, for l = 2..L.
     """
 
-    loss: float
+    loss: float | Array
+    """C; for a stack, an array of one C per case."""
     deltas: list[Array]
     weights: list[Array]
     biases: list[Array]
@@ -97,7 +102,12 @@ class Network:
     @property
     def sizes(self) -> tuple[int, ...]:
         """(n_1, ..., n_L)."""
-        return (self.weights[0].shape[1], *(W.shape[0] for W in self.weights))
+        return (self.weights[0].shape[-1], *(W.shape[-2] for W in self.weights))
+
+    @property
+    def stack(self) -> tuple[int, ...]:
+        """The leading axes of a stack of networks ((K,)), or () for one network."""
+        return self.weights[0].shape[:-2]
 
     @property
     def dtype(self) -> np.dtype:
@@ -142,12 +152,12 @@ class Network:
         for l in range(L - 1, 1, -1):
             W_next = self.weights[l - 1]  # W^{l+1}
             sigma_prime = self._sigma(l).derivative(zs[l - 2], activations[l - 1])
-            delta = W_next.T @ delta
+            delta = W_next.mT @ delta
             delta *= sigma_prime  # BP2: (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l)
             deltas[l - 2] = delta
 
-        biases = [delta.sum(axis=1, keepdims=True) for delta in deltas]  # BP3
-        weights: list[Array] = [deltas[l - 2] @ activations[l - 2].T for l in range(2, L + 1)]  # BP4
+        biases = [delta.sum(axis=-1, keepdims=True) for delta in deltas]  # BP3: Σ over the samples
+        weights: list[Array] = [deltas[l - 2] @ activations[l - 2].mT for l in range(2, L + 1)]  # BP4
         gradients = Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
         _checks.finite_result(gradients, self.dtype)
         return gradients
@@ -194,24 +204,24 @@ class Network:
         if sigma.elementwise:
             return grad_a * sigma.derivative(z_L, a_L)
         J = sigma.derivative(z_L, a_L)  # (N, n, n): J[x, j, k] = ∂a_j/∂z_k
-        return np.einsum("xjk,jx->kx", J, grad_a)
+        return np.einsum("...xjk,...jx->...kx", J, grad_a)
 
     # --- helpers ---------------------------------------------------------------------
     def _sigma(self, l: int) -> Activation:
         return self.output_activation if l == self.L else self.activation
 
     def _check_x(self, x: Array) -> None:
-        _checks.float_matrix("x", x)
+        _checks.float_matrix("x", x, self.stack)
         _checks.same_dtype("x", x, self.dtype)
         n_1 = self.sizes[0]
-        if x.shape[0] != n_1:
+        if x.shape[-2] != n_1:
             raise ValueError(f"x must have shape ({n_1}, N) (n_1 rows, one column per sample), got {x.shape}")
 
     def _check_y(self, x: Array, y: Array) -> None:
         self._check_x(x)
-        _checks.float_matrix("y", y)
+        _checks.float_matrix("y", y, self.stack)
         _checks.same_dtype("y", y, self.dtype)
-        _checks.shape("y", y, (self.sizes[-1], x.shape[1]), "n_L rows, one column per sample of x")
+        _checks.shape("y", y, (*self.stack, self.sizes[-1], x.shape[-1]), "n_L rows, one column per sample of x")
         self.loss.check_targets(y)
 
     def _check_gradients(self, gradients: Gradients) -> None:
@@ -224,7 +234,7 @@ class Network:
             if len(got) != len(want):
                 raise ValueError(f"gradients.{name} must have {len(want)} entries, got {len(got)}")
             for l, (g, p) in enumerate(zip(got, want), start=2):
-                _checks.float_matrix(f"gradients.{name}[{l - 2}]", g)
+                _checks.float_matrix(f"gradients.{name}[{l - 2}]", g, self.stack)
                 _checks.same_dtype(f"gradients.{name}[{l - 2}]", g, self.dtype)
                 _checks.shape(f"gradients.{name}[{l - 2}]", g, p.shape, f"as the parameter of layer {l}")
 
@@ -237,15 +247,17 @@ def _checked_parameters(weights: Sequence[Array], biases: Sequence[Array]) -> tu
         raise ValueError("biases must be a list of column vectors b^2..b^L")
     if len(biases) != len(weights):
         raise ValueError(f"biases must have one entry per weight matrix ({len(weights)}), got {len(biases)}")
+    # A stack of networks: every array has the same leading axes as weights[0]'s.
+    stack = weights[0].shape[:-2] if isinstance(weights[0], np.ndarray) else ()
     for i, (W, b) in enumerate(zip(weights, biases)):
-        _checks.float_matrix(f"weights[{i}]", W)
-        _checks.float_matrix(f"biases[{i}]", b)
+        _checks.float_matrix(f"weights[{i}]", W, stack)
+        _checks.float_matrix(f"biases[{i}]", b, stack)
         _checks.same_dtype(f"weights[{i}]", W, weights[0].dtype)
         _checks.same_dtype(f"biases[{i}]", b, weights[0].dtype)
-        _checks.shape(f"biases[{i}]", b, (W.shape[0], 1), f"a column, one entry per row of weights[{i}]")
-        if i > 0 and W.shape[1] != weights[i - 1].shape[0]:
+        _checks.shape(f"biases[{i}]", b, (*stack, W.shape[-2], 1), f"a column, one entry per row of weights[{i}]")
+        if i > 0 and W.shape[-1] != weights[i - 1].shape[-2]:
             raise ValueError(
-                f"weights[{i}] must have {weights[i - 1].shape[0]} columns to chain with "
+                f"weights[{i}] must have {weights[i - 1].shape[-2]} columns to chain with "
                 f"weights[{i - 1}] of shape {weights[i - 1].shape}, got shape {W.shape}"
             )
     return [np.array(W) for W in weights], [np.array(b) for b in biases]

@@ -52,7 +52,7 @@ def train(
     history = History()
     for _ in range(max_iterations):
         gradients = network.backward(x, y)
-        history.losses.append(gradients.loss)
+        history.losses.append(float(gradients.loss))
         changed = abs(history.losses[-1] - history.losses[-2]) if len(history.losses) >= 2 else None
         if tolerance is not None and changed is not None and changed < tolerance:
             history.stop_reason = TOLERANCE

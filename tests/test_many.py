@@ -25,7 +25,7 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
     """In a padded group, torch, JAX (both modes) and the scales give every case what they give it alone (no leak)."""
     cases = families(seed=1, count=12, per_family=6)
     groups = stacks(cases)
-    assert max(len(members) for members, _ in groups) == 6  # groups did form, and were padded:
+    assert max(len(members) for members, _ in groups) >= 2  # groups did form, and were padded:
     assert any(not stack.uniform for _, stack in groups)
     padded = [stack for _, stack in groups]
     computed = {name: [g for g, _ in ORACLES[name].compute(padded)] for name in ("torch", "jax", "jax_forward")}

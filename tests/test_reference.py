@@ -194,3 +194,45 @@ def test_reference_imports_only_numpy_and_the_standard_library():
                 continue
             offending += [f"{path.name}:{node.lineno} imports {n}" for n in names if n.split(".")[0] not in allowed]
     assert not offending, "reference/ must import numpy and the standard library only: " + "; ".join(offending)
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [("sigmoid", "quadratic"), ("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"), ("tanh", "huber")],
+)
+def test_a_stack_of_networks_runs_through_the_same_backward_bit_for_bit(output, loss):
+    """The reference over a stack of K networks of one shape (every array with a leading case axis) gives, case by
+    case, exactly what it gives each network alone: the loss per case, every δ, ∂C/∂W and ∂C/∂b."""
+    rng = np.random.default_rng(5)
+    K, sizes, N = 6, (3, 4, 3), 5
+    nets = [Network.random(sizes, seed=rng, activation="tanh", output_activation=output, loss=loss) for _ in range(K)]
+    x = rng.standard_normal((K, sizes[0], N))
+    y = (
+        rng.dirichlet(np.ones(sizes[-1]), size=(K, N)).transpose(0, 2, 1)
+        if loss == "cross_entropy"
+        else rng.uniform(size=(K, sizes[-1], N))
+    )
+    stacked = Network(
+        [np.stack([n.weights[i] for n in nets]) for i in range(2)],
+        [np.stack([n.biases[i] for n in nets]) for i in range(2)],
+        activation="tanh",
+        output_activation=output,
+        loss=loss,
+    )
+    assert stacked.stack == (K,) and stacked.sizes == sizes
+    g = stacked.backward(x, y)
+    assert g.loss.shape == (K,)
+    for k, net in enumerate(nets):
+        alone = net.backward(x[k], y[k])
+        assert alone.loss == g.loss[k]
+        for got, want in zip([*g.deltas, *g.weights, *g.biases], [*alone.deltas, *alone.weights, *alone.biases]):
+            assert np.array_equal(got[k], want)
+
+
+def test_a_stack_checks_its_inputs_like_one_network():
+    """Bad input to a stack is refused by name: x without the stack's leading axis, y of another batch size."""
+    stacked = Network([np.ones((2, 3, 2)), np.ones((2, 1, 3))], [np.zeros((2, 3, 1)), np.zeros((2, 1, 1))])
+    with pytest.raises(ValueError, match=r"x must be a stack of shape \(2, '…', '…'\)"):
+        stacked.backward(np.ones((2, 4)), np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"y must have shape \(2, 1, 4\)"):
+        stacked.backward(np.ones((2, 2, 4)), np.ones((2, 1, 3)))

@@ -189,7 +189,7 @@ def gradients(stacks: list[Stack], mode: str) -> list[tuple[Gradients, Gradients
             N, dtype = stack.N, stack.dtype
             layers = [(skip + l, W.shape[1], W.shape[2]) for l, W in enumerate(stack.weights)]
             result = Gradients(
-                loss=np.asarray(loss[part], dtype=np.float64),  # type: ignore[arg-type]
+                loss=np.asarray(loss[part], dtype=np.float64),
                 deltas=[np.asarray(deltas[part, d, :rows, :N], dtype=dtype) for d, rows, _ in layers],
                 weights=[np.asarray(dWs[part, d, :rows, :columns], dtype=dtype) for d, rows, columns in layers],
                 biases=[np.asarray(dbs[part, d, :rows], dtype=dtype) for d, rows, _ in layers],

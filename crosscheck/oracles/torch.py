@@ -34,7 +34,13 @@ def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
         zs.append(z)
         a = (output if i == len(Ws) - 1 else hidden).torch(z)
     y = torch.from_numpy(stack.y)
-    costs = torch.stack([cost.torch(a[k, :n], y[k, :n]) for k, n in enumerate(stack.sizes[:, -1].tolist())])
+    # Each case's cost on its own output rows: the cases of one output width at once (torch.func.vmap
+    # maps the framework's loss over them, each sees its own (n_L, N)).
+    outputs = stack.sizes[:, -1]
+    costs = torch.zeros(stack.K, dtype=a.dtype)
+    for n in np.unique(outputs).tolist():
+        k = torch.from_numpy(np.flatnonzero(outputs == n))
+        costs = costs.index_put((k,), torch.func.vmap(cost.torch)(a[k, :n], y[k, :n]))
     return Ws, bs, zs, costs
 
 
