@@ -476,6 +476,41 @@ def loops(quick: bool) -> list[tuple[str, str]]:
     return rows
 
 
+def scale(quick: bool) -> list[tuple[str, str]]:
+    """The soak on Dask: 1 against 2 local workers on the same cases, the overhead of a chunk, and the
+    peak memory of this (the reducing) process at two sizes (it must not grow with the case count)."""
+    from crosscheck.certificate.soak import soak
+
+    total = 10_000 if quick else 100_000
+    rows = []
+    for workers in (1, 2):
+        result = soak(total, seed=0, workers=workers)
+        FIGURES[f"soak {workers}"] = result.cases / result.seconds
+        rows.append(
+            (
+                f"--soak {total:,}, {workers} worker(s)",
+                f"{result.seconds:.0f} s, {result.cases / result.seconds:,.0f} cases/s; {result.verdict()[:11]}",
+            )
+        )
+    rows.append(("2 workers against 1", f"{FIGURES['soak 2'] / FIGURES['soak 1']:.2f}x the cases/s"))
+    # The overhead of a chunk: tiny chunks (one case each) against the same cases in big ones.
+    small = soak(480, seed=1, workers=2, chunk=1)
+    big = soak(480, seed=1, workers=2, chunk=480)
+    per_chunk = (small.seconds - big.seconds) / max(small.chunks - big.chunks, 1)
+    rows.append(("overhead of a chunk (480 chunks of 1 case against 1 of 480, 2 workers)", f"{per_chunk * 1e3:.1f} ms"))
+    for count in (total, 10 * total) if not quick else (total,):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = soak(count, seed=2, workers=2)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rows.append(
+            (
+                f"peak RSS of the reducing process, --soak {count:,} (2 workers)",
+                f"{after / 1024:.0f} MB (grew {(after - before) / 1024:.0f} MB during it); {result.seconds:.0f} s; {result.verdict()[:11]}",
+            )
+        )
+    return rows
+
+
 def pytest_wall() -> list[tuple[str, str]]:
     start = time.perf_counter()
     result = subprocess.run(
@@ -574,6 +609,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="shorter timings (smoke run)")
     parser.add_argument("--pytest", action="store_true", help="also time the default pytest run")
     parser.add_argument(
+        "--scale", action="store_true", help="also measure the soak on Dask (1 and 2 workers, 10^5 and 10^6 cases)"
+    )
+    parser.add_argument(
         "--results", metavar="PATH", help="write the tables as Markdown (default for a full run: benchmarks/RESULTS.md)"
     )
     parser.add_argument("--backward-loop", nargs=2, metavar=("DTYPE", "CALLS"), help=argparse.SUPPRESS)
@@ -599,6 +637,8 @@ def main() -> int:
     )
     print_table("3. Large MLP 784-1024-1024-1024-10, batch 256", large_mlp(args.quick))
     print_table("   The reference's backward in a loop (fresh processes, the two allocator settings in turn)", loops(args.quick))
+    if args.scale:
+        print_table("3b. The soak on dask.distributed (local workers)", scale(args.quick))
     if args.pytest:
         print_table("4. Test suite", pytest_wall())
     print_table("Targets, judged on the figures above (one run: noise moves them)", targets())

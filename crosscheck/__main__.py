@@ -32,7 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--only", metavar="NAME", help="only the cells that use this activation or loss")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
-    parser.add_argument("--workers", type=int, default=1, help="processes for the cells (default 1)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="Dask worker processes (certificate: default 1; --soak: default all cores)"
+    )
+    parser.add_argument(
+        "--soak", type=int, metavar="N", help="check N cases in all, spread over the cells, on Dask when installed"
+    )
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="with --soak: an existing Dask scheduler, e.g. tcp://host:8786")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a citable Markdown certificate")
     parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG figures (needs matplotlib)")
@@ -106,6 +112,29 @@ def _write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progress, command: str) -> int:
+    """`--soak N`: N cases over the cells, on Dask when installed; exit 0 when all agree."""
+    from crosscheck.certificate.soak import soak
+
+    result = soak(
+        args.soak,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        oracles=tuple(o for o in ("torch", "jax") if o in oracles),
+        only=args.only,
+        progress=progress,
+    )
+    print(result.verdict() if args.quiet else result.terminal())
+    if args.json:
+        _write(args.json, json.dumps(result.as_dict(), indent=1))
+        print(f"wrote {args.json}", file=sys.stderr)
+    if args.markdown:
+        _write(args.markdown, result.markdown(command))
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _verify_parser() -> argparse.ArgumentParser:
@@ -219,8 +248,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
     _writable(parser, "--json", args.json)
     _writable(parser, "--markdown", args.markdown)
     _writable(parser, "--plots", args.plots, folder=True)
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.soak is not None and args.soak < 1:
+        parser.error(f"--soak must be at least 1, got {args.soak}")
+    if args.scheduler is not None and args.soak is None:
+        parser.error("--scheduler needs --soak (the certificate's cells run locally)")
+    if args.soak is None and (args.workers or 1) > 1:
+        from crosscheck.certificate.soak import _dask_available
+
+        if not _dask_available():
+            parser.error("--workers needs Dask: pip install 'backprop-crosscheck[dask]'")
     if args.iterations < 2:
         parser.error(f"--iterations must be at least 2, got {args.iterations}")
     if args.mutant_examples < 1:
@@ -247,6 +285,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     progress = _Progress(not args.quiet)
+    command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    if args.soak is not None:
+        return _soak(args, oracles, progress, command.strip())
     cert = certificate.run(
         cases=args.cases,
         seed=args.seed,
@@ -254,10 +295,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         oracles=oracles,
         mutant_examples=args.mutant_examples,
         iterations=args.iterations,
-        workers=args.workers,
+        workers=args.workers or 1,
         progress=progress,
     )
-    command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     print(cert.verdict() if args.quiet else report.terminal(cert))
     written = []
     figures = report.plots(cert, args.plots, cert.curves) if args.plots else []

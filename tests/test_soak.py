@@ -1,0 +1,89 @@
+"""The soak (`python -m crosscheck --soak N`): the same cases and verdict at any number of workers, nothing lost
+when a worker dies, and the same command without Dask."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import framework_available
+
+from crosscheck.certificate import soak as soak_module
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="needs torch and jax"),
+]
+ROOT = Path(__file__).resolve().parents[1]
+TOTAL = 1500
+
+
+def _counts(result) -> tuple:
+    return (result.cases, result.chunks, result.failures, result.cleared, result.worst, result.ok)
+
+
+def test_the_plan_depends_on_the_seed_alone():
+    """The chunks (cell, count, seed) are a function of total and seed: every cell gets cases, and they add up."""
+    chunks = soak_module.plan(TOTAL, seed=3)
+    assert sum(c.count for c in chunks) == TOTAL
+    assert chunks == soak_module.plan(TOTAL, seed=3)
+    assert len({c.cell for c in soak_module.plan(len(soak_module.cells()) * 2, seed=0)}) == len(soak_module.cells())
+
+
+@pytest.mark.skipif(not soak_module._dask_available(), reason="needs dask.distributed")
+def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
+    """The same seed gives the same cases, counts, largest |diff|/tol and verdict on 1 and 2 Dask workers and in-process."""
+    one = soak_module.soak(TOTAL, seed=5, workers=1)
+    two = soak_module.soak(TOTAL, seed=5, workers=2)
+    here = soak_module.soak(TOTAL, seed=5, distributed=False)
+    assert one.ok and one.cases == TOTAL, one.terminal()
+    assert (one.workers, two.workers) == (1, 2)
+    assert _counts(one) == _counts(two) == _counts(here)
+
+
+@pytest.mark.skipif(not soak_module._dask_available(), reason="needs dask.distributed")
+def test_a_worker_killed_mid_run_loses_nothing():
+    """One of two workers is killed once the first chunk is in: its chunks run again elsewhere, and the counts are
+    complete and equal to a clean run's."""
+    from distributed import Client, LocalCluster
+
+    clean = soak_module.soak(TOTAL, seed=9, distributed=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        killed = []
+
+        def kill_one(stage, done, total, cases, disagreements):
+            if not killed:
+                victim = sorted(client.scheduler_info()["workers"])[0]
+                killed.append(victim)
+                # The worker dies before it can answer: that error is the point.
+                with contextlib.suppress(Exception):
+                    client.run(os._exit, 1, workers=[victim])
+
+        result = soak_module.soak(TOTAL, seed=9, client=client, progress=kill_one)
+    assert killed, "no worker was killed"
+    assert result.cases == TOTAL and result.ok, result.terminal()
+    assert _counts(result)[:5] == _counts(clean)[:5]
+
+
+def test_the_soak_command_writes_what_it_checked(tmp_path):
+    """`python -m crosscheck --soak N --json --markdown` exits 0 and states the case count, the workers and the verdict;
+    without Dask (hidden from the run) the same command runs in-process."""
+    hide_dask = tmp_path / "no_dask"
+    hide_dask.mkdir()
+    (hide_dask / "distributed.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hide_dask), str(ROOT)])}
+    args = ["--soak", "600", "--seed", "2", "--quiet", "--json", str(tmp_path / "s.json"), "--markdown", str(tmp_path / "s.md")]
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["cases"] == 600 and data["workers"] == 1 and data["ok"] is True
+    assert "Dask is not installed" in data["where"]
+    markdown = (tmp_path / "s.md").read_text()
+    assert "600 cases" in markdown and "VERIFIED" in markdown and "1 worker(s)" in markdown.replace("\n", " ")
