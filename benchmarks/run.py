@@ -146,6 +146,40 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
         label = f"full check, {count} cases at once: check_cases(cases) (reference + torch + JAX reverse)"
         rows.append((label, f"{per_second:,.0f} cases/s"))
 
+    # The parts of check_cases, each alone on the same 2,000 cases, and the limit they set together.
+    from crosscheck.case import stacks
+    from crosscheck.check import judge_stacked, reference_over
+    from crosscheck.scales import stack_magnitudes
+
+    many = workload(2000, seed=1)
+    groups = [stack for _, stack in stacks(many)]
+    parts = {
+        "the reference over the stacks (Network.backward with a case axis)": lambda: [reference_over(s) for s in groups],
+        "torch over the stacks": lambda: ORACLES["torch"].compute(groups),
+        "JAX reverse over the stacks": lambda: ORACLES["jax"].compute(groups),
+        "the error scales S": lambda: [stack_magnitudes(s) for s in groups],
+        "the judge, two oracles": lambda: [
+            judge_stacked(t, o, sc, ORACLES["torch"].tolerance(s.dtype), "autograd", stack=s)
+            for s, t, (o, _), sc in zip(groups, tested, computed, scales)
+            for _ in range(2)
+        ],
+    }
+    tested = [reference_over(s) for s in groups]
+    computed = ORACLES["torch"].compute(groups)
+    scales = [stack_magnitudes(s) for s in groups]
+    inverse = 0.0
+    for name, fn in parts.items():
+        fn()
+        start, calls = time.perf_counter(), 0
+        while calls < 3 or time.perf_counter() - start < budget:
+            fn()
+            calls += 1
+        per_second = calls * len(many) / (time.perf_counter() - start)
+        inverse += 1 / per_second
+        rows.append((f"part: {name}", f"{per_second:,.0f} cases/s"))
+    FIGURES["limit"] = 1 / inverse
+    rows.append(("limit of check_cases set by its parts, 1/Σ(1/rate)", f"{FIGURES['limit']:,.0f} cases/s"))
+
     # Your implementation under test (examples/columns.py, a user's NumPy backprop): the same
     # pipeline, with the implementation's own time (two calls a case) measured and set aside.
     from examples import columns

@@ -510,7 +510,7 @@ def check_cases(
         # The reference runs over each stack at once: the same backward, on arrays with a
         # leading case axis (`reference.network`); padding adds exact zeros, as for the oracles.
         groups = stacks(cases)
-        tested = [_reference_over(stack) for _, stack in groups]
+        tested = [reference_over(stack) for _, stack in groups]
         judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
         return _many(cases, names, groups, judged, [], implementation)
     # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
@@ -536,7 +536,7 @@ def check_cases(
     return _many(cases, names, groups, judged, unjudged, implementation)
 
 
-def _reference_over(stack: Stack) -> Gradients:
+def reference_over(stack: Stack) -> Gradients:
     """The reference over a stack: `Network.backward` on the arrays with their leading case
     axis, once per output width (padded hidden and input neurons reach nothing but zero
     weights; a padded output row would reach the cost, so there are none)."""
