@@ -338,3 +338,14 @@ def test_read_only_inputs_are_fine_and_warn_nothing():
     x.setflags(write=False)
     y.setflags(write=False)
     assert check_case(_case(net(), x, y), ["torch", "numeric"]).ok
+
+
+def test_one_oracle_name_is_one_oracle_and_no_layer_reads_plainly():
+    """check_case(case, "torch") checks the torch oracle (not the letters t, o, r, c, h), and a quantity with no one
+    layer (a count of layers) is named without "^None"."""
+    pytest.importorskip("torch")
+    from crosscheck import check_case
+    from crosscheck.judge import symbol
+
+    assert list(check_case(_case(net()), "torch").comparisons) == ["torch"]
+    assert [symbol(q, None) for q in ("deltas", "weights", "biases", "loss")] == ["δ", "∂C/∂W", "∂C/∂b", "C"]
