@@ -570,11 +570,13 @@ def scale(quick: bool) -> list[tuple[str, str]]:
     rows.append(("overhead of a chunk (480 chunks of 1 case against 1 of 480, 2 workers)", f"{per_chunk * 1e3:.1f} ms"))
     FIGURES["chunk overhead"] = per_chunk
     for count in (total, 10 * total) if not quick else (total,):
-        # In a fresh process, so that the peak is the soak's own (this process has run everything above).
+        # In a fresh process, so that the peak is the soak's own (this process has run everything above),
+        # read as VmHWM: getrusage's ru_maxrss survives fork and exec, and would report this process's peak.
         probe = (
-            "import resource, sys; from crosscheck.certificate.soak import soak; "
+            "from crosscheck.certificate.soak import soak; "
             f"r = soak({count}, seed=2, workers=2); "
-            "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, r.seconds, r.ok)"
+            "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]; "
+            "print('RSS', hwm, r.seconds, r.ok)"
         )
         done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
         _, peak_kb, seconds, ok = next(line for line in done.stdout.splitlines() if line.startswith("RSS ")).split()
