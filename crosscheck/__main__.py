@@ -255,9 +255,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.scheduler is not None and args.soak is None:
         parser.error("--scheduler needs --soak (the certificate's cells run locally)")
     if args.soak is None and (args.workers or 1) > 1:
-        from crosscheck.certificate.soak import _dask_available
+        from crosscheck.certificate.soak import dask_available
 
-        if not _dask_available():
+        if not dask_available():
             parser.error("--workers needs Dask: pip install 'backprop-crosscheck[dask]'")
     if args.iterations < 2:
         parser.error(f"--iterations must be at least 2, got {args.iterations}")

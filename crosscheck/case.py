@@ -122,12 +122,8 @@ def _literal(array: np.ndarray, dtype: str) -> str:
 
 class ImplementationProblem(Exception):
     """The implementation under test could not be judged element by element: it raised,
-    returned the wrong structure, changed its inputs, or answered differently twice."""
-
-    def __init__(self, message: str, slip: str = "") -> None:
-        super().__init__(message)
-        self.slip = slip
-        """A named slip, when the problem has a known signature."""
+    returned the wrong structure, changed its inputs, or answered differently twice. The
+    message says which, in words the diagnosis recognises."""
 
 
 @dataclass(frozen=True)

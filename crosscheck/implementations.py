@@ -141,8 +141,7 @@ def _layers(name: str, value: Any, L: int) -> list[np.ndarray]:
     if len(value) != L - 1:
         raise ImplementationProblem(
             f"your implementation returned {len(value)} {name} for a network of {L - 1} weight layers (l = 2..{L}): "
-            + ("a loop that stops one layer early?" if len(value) == L - 2 else "one per layer l = 2..L is expected"),
-            "a loop that stops one layer early" if len(value) == L - 2 else "",
+            + ("a loop that stops one layer early?" if len(value) == L - 2 else "one per layer l = 2..L is expected")
         )
     return [np.asarray(v) for v in value]
 
@@ -244,7 +243,7 @@ def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
             differs = (
                 f"{differs.split(':')[0]}: {ACCUMULATES} (each call adds the same increment: zero them before each backward pass)"
             )
-        raise ImplementationProblem(differs, ACCUMULATES if ACCUMULATES in differs else "")
+        raise ImplementationProblem(differs)
     a = answers[0]
     # An absent loss is None and absent δ an empty list: the pipeline judges only what is given.
     return Gradients(loss=a.get("loss"), deltas=a.get("deltas", []), weights=a["weights"], biases=a["biases"])  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def test_the_plan_depends_on_the_seed_alone():
     assert len({c.cell for c in soak_module.plan(len(soak_module.cells()) * 2, seed=0)}) == len(soak_module.cells())
 
 
-@pytest.mark.skipif(not soak_module._dask_available(), reason="needs dask.distributed")
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
     """The same seed gives the same cases, counts, largest |diff|/tol and verdict on 1 and 2 Dask workers and in-process."""
     one = soak_module.soak(TOTAL, seed=5, workers=1)
@@ -46,7 +46,7 @@ def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
     assert _counts(one) == _counts(two) == _counts(here)
 
 
-@pytest.mark.skipif(not soak_module._dask_available(), reason="needs dask.distributed")
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_a_worker_killed_mid_run_loses_nothing():
     """One of two workers is killed once the first chunk is in: its chunks run again elsewhere, and the counts are
     complete and equal to a clean run's."""

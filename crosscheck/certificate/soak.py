@@ -203,7 +203,7 @@ def soak(
     `workers` processes, the cluster at `scheduler`, or an open `client`) or, without Dask
     (or with `distributed=False`), here."""
     chunks = plan(total, seed, chunk, only)
-    use_dask = (_dask_available() if distributed is None else distributed) or client is not None
+    use_dask = (dask_available() if distributed is None else distributed) or client is not None
     if scheduler is not None and not use_dask:
         raise RuntimeError("--scheduler needs Dask: pip install 'backprop-crosscheck[dask]'")
     start = time.perf_counter()
@@ -222,7 +222,7 @@ def soak(
     return result
 
 
-def _dask_available() -> bool:
+def dask_available() -> bool:
     try:
         import distributed  # noqa: F401
     except ImportError:
