@@ -11,12 +11,14 @@
    `check_cases` (torch, jax), subsets through JAX forward mode, finite differences,
    `compare(case=)` and `step_check`; the false alarms and the largest |diff|/tol of each.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
-   float64 and float32: time ratio, GFLOP/s as a fraction of NumPy's matmul peak
-   measured in the same run, the backward's matmuls timed alone, page faults a call, and
-   the peak memory of the backward pass against what it must hold. Then the backward in
-   a plain loop in fresh processes, with glibc's default malloc and with freed memory
-   kept in the process (by default glibc hands freed memory back to the kernel, and the
-   next call faults it back in, each page zeroed by the kernel).
+   float64 and float32, timed interleaved: torch in each of its idioms and the fastest
+   taken, the reference's backward with new arrays and with out= (its last gradients'
+   arrays reused), GFLOP/s as a fraction of NumPy's matmul peak measured in the same run,
+   the backward's matmuls timed alone, page faults a call, and the peak memory of the
+   backward pass against what it must hold. Then each in a plain loop in fresh processes:
+   the reference with glibc's default malloc, with freed memory kept in the process, and
+   with out=, and torch's best idiom (by default glibc hands large freed blocks back to
+   the kernel, and the next call faults them back in, each page zeroed by the kernel).
 4. With --pytest: the wall time of the default `pytest` run.
 5. The targets, each marked met or NOT MET on this run's figures.
 
@@ -57,6 +59,8 @@ MLP_SIZES, MLP_N = (784, 1024, 1024, 1024, 10), 256
 
 FIGURES: dict[str, float] = {}
 """The figures the targets are judged on (`targets`), filled in by the sections as they run."""
+BEST_IDIOM: dict[str, str] = {}
+"""torch's fastest idiom for the large MLP, per dtype, in this run (section 3)."""
 
 
 def workload(count: int, seed: int = 0) -> list[Case]:
@@ -362,8 +366,9 @@ def timed(contenders: dict[str, Callable[[], Any]], blocks: int, per_block: int)
 
 def torch_idioms(net: Network, x: np.ndarray, y: np.ndarray) -> dict[str, Callable[[], Any]]:
     """The same backward (sigmoid layers, the mean quadratic cost, ∂C/∂W and ∂C/∂b) in torch's idioms:
-    samples as rows with F.linear, samples as columns with addmm, and the latter with every z retained
-    (δ read from it, as the oracle does)."""
+    samples as rows with F.linear (new gradient tensors, or accumulated into .grad tensors kept across
+    calls and zeroed), samples as columns with addmm, and the latter with every z retained (δ read from
+    it, as the oracle does)."""
     import torch
     import torch.nn.functional as F
 
@@ -380,6 +385,16 @@ def torch_idioms(net: Network, x: np.ndarray, y: np.ndarray) -> dict[str, Callab
             h = torch.sigmoid(F.linear(h, W, b))
         return torch.autograd.grad(((h - y_rows) ** 2).sum() / (2 * N), [*Ws, *flat])
 
+    def rows_into_grad() -> Any:  # the buffers kept across calls: backward() accumulates into zeroed .grad
+        for p in [*Ws, *flat]:
+            if p.grad is not None:
+                p.grad.zero_()
+        h = x_rows
+        for W, b in zip(Ws, flat):
+            h = torch.sigmoid(F.linear(h, W, b))
+        (((h - y_rows) ** 2).sum() / (2 * N)).backward()
+        return [p.grad for p in [*Ws, *flat]]
+
     def columns(retain: bool) -> Any:
         a, zs = x_cols, []
         for W, b in zip(Ws, bs):
@@ -390,6 +405,7 @@ def torch_idioms(net: Network, x: np.ndarray, y: np.ndarray) -> dict[str, Callab
 
     return {
         "torch, rows, F.linear": rows,
+        "torch, rows, F.linear, into kept .grad": rows_into_grad,
         "torch, columns, addmm": lambda: columns(False),
         "torch, columns, addmm, z retained (δ)": lambda: columns(True),
     }
@@ -426,14 +442,29 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
                 W.T @ delta
 
         idioms = torch_idioms(net, x, y)
+        out = net.backward(x, y)
+        for idiom, run in idioms.items():  # the same work: every idiom's ∂C/∂W^l and ∂C/∂b^l are the reference's
+            got = [t.detach().numpy() for t in run()]
+            for want, have in zip([*out.weights, *(b[:, 0] for b in out.biases)], got[-2 * len(out.weights) :]):
+                scale = float(np.abs(want).max())
+                np.testing.assert_allclose(have.reshape(want.shape), want, rtol=0, atol=1e-4 * scale, err_msg=idiom)
         r = timed(
-            {"reference": lambda: net.backward(x, y), **idioms, "matmuls": matmuls, "peak": lambda: square @ square},
+            {
+                "reference": lambda: net.backward(x, y),
+                "reference, out=": lambda: net.backward(x, y, out=out),
+                **idioms,
+                "matmuls": matmuls,
+                "peak": lambda: square @ square,
+            },
             blocks,
             per_block,
         )
-        # torch's best idiom: the fastest of them by median, in this run.
+        # torch's best idiom: the fastest of them by median, in this run; and the fastest of
+        # those that return new gradient tensors (as the reference without out= does).
         best_idiom = min(idioms, key=lambda k: r[k]["median"])
-        r["torch"] = r[best_idiom]
+        best_new = min((k for k in idioms if "kept" not in k), key=lambda k: r[k]["median"])
+        BEST_IDIOM[np.dtype(dtype).name] = best_idiom
+        r["torch"], r["torch, new"] = r[best_idiom], r[best_new]
         peak = 2 * 1024**3 / r["peak"]["best"] / 1e9
         tracemalloc.start()
         net.backward(x, y)
@@ -444,8 +475,9 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
         # What backward must hold: z and a of every layer, δ of every layer, ∂C/∂W and ∂C/∂b.
         must_hold = (3 * held + params) * np.dtype(dtype).itemsize
         name = np.dtype(dtype).name
-        FIGURES[f"{name} reference/torch best"] = r["reference"]["best"] / r["torch"]["best"]
-        FIGURES[f"{name} reference/torch median"] = r["reference"]["median"] / r["torch"]["median"]
+        FIGURES[f"{name} reference/torch best"] = r["reference, out="]["best"] / r["torch"]["best"]
+        FIGURES[f"{name} reference/torch median"] = r["reference, out="]["median"] / r["torch"]["median"]
+        FIGURES[f"{name} plain reference/torch median"] = r["reference"]["median"] / r["torch, new"]["median"]
         FIGURES[f"{name} fraction of peak"] = flops / r["reference"]["best"] / 1e9 / peak
         FIGURES[f"{name} torch fraction of peak"] = flops / r["torch"]["best"] / 1e9 / peak
         FIGURES[f"{name} memory"] = peak_bytes / must_hold
@@ -459,10 +491,16 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
             *((f"{name}: {idiom}", ms(idiom)) for idiom in idioms),
             (f"{name}: torch's best idiom here", best_idiom),
             (f"{name}: reference backward", ms("reference")),
+            (f"{name}: reference backward, out= (its last gradients' arrays reused)", ms("reference, out=")),
             (
-                f"{name}: torch CPU autograd",
-                f"{ms('torch')}; reference/torch {r['reference']['best'] / r['torch']['best']:.2f}x "
-                f"(medians {r['reference']['median'] / r['torch']['median']:.2f}x)",
+                f"{name}: torch CPU autograd, its best idiom",
+                f"{ms('torch')}; reference (out=)/torch {r['reference, out=']['median'] / r['torch']['median']:.2f}x "
+                f"medians ({r['reference, out=']['best'] / r['torch']['best']:.2f}x best of each)",
+            ),
+            (
+                f"{name}: both with new gradient arrays each call",
+                f"reference/torch ({best_new}) {r['reference']['median'] / r['torch, new']['median']:.2f}x medians "
+                f"({r['reference']['best'] / r['torch, new']['best']:.2f}x best of each)",
             ),
             (
                 f"{name}: the backward's matmuls alone",
@@ -491,19 +529,31 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
 
 
-def backward_loop(dtype: str, calls: int) -> str:
-    """`calls` reference backward passes in a plain loop, as a training loop makes them.
+LOOPED = ("reference", "reference, out=", "torch")
+"""What `backward_loop` runs: the reference's backward, the same passing its last gradients as
+out=, and torch's best idiom of this run."""
+
+
+def backward_loop(dtype: str, who: str, calls: int, idiom: str = "") -> str:
+    """`calls` backward passes of `who` (one of LOOPED) in a plain loop, as a training loop makes them.
 
     Returns JSON (printed by `--backward-loop`): the seconds of each call, and minor page
     faults and seconds of system time a call.
     """
     net, x, y = mlp_setup(np.dtype(dtype).type)
-    net.backward(x, y)
+    if who == "torch":
+        fn = torch_idioms(net, x, y)[idiom]
+    elif who == "reference, out=":
+        gradients = net.backward(x, y)
+        fn = lambda: net.backward(x, y, out=gradients)  # noqa: E731
+    else:
+        fn = lambda: net.backward(x, y)  # noqa: E731
+    fn()
     before = resource.getrusage(resource.RUSAGE_SELF)
     times = []
     for _ in range(calls):
         start = time.perf_counter()
-        net.backward(x, y)
+        fn()
         times.append(time.perf_counter() - start)
     after = resource.getrusage(resource.RUSAGE_SELF)
     return json.dumps(
@@ -516,16 +566,23 @@ def backward_loop(dtype: str, calls: int) -> str:
 
 
 def loops(quick: bool) -> list[tuple[str, str]]:
-    """The backward in a loop in fresh processes, default malloc and freed memory kept in turn."""
+    """The backward in a loop in fresh processes, in turns: the reference's plain call and its
+    out= call, under glibc's default malloc and with freed memory kept, and torch's best idiom."""
     rounds, calls = (1, 10) if quick else (3, 15)
-    conditions = {"default malloc": {}, "freed memory kept": KEEP_FREED_MEMORY}
+    conditions = {
+        "reference, default malloc": ("reference", {}),
+        "reference, freed memory kept": ("reference", KEEP_FREED_MEMORY),
+        "reference, out=, default malloc": ("reference, out=", {}),
+        "torch's best idiom, default malloc": ("torch", {}),
+    }
     rows = []
     for dtype in ("float64", "float32"):
+        idiom = BEST_IDIOM.get(dtype, "torch, rows, F.linear")
         runs: dict[str, list[dict]] = {label: [] for label in conditions}
         for _ in range(rounds):
-            for label, extra in conditions.items():
+            for label, (who, extra) in conditions.items():
                 result = subprocess.run(
-                    [sys.executable, __file__, "--backward-loop", dtype, str(calls)],
+                    [sys.executable, __file__, "--backward-loop", dtype, who, str(calls), idiom],
                     env={**os.environ, **extra},
                     capture_output=True,
                     text=True,
@@ -534,11 +591,13 @@ def loops(quick: bool) -> list[tuple[str, str]]:
                 runs[label].append(json.loads(result.stdout))
         for label, results in runs.items():
             times = [t for r in results for t in r["times"]]
-            faults = np.mean([r["faults"] for r in results])
+            faults = float(np.mean([r["faults"] for r in results]))
             system = np.mean([r["system"] for r in results])
+            FIGURES[f"{dtype} loop {label} faults"] = faults
+            FIGURES[f"{dtype} loop {label} median"] = float(np.median(times))
             rows.append(
                 (
-                    f"{dtype}, {label}",
+                    f"{dtype}, {label}" + (f" ({idiom})" if label.startswith("torch") else ""),
                     f"{min(times) * 1e3:.1f} ms (median {np.median(times) * 1e3:.1f}), "
                     f"{faults:.0f} page faults and {system * 1e3:.1f} ms of system time a call",
                 )
@@ -639,12 +698,28 @@ def targets() -> list[tuple[str, str]]:
             continue
         best, median = f[f"{name} reference/torch best"], f[f"{name} reference/torch median"]
         rows += [
-            (f"{name}: reference <= 1.0x torch", f"{verdict(best <= 1.0)}: {best:.2f}x best of each, {median:.2f}x medians"),
+            (
+                f"{name}: reference <= 1.0x torch, the best idiom of each (medians, interleaved)",
+                f"{verdict(median <= 1.0)}: {median:.2f}x medians, out= against {BEST_IDIOM[name]} ({best:.2f}x best of each; "
+                f"{f[f'{name} plain reference/torch median']:.2f}x medians, both with new gradient arrays)",
+            ),
             (
                 f"{name}: backward peak memory <= 1.2x what it must hold",
                 f"{verdict(f[f'{name} memory'] <= 1.2)}: {f[f'{name} memory']:.2f}x",
             ),
         ]
+    for name in ("float64", "float32"):
+        if f"{name} loop reference, out=, default malloc faults" not in f:
+            continue
+        faults = f[f"{name} loop reference, out=, default malloc faults"]
+        plain = f[f"{name} loop reference, default malloc faults"]
+        rows.append(
+            (
+                f"{name}: 0 page faults a call in a loop of backward passes (default malloc, fresh process)",
+                f"{verdict(round(faults) == 0)}: {faults:.1f} a call passing out= "
+                f"({plain:.0f} a call without it, each call's arrays new)",
+            )
+        )
     if "false alarms" in f:
         rows.append(("0 false alarms on correct diverse cases", f"{verdict(f['false alarms'] == 0)}: {f['false alarms']}"))
     if "pytest wall" in f:
@@ -708,10 +783,11 @@ def main() -> int:
     parser.add_argument(
         "--results", metavar="PATH", help="write the tables as Markdown (default for a full run: benchmarks/RESULTS.md)"
     )
-    parser.add_argument("--backward-loop", nargs=2, metavar=("DTYPE", "CALLS"), help=argparse.SUPPRESS)
+    parser.add_argument("--backward-loop", nargs=4, metavar=("DTYPE", "WHO", "CALLS", "IDIOM"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.backward_loop:
-        print(backward_loop(args.backward_loop[0], int(args.backward_loop[1])))
+        dtype, who, calls, idiom = args.backward_loop
+        print(backward_loop(dtype, who, int(calls), idiom))
         return 0
     import jax
     import torch

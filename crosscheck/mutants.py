@@ -24,7 +24,8 @@ from reference import ACTIVATIONS, Activation, Gradients, Network
 class _Backprop(Network):
     """The reference's backward pass, one overridable method per equation."""
 
-    def backward(self, x: np.ndarray, y: np.ndarray) -> Gradients:
+    def backward(self, x: np.ndarray, y: np.ndarray, *, out: Gradients | None = None) -> Gradients:
+        """`out` is accepted, as the reference's, and not written into: a mutant's arrays are new."""
         self._check_y(x, y)
         zs, activations = self.forward(x)
         L = self.L

@@ -38,6 +38,30 @@ def float_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
     return value
 
 
+def writable_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
+    """As `float_matrix` for an array that is written into (an out=): its values do not
+    matter, but it must be writeable."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
+    if value.ndim != 2 + len(stack) or value.shape[: len(stack)] != stack:
+        expected = "2-D" if not stack else f"a stack of shape {(*stack, '…', '…')} (2-D per case)"
+        raise ValueError(f"{name} must be {expected}, got shape {value.shape}")
+    if not value.flags.writeable:
+        raise ValueError(f"{name} is read-only: it cannot be written into")
+    return value
+
+
+def no_shared_memory(written: list[tuple[str, Array]], read: list[tuple[str, Array]]) -> None:
+    """Refuse arrays to be written into that share memory with each other or with an array
+    that is read (one buffer for two layers would return one layer's values twice)."""
+    for i, (name, array) in enumerate(written):
+        for other, other_array in [*written[i + 1 :], *read]:
+            if np.may_share_memory(array, other_array):
+                raise ValueError(f"{name} shares memory with {other}: every array of out must be its own")
+
+
 def same_dtype(name: str, value: Array, dtype: np.dtype) -> None:
     """Refuse mixed precision: `value` must have the network's dtype."""
     if value.dtype != dtype:
@@ -81,16 +105,18 @@ def lookup(kind: str, name: Any, registry: Mapping[str, Any]) -> Any:
     return registry[name]
 
 
-def finite_result(gradients: Any, dtype: np.dtype) -> None:
-    """Refuse a backward pass whose cost or gradients overflowed (FloatingPointError, naming it)."""
+def finite_result(gradients: Any, dtype: np.dtype, *, wrote_into_out: bool = False) -> None:
+    """Refuse a backward pass whose cost or gradients overflowed (FloatingPointError, naming it).
+
+    δ^l is not scanned itself: a non-finite entry of δ^l makes its row of ∂C/∂b^l = Σ_x δ^l
+    non-finite (inf, or nan from inf − inf), and ∂C/∂b^l is scanned."""
+    changed = "out's arrays hold the overflowed values; the network is unchanged" if wrote_into_out else "nothing was changed"
     if not np.all(np.isfinite(gradients.loss)):
         raise FloatingPointError(
             f"the cost C overflowed {dtype} ({np.max(np.abs(gradients.loss))}): the outputs or targets are too large for it "
-            "(|a^L − y| squared must stay finite); nothing was changed"
+            f"(|a^L − y| squared must stay finite); {changed}"
         )
-    for quantity, symbol in (("deltas", "δ"), ("weights", "∂C/∂W"), ("biases", "∂C/∂b")):
+    for quantity, symbol in (("biases", "∂C/∂b"), ("weights", "∂C/∂W")):
         for l, tensor in enumerate(getattr(gradients, quantity), start=2):
             if not np.all(np.isfinite(tensor)):
-                raise FloatingPointError(
-                    f"{symbol}^{l} overflowed {dtype}: the cost's gradient is too large for it; nothing was changed"
-                )
+                raise FloatingPointError(f"{symbol}^{l} overflowed {dtype}: the cost's gradient is too large for it; {changed}")

@@ -131,15 +131,27 @@ class Network:
             activations.append(self._sigma(l).function(z))
         return zs, activations
 
-    def backward(self, x: Array, y: Array) -> Gradients:
+    def backward(self, x: Array, y: Array, *, out: Gradients | None = None) -> Gradients:
         """BP1-BP4 for the batch (x, y); y has shape (n_L, N).
 
         BP1  δ^L = ∇_a C ⊙ σ'(z^L)       (softmax: δ^L = J(z^L)ᵀ ∇_a C)
         BP2  δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)
         BP3  ∂C/∂b^l = Σ_x δ^l
         BP4  ∂C/∂W^l = δ^l (a^{l-1})ᵀ
+
+        `out`, as NumPy's out=: the Gradients of an earlier call with the same shapes, whose
+        δ, ∂C/∂W and ∂C/∂b arrays this call overwrites and returns (with the new loss). A loop
+        that passes its last gradients allocates no new gradient arrays: glibc hands large
+        freed blocks back to the kernel, and a loop of fresh ones faults every page back in.
         """
         self._check_y(x, y)
+        if out is not None:
+            self._check_gradients(out, x.shape[-1])
+            _checks.no_shared_memory(
+                [(f"out.{q}[{i}]", g) for q in ("deltas", "weights", "biases") for i, g in enumerate(getattr(out, q))],
+                [("x", x), ("y", y), *((f"weights[{i}]", W) for i, W in enumerate(self.weights))]
+                + [(f"biases[{i}]", b) for i, b in enumerate(self.biases)],
+            )
         zs, activations = self.forward(x)
         L = self.L
         a_L = activations[L - 1]
@@ -147,19 +159,20 @@ class Network:
             loss = self.loss.cost(a_L, y)
 
         deltas: list[Array] = [np.empty(0)] * (L - 1)
-        delta = self._bp1(self.loss.gradient(a_L, y), zs[L - 2], a_L)
+        delta = self._bp1(self.loss.gradient(a_L, y), zs[L - 2], a_L, out=_into(out, "deltas", L))
         deltas[L - 2] = delta
         for l in range(L - 1, 1, -1):
             W_next = self.weights[l - 1]  # W^{l+1}
             sigma_prime = self._sigma(l).derivative(zs[l - 2], activations[l - 1])
-            delta = W_next.mT @ delta
+            delta = np.matmul(W_next.mT, delta, out=_into(out, "deltas", l))
             delta *= sigma_prime  # BP2: (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l)
             deltas[l - 2] = delta
 
-        biases = [delta.sum(axis=-1, keepdims=True) for delta in deltas]  # BP3: Σ over the samples
-        weights: list[Array] = [deltas[l - 2] @ activations[l - 2].mT for l in range(2, L + 1)]  # BP4
+        # BP3: Σ over the samples; BP4: δ^l (a^{l-1})ᵀ
+        biases = [np.sum(deltas[l - 2], axis=-1, keepdims=True, out=_into(out, "biases", l)) for l in range(2, L + 1)]
+        weights = [np.matmul(deltas[l - 2], activations[l - 2].mT, out=_into(out, "weights", l)) for l in range(2, L + 1)]
         gradients = Gradients(loss=loss, deltas=deltas, weights=weights, biases=biases)
-        _checks.finite_result(gradients, self.dtype)
+        _checks.finite_result(gradients, self.dtype, wrote_into_out=out is not None)
         return gradients
 
     def step(self, gradients: Gradients, learning_rate: float) -> None:
@@ -198,13 +211,13 @@ class Network:
             f"dtype={self.dtype})"
         )
 
-    def _bp1(self, grad_a: Array, z_L: Array, a_L: Array) -> Array:
+    def _bp1(self, grad_a: Array, z_L: Array, a_L: Array, out: Array | None = None) -> Array:
         """BP1: δ^L = ∇_a C ⊙ σ'(z^L), or δ^L = J(z^L)ᵀ ∇_a C when σ is not element-wise."""
         sigma = self.output_activation
         if sigma.elementwise:
-            return grad_a * sigma.derivative(z_L, a_L)
+            return np.multiply(grad_a, sigma.derivative(z_L, a_L), out=out)
         J = sigma.derivative(z_L, a_L)  # (N, n, n): J[x, j, k] = ∂a_j/∂z_k
-        return np.einsum("...xjk,...jx->...kx", J, grad_a)
+        return np.einsum("...xjk,...jx->...kx", J, grad_a, out=out)
 
     # --- helpers ---------------------------------------------------------------------
     def _sigma(self, l: int) -> Activation:
@@ -224,19 +237,35 @@ class Network:
         _checks.shape("y", y, (*self.stack, self.sizes[-1], x.shape[-1]), "n_L rows, one column per sample of x")
         self.loss.check_targets(y)
 
-    def _check_gradients(self, gradients: Gradients) -> None:
+    def _check_gradients(self, gradients: Gradients, N: int | None = None) -> None:
+        """Gradients of this network's shapes (and, given the batch size N, δ^l of shape (n_l, N):
+        the `out` of backward, whose arrays are written into, not read)."""
+        name = "gradients" if N is None else "out"
         if not isinstance(gradients, Gradients):
-            raise TypeError(f"gradients must be a Gradients, got {type(gradients).__name__}")
-        for name, got, want in (
-            ("weights", gradients.weights, self.weights),
-            ("biases", gradients.biases, self.biases),
-        ):
-            if len(got) != len(want):
-                raise ValueError(f"gradients.{name} must have {len(want)} entries, got {len(got)}")
-            for l, (g, p) in enumerate(zip(got, want), start=2):
-                _checks.float_matrix(f"gradients.{name}[{l - 2}]", g, self.stack)
-                _checks.same_dtype(f"gradients.{name}[{l - 2}]", g, self.dtype)
-                _checks.shape(f"gradients.{name}[{l - 2}]", g, p.shape, f"as the parameter of layer {l}")
+            raise TypeError(f"{name} must be a Gradients, got {type(gradients).__name__}")
+        expected = [
+            ("weights", [W.shape for W in self.weights], "as the parameter of layer {l}"),
+            ("biases", [b.shape for b in self.biases], "as the parameter of layer {l}"),
+        ]
+        if N is not None:
+            expected.append(("deltas", [(*self.stack, n, N) for n in self.sizes[1:]], "n_{l} rows, one column per sample of x"))
+        for quantity, shapes, meaning in expected:
+            got = getattr(gradients, quantity)
+            if len(got) != len(shapes):
+                raise ValueError(f"{name}.{quantity} must have {len(shapes)} entries, got {len(got)}")
+            for l, (g, want) in enumerate(zip(got, shapes), start=2):
+                label = f"{name}.{quantity}[{l - 2}]"
+                if N is None:
+                    _checks.float_matrix(label, g, self.stack)
+                else:  # written into: its values do not matter, but it must be an array of its own
+                    _checks.writable_matrix(label, g, self.stack)
+                _checks.same_dtype(label, g, self.dtype)
+                _checks.shape(label, g, want, meaning.format(l=l))
+
+
+def _into(out: Gradients | None, quantity: str, l: int) -> Array | None:
+    """The array of layer l in `out` that backward writes into, or None (a new array)."""
+    return None if out is None else getattr(out, quantity)[l - 2]
 
 
 def _checked_parameters(weights: Sequence[Array], biases: Sequence[Array]) -> tuple[list[Array], list[Array]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from reference import _checks
 from reference._types import Array
-from reference.network import Network
+from reference.network import Gradients, Network
 
 MAX_ITERATIONS = "max_iterations"
 TOLERANCE = "tolerance"
@@ -50,8 +50,9 @@ def train(
     network._check_y(x, y)
 
     history = History()
+    gradients: Gradients | None = None
     for _ in range(max_iterations):
-        gradients = network.backward(x, y)
+        gradients = network.backward(x, y, out=gradients)  # into the last step's arrays
         history.losses.append(float(gradients.loss))
         changed = abs(history.losses[-1] - history.losses[-2]) if len(history.losses) >= 2 else None
         if tolerance is not None and changed is not None and changed < tolerance:

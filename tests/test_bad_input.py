@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import Network, train
+from reference import Gradients, Network, train
 
 f64, f32 = np.float64, np.float32
 
@@ -131,7 +131,48 @@ BAD_CALLS = [
     ("random: zero width", lambda n: Network.random((3, 0, 1), seed=0), ValueError, ["sizes[1]", ">= 1"]),
     ("random: float seed", lambda n: Network.random((2, 1), seed=1.5), TypeError, ["seed", "Generator", "float"]),
     ("random: int dtype", lambda n: Network.random((2, 1), seed=0, dtype=np.int64), TypeError, ["dtype", "int64"]),
+    ("out not Gradients", lambda n: n.backward(*good_xy(), out=(1, 2)), TypeError, ["out", "Gradients", "tuple"]),
+    (
+        "out of another batch size",
+        lambda n: n.backward(*good_xy(), out=n.backward(*good_xy(N=5))),
+        ValueError,
+        ["out.deltas[0]", "(3, 4)", "(3, 5)"],
+    ),
+    (
+        "out of another dtype",
+        lambda n: n.backward(*good_xy(), out=net(f32).backward(*good_xy(f32))),
+        TypeError,
+        ["out.weights[0]", "float32", "float64"],
+    ),
+    (
+        "out read-only",
+        lambda n: n.backward(*good_xy(), out=_read_only(n.backward(*good_xy()))),
+        ValueError,
+        ["out.biases[1]", "read-only"],
+    ),
+    (
+        "out is the parameters",
+        lambda n: n.backward(*good_xy(), out=Gradients(0.0, n.backward(*good_xy()).deltas, n.weights, n.biases)),
+        ValueError,
+        ["out.weights[0]", "shares memory with weights[0]"],
+    ),
+    (
+        "out: one array for two layers",
+        lambda n: n.backward(*good_xy(), out=_one_buffer_twice(n.backward(*good_xy()))),
+        ValueError,
+        ["out.biases[0]", "shares memory with out.biases[1]", "its own"],
+    ),
 ]
+
+
+def _read_only(g):
+    g.biases[1].flags.writeable = False
+    return g
+
+
+def _one_buffer_twice(g):
+    g.biases[1] = g.biases[0][:1]  # a view of layer 2's ∂C/∂b as layer 3's
+    return g
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
@@ -291,6 +332,12 @@ CHECKER_BAD_CALLS = [
         lambda n: n.backward(good_xy()[0], np.full((1, 4), 1e200)),
         FloatingPointError,
         ["cost C overflowed", "float64", "nothing was changed"],
+    ),
+    (
+        "overflowed cost, out=",
+        lambda n: n.backward(good_xy()[0], np.full((1, 4), 1e200), out=n.backward(*good_xy())),
+        FloatingPointError,
+        ["cost C overflowed", "out's arrays hold the overflowed values", "the network is unchanged"],
     ),
     (
         "overflowed update",

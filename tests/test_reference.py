@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -236,3 +237,52 @@ def test_a_stack_checks_its_inputs_like_one_network():
         stacked.backward(np.ones((2, 4)), np.ones((1, 4)))
     with pytest.raises(ValueError, match=r"y must have shape \(2, 1, 4\)"):
         stacked.backward(np.ones((2, 2, 4)), np.ones((2, 1, 3)))
+
+
+@pytest.mark.parametrize("stack", [False, True], ids=["one network", "a stack"])
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [("sigmoid", "quadratic"), ("softmax", "cross_entropy"), ("identity", "huber")],
+)
+def test_backward_into_out_gives_the_same_gradients_bit_for_bit_in_outs_arrays(output, loss, stack):
+    """backward(x, y, out=g) returns exactly what backward(x, y) returns, written into g's own arrays (a new
+    loss with them), whatever g held before; a loop of such calls allocates no gradient arrays."""
+    rng = np.random.default_rng(11)
+    lead = (4,) if stack else ()
+    sizes, N = (3, 5, 4, 3), 6
+    weights = [rng.standard_normal((*lead, m, n)) for n, m in itertools.pairwise(sizes)]
+    biases = [rng.standard_normal((*lead, m, 1)) for m in sizes[1:]]
+    net = Network(weights, biases, activation="sigmoid", output_activation=output, loss=loss)
+    x = rng.standard_normal((*lead, sizes[0], N))
+    y = (
+        np.moveaxis(rng.dirichlet(np.ones(sizes[-1]), size=(*lead, N)), -1, -2)
+        if loss == "cross_entropy"
+        else rng.uniform(size=(*lead, sizes[-1], N))
+    )
+    fresh = net.backward(x, y)
+    out = net.backward(rng.standard_normal(x.shape), y)  # another batch's gradients: overwritten
+    for array in [*out.deltas, *out.weights, *out.biases]:
+        array[...] = np.nan
+    arrays = [*out.deltas, *out.weights, *out.biases]
+    got = net.backward(x, y, out=out)
+    assert np.array_equal(got.loss, fresh.loss)
+    for a, b, own in zip([*got.deltas, *got.weights, *got.biases], [*fresh.deltas, *fresh.weights, *fresh.biases], arrays):
+        assert a is own, "backward(out=) returned an array that is not out's"
+        assert np.array_equal(a, b), "backward(out=) differs from backward()"
+
+
+def test_train_is_unchanged_by_reusing_its_gradient_arrays():
+    """train passes each step's gradients as the next backward's out=: the losses and the trained parameters are
+    exactly those of backward + step with new arrays every iteration."""
+    x = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], dtype=float)
+    y = np.array([[0, 1, 1, 0]], dtype=float)
+    trained, by_hand = Network.random((2, 3, 1), seed=4), Network.random((2, 3, 1), seed=4)
+    history = train(trained, x, y, learning_rate=2.0, max_iterations=25)
+    losses = []
+    for _ in range(25):
+        g = by_hand.backward(x, y)
+        losses.append(float(g.loss))
+        by_hand.step(g, 2.0)
+    assert history.losses == losses
+    for a, b in zip([*trained.weights, *trained.biases], [*by_hand.weights, *by_hand.biases]):
+        assert np.array_equal(a, b)
