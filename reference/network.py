@@ -146,12 +146,7 @@ class Network:
         """
         self._check_y(x, y)
         if out is not None:
-            self._check_gradients(out, x.shape[-1])
-            _checks.no_shared_memory(
-                [(f"out.{q}[{i}]", g) for q in ("deltas", "weights", "biases") for i, g in enumerate(getattr(out, q))],
-                [("x", x), ("y", y), *((f"weights[{i}]", W) for i, W in enumerate(self.weights))]
-                + [(f"biases[{i}]", b) for i, b in enumerate(self.biases)],
-            )
+            self._check_out(out, x, y)
         zs, activations = self.forward(x)
         L = self.L
         a_L = activations[L - 1]
@@ -236,6 +231,15 @@ class Network:
         _checks.same_dtype("y", y, self.dtype)
         _checks.shape("y", y, (*self.stack, self.sizes[-1], x.shape[-1]), "n_L rows, one column per sample of x")
         self.loss.check_targets(y)
+
+    def _check_out(self, out: Gradients, x: Array, y: Array) -> None:
+        """An `out` for backward: gradients of this network's shapes for x's batch, every array its own."""
+        self._check_gradients(out, x.shape[-1])
+        _checks.no_shared_memory(
+            [(f"out.{q}[{i}]", g) for q in ("deltas", "weights", "biases") for i, g in enumerate(getattr(out, q))],
+            [("x", x), ("y", y), *((f"weights[{i}]", W) for i, W in enumerate(self.weights))]
+            + [(f"biases[{i}]", b) for i, b in enumerate(self.biases)],
+        )
 
     def _check_gradients(self, gradients: Gradients, N: int | None = None) -> None:
         """Gradients of this network's shapes (and, given the batch size N, δ^l of shape (n_l, N):
