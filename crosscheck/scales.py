@@ -274,8 +274,12 @@ def stacked_magnitudes(
         grads_b.append(both[..., -1:] + U + batch_flush)
     if outputs is None:
         per_sample = loss.numpy_per_sample(a, y).sum(axis=-1)
-    else:
-        per_sample = np.array([loss.numpy_per_sample(a[k, :n], y[k, :n]).sum() for k, n in enumerate(outputs)])
+    else:  # the cases of one output width at once, each on its real rows
+        outputs = np.asarray(outputs)
+        per_sample = np.zeros(len(outputs))
+        for n in np.unique(outputs).tolist():
+            k = np.flatnonzero(outputs == n)
+            per_sample[k] = loss.numpy_per_sample(a[k, :n], y[k, :n]).sum(axis=-1)
     own = loss.function_error(a, y)
     if outputs is not None:
         own = np.where(np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None], own, 0.0)

@@ -32,7 +32,7 @@ def float_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
         raise ValueError(f"{name} must be {expected}, got shape {value.shape}")
     if value.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {value.shape}")
-    if not np.all(np.isfinite(value)):
+    if not np.isfinite(value).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
         raise ValueError(f"{name} must be finite, got {value[bad]} at index {bad}")
     return value
@@ -118,5 +118,5 @@ def finite_result(gradients: Any, dtype: np.dtype, *, wrote_into_out: bool = Fal
         )
     for quantity, symbol in (("biases", "∂C/∂b"), ("weights", "∂C/∂W")):
         for l, tensor in enumerate(getattr(gradients, quantity), start=2):
-            if not np.all(np.isfinite(tensor)):
+            if not np.isfinite(tensor).all():
                 raise FloatingPointError(f"{symbol}^{l} overflowed {dtype}: the cost's gradient is too large for it; {changed}")

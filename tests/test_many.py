@@ -57,6 +57,27 @@ def test_padded_groups_give_each_case_its_own_oracle_results_and_scales():
                 assert comparison.ok, comparison.report()
 
 
+@pytest.mark.parametrize("one_call", [True, False], ids=["padded rows set to 1", "one output width at a time"])
+def test_torch_gives_each_case_of_a_padded_stack_its_own_cost_and_gradients_either_way(monkeypatch, one_call):
+    """torch over a stack of mixed output widths gives each case its cost and gradients alone, both with the padded
+    output rows set to a = y = 1 in one call (a loss exactly 0 there) and one output width at a time (any other loss)."""
+    from crosscheck.oracles import torch as torch_oracle
+
+    if not one_call:
+        monkeypatch.setattr(torch_oracle, "_zero_at_one", lambda loss, dtype: False)
+    for loss in ("quadratic", "huber", "binary_cross_entropy"):
+        cases = families(seed=3, count=2, per_family=8, loss=loss)
+        groups = [(members, stack) for members, stack in stacks(cases) if len(set(stack.sizes[:, -1].tolist())) > 1]
+        assert groups, f"no stack of mixed output widths for {loss}"
+        for members, stack in groups:
+            ((grouped, _),) = torch_oracle.gradients([stack])
+            for k, i in enumerate(members):
+                case = cases[i]
+                single = crosscheck.oracle_gradients("torch", case.network, case.x, case.y)
+                comparison = crosscheck.compare(single, stack.unstacked(grouped, k), case=case, oracle_name="torch, padded")
+                assert comparison.ok, comparison.report()
+
+
 def _tensors(g) -> list[np.ndarray]:
     return [np.asarray(g.loss), *g.deltas, *g.weights, *g.biases]
 

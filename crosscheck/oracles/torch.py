@@ -2,7 +2,8 @@
 
 One forward pass over a stack of cases: z^l = W^l a^{l-1} + b^l (`torch.baddbmm`), a^l
 from the torch built-in of each activation (`crosscheck.counterparts`), and each case's
-cost on its own output rows, so a padded row never reaches a loss. The gradient of the
+cost on its own output rows, so a padded row never reaches a loss (where the loss is
+exactly 0 at a = y = 1, padded rows are set to 1 and all cases go through one call). The gradient of the
 sum of the cases' costs is, block by block, each case's own gradient: one backward
 pass serves the whole stack. Only parameters, data and the activation and loss names
 are read.
@@ -10,6 +11,7 @@ are read.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -34,14 +36,29 @@ def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
         zs.append(z)
         a = (output if i == len(Ws) - 1 else hidden).torch(z)
     y = torch.from_numpy(stack.y)
-    # Each case's cost on its own output rows: the cases of one output width at once (torch.func.vmap
-    # maps the framework's loss over them, each sees its own (n_L, N)).
+    # Each case's cost on its own output rows (torch.func.vmap maps the framework's loss over the cases).
     outputs = stack.sizes[:, -1]
-    costs = torch.zeros(stack.K, dtype=a.dtype)
+    if (outputs == a.shape[-2]).all():  # no padded output row
+        return Ws, bs, zs, torch.func.vmap(cost.torch)(a, y)
+    if _zero_at_one(stack.loss, a.dtype):  # padded rows set to a = y = 1, where the loss is exactly 0
+        real = torch.from_numpy(np.arange(a.shape[-2])[:, None] < outputs[:, None, None])
+        one = torch.ones((), dtype=a.dtype)
+        return Ws, bs, zs, torch.func.vmap(cost.torch)(torch.where(real, a, one), torch.where(real, y, one))
+    costs = torch.zeros(stack.K, dtype=a.dtype)  # else the cases of one output width at once, on (n_L, N)
     for n in np.unique(outputs).tolist():
         k = torch.from_numpy(np.flatnonzero(outputs == n))
         costs = costs.index_put((k,), torch.func.vmap(cost.torch)(a[k, :n], y[k, :n]))
     return Ws, bs, zs, costs
+
+
+@functools.cache
+def _zero_at_one(loss: str, dtype: Any) -> bool:
+    """Whether the framework's loss is exactly 0 where a = y = 1 (the quadratic, Huber and binary
+    cross-entropy losses are; cross-entropy is not): padded output rows set to 1 then add exact
+    zeros to each case's cost, and torch.where passes them no gradient."""
+    torch = _frameworks.torch()
+    ones = torch.ones((3, 2), dtype=dtype)
+    return bool(counterparts.loss(loss).torch(ones, ones) == 0)
 
 
 def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
