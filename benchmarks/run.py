@@ -649,13 +649,39 @@ def scale(quick: bool) -> list[tuple[str, str]]:
 
 
 def pytest_wall() -> list[tuple[str, str]]:
+    """The default pytest run's wall time, and the cases its Hypothesis tests hand to the checker
+    a second (counted by the plugin benchmarks/count_cases.py)."""
+    counted = os.path.join(ROOT, "benchmarks", ".counted.json")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(ROOT, "benchmarks"), os.environ.get("PYTHONPATH", "")])}
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "count_cases"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "CROSSCHECK_COUNT_CASES": counted},
     )
     FIGURES["pytest wall"] = time.perf_counter() - start
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    return [("default pytest run (dev profile)", f"{FIGURES['pytest wall']:.0f} s wall: {last}")]
+    rows = [("default pytest run (dev profile)", f"{FIGURES['pytest wall']:.0f} s wall: {last}")]
+    if os.path.exists(counted):
+        with open(counted) as f:
+            tests = json.load(f)
+        os.remove(counted)
+        cases = sum(t["cases"] for t in tests.values())
+        seconds = sum(t["seconds"] for t in tests.values())
+        rows.append(
+            (
+                "its Hypothesis tests that check cases: cases handed to the checker a second",
+                f"{cases / seconds:,.0f} cases/s: {cases:,} cases in {seconds:.0f} s, {len(tests)} tests "
+                "(each test's own time, drawing and its other assertions included)",
+            )
+        )
+        for nodeid, t in sorted(tests.items(), key=lambda item: -item[1]["cases"])[:3]:
+            rows.append(
+                (f"  most cases: {nodeid}", f"{t['cases'] / t['seconds']:,.0f} cases/s ({t['cases']:,} in {t['seconds']:.1f} s)")
+            )
+    return rows
 
 
 def targets() -> list[tuple[str, str]]:
@@ -813,7 +839,10 @@ def main() -> int:
         false_alarms(args.quick),
     )
     print_table("3. Large MLP 784-1024-1024-1024-10, batch 256", large_mlp(args.quick))
-    print_table("   The reference's backward in a loop (fresh processes, the two allocator settings in turn)", loops(args.quick))
+    print_table(
+        "   The backward in a loop of calls (fresh processes, in turn: the reference three ways, torch's best idiom)",
+        loops(args.quick),
+    )
     if args.scale:
         print_table("3b. The soak on dask.distributed (local workers)", scale(args.quick))
     if args.pytest:

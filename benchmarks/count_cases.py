@@ -1,0 +1,74 @@
+"""A pytest plugin for the benchmark: how many cases the property tests check, and how fast.
+
+Loaded by `benchmarks/run.py --pytest` (`python -m pytest -p count_cases`, with benchmarks/
+on the path). It counts every case a Hypothesis test hands to the checker (`check_case`,
+`step_check`: one each; `check_cases`, `stack_judgements`: each stack's K), the outermost
+call only (the checker calls itself), and times each such test's call phase. The figures go,
+as JSON, to the file named by CROSSCHECK_COUNT_CASES.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+from typing import Any
+
+import pytest
+
+COUNTED: dict[str, dict[str, float]] = {}
+"""Per Hypothesis test that checked cases: cases checked and seconds of its call phase."""
+_state = {"depth": 0, "cases": 0}
+
+
+def _counting(function: Any, count: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _state["depth"] == 0:
+            _state["cases"] += count(*args, **kwargs)
+        _state["depth"] += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _state["depth"] -= 1
+
+    return wrapper
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import crosscheck
+    from crosscheck import check
+
+    one = lambda *args, **kwargs: 1  # noqa: E731
+    counts = {
+        "check_case": one,
+        "step_check": one,
+        "check_cases": lambda cases, *args, **kwargs: len(cases),
+        "stack_judgements": lambda stacks, *args, **kwargs: sum(stack.K for stack in stacks),
+    }
+    for name, count in counts.items():
+        wrapped = _counting(getattr(check, name), count)
+        setattr(check, name, wrapped)
+        if getattr(crosscheck, name, None) is not None:
+            setattr(crosscheck, name, wrapped)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    if not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return (yield)
+    before, start = _state["cases"], time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        cases = _state["cases"] - before
+        if cases:
+            COUNTED[item.nodeid] = {"cases": cases, "seconds": time.perf_counter() - start}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = os.environ.get("CROSSCHECK_COUNT_CASES")
+    if path:
+        with open(path, "w") as f:
+            json.dump(COUNTED, f)
