@@ -1,10 +1,11 @@
 """A pytest plugin for the benchmark: how many cases the property tests check, and how fast.
 
 Loaded by `benchmarks/run.py --pytest` (`python -m pytest -p count_cases`, with benchmarks/
-on the path). It counts every case a Hypothesis test hands to the checker (`check_case`,
-`step_check`: one each; `check_cases`, `stack_judgements`: each stack's K), the outermost
-call only (the checker calls itself), and times each such test's call phase. The figures go,
-as JSON, to the file named by CROSSCHECK_COUNT_CASES.
+on the path). It counts every case the checker judges while a Hypothesis test runs: each
+stack's K in `stack_judgements`, which `check_case` and `check_cases` call (a case that
+`check_cases` flags and judges again alone counts twice), and one a `step_check`. It times
+each such test's call phase. The figures go, as JSON, to the file named by
+CROSSCHECK_COUNT_CASES.
 """
 
 from __future__ import annotations
@@ -37,21 +38,10 @@ def _counting(function: Any, count: Any) -> Any:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    import crosscheck
     from crosscheck import check
 
-    one = lambda *args, **kwargs: 1  # noqa: E731
-    counts = {
-        "check_case": one,
-        "step_check": one,
-        "check_cases": lambda cases, *args, **kwargs: len(cases),
-        "stack_judgements": lambda stacks, *args, **kwargs: sum(stack.K for stack in stacks),
-    }
-    for name, count in counts.items():
-        wrapped = _counting(getattr(check, name), count)
-        setattr(check, name, wrapped)
-        if getattr(crosscheck, name, None) is not None:
-            setattr(crosscheck, name, wrapped)
+    check.stack_judgements = _counting(check.stack_judgements, lambda stacks, *args, **kwargs: sum(s.K for s in stacks))
+    check.step_check = _counting(check.step_check, lambda *args, **kwargs: 1)
 
 
 @pytest.hookimpl(wrapper=True)
