@@ -23,13 +23,7 @@ def float_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
     Raises TypeError for non-arrays and integer, bool or complex dtypes, and
     ValueError for another number of dimensions, an empty array, NaN or Inf.
     """
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
-    if value.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
-    if value.ndim != 2 + len(stack) or value.shape[: len(stack)] != stack:
-        expected = "2-D" if not stack else f"a stack of shape {(*stack, '…', '…')} (2-D per case)"
-        raise ValueError(f"{name} must be {expected}, got shape {value.shape}")
+    _float_array(name, value, stack)
     if value.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {value.shape}")
     if not np.isfinite(value).all():
@@ -41,6 +35,14 @@ def float_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
 def writable_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array:
     """As `float_matrix` for an array that is written into (an out=): its values do not
     matter, but it must be writeable."""
+    _float_array(name, value, stack)
+    if not value.flags.writeable:
+        raise ValueError(f"{name} is read-only: it cannot be written into")
+    return value
+
+
+def _float_array(name: str, value: Any, stack: tuple[int, ...]) -> None:
+    """An ndarray of float32/float64, 2-D after the leading axes `stack`."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
     if value.dtype not in FLOAT_DTYPES:
@@ -48,9 +50,6 @@ def writable_matrix(name: str, value: Any, stack: tuple[int, ...] = ()) -> Array
     if value.ndim != 2 + len(stack) or value.shape[: len(stack)] != stack:
         expected = "2-D" if not stack else f"a stack of shape {(*stack, '…', '…')} (2-D per case)"
         raise ValueError(f"{name} must be {expected}, got shape {value.shape}")
-    if not value.flags.writeable:
-        raise ValueError(f"{name} is read-only: it cannot be written into")
-    return value
 
 
 def no_shared_memory(written: list[tuple[str, Array]], read: list[tuple[str, Array]]) -> None:
