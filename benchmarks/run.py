@@ -529,13 +529,9 @@ def large_mlp(quick: bool) -> list[tuple[str, str]]:
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
 
 
-LOOPED = ("reference", "reference, out=", "torch")
-"""What `backward_loop` runs: the reference's backward, the same passing its last gradients as
-out=, and torch's best idiom of this run."""
-
-
 def backward_loop(dtype: str, who: str, calls: int, idiom: str = "") -> str:
-    """`calls` backward passes of `who` (one of LOOPED) in a plain loop, as a training loop makes them.
+    """`calls` backward passes of `who` in a plain loop, as a training loop makes them: "reference" (new
+    arrays each call), "reference, out=" (its last gradients passed as out=) or "torch" (`idiom`).
 
     Returns JSON (printed by `--backward-loop`): the seconds of each call, and minor page
     faults and seconds of system time a call.
