@@ -29,14 +29,14 @@ try:
 except ImportError:
     from crosscheck.many import check_cases
 from crosscheck.case import Case
-from crosscheck.strategies import build_arrays
 from reference import Network
-rng = np.random.default_rng(0)
+saved = np.load({path!r})
 cases = []
-for _ in range({count}):
-    depth = int(rng.integers(1, 6)); sizes = [int(n) for n in rng.integers(1, 9, size=depth + 1)]; N = int(rng.integers(1, 9))
-    W, b, x, y = build_arrays(rng, sizes, N, np.float64, "sigmoid", "sigmoid", "quadratic", [1.0] * depth, 1.0, False)
-    cases.append(Case(Network(W, b), x, y))
+for i in range(int(saved["count"])):
+    depth = int(saved[f"{{i}} depth"])
+    W = [saved[f"{{i}} W{{l}}"] for l in range(depth)]
+    b = [saved[f"{{i}} b{{l}}"] for l in range(depth)]
+    cases.append(Case(Network(W, b), saved[f"{{i}} x"], saved[f"{{i}} y"]))
 check_cases(cases[:200])
 start = time.perf_counter(); result = check_cases(cases); seconds = time.perf_counter() - start
 assert result.ok
@@ -44,10 +44,28 @@ print(len(cases) / seconds)
 """
 
 
-def run(checkout: str, count: int) -> dict[str, float]:
+def save_workload(count: int, path: str) -> None:
+    """The benchmark workload (`benchmarks/run.workload`, drawn by this checkout's strategies) as plain arrays,
+    so that both checkouts time the very same cases whatever their own strategies look like."""
+    sys.path.insert(0, HERE)
+    sys.path.insert(0, os.path.join(HERE, "benchmarks"))
+    from run import workload
+
+    arrays: dict[str, object] = {"count": count}
+    for i, case in enumerate(workload(count)):
+        arrays[f"{i} depth"] = len(case.network.weights)
+        arrays |= {f"{i} W{l}": W for l, W in enumerate(case.network.weights)}
+        arrays |= {f"{i} b{l}": b for l, b in enumerate(case.network.biases)}
+        arrays[f"{i} x"], arrays[f"{i} y"] = case.x, case.y
+    import numpy as np
+
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+
+
+def run(checkout: str, workload_path: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": checkout}
     rate = subprocess.run(
-        [sys.executable, "-c", RATE.format(count=count)], env=env, cwd=checkout, capture_output=True, text=True, check=True
+        [sys.executable, "-c", RATE.format(path=workload_path)], env=env, cwd=checkout, capture_output=True, text=True, check=True
     )
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "certificate.json")
@@ -77,10 +95,13 @@ def main() -> int:
     args = parser.parse_args()
     checkouts = {"this": HERE, "other": os.path.abspath(args.other)}
     figures: dict[str, dict[str, list[float]]] = {name: {} for name in checkouts}
-    for _ in range(args.rounds):
-        for name, checkout in checkouts.items():
-            for key, value in run(checkout, args.cases).items():
-                figures[name].setdefault(key, []).append(value)
+    with tempfile.TemporaryDirectory() as folder:
+        workload_path = os.path.join(folder, "workload.npz")
+        save_workload(args.cases, workload_path)
+        for _ in range(args.rounds):
+            for name, checkout in checkouts.items():
+                for key, value in run(checkout, workload_path).items():
+                    figures[name].setdefault(key, []).append(value)
     keys = list(figures["this"])
     print(f"{'':28}" + "".join(f"{name + ' (' + path + ')':>44}" for name, path in checkouts.items()))
     for key in keys:

@@ -52,10 +52,20 @@ from crosscheck.case import Case  # noqa: E402
 from crosscheck.check import check_case, check_cases  # noqa: E402
 from crosscheck.implementations import implementation  # noqa: E402
 from crosscheck.oracles import ORACLES, oracle_gradients  # noqa: E402
-from crosscheck.strategies import build_arrays, build_stack  # noqa: E402
+from crosscheck.strategies import Structure, build_stack, random_cases  # noqa: E402
 from reference import Network  # noqa: E402
 
 MLP_SIZES, MLP_N = (784, 1024, 1024, 1024, 10), 256
+WORKLOAD = {
+    "dtype": np.float64,
+    "activation": "sigmoid",
+    "output_activation": "sigmoid",
+    "loss": "quadratic",
+    "weight_scales": (1.0,),
+    "input_scales": (1.0,),
+    "zeros": False,
+}
+"""`strategies.random_cases`' options for the benchmark workload (also the one `against.py` times)."""
 
 FIGURES: dict[str, float] = {}
 """The figures the targets are judged on (`targets`), filled in by the sections as they run."""
@@ -64,15 +74,8 @@ BEST_IDIOM: dict[str, str] = {}
 
 
 def workload(count: int, seed: int = 0) -> list[Case]:
-    rng = np.random.default_rng(seed)
-    cases = []
-    for _ in range(count):
-        depth = int(rng.integers(1, 6))
-        sizes = [int(n) for n in rng.integers(1, 9, size=depth + 1)]
-        N = int(rng.integers(1, 9))
-        W, b, x, y = build_arrays(rng, sizes, N, np.float64, "sigmoid", "sigmoid", "quadratic", [1.0] * depth, 1.0, False)
-        cases.append(Case(Network(W, b), x, y))
-    return cases
+    """The property workload: sigmoid/quadratic, float64, depth 1-5, widths 1-8, batch 1-8, unit scales, no planted zeros."""
+    return random_cases(np.random.default_rng(seed), count, **WORKLOAD)
 
 
 def rate(function: Callable[[Case], Any], cases: list[Case], budget: float) -> float:
@@ -152,8 +155,8 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
 
     # The parts of check_cases, each alone on the same 2,000 cases, and the limit they set together.
     from crosscheck.case import stacks
-    from crosscheck.check import judge_stacked, reference_over
     from crosscheck.scales import stack_magnitudes
+    from crosscheck.stacked import judge_stacked, reference_over
 
     many = workload(2000, seed=1)
     groups = [stack for _, stack in stacks(many)]
@@ -219,8 +222,9 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
 
     # The certificate's stacks: 64 cases of one structure per call.
     rng = np.random.default_rng(1)
-    sizes, N, K = (4, 6, 6, 3), 6, 64
-    stack = build_stack(rng, sizes, N, np.float64, "sigmoid", "sigmoid", "quadratic", K, (1.0,), (1.0,))
+    K = 64
+    structure = Structure((4, 6, 6, 3), 6, np.dtype(np.float64), "sigmoid", "sigmoid", "quadratic")
+    stack = build_stack(rng, structure, K, weight_scales=(1.0,), input_scales=(1.0,))
     ORACLES["jax"].compute([stack])
     for name, fn in [
         ("batched torch (64 cases a call)", lambda: ORACLES["torch"].compute([stack])),

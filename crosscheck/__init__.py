@@ -11,10 +11,11 @@ the oracles; every oracle computes with its own functions (docs/DESIGN.md, rule 
 """
 
 from crosscheck.case import REFERENCE, Case, Implementation, Stack
-from crosscheck.check import CaseCheck, Comparison, ManyCheck, check_case, check_cases, compare, step_check
+from crosscheck.check import check_case, check_cases, compare, step_check
 from crosscheck.implementations import CONVENTIONS, Convention, implementation
 from crosscheck.judge import TensorCheck
 from crosscheck.oracles import ORACLES, oracle_gradients
+from crosscheck.results import CaseCheck, Comparison, ManyCheck
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES, Tolerance
 from crosscheck.verify import ImplementationCheck, check_implementation
 

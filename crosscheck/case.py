@@ -89,7 +89,7 @@ class Case:
             ")",
             f"x = {_literal(self.x, dtype)}",
             f"y = {_literal(self.y, dtype)}",
-            "case = Case(network, x, y)",
+            f"case = Case(network, x, y, origin={self.origin!r})" if self.origin else "case = Case(network, x, y)",
             *([setup] if setup else []),
             check,
         ]
@@ -114,16 +114,20 @@ def _matrix(name: str, value: object, dtype: np.dtype) -> np.ndarray:
     return value
 
 
+def gradients_literal(name: str, g: Gradients) -> str:
+    """`name = Gradients(...)`: Python source that rebuilds `g` bit for bit (2-D arrays, each in its own dtype)."""
+
+    def layers(tensors: Sequence[np.ndarray]) -> str:
+        return "[" + ", ".join(_literal(np.asarray(t), f"np.{np.asarray(t).dtype}") for t in tensors) + "]"
+
+    loss = "None" if g.loss is None else repr(float(g.loss))
+    return f"{name} = Gradients(loss={loss}, deltas={layers(g.deltas)}, weights={layers(g.weights)}, biases={layers(g.biases)})"
+
+
 def _literal(array: np.ndarray, dtype: str) -> str:
     # repr of a Python float round-trips exactly, for float64 and for float32 values.
     rows = ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in array)
     return f"np.array([{rows}], dtype={dtype})"
-
-
-class ImplementationProblem(Exception):
-    """The implementation under test could not be judged element by element: it raised,
-    returned the wrong structure, changed its inputs, or answered differently twice. The
-    message says which, in words the diagnosis recognises."""
 
 
 @dataclass(frozen=True)
@@ -318,13 +322,18 @@ class Stack:
 
     def unstacked(self, gradients: Gradients, k: int) -> Gradients:
         """Case k's own gradients out of stacked ones, at its own sizes."""
-        n = self.sizes[k].tolist()
-        return Gradients(
-            loss=float(np.asarray(gradients.loss)[k]),
-            deltas=[d[k, :rows] for d, rows in zip(gradients.deltas, n[1:])],
-            weights=[W[k, :rows, :columns] for W, rows, columns in zip(gradients.weights, n[1:], n)],
-            biases=[b[k, :rows] for b, rows in zip(gradients.biases, n[1:])],
-        )
+        return unstack(gradients, self.sizes[k], k)
+
+
+def unstack(gradients: Gradients, sizes: np.ndarray, k: int) -> Gradients:
+    """Case k's gradients out of stacked (padded) ones, at its own `sizes` (n_1, ..., n_L)."""
+    n = np.asarray(sizes).tolist()
+    return Gradients(
+        loss=float(np.asarray(gradients.loss)[k]),
+        deltas=[d[k, :rows] for d, rows in zip(gradients.deltas, n[1:])],
+        weights=[W[k, :rows, :columns] for W, rows, columns in zip(gradients.weights, n[1:], n)],
+        biases=[b[k, :rows] for b, rows in zip(gradients.biases, n[1:])],
+    )
 
 
 def stacks(cases: Sequence[Case]) -> list[tuple[list[int], Stack]]:

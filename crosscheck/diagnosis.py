@@ -16,7 +16,6 @@ relative tolerance: they only name a slip the judge has already found.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 from crosscheck import counterparts
 from crosscheck.case import Case
 from crosscheck.judge import TensorCheck, symbol
+from crosscheck.problems import Problem
 from reference import Gradients
 
 EQUATIONS = {
@@ -40,6 +40,49 @@ MATCH = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 2e-3}
 H = 1e-5
 
 
+SLIPS = {
+    "summed_cost": "every element N times the oracles' (the cost summed, or the mean's 1/N left out)",
+    "one_over_n_twice": "every element 1/N of the oracles' (the 1/N applied twice, or a mean where BP3/BP4 sum)",
+    "sign": "the sign flipped (y − a where the derivation has a − y)",
+    "transposed": "a gradient transposed",
+    "all_zeros": "all zeros (a layer skipped)",
+    "literal_sigmoid": "the source text's printed sigmoid 1/(1 + exp(z))",
+    "softmax_elementwise": "softmax treated as element-wise in BP1",
+    "bp1_without_sigma_prime": "BP1 without σ'(z^L)",
+    "sigma_prime_of_a": "σ' taken at a where z belongs",
+    "bp2_without_sigma_prime": "BP2 without ⊙σ'(z^l)",
+    "literal_recursion": "the source text's literal recursion (δ^{l+1} dropped)",
+    "weights_not_transposed": "W^{l+1} where its transpose belongs in BP2",
+    "sigma_prime_one_layer_up": "σ'(z^{l+1}) in BP2 where σ'(z^l) belongs",
+    "transpose_on_delta": "the transpose on δ in BP2",
+    "wrong_loss_gradient": "∇_a C of the loss computed wrongly",
+    "wrong_sigma_prime": "σ' of an activation computed wrongly",
+    "non_finite": "non-finite values",
+    "bias_first_sample": "∂C/∂b^l from the first sample only",
+    "bp4_current_activation": "BP4 with a^l where a^{l−1} belongs",
+    "kink": "differences only where z is exactly on a kink",
+    "accumulates": "gradients accumulating across calls",
+    "stops_early": "a loop that stops one layer early",
+    "bias_wrong_axis": "∂C/∂b^l summed over the wrong axis",
+    "ascent": "gradient ascent in the update",
+}
+"""Every slip the diagnosis can name, by key: a mutant declares the key it must be
+diagnosed as (`crosscheck.mutants.Mutant.slip`), and a test links the two by key."""
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A named slip whose signature the departing tensor matches: `key` (in SLIPS) is what
+    code reads; `text` is what the report shows."""
+
+    key: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.key not in SLIPS:
+            raise ValueError(f"slip key must be one of {sorted(SLIPS)}, got {self.key!r}")
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     """The first departure, walking back from the output, and what it looks like."""
@@ -48,12 +91,20 @@ class Diagnosis:
     layer: int | None
     equation: str
     """A key of EQUATIONS, or "" when none can be named (a structural problem)."""
-    slips: tuple[str, ...] = ()
+    slips: tuple[Slip, ...] = ()
     """Named slips whose signature the departing tensor matches (hypotheses)."""
-    note: str = ""
+    problem: Problem | None = None
+    """The structural problem that stopped the comparison, when there is one."""
+    no_deltas: bool = False
+    """The implementation gives no δ, so BP3/BP4 cannot be told from BP1/BP2."""
     convention: str = ""
     """Set when the difference is a convention, not a slip: every tensor scaled alike, or
     differences only where z sits exactly on a kink."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of the slips named."""
+        return tuple(slip.key for slip in self.slips)
 
     def text(self, who: str = "your implementation") -> str:
         where = ""
@@ -67,13 +118,16 @@ class Diagnosis:
             lines.append(
                 f"Diagnosis: {where}: look at {EQUATIONS[self.equation]}" + (f" (layer {self.layer})" if self.layer else "") + "."
             )
-        if self.note:
-            lines.append(self.note)
+        if self.problem is not None:
+            lines.append(self.problem.message(who))
+        if self.no_deltas and self.equation:
+            name = EQUATIONS[self.equation].split(",")[0]
+            lines.append(f"({who[:1].upper()}{who[1:]} gives no δ: return 'deltas' too, to tell {name} from its neighbours.)")
         if self.convention:
             lines.append(f"This is a convention, not a slip: {self.convention}.")
         else:
             for slip in self.slips:
-                lines.append(f"It looks like {slip}.")
+                lines.append(f"It looks like {slip.text}.")
         return "\n".join(lines)
 
 
@@ -152,7 +206,7 @@ def _order(L: int) -> list[tuple[str, int | None]]:
 
 def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], oracle: Gradients | None) -> Diagnosis:
     """The diagnosis of one failing comparison: `tensors` judged `tested` against `oracle`."""
-    problems = [t for t in tensors if t.problem]
+    problems = [t for t in tensors if t.problem is not None]
     if problems:
         return _structural(case, problems[0])
     off = {(t.quantity, t.layer) for t in tensors if not t.ok}
@@ -172,23 +226,20 @@ def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], or
         # No δ to separate them: the gradients of layer l depart first. ∂C/∂b^l = Σ δ^l, so a
         # departing ∂C/∂b^l puts δ^l itself (BP1 at L, BP2 below) or BP3 in question.
         equation = ("BP1" if layer == L else "BP2") if quantity == "biases" else "BP4"
-    note = ""
-    if "deltas" not in given and quantity in ("biases", "weights"):
-        name = EQUATIONS[equation].split(",")[0]
-        note = f"(Your implementation gives no δ: return 'deltas' too, to tell {name} from its neighbours.)"
+    no_deltas = "deltas" not in given and quantity in ("biases", "weights")
     slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer)
-    convention = "" if oracle is None else _convention(case, tested, oracle, given, slips)
-    return Diagnosis(quantity, layer, equation, slips, note, convention)
+    convention = "" if oracle is None else _conventional(case, tested, oracle, given, slips)
+    return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
 
 
 KINK_CONVENTION = "a kink convention"
 SUMMED = "the cost summed over the batch"
 
 
-def _convention(case: Case, tested: Gradients, oracle: Gradients, given: set[str], slips: tuple[str, ...]) -> str:
+def _conventional(case: Case, tested: Gradients, oracle: Gradients, given: set[str], slips: tuple[Slip, ...]) -> str:
     """A convention rather than a slip: every given tensor N× the oracles' (a summed cost), or
     differences only where z sits exactly on a kink."""
-    if any(slip.startswith(KINK_CONVENTION) for slip in slips):
+    if any(slip.key == "kink" for slip in slips):
         return (
             "your σ' takes another value than the left slope where z is exactly on a kink; declare "
             "convention kink='right' (or 'either') to have those cases left unjudged"
@@ -209,86 +260,107 @@ def _convention(case: Case, tested: Gradients, oracle: Gradients, given: set[str
     return ""
 
 
-SHAPE = re.compile(r"shape \((\d+), (\d+)\) \(.*\) but \((\d+), (\d+)\) \(oracle\)")
-
-
-def _structural(case: Case, problem: TensorCheck) -> Diagnosis:
-    """A problem that stops the element-wise comparison: the slip its shape or message shows."""
-    text = problem.problem
-    slips: list[str] = []
-    if "accumulate" in text:
-        slips.append("gradients accumulating across calls (not zeroed between calls)")
-    if "stops one layer early" in text:
-        slips.append("a loop that stops one layer early")
-    found = SHAPE.search(text)
-    equation = {"deltas": "BP2", "weights": "BP4", "biases": "BP3"}.get(problem.quantity, "") if problem.layer else ""
-    if found:
-        got, want = (int(found[1]), int(found[2])), (int(found[3]), int(found[4]))
-        if got == want[::-1]:
-            slips.append(f"{symbol(problem.quantity, problem.layer)} transposed: its shape is the transpose of the one expected")
-        if problem.quantity == "biases" and got[0] == case.x.shape[1] and want[0] != got[0]:
-            slips.append("∂C/∂b^l summed over the wrong axis: one entry per sample where BP3 sums over the samples")
-    if problem.quantity == "deltas" and problem.layer == case.network.L:
-        equation = "BP1"
-    return Diagnosis(
-        problem.quantity if problem.layer else None, problem.layer, equation if slips or found else "", tuple(slips), text
-    )
+def _structural(case: Case, check: TensorCheck) -> Diagnosis:
+    """A problem that stops the element-wise comparison: the slip its kind and data show."""
+    p = check.problem
+    assert p is not None
+    slips: list[Slip] = []
+    if p.kind == "accumulates":
+        slips.append(Slip("accumulates", "gradients accumulating across calls (not zeroed between calls)"))
+    if p.kind == "layers" and p.detail != "oracle" and p.got == p.want - 1:
+        slips.append(Slip("stops_early", "a loop that stops one layer early"))
+    equation = ""
+    if p.kind == "shape" and p.layer is not None and p.quantity in ("deltas", "weights", "biases"):
+        got, want = tuple(p.got), tuple(p.want)
+        if len(got) == 2 and got == want[::-1]:
+            slips.append(
+                Slip("transposed", f"{symbol(p.quantity, p.layer)} transposed: its shape is the transpose of the one expected")
+            )
+        if p.quantity == "biases" and got and got[0] == case.x.shape[1] and want[0] != got[0]:
+            slips.append(
+                Slip(
+                    "bias_wrong_axis", "∂C/∂b^l summed over the wrong axis: one entry per sample where BP3 sums over the samples"
+                )
+            )
+        at_output = p.quantity == "deltas" and p.layer == case.network.L
+        equation = "BP1" if at_output else {"deltas": "BP2", "weights": "BP4", "biases": "BP3"}[p.quantity]
+    where = p.quantity if p.layer is not None and p.kind == "shape" else None
+    return Diagnosis(where, p.layer if where else None, equation, tuple(slips), problem=p)
 
 
 def _get(g: Gradients, quantity: str, layer: int | None) -> np.ndarray:
     return np.asarray(g.loss if layer is None else getattr(g, quantity)[layer - 2], dtype=np.float64)
 
 
-def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, layer: int | None) -> tuple[str, ...]:
+def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, layer: int | None) -> tuple[Slip, ...]:
     rtol = MATCH[np.dtype(case.network.dtype)]
     u, o = _get(tested, quantity, layer), _get(oracle, quantity, layer)
     N = case.x.shape[1]
-    found: list[str] = []
+    found: list[Slip] = []
     if N > 1 and _close(u, N * o, rtol):
         found.append(
-            f"every element N = {N} times the oracles': the cost summed over the batch where the derivation takes the "
-            "mean (if that is your cost, declare the convention cost='sum'), or the mean's 1/N left out"
+            Slip(
+                "summed_cost",
+                f"every element N = {N} times the oracles': the cost summed over the batch where the derivation takes the "
+                "mean (if that is your cost, declare the convention cost='sum'), or the mean's 1/N left out",
+            )
         )
     if N > 1 and _close(u, o / N, rtol):
         found.append(
-            f"every element 1/N = 1/{N} of the oracles': the 1/N of the mean cost applied twice, or a mean where BP3/BP4 sum"
+            Slip(
+                "one_over_n_twice",
+                f"every element 1/N = 1/{N} of the oracles': the 1/N of the mean cost applied twice, or a mean where BP3/BP4 sum",
+            )
         )
     if _close(u, -o, rtol):
-        found.append("the sign flipped: the error written y − a where the derivation has a − y")
+        found.append(Slip("sign", "the sign flipped: the error written y − a where the derivation has a − y"))
     if u.ndim == 2 and u.shape[0] == u.shape[1] and u.shape[0] > 1 and _close(u, o.T, rtol) and not _close(o, o.T, rtol):
-        found.append(f"{symbol(quantity, layer)} transposed: it equals the oracles' transpose")
+        found.append(Slip("transposed", f"{symbol(quantity, layer)} transposed: it equals the oracles' transpose"))
     if np.all(u == 0) and np.any(o != 0):
-        found.append("all zeros: a layer skipped, or a loop that stops one layer early")
+        found.append(Slip("all_zeros", "all zeros: a layer skipped, or a loop that stops one layer early"))
     zs, acts = forward(case)
     hidden, output, _ = case.names
     if quantity == "loss" and "sigmoid" in (hidden, output):
         flipped = _flipped_sigmoid_cost(case)
         if _close(u, flipped, rtol):
-            found.append("the source text's printed sigmoid 1/(1 + exp(z)): the exponent's sign lost (σ(z) = 1/(1 + e^{−z}))")
+            found.append(
+                Slip(
+                    "literal_sigmoid",
+                    "the source text's printed sigmoid 1/(1 + exp(z)): the exponent's sign lost (σ(z) = 1/(1 + e^{−z}))",
+                )
+            )
     if quantity == "deltas" and layer is not None:
         found += _delta_slips(case, u, oracle, zs, acts, layer, rtol, named=bool(found))
     if quantity in ("biases", "weights") and layer is not None and not tested.deltas and oracle.deltas:
         found += _gradient_slips(case, u, oracle, zs, acts, quantity, layer, rtol)
     if not np.all(np.isfinite(u)):
         where = symbol(quantity, layer)
-        found.append(f"non-finite values (NaN or ±inf) in {where}: an overflow, a division by zero or an uninitialised array")
+        found.append(
+            Slip(
+                "non_finite",
+                f"non-finite values (NaN or ±inf) in {where}: an overflow, a division by zero or an uninitialised array",
+            )
+        )
     if quantity == "biases" and layer is not None:
         delta = _get(oracle, "deltas", layer) if oracle.deltas else None
         if delta is not None and N > 1 and _close(u, delta[:, :1], rtol):
-            found.append("∂C/∂b^l from the first sample only: BP3 sums δ^l over every sample (column)")
+            found.append(Slip("bias_first_sample", "∂C/∂b^l from the first sample only: BP3 sums δ^l over every sample (column)"))
     if quantity == "weights" and layer is not None and oracle.deltas:
         delta, a = _get(oracle, "deltas", layer), acts[layer - 1]
         if a.shape[0] == acts[layer - 2].shape[0] and _close(u, delta @ a.T, rtol):
-            found.append("BP4 with a^l where a^{l−1} belongs: ∂C/∂W^l = δ^l (a^{l−1})ᵀ")
+            found.append(Slip("bp4_current_activation", "BP4 with a^l where a^{l−1} belongs: ∂C/∂W^l = δ^l (a^{l−1})ᵀ"))
     sigma = counterparts.activation(output if layer == case.network.L else hidden)
     kinks = kink_samples(case, zs)
     if sigma.kinks or counterparts.activation(hidden).kinks:
         bad = _off_samples(u, o, quantity, rtol)
         if kinks.any() and bad is not None and bad.any() and not (bad & ~kinks).any():
             found.append(
-                f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
-                "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' takes "
-                "another value there on purpose, declare the convention kink='right' (or 'either')"
+                Slip(
+                    "kink",
+                    f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
+                    "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' "
+                    "takes another value there on purpose, declare the convention kink='right' (or 'either')",
+                )
             )
     return tuple(found)
 
@@ -301,7 +373,7 @@ def _off_samples(u: np.ndarray, o: np.ndarray, quantity: str, rtol: float) -> np
     return np.any(np.abs(u - o) > rtol * scale, axis=0)
 
 
-def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int) -> list[tuple[str, np.ndarray]]:
+def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int) -> list[tuple[Slip, np.ndarray]]:
     """What δ^l would be under each known slip of BP1 (l = L) or BP2, built from the oracles'
     δ^{l+1} and the counterparts' σ: (the slip, that δ^l)."""
     hidden, output, _ = case.names
@@ -312,34 +384,47 @@ def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[A
         if not counterparts.activation(output).elementwise:
             return [
                 (
-                    f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
+                    Slip(
+                        "softmax_elementwise",
+                        f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
+                    ),
                     g * a * (1 - a),
                 )
             ]
         return [
-            ("BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing", g),
-            ("σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)", g * _slope(output, a)),
+            (Slip("bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing"), g),
+            (Slip("sigma_prime_of_a", "σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)"), g * _slope(output, a)),
         ]
     W_next = case.network.weights[layer - 1].astype(np.float64)
     delta_next = _get(oracle, "deltas", layer + 1)
     carried = W_next.T @ delta_next
     slope = _slope(hidden, zs[layer - 2])
     found = [
-        ("BP2 without ⊙σ'(z^l): δ^l = (W^{l+1})ᵀ δ^{l+1} with the σ' factor missing", carried),
-        ("σ' taken at a^l where z^l belongs: σ'(z^l), not σ'(a^l)", carried * _slope(hidden, acts[layer - 1])),
+        (Slip("bp2_without_sigma_prime", "BP2 without ⊙σ'(z^l): δ^l = (W^{l+1})ᵀ δ^{l+1} with the σ' factor missing"), carried),
         (
-            "the source text's literal recursion δ^l = ∂z^{l+1}/∂z^l: δ^{l+1} dropped from BP2",
+            Slip("sigma_prime_of_a", "σ' taken at a^l where z^l belongs: σ'(z^l), not σ'(a^l)"),
+            carried * _slope(hidden, acts[layer - 1]),
+        ),
+        (
+            Slip("literal_recursion", "the source text's literal recursion δ^l = ∂z^{l+1}/∂z^l: δ^{l+1} dropped from BP2"),
             (W_next.T @ np.ones_like(delta_next)) * slope,
         ),
     ]
     if W_next.shape[0] == W_next.shape[1]:
-        found.append(("W^{l+1} where its transpose belongs in BP2", (W_next @ delta_next) * slope))
         found.append(
-            ("σ'(z^{l+1}) in BP2 where σ'(z^l) belongs", carried * _slope(hidden if layer + 1 < L else output, zs[layer - 1]))
+            (Slip("weights_not_transposed", "W^{l+1} where its transpose belongs in BP2"), (W_next @ delta_next) * slope)
+        )
+        found.append(
+            (
+                Slip("sigma_prime_one_layer_up", "σ'(z^{l+1}) in BP2 where σ'(z^l) belongs"),
+                carried * _slope(hidden if layer + 1 < L else output, zs[layer - 1]),
+            )
         )
     found.append(
         (
-            "the transpose on δ in BP2: (δ^{l+1})ᵀ W^{l+1} reshaped, where (W^{l+1})ᵀ δ^{l+1} belongs",
+            Slip(
+                "transpose_on_delta", "the transpose on δ in BP2: (δ^{l+1})ᵀ W^{l+1} reshaped, where (W^{l+1})ᵀ δ^{l+1} belongs"
+            ),
             (delta_next.T @ W_next).reshape(carried.shape) * slope,
         )
     )
@@ -348,7 +433,7 @@ def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[A
 
 def _delta_slips(
     case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int, rtol: float, named: bool
-) -> list[str]:
+) -> list[Slip]:
     """The signatures of δ^l's slips; the σ' that δ^l implies only when nothing else is `named`."""
     hidden, output, _ = case.names
     found = [slip for slip, candidate in _delta_candidates(case, oracle, zs, acts, layer) if _close(u, candidate, rtol)]
@@ -360,8 +445,11 @@ def _delta_slips(
                 found += _implied_loss_gradient(case.names[2], u, g, _slope(output, zs[-1]))
             else:
                 found.append(
-                    f"∇_a C of {case.names[2]!r} computed wrongly, or {output}'s Jacobian (δ^L = Jᵀ ∇_a C with "
-                    "J = diag(a) − a aᵀ): δ^L alone cannot tell which"
+                    Slip(
+                        "wrong_loss_gradient",
+                        f"∇_a C of {case.names[2]!r} computed wrongly, or {output}'s Jacobian (δ^L = Jᵀ ∇_a C with "
+                        "J = diag(a) − a aᵀ): δ^L alone cannot tell which",
+                    )
                 )
         else:
             carried = case.network.weights[layer - 1].astype(np.float64).T @ _get(oracle, "deltas", layer + 1)
@@ -371,17 +459,17 @@ def _delta_slips(
 
 def _gradient_slips(
     case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], quantity: str, layer: int, rtol: float
-) -> list[str]:
+) -> list[Slip]:
     """Without δ: ∂C/∂b^l or ∂C/∂W^l as BP3 or BP4 would make them from δ^l under each slip."""
     found = []
     for slip, delta in _delta_candidates(case, oracle, zs, acts, layer):
         made = delta.sum(axis=1, keepdims=True) if quantity == "biases" else delta @ acts[layer - 2].T
         if _close(u, made, rtol):
-            found.append(f"{slip} (seen through {symbol(quantity, layer)}, made from that δ^{layer})")
+            found.append(Slip(slip.key, f"{slip.text} (seen through {symbol(quantity, layer)}, made from that δ^{layer})"))
     return found
 
 
-def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.ndarray) -> list[str]:
+def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.ndarray) -> list[Slip]:
     """Where δ^L = ∇_a C ⊙ σ'(z^L): the ∇_a C that δ^L implies, against the loss's own gradient."""
     usable = np.abs(slope) > 1e-6 * max(float(np.max(np.abs(slope), initial=0.0)), 1e-300)
     if not usable.any():
@@ -392,12 +480,15 @@ def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.nd
         return []
     k = int(np.argmax(np.where(usable, np.abs(implied - g), -1.0)))
     return [
-        f"∇_a C of {loss!r} computed wrongly: the δ^L you give implies ∇_a C = {implied.flat[k]:.6g} where the "
-        f"loss's gradient is {g.flat[k]:.6g} (or σ' of the output layer is off: δ^L alone cannot tell which)"
+        Slip(
+            "wrong_loss_gradient",
+            f"∇_a C of {loss!r} computed wrongly: the δ^L you give implies ∇_a C = {implied.flat[k]:.6g} where the "
+            f"loss's gradient is {g.flat[k]:.6g} (or σ' of the output layer is off: δ^L alone cannot tell which)",
+        )
     ]
 
 
-def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, what: str) -> list[str]:
+def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, what: str) -> list[Slip]:
     """Where u = factor ⊙ σ'(z) should hold: the σ' that u implies, against σ's own slope."""
     if not np.any(factor != 0):
         return []
@@ -409,8 +500,11 @@ def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, 
         return []
     k = int(np.argmax(np.where(usable, np.abs(implied - slope), -1.0)))
     return [
-        f"σ' of {name!r} computed wrongly: the {what} you give implies σ'({z.flat[k]:.4g}) = {implied.flat[k]:.6g}, "
-        f"where {name}'s slope there is {slope.flat[k]:.6g}"
+        Slip(
+            "wrong_sigma_prime",
+            f"σ' of {name!r} computed wrongly: the {what} you give implies σ'({z.flat[k]:.4g}) = {implied.flat[k]:.6g}, "
+            f"where {name}'s slope there is {slope.flat[k]:.6g}",
+        )
     ]
 
 
@@ -421,5 +515,5 @@ def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Grad
     ascent = ([W + learning_rate * g for W, g in zip(net.weights, gradients.weights)], None)
     rtol = MATCH[np.dtype(net.dtype)]
     if all(_close(t, a, rtol) for t, a in zip(tested[0], ascent[0])):
-        slips.append("an update that adds the gradient (W + η ∂C/∂W): gradient ascent")
+        slips.append(Slip("ascent", "an update that adds the gradient (W + η ∂C/∂W): gradient ascent"))
     return Diagnosis(None, None, "update", tuple(slips))

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck.case import Case, Implementation, ImplementationProblem, Parameters
+from crosscheck.case import Case, Implementation, Parameters
+from crosscheck.problems import ImplementationProblem, Problem
 from reference import Gradients
 
 SAMPLES = ("columns", "rows")
@@ -120,29 +121,20 @@ def _parts(result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
         unknown = sorted(set(result) - {"weights", "biases", "loss", "deltas"})
         if unknown or "weights" not in result or "biases" not in result:
-            raise ImplementationProblem(
-                f"your implementation returned a dict with keys {sorted(result)}; expected 'weights' and 'biases', "
-                "and optionally 'loss' and 'deltas'"
-            )
+            raise ImplementationProblem(Problem("keys", got=sorted(map(str, result))))
         return {k: v for k, v in result.items() if v is not None}
     if isinstance(result, (tuple, list)) and len(result) == 2:
         return {"weights": result[0], "biases": result[1]}
-    raise ImplementationProblem(
-        f"your implementation returned {type(result).__name__}; expected (weight_gradients, bias_gradients) or a dict "
-        "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
-    )
+    raise ImplementationProblem(Problem("returned", got=type(result).__name__))
 
 
-def _layers(name: str, value: Any, L: int) -> list[np.ndarray]:
+def _layers(quantity: str, value: Any, L: int, update: bool = False) -> list[np.ndarray]:
+    """One array per layer l = 2..L of `quantity` ("weights", "biases", "deltas"; of the update's parameters with `update`)."""
+    detail = "update" if update else ""
     if isinstance(value, np.ndarray) or not isinstance(value, Sequence):
-        raise ImplementationProblem(
-            f"your implementation's {name} must be a list of arrays, one per layer 2..L, got {type(value).__name__}"
-        )
+        raise ImplementationProblem(Problem("not_layers", quantity, got=type(value).__name__, detail=detail))
     if len(value) != L - 1:
-        raise ImplementationProblem(
-            f"your implementation returned {len(value)} {name} for a network of {L - 1} weight layers (l = 2..{L}): "
-            + ("a loop that stops one layer early?" if len(value) == L - 2 else "one per layer l = 2..L is expected")
-        )
+        raise ImplementationProblem(Problem("layers", quantity, got=len(value), want=L - 1, detail=detail))
     return [np.asarray(v) for v in value]
 
 
@@ -154,15 +146,10 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str
         for i, value in enumerate(parts.get(key, ())):
             got = np.asarray(value).dtype
             if got != dtype:
-                raise ImplementationProblem(
-                    f"your implementation returned {key}[{i}] as {got} for a {dtype} case: keep the case's dtype "
-                    "(a float64 case must not come back as float32 or float16, nor an array of objects)"
-                )
+                raise ImplementationProblem(Problem("dtype", key, i + 2, got=str(got), want=str(dtype), detail="returned"))
     out: dict[str, Any] = {}
-    out["weights"] = [
-        W.T if c.weights == "in_out" and W.ndim == 2 else W for W in _layers("weight gradients", parts["weights"], L)
-    ]
-    biases = _layers("bias gradients", parts["biases"], L)
+    out["weights"] = [W.T if c.weights == "in_out" and W.ndim == 2 else W for W in _layers("weights", parts["weights"], L)]
+    biases = _layers("biases", parts["biases"], L)
     out["biases"] = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in biases]
     if "deltas" in parts:
         out["deltas"] = [d.T if c.samples == "rows" and d.ndim == 2 else d for d in _layers("deltas", parts["deltas"], L)]
@@ -170,7 +157,7 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str
         try:
             out["loss"] = float(parts["loss"])
         except (TypeError, ValueError):
-            raise ImplementationProblem(f"your implementation's loss must be a number, got {parts['loss']!r}") from None
+            raise ImplementationProblem(Problem("not_a_number", "loss", got=repr(parts["loss"]))) from None
     return out
 
 
@@ -198,12 +185,9 @@ def _combine(calls: list[dict[str, Any]], case: Case, c: Convention) -> dict[str
     return out
 
 
-ACCUMULATES = "gradients accumulate across calls"
-SYMBOLS = {"deltas": "δ", "weights": "∂C/∂W", "biases": "∂C/∂b"}
-
-
-def _same(first: dict[str, Any], second: dict[str, Any]) -> str:
-    """ "" when two answers are bit-identical; else what differs, and the accumulating signature."""
+def _same(first: dict[str, Any], second: dict[str, Any]) -> Problem | None:
+    """None when two answers are bit-identical; else where they first differ, as a Problem
+    ("accumulates" with detail "twice" when the second is twice the first, else "differs")."""
     for k in ("loss", "deltas", "weights", "biases"):
         if k not in first:
             continue
@@ -211,24 +195,19 @@ def _same(first: dict[str, Any], second: dict[str, Any]) -> str:
         b = second[k] if k != "loss" else [np.asarray(second[k])]
         for l, (u, v) in enumerate(zip(a, b)):
             if u.shape != v.shape or not np.array_equal(u, v, equal_nan=True):
-                where = "C" if k == "loss" else f"{SYMBOLS[k]}^{l + 2}"
+                layer = None if k == "loss" else l + 2
                 with np.errstate(all="ignore"):
                     doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
                 if doubled:
-                    return f"{where} of the second call is twice the first's: {ACCUMULATES} (zero them before each backward pass)"
-                return (
-                    f"{where} of the second call differs from the first's on the same inputs: your implementation "
-                    "keeps state between calls or is not deterministic"
-                )
-    return ""
+                    return Problem("accumulates", k, layer, detail="twice")
+                return Problem("differs", k, layer)
+    return None
 
 
 def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
     for name, before, after in given:
         if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
-            raise ImplementationProblem(
-                f"your implementation changed the {name} it was given (a backward pass must leave its inputs as they were)"
-            )
+            raise ImplementationProblem(Problem("changed_input", got=name))
 
 
 def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
@@ -236,13 +215,11 @@ def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
     case's mean cost in the derivation's layout (absent quantities as None / empty)."""
     answers = [_answer(fn, c, case) for _ in range(2)]
     differs = _same(answers[0], answers[1])
-    if differs:
+    if differs is not None:
         # A third call tells accumulation (the same increment every call) from other state.
         third = _answer(fn, c, case)
         if _accumulates(answers[0], answers[1], third):
-            differs = (
-                f"{differs.split(':')[0]}: {ACCUMULATES} (each call adds the same increment: zero them before each backward pass)"
-            )
+            differs = Problem("accumulates", differs.quantity, differs.layer)
         raise ImplementationProblem(differs)
     a = answers[0]
     # An absent loss is None and absent δ an empty list: the pipeline judges only what is given.
@@ -273,7 +250,7 @@ def _answer(fn: Callable[..., Any], c: Convention, case: Case) -> dict[str, Any]
         except ImplementationProblem:
             raise
         except Exception as error:  # the user's code may raise anything: that is the report
-            raise ImplementationProblem(f"your implementation raised {type(error).__name__}: {error}") from error
+            raise ImplementationProblem(Problem("raised", got=type(error).__name__, detail=str(error))) from error
         _check_unchanged(kept)
         calls.append(_to_derivation(_parts(result), case, c))
     return _combine(calls, case, c)
@@ -315,18 +292,18 @@ def implementation(
 
 def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: float) -> Parameters:
     if c.per_sample and case.x.shape[1] != 1:
-        raise ImplementationProblem("a per-sample update is checked on one-sample cases only")
+        raise ImplementationProblem(Problem("per_sample_update"))
     weights, biases, x, y = _inputs(case, c, None)
     try:
         with np.errstate(all="ignore"):
             result = update(weights, biases, x, y, learning_rate)
     except Exception as error:
-        raise ImplementationProblem(f"your update raised {type(error).__name__}: {error}") from error
+        raise ImplementationProblem(Problem("update_raised", got=type(error).__name__, detail=str(error))) from error
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise ImplementationProblem(f"your update returned {type(result).__name__}; expected (new_weights, new_biases)")
+        raise ImplementationProblem(Problem("update_returned", got=type(result).__name__))
     L = case.network.L
-    new_W = [W.T if c.weights == "in_out" else W for W in _layers("updated weights", result[0], L)]
-    new_b = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in _layers("updated biases", result[1], L)]
+    new_W = [W.T if c.weights == "in_out" else W for W in _layers("weights", result[0], L, update=True)]
+    new_b = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in _layers("biases", result[1], L, update=True)]
     return new_W, new_b
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crosscheck.problems import Problem
 from crosscheck.tolerances import FINITE_DIFFERENCES_KIND, Tolerance
 
 QUANTITIES = ("loss", "deltas", "weights", "biases")
@@ -110,12 +111,12 @@ class TensorCheck:
     failed: int
     checked: int
     skipped: int
-    problem: str = ""
+    problem: Problem | None = None
     """A structural failure (shape, dtype, count), when there is one."""
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and not self.problem
+        return self.failed == 0 and self.problem is None
 
     @property
     def name(self) -> str:
@@ -146,26 +147,28 @@ class TensorCheck:
         )
 
     @classmethod
-    def structural(cls, quantity: str, problem: str, layer: int | None = None) -> TensorCheck:
-        return cls(quantity, layer, (), np.nan, np.nan, np.nan, 0.0, np.inf, 1, 0, 0, problem)
+    def structural(cls, problem: Problem) -> TensorCheck:
+        """A tensor that could not be judged element by element (where `problem` says)."""
+        quantity = problem.quantity if problem.quantity in QUANTITIES else "weights"
+        return cls(quantity, problem.layer, (), np.nan, np.nan, np.nan, 0.0, np.inf, 1, 0, 0, problem)
 
 
-def problem(tested: np.ndarray, oracle: np.ndarray, who: str) -> str:
-    """Why two tensors cannot be compared element by element, or ""."""
+def mismatch(tested: np.ndarray, oracle: np.ndarray, quantity: str, layer: int | None) -> Problem | None:
+    """Why two tensors cannot be compared element by element (shape, then dtype), or None."""
     tested, oracle = np.asarray(tested), np.asarray(oracle)
     if tested.shape != oracle.shape:
-        return f"shape {tested.shape} ({who}) but {oracle.shape} (oracle)"
+        return Problem("shape", quantity, layer, got=tested.shape, want=oracle.shape)
     if tested.dtype != oracle.dtype:
-        return f"dtype {tested.dtype} ({who}) but {oracle.dtype} (oracle)"
-    return ""
+        return Problem("dtype", quantity, layer, got=str(tested.dtype), want=str(oracle.dtype))
+    return None
 
 
 def mismatch_line(t: TensorCheck, oracles: list[str], who: str = "the reference") -> str:
     """`∂C/∂W^3[1, 0] = 0.41 (the reference), but torch gives 0.39; |diff| ... > tol ...`."""
     names = join(oracles)
     verb = "gives" if len(oracles) == 1 else "give"
-    if t.problem:
-        return f"{symbol(t.quantity, t.layer)}: {t.problem} ({names})"
+    if t.problem is not None:
+        return f"{symbol(t.quantity, t.layer)}: {t.problem.message(who)} ({names})"
     bound = f"> tol {t.tolerance:.1e}"
     if not np.isfinite(t.tolerance):
         bound = f"and the tolerance is {t.tolerance} (an overflowed scale)"

@@ -205,6 +205,8 @@ class Mutant:
     """Arguments to `crosscheck.strategies.cases` for the cases it applies to."""
     check: str = "gradients"
     """"gradients" (loss, δ, ∂C/∂W, ∂C/∂b against the oracle) or "step" (one update)."""
+    slips: tuple[str, ...] = ()
+    """The keys of `crosscheck.diagnosis.SLIPS` its diagnosis must name (any one of them)."""
 
     def build(self, network: Network) -> Network:
         """This mutant with `network`'s parameters, activations and loss."""
@@ -221,31 +223,54 @@ def _softmax_as_elementwise(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.einsum("xj,jk->xjk", (a * (1 - a)).T, np.eye(a.shape[0], dtype=a.dtype))
 
 
-_CATALOGUE_SLIPS: dict[str, tuple[Callable[[Any, Any], Any], str, dict[str, Any]]] = {
-    "sigmoid": (lambda z, a: 1.0 - a, "σ'(z) = 1 − σ(z) (the σ factor forgotten)", {}),
-    "tanh": (lambda z, a: 1.0 - a, "tanh'(z) = 1 − tanh z (the square forgotten)", {}),
-    "relu": (lambda z, a: a.copy(), "relu'(z) = max(z, 0) (the value for the slope)", {}),
-    "leaky_relu": (
+@dataclass(frozen=True)
+class WrongDerivative:
+    """A plausibly wrong hand-derived σ' for one catalogue activation: the third entry that
+    adding an activation takes (its mutant is `wrong_<name>_derivative`)."""
+
+    derivative: Callable[[Any, Any], Any]
+    """σ'(z, a), wrong."""
+    slip: str
+    """What is wrong, in the derivation's words."""
+    strategy: dict[str, Any] = field(default_factory=dict)
+    """Extra `crosscheck.strategies.cases` options for the cases it applies to."""
+    diagnosed: tuple[str, ...] = ("wrong_sigma_prime",)
+    """The slip keys (`crosscheck.diagnosis.SLIPS`) its diagnosis may name."""
+
+
+@dataclass(frozen=True)
+class WrongGradient:
+    """A plausibly wrong ∇_a C for one catalogue loss (its mutant is `wrong_<name>_gradient`)."""
+
+    gradient: Callable[[Any, Any], Any]
+    """∇_a C(a, y) of the batch cost, wrong."""
+    slip: str
+
+
+CATALOGUE_SLIPS: dict[str, WrongDerivative] = {
+    "sigmoid": WrongDerivative(lambda z, a: 1.0 - a, "σ'(z) = 1 − σ(z) (the σ factor forgotten)"),
+    "tanh": WrongDerivative(lambda z, a: 1.0 - a, "tanh'(z) = 1 − tanh z (the square forgotten)"),
+    "relu": WrongDerivative(lambda z, a: a.copy(), "relu'(z) = max(z, 0) (the value for the slope)"),
+    "leaky_relu": WrongDerivative(
         lambda z, a: np.where(z > 0, 0.01, 1.0).astype(z.dtype),
         "leaky_relu'(z) = 0.01 if z > 0 else 1 (branches swapped)",
-        {},
+        # A slope of 1 where σ' is 1 elsewhere, as the swapped branches give for z < 0, reads as BP2 without
+        # σ' on such a case: the signature cannot tell them apart; either names σ'.
+        diagnosed=("wrong_sigma_prime", "bp2_without_sigma_prime"),
     ),
-    "elu": (lambda z, a: np.exp(np.minimum(z, 700)), "elu'(z) = e^z everywhere (the z > 0 branch forgotten)", {}),
-    "softplus": (lambda z, a: ACTIVATIONS["sigmoid"].function(-z), "softplus'(z) = σ(−z)", {}),
-    "silu": (lambda z, a: ACTIVATIONS["sigmoid"].function(z), "silu'(z) = σ(z) (the product rule forgotten)", {}),
-    "gelu": (
-        lambda z, a: a / np.where(z == 0, 1, z),
-        "gelu'(z) = Φ(z) (the z φ(z) term forgotten)",
-        {},
+    "elu": WrongDerivative(lambda z, a: np.exp(np.minimum(z, 700)), "elu'(z) = e^z everywhere (the z > 0 branch forgotten)"),
+    "softplus": WrongDerivative(lambda z, a: ACTIVATIONS["sigmoid"].function(-z), "softplus'(z) = σ(−z)"),
+    "silu": WrongDerivative(lambda z, a: ACTIVATIONS["sigmoid"].function(z), "silu'(z) = σ(z) (the product rule forgotten)"),
+    "gelu": WrongDerivative(lambda z, a: a / np.where(z == 0, 1, z), "gelu'(z) = Φ(z) (the z φ(z) term forgotten)"),
+    "gelu_tanh": WrongDerivative(
+        lambda z, a: a / np.where(z == 0, 1, z), "gelu_tanh'(z) = (1 + tanh u)/2 (the second term forgotten)"
     ),
-    "gelu_tanh": (
-        lambda z, a: a / np.where(z == 0, 1, z),
-        "gelu_tanh'(z) = (1 + tanh u)/2 (the second term forgotten)",
-        {},
+    "identity": WrongDerivative(lambda z, a: a.copy(), "identity'(z) = z (the value for the slope)"),
+    "softmax": WrongDerivative(
+        _softmax_as_elementwise, "softmax Jacobian = diag(a(1 − a)) (treated as element-wise)", diagnosed=("softmax_elementwise",)
     ),
-    "identity": (lambda z, a: a.copy(), "identity'(z) = z (the value for the slope)", {}),
-    "softmax": (_softmax_as_elementwise, "softmax Jacobian = diag(a(1 − a)) (treated as element-wise)", {}),
 }
+"""One plausibly wrong σ' per catalogue activation (an entry added at run time needs one too)."""
 
 
 class _WithLossGradient(_Backprop):
@@ -266,11 +291,13 @@ def _wrong_gradient(name: str, gradient: Callable[[Any, Any], Any], slip: str) -
     )
 
 
-_LOSS_SLIPS: dict[str, tuple[Callable[[Any, Any], Any], str]] = {
-    "quadratic": (lambda a, y: 2 * (a - y) / a.shape[1], "∇_a C = 2(a − y)/N (the ½ of the cost forgotten)"),
-    "binary_cross_entropy": (lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the a(1 − a) denominator forgotten)"),
-    "cross_entropy": (lambda a, y: -y / a.shape[1], "∇_a C = −y/N (the 1/a forgotten)"),
-    "huber": (lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the clip at ±1 forgotten)"),
+LOSS_SLIPS: dict[str, WrongGradient] = {
+    "quadratic": WrongGradient(lambda a, y: 2 * (a - y) / a.shape[1], "∇_a C = 2(a − y)/N (the ½ of the cost forgotten)"),
+    "binary_cross_entropy": WrongGradient(
+        lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the a(1 − a) denominator forgotten)"
+    ),
+    "cross_entropy": WrongGradient(lambda a, y: -y / a.shape[1], "∇_a C = −y/N (the 1/a forgotten)"),
+    "huber": WrongGradient(lambda a, y: (a - y) / a.shape[1], "∇_a C = (a − y)/N (the clip at ±1 forgotten)"),
 }
 """One plausibly wrong gradient per catalogue loss: its mutant is `wrong_<name>_gradient`."""
 
@@ -279,65 +306,104 @@ def _activation_strategy(name: str) -> dict[str, Any]:
     return {"output_activation": name} if not ACTIVATIONS[name].elementwise else {"activation": name}
 
 
+def _derivative_mutant(name: str, wrong: WrongDerivative) -> Mutant:
+    return Mutant(
+        f"wrong_{name}_derivative",
+        wrong.slip,
+        _wrong_derivative(name, wrong.derivative, wrong.slip),
+        {**_activation_strategy(name), **wrong.strategy},
+        slips=wrong.diagnosed,
+    )
+
+
+def _gradient_mutant(name: str, wrong: WrongGradient) -> Mutant:
+    return Mutant(
+        f"wrong_{name}_gradient",
+        wrong.slip,
+        _wrong_gradient(name, wrong.gradient, wrong.slip),
+        {"loss": name},
+        slips=("wrong_loss_gradient",),
+    )
+
+
 MUTANTS: dict[str, Mutant] = {
     m.name: m
     for m in (
-        Mutant("bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C", NoSigmaPrimeInBP1),
-        Mutant("sigma_prime_of_a", "σ' evaluated at a^l instead of z^l", SigmaPrimeOfActivation),
+        Mutant(
+            "bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C", NoSigmaPrimeInBP1, slips=("bp1_without_sigma_prime",)
+        ),
+        Mutant("sigma_prime_of_a", "σ' evaluated at a^l instead of z^l", SigmaPrimeOfActivation, slips=("sigma_prime_of_a",)),
         Mutant(
             "bp2_weights_not_transposed",
             "BP2 with W^{l+1} instead of its transpose (square layers)",
             WeightsNotTransposed,
             {"square": True, "min_layers": 2},
+            slips=("weights_not_transposed",),
         ),
         Mutant(
             "bp2_transpose_on_delta",
             "BP2 with the transpose on δ: (δ^{l+1})ᵀ W^{l+1} reshaped to (n_l, N)",
             TransposeOnDelta,
             {"min_layers": 2},
+            slips=("transpose_on_delta",),
         ),
         Mutant(
             "bp2_sigma_prime_one_layer_up",
             "BP2 with σ'(z^{l+1}) instead of σ'(z^l) (square layers)",
             SigmaPrimeOneLayerUp,
             {"square": True, "min_layers": 2},
+            slips=("sigma_prime_one_layer_up",),
         ),
         Mutant(
             "bp4_current_activation",
             "BP4 with a^l instead of a^{l-1} (square layers)",
             CurrentActivationInBP4,
             {"square": True},
+            slips=("bp4_current_activation",),
         ),
-        Mutant("bp3_mean", "BP3 with the mean over samples instead of the sum", MeanInBP3),
-        Mutant("bp3_first_sample", "BP3 with only the first sample", FirstSampleInBP3),
-        Mutant("no_one_over_n", "the 1/N of the cost dropped from δ (per-sample reading)", NoOneOverN),
-        Mutant("one_over_n_twice", "the 1/N of the cost applied twice", OneOverNTwice),
-        Mutant("wrong_sign_error", "the error with the wrong sign: (y − a^L)", WrongSignError),
+        Mutant("bp3_mean", "BP3 with the mean over samples instead of the sum", MeanInBP3, slips=("one_over_n_twice",)),
+        Mutant("bp3_first_sample", "BP3 with only the first sample", FirstSampleInBP3, slips=("bias_first_sample",)),
+        Mutant("no_one_over_n", "the 1/N of the cost dropped from δ (per-sample reading)", NoOneOverN, slips=("summed_cost",)),
+        Mutant("one_over_n_twice", "the 1/N of the cost applied twice", OneOverNTwice, slips=("one_over_n_twice",)),
+        Mutant("wrong_sign_error", "the error with the wrong sign: (y − a^L)", WrongSignError, slips=("sign",)),
         Mutant(
             "literal_sigmoid",
             "the printed sigmoid 1/(1 + exp(z)) with the standard σ'",
             LiteralSigmoid,
             {"activation": "sigmoid"},
+            slips=("literal_sigmoid",),
         ),
         Mutant(
             "literal_recursion",
             "the printed recursion δ^l = ∂z^{l+1}/∂z^l (δ^{l+1} dropped)",
             LiteralRecursion,
             {"min_layers": 2},
+            slips=("literal_recursion",),
         ),
-        Mutant("ascent_update", "the update W ← W + η ∂C/∂W", AscentUpdate, check="step"),
-        *(
-            Mutant(
-                f"wrong_{name}_derivative",
-                slip,
-                _wrong_derivative(name, derivative, slip),
-                {**_activation_strategy(name), **extra},
-            )
-            for name, (derivative, slip, extra) in _CATALOGUE_SLIPS.items()
-        ),
-        *(
-            Mutant(f"wrong_{name}_gradient", slip, _wrong_gradient(name, gradient, slip), {"loss": name})
-            for name, (gradient, slip) in _LOSS_SLIPS.items()
-        ),
+        Mutant("ascent_update", "the update W ← W + η ∂C/∂W", AscentUpdate, check="step", slips=("ascent",)),
+        *(_derivative_mutant(name, wrong) for name, wrong in CATALOGUE_SLIPS.items()),
+        *(_gradient_mutant(name, wrong) for name, wrong in LOSS_SLIPS.items()),
     )
 }
+
+
+def add_wrong_derivative(name: str, wrong: WrongDerivative | WrongGradient) -> Mutant:
+    """Register the wrong-derivative mutant of a catalogue entry added at run time (an
+    activation takes a `WrongDerivative`, a loss a `WrongGradient`): the third entry of
+    adding one, beside the reference's and the counterpart's (README, "Use 2")."""
+    from reference import LOSSES
+
+    if isinstance(wrong, WrongDerivative):
+        if name not in ACTIVATIONS:
+            raise ValueError(f"{name!r} is not in reference.ACTIVATIONS: add the activation first")
+        CATALOGUE_SLIPS[name] = wrong
+        mutant = _derivative_mutant(name, wrong)
+    elif isinstance(wrong, WrongGradient):
+        if name not in LOSSES:
+            raise ValueError(f"{name!r} is not in reference.LOSSES: add the loss first")
+        LOSS_SLIPS[name] = wrong
+        mutant = _gradient_mutant(name, wrong)
+    else:
+        raise TypeError(f"wrong must be a WrongDerivative or a WrongGradient, got {type(wrong).__name__}")
+    MUTANTS[mutant.name] = mutant
+    return mutant

@@ -49,6 +49,37 @@ ZERO_FRACTION = 0.3
 """With `zeros` drawn true, this fraction of the entries of W, b and x is exactly 0."""
 
 
+@dataclass(frozen=True)
+class Structure:
+    """What a case is before its values: sizes (n_1, ..., n_L), batch size, dtype and names."""
+
+    sizes: tuple[int, ...]
+    N: int
+    dtype: np.dtype
+    activation: str
+    output_activation: str
+    loss: str
+
+    @property
+    def depth(self) -> int:
+        """The number of weight layers, L − 1."""
+        return len(self.sizes) - 1
+
+
+@dataclass(frozen=True)
+class Scales:
+    """How one case's values are drawn: each layer's weight scale, the input's, and whether
+    `ZERO_FRACTION` of the entries of W, b and x are exactly 0."""
+
+    weights: tuple[float, ...]
+    input: float
+    zeros: bool
+
+    def origin(self) -> str:
+        """How a report names them."""
+        return f"weight scales {list(self.weights)}, input scale {self.input}" + (", exact zeros" if self.zeros else "")
+
+
 def cases(
     *,
     min_layers: int = 1,
@@ -63,6 +94,9 @@ def cases(
     loss: str | None = None,
     saturate: bool = True,
     square: bool = False,
+    weight_scales: tuple[float, ...] | None = None,
+    input_scales: tuple[float, ...] | None = None,
+    zeros: bool | None = None,
 ) -> st.SearchStrategy[Case]:
     """Cases with `min_layers..max_layers` weight layers (L − 1), every width in
     `min_width..max_width`, a batch of `min_batch..max_batch` samples.
@@ -71,7 +105,9 @@ def cases(
     `square=True` gives every layer the same width (for checks that need W^l square).
     `saturate=False` keeps weight and input scales ≤ 1, so z stays in σ's responsive
     range (|z| of a few units), for checks that need every tensor to carry close to
-    its full precision (the sensitivity tests).
+    its full precision (the sensitivity tests). `weight_scales` and `input_scales` replace
+    the choices of scale (`WEIGHT_SCALES`, `INPUT_SCALES`); `zeros` fixes whether exact
+    zeros are planted (None: drawn).
     """
     return _cases(_options(**locals()))
 
@@ -86,6 +122,91 @@ def batches(*, size: int = 32, **options: Any) -> st.SearchStrategy[Stack]:
     return _stacks(_options(**options), size)
 
 
+def random_cases(rng: np.random.Generator, count: int, **options: Any) -> list[Case]:
+    """`count` cases drawn from `rng` alone, with `cases`'s keyword options and the same
+    body that draws its structures, scales and zeros: the fast sweep of
+    `check_implementation` (thousands a second; Hypothesis then shrinks what the sweep finds)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise ValueError(f"count must be an int >= 0, got {count!r}")
+    o = _options(**options)
+    pick = _RngPick(rng)
+    found = []
+    for _ in range(int(count)):
+        structure = draw_structure(pick, o)
+        scales = draw_scales(pick, structure.depth, o)
+        found.append(_case(build_arrays(rng, structure, scales), structure, scales.origin()))
+    return found
+
+
+DIVERSE = {"max_layers": 8, "max_width": 32, "max_batch": 64, "weight_scales": (0.0, 0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)}
+"""The diverse generator's ranges: deeper, wider and larger batches than `cases`' defaults,
+and each layer's weight scale up to 10 (deep saturation)."""
+
+
+def diverse_cases(rng: np.random.Generator, count: int) -> list[Case]:
+    """`count` correct cases for the false-alarm sweep, drawn from `rng` alone: `random_cases`
+    with the wider ranges of `DIVERSE` (every valid (hidden, output, loss) of the catalogue,
+    float32 and float64 alike, 1-8 weight layers, widths 1-32, batches 1-64, weight scales
+    up to 10, input scales 0, 1 and 10, exact zeros in half the cases). Wider than the
+    property tests' `cases()`, on purpose: a comparison that cries wolf anywhere here cries
+    wolf on someone's correct code."""
+    return random_cases(rng, count, **DIVERSE)
+
+
+def build_stack(
+    rng: np.random.Generator,
+    structure: Structure,
+    K: int,
+    *,
+    weight_scales: tuple[float, ...] = WEIGHT_SCALES,
+    input_scales: tuple[float, ...] = INPUT_SCALES,
+    origin: str = "",
+) -> Stack:
+    """K cases of one structure from `rng`, each with its own weight scales, input scale
+    and exact zeros drawn from the choices given (`draw_scales`), values from `build_arrays`."""
+    pick = _RngPick(rng)
+    o = _options(weight_scales=weight_scales, input_scales=input_scales)
+    arrays, origins = [], []
+    for k in range(K):
+        scales = draw_scales(pick, structure.depth, o)
+        arrays.append(build_arrays(rng, structure, scales))
+        origins.append(f"{origin}, case {k}, {scales.origin()}")
+    depth = structure.depth
+    return Stack(
+        [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
+        [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
+        np.stack([a[2] for a in arrays]),
+        np.stack([a[3] for a in arrays]),
+        structure.activation,
+        structure.output_activation,
+        structure.loss,
+        np.tile(np.array(structure.sizes), (K, 1)),
+        tuple(origins),
+    )
+
+
+def build_arrays(
+    rng: np.random.Generator, structure: Structure, scales: Scales
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """The bulk values of a case, from `rng`: W^l = scale · N(0, 1)/√n_in, b^l = scale ·
+    N(0, 1), x = input_scale · N(0, 1), exact zeros planted when `scales.zeros`, targets
+    from the loss's counterpart; |z^L| bounded for the log losses."""
+    sizes, N, dtype = structure.sizes, structure.N, structure.dtype
+    weights, biases = [], []
+    for n_in, n_out, scale in zip(sizes, sizes[1:], scales.weights):
+        weights.append(_planted(rng, scale * rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), scales.zeros))
+        biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), scales.zeros))
+    x = _planted(rng, scales.input * rng.standard_normal((sizes[0], N)), scales.zeros)
+    y = counterparts.loss(structure.loss).targets(rng, (sizes[-1], N))
+    if structure.loss in BOUNDED_OUTPUT_LOSSES:
+        _bound_output(weights, biases, x, structure.activation, structure.output_activation, OUTPUT_BOUND[np.dtype(dtype)])
+    cast = [W.astype(dtype) for W in weights], [b.astype(dtype) for b in biases]
+    return cast[0], cast[1], x.astype(dtype), y.astype(dtype)
+
+
+# --- options ---------------------------------------------------------------------------
 def _options(**given: Any) -> _Options:
     """`cases`'s keyword options (names and defaults from its signature), validated
     (messages name the argument)."""
@@ -96,7 +217,7 @@ def _options(**given: Any) -> _Options:
         o[f"{end}_{what}"] for what in ("layers", "width", "batch") for end in ("min", "max")
     )
     dtype, activation, output_activation, loss = o["dtype"], o["activation"], o["output_activation"], o["loss"]
-    saturate, square = o["saturate"], o["square"]
+    saturate, square, zeros = o["saturate"], o["square"], o["zeros"]
     _check_range("layers", min_layers, max_layers)
     _check_range("width", min_width, max_width)
     _check_range("batch", min_batch, max_batch)
@@ -123,9 +244,11 @@ def _options(**given: Any) -> _Options:
     for argument, flag in (("saturate", saturate), ("square", square)):
         if not isinstance(flag, bool):
             raise TypeError(f"{argument} must be a bool, got {flag!r}")
-    weight_scales = WEIGHT_SCALES if saturate else tuple(s for s in WEIGHT_SCALES if s <= 1.0)
-    input_scales = INPUT_SCALES if saturate else tuple(s for s in INPUT_SCALES if s <= 1.0)
-    options = _Options(
+    if zeros is not None and not isinstance(zeros, bool):
+        raise TypeError(f"zeros must be a bool or None, got {zeros!r}")
+    weight_scales = _scales("weight_scales", o["weight_scales"], WEIGHT_SCALES, saturate)
+    input_scales = _scales("input_scales", o["input_scales"], INPUT_SCALES, saturate)
+    return _Options(
         min_layers,
         max_layers,
         min_width,
@@ -139,8 +262,21 @@ def _options(**given: Any) -> _Options:
         weight_scales,
         input_scales,
         square,
+        zeros,
     )
-    return options
+
+
+def _scales(argument: str, given: Any, default: tuple[float, ...], saturate: bool) -> tuple[float, ...]:
+    """The choices of scale: `given` (validated), or the defaults, kept ≤ 1 without `saturate`."""
+    if given is None:
+        return default if saturate else tuple(s for s in default if s <= 1.0)
+    try:
+        chosen = tuple(float(s) for s in given)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument} must be a sequence of numbers, got {given!r}") from None
+    if not chosen or not all(np.isfinite(s) and s >= 0 for s in chosen):
+        raise ValueError(f"{argument} must be a non-empty sequence of finite numbers >= 0, got {given!r}")
+    return chosen
 
 
 def _check_range(what: str, low: Any, high: Any) -> None:
@@ -170,161 +306,130 @@ class _Options:
     weight_scales: tuple[float, ...]
     input_scales: tuple[float, ...]
     square: bool
+    zeros: bool | None
 
 
-@dataclass(frozen=True)
-class _Draws:
-    """The strategies one example draws from, built once per options and catalogue:
-    building a strategy anew for every draw (and Hypothesis validating it) cost as much
-    as the rest of the example."""
+# --- the one body that draws a structure and its scales -----------------------------------
+class _RngPick:
+    """Draws from a NumPy Generator (the seeded sweeps, the certificate, the soak)."""
 
-    depth: st.SearchStrategy[int]
-    width: st.SearchStrategy[int]
-    sizes: dict[int, st.SearchStrategy[list[int]]]
-    N: st.SearchStrategy[int]
-    dtype: st.SearchStrategy[np.dtype]
-    hidden: st.SearchStrategy[str]
-    output: st.SearchStrategy[str]
-    losses: dict[str, st.SearchStrategy[str]]
-    weight_scales: dict[int, st.SearchStrategy[list[float]]]
-    input_scale: st.SearchStrategy[float]
-    zeros: st.SearchStrategy[bool]
-    seed: st.SearchStrategy[int]
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def integer(self, low: int, high: int, label: str) -> int:
+        return int(self.rng.integers(low, high + 1))
+
+    def integers(self, low: int, high: int, count: int, label: str) -> list[int]:
+        return [int(n) for n in self.rng.integers(low, high + 1, size=count)]
+
+    def choice(self, options: tuple[Any, ...], label: str) -> Any:
+        return options[int(self.rng.choice(len(options)))]
+
+    def choices(self, options: tuple[Any, ...], count: int, label: str) -> list[Any]:
+        return [options[int(i)] for i in self.rng.choice(len(options), size=count)]
+
+    def boolean(self, label: str) -> bool:
+        return bool(self.rng.integers(0, 2))
 
 
-def _draws(o: _Options) -> _Draws:
-    # The registries can grow at run time (a user adds an entry): they are part of the key.
-    catalogue = (
-        tuple(sorted((name, entry.elementwise) for name, entry in ACTIVATIONS.items())),
-        tuple(sorted((name, str(entry.output)) for name, entry in LOSSES.items())),
-    )
-    return _built_draws(o, catalogue)
+class _HypothesisPick:
+    """Draws through Hypothesis (the property tests), so that every choice shrinks."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def integer(self, low: int, high: int, label: str) -> int:
+        return self.draw(_integers(low, high), label=label)
+
+    def integers(self, low: int, high: int, count: int, label: str) -> list[int]:
+        return self.draw(_lists(_integers(low, high), count), label=label)
+
+    def choice(self, options: tuple[Any, ...], label: str) -> Any:
+        return self.draw(_sampled(options), label=label)
+
+    def choices(self, options: tuple[Any, ...], count: int, label: str) -> list[Any]:
+        return self.draw(_lists(_sampled(options), count), label=label)
+
+    def boolean(self, label: str) -> bool:
+        return self.draw(st.booleans(), label=label)
+
+
+# Strategies built once each: building one anew for every draw (and Hypothesis validating
+# it) cost as much as the rest of the example.
+@functools.cache
+def _integers(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
 
 
 @functools.cache
-def _built_draws(o: _Options, catalogue: tuple[Any, ...]) -> _Draws:
-    depths = range(o.min_layers, o.max_layers + 1)
-    width = st.integers(o.min_width, o.max_width)
-    outputs = sorted(ACTIVATIONS)
-    return _Draws(
-        depth=st.integers(o.min_layers, o.max_layers),
-        width=width,
-        sizes={d: st.lists(width, min_size=d + 1, max_size=d + 1) for d in depths},
-        N=st.integers(o.min_batch, o.max_batch),
-        dtype=st.sampled_from(DTYPES),
-        hidden=st.sampled_from(hidden_activations()),
-        output=st.sampled_from(outputs),
-        losses={name: st.sampled_from(compatible_losses(name)) for name in outputs},
-        weight_scales={d: st.lists(st.sampled_from(o.weight_scales), min_size=d, max_size=d) for d in depths},
-        input_scale=st.sampled_from(o.input_scales),
-        zeros=st.booleans(),
-        seed=st.integers(0, 2**32 - 1),
-    )
+def _sampled(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(options)
 
 
-def _structure(draw: st.DrawFn, o: _Options) -> tuple[list[int], int, np.dtype, str, str, str]:
-    """sizes, N, dtype, hidden and output activation, loss."""
-    d = _draws(o)
-    depth = draw(d.depth, label="weight layers")
-    sizes = [draw(d.width, label="width")] * (depth + 1) if o.square else draw(d.sizes[depth], label="sizes")
-    N = draw(d.N, label="N")
-    chosen: np.dtype = o.dtype if o.dtype is not None else draw(d.dtype, label="dtype")
-    hidden = o.activation or draw(d.hidden, label="activation")
-    output_activation = o.output_activation
-    if output_activation is None and o.loss is not None and LOSSES[o.loss].output is not None:
-        output_activation = LOSSES[o.loss].output
-    output = output_activation or draw(d.output, label="output_activation")
-    cost = o.loss or draw(d.losses[output], label="loss")
-    return sizes, N, chosen, hidden, output, cost
+@functools.cache
+def _lists(elements: st.SearchStrategy[Any], count: int) -> st.SearchStrategy[list[Any]]:
+    return st.lists(elements, min_size=count, max_size=count)
 
 
-@st.composite
-def _cases(draw: st.DrawFn, o: _Options) -> Case:
-    sizes, N, chosen, hidden, output, cost = _structure(draw, o)
-    d = _draws(o)
-    weight_scales = draw(d.weight_scales[len(sizes) - 1], label="weight scales")
-    input_scale = draw(d.input_scale, label="input scale")
-    zeros = draw(d.zeros, label="exact zeros")
-    seed = draw(d.seed, label="seed")
-    weights, biases, x, y = build_arrays(
-        np.random.default_rng(seed), sizes, N, chosen, hidden, output, cost, weight_scales, input_scale, zeros
-    )
-    network = Network(weights, biases, activation=hidden, output_activation=output, loss=cost)
-    origin = f"strategy seed {seed}, weight scales {weight_scales}, input scale {input_scale}"
-    if zeros:
-        origin += ", exact zeros"
+def seeded(rng: np.random.Generator) -> _RngPick:
+    """The picker that draws from `rng` (for `draw_structure` and `draw_scales` outside Hypothesis)."""
+    return _RngPick(rng)
+
+
+def strategy_options(**options: Any) -> _Options:
+    """`cases`'s keyword options, validated, for `draw_structure` and `draw_scales`."""
+    return _options(**options)
+
+
+def draw_structure(pick: _RngPick | _HypothesisPick, o: _Options) -> Structure:
+    """Depth, widths, batch size, dtype and names, in that order, each unless fixed by `o`."""
+    depth = pick.integer(o.min_layers, o.max_layers, "weight layers")
+    if o.square:
+        sizes = [pick.integer(o.min_width, o.max_width, "width")] * (depth + 1)
+    else:
+        sizes = pick.integers(o.min_width, o.max_width, depth + 1, "sizes")
+    N = pick.integer(o.min_batch, o.max_batch, "N")
+    dtype = o.dtype if o.dtype is not None else pick.choice(DTYPES, "dtype")
+    hidden = o.activation or pick.choice(tuple(hidden_activations()), "activation")
+    output = o.output_activation or (LOSSES[o.loss].output if o.loss is not None else None)
+    output = output or pick.choice(tuple(sorted(ACTIVATIONS)), "output_activation")
+    loss = o.loss or pick.choice(tuple(compatible_losses(output)), "loss")
+    return Structure(tuple(sizes), N, np.dtype(dtype), hidden, output, loss)
+
+
+def draw_scales(pick: _RngPick | _HypothesisPick, depth: int, o: _Options) -> Scales:
+    """Each layer's weight scale, the input scale and the exact zeros (unless fixed by `o`)."""
+    weights = pick.choices(o.weight_scales, depth, "weight scales")
+    scale = pick.choice(o.input_scales, "input scale")
+    zeros = o.zeros if o.zeros is not None else pick.boolean("exact zeros")
+    return Scales(tuple(float(w) for w in weights), float(scale), zeros)
+
+
+def _case(arrays: tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray], structure: Structure, origin: str) -> Case:
+    W, b, x, y = arrays
+    network = Network(W, b, activation=structure.activation, output_activation=structure.output_activation, loss=structure.loss)
     return Case(network, x, y, origin=origin)
 
 
 @st.composite
+def _cases(draw: st.DrawFn, o: _Options) -> Case:
+    pick = _HypothesisPick(draw)
+    structure = draw_structure(pick, o)
+    scales = draw_scales(pick, structure.depth, o)
+    seed = pick.integer(0, 2**32 - 1, "seed")
+    arrays = build_arrays(np.random.default_rng(seed), structure, scales)
+    return _case(arrays, structure, f"strategy seed {seed}, {scales.origin()}")
+
+
+@st.composite
 def _stacks(draw: st.DrawFn, o: _Options, size: int) -> Stack:
-    sizes, N, chosen, hidden, output, cost = _structure(draw, o)
-    seed = draw(_draws(o).seed, label="seed")
+    pick = _HypothesisPick(draw)
+    structure = draw_structure(pick, o)
+    seed = pick.integer(0, 2**32 - 1, "seed")
     rng = np.random.default_rng(seed)
-    return build_stack(rng, sizes, N, chosen, hidden, output, cost, size, o.weight_scales, o.input_scales, f"batch seed {seed}")
-
-
-def build_stack(
-    rng: np.random.Generator,
-    sizes: Any,
-    N: int,
-    dtype: Any,
-    hidden: str,
-    output: str,
-    loss: str,
-    K: int,
-    weight_scales: tuple[float, ...] = WEIGHT_SCALES,
-    input_scales: tuple[float, ...] = INPUT_SCALES,
-    origin: str = "",
-) -> Stack:
-    """K cases of one structure from `rng`, each with its own weight scales, input scale
-    and exact zeros drawn from the choices given, values from `build_arrays`."""
-    depth = len(sizes) - 1
-    arrays, origins = [], []
-    for k in range(K):
-        scales = [float(s) for s in rng.choice(weight_scales, size=depth)]
-        input_scale = float(rng.choice(input_scales))
-        zeros = bool(rng.integers(0, 2))
-        arrays.append(build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros))
-        origins.append(f"{origin}, case {k}, weight scales {scales}, input scale {input_scale}{', exact zeros' if zeros else ''}")
-    return Stack(
-        [np.stack([a[0][i] for a in arrays]) for i in range(depth)],
-        [np.stack([a[1][i] for a in arrays]) for i in range(depth)],
-        np.stack([a[2] for a in arrays]),
-        np.stack([a[3] for a in arrays]),
-        hidden,
-        output,
-        loss,
-        np.tile(np.array(sizes), (K, 1)),
-        tuple(origins),
+    return build_stack(
+        rng, structure, size, weight_scales=o.weight_scales, input_scales=o.input_scales, origin=f"batch seed {seed}"
     )
-
-
-def build_arrays(
-    rng: np.random.Generator,
-    sizes: Any,
-    N: int,
-    dtype: Any,
-    hidden: str,
-    output: str,
-    loss: str,
-    weight_scales: Any,
-    input_scale: float,
-    zeros: bool,
-) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
-    """The bulk values of a case, from `rng`: W^l = scale · N(0, 1)/√n_in, b^l = scale ·
-    N(0, 1), x = input_scale · N(0, 1), exact zeros planted when `zeros`, targets from
-    the loss's counterpart; |z^L| bounded for the log losses."""
-    weights, biases = [], []
-    for n_in, n_out, scale in zip(sizes, sizes[1:], weight_scales):
-        weights.append(_planted(rng, scale * rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), zeros))
-        biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), zeros))
-    x = _planted(rng, input_scale * rng.standard_normal((sizes[0], N)), zeros)
-    y = counterparts.loss(loss).targets(rng, (sizes[-1], N))
-    if loss in BOUNDED_OUTPUT_LOSSES:
-        _bound_output(weights, biases, x, hidden, output, OUTPUT_BOUND[np.dtype(dtype)])
-    cast = [W.astype(dtype) for W in weights], [b.astype(dtype) for b in biases]
-    return cast[0], cast[1], x.astype(dtype), y.astype(dtype)
 
 
 def compatible_losses(output: str) -> list[str]:
@@ -351,64 +456,6 @@ def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.nd
     return values
 
 
-def random_cases(rng: np.random.Generator, count: int, **options: Any) -> list[Case]:
-    """`count` cases drawn from `rng` alone, with `cases`'s keyword options and
-    distribution of structures, scales and zeros: the fast sweep of `check_implementation`
-    (thousands a second; Hypothesis then shrinks what the sweep finds)."""
-    o = _options(**options)
-    found = []
-    for _ in range(count):
-        depth = int(rng.integers(o.min_layers, o.max_layers + 1))
-        width = int(rng.integers(o.min_width, o.max_width + 1))
-        sizes = (
-            [width] * (depth + 1) if o.square else [int(n) for n in rng.integers(o.min_width, o.max_width + 1, size=depth + 1)]
-        )
-        N = int(rng.integers(o.min_batch, o.max_batch + 1))
-        dtype = o.dtype if o.dtype is not None else DTYPES[int(rng.integers(0, 2))]
-        hidden = o.activation or str(rng.choice(hidden_activations()))
-        output = o.output_activation or str(rng.choice(compatible_outputs(o.loss) if o.loss else sorted(ACTIVATIONS)))
-        loss = o.loss or str(rng.choice(compatible_losses(output)))
-        scales = [float(rng.choice(o.weight_scales)) for _ in range(depth)]
-        input_scale = float(rng.choice(o.input_scales))
-        zeros = bool(rng.random() < 0.5)
-        W, b, x, y = build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros)
-        network = Network(W, b, activation=hidden, output_activation=output, loss=loss)
-        origin = f"weight scales {scales}, input scale {input_scale}" + (", exact zeros" if zeros else "")
-        found.append(Case(network, x, y, origin=origin))
-    return found
-
-
 def compatible_outputs(loss: str) -> list[str]:
     """The output activations `loss` accepts."""
     return sorted(name for name in ACTIVATIONS if loss in compatible_losses(name))
-
-
-DIVERSE = {"max_layers": 8, "max_width": 32, "max_batch": 64}
-"""The diverse generator's ranges: deeper, wider and larger batches than `cases`' defaults."""
-DIVERSE_WEIGHT_SCALES = (0.0, 0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-
-
-def diverse_cases(rng: np.random.Generator, count: int) -> list[Case]:
-    """`count` correct cases for the false-alarm sweep, drawn from `rng` alone: every valid
-    (hidden, output, loss) of the catalogue, float32 and float64 alike, 1-8 weight layers,
-    widths 1-32, batches 1-64, each layer's weight scale from `DIVERSE_WEIGHT_SCALES` (up to
-    10: deep saturation), input scales 0, 1 and 10, exact zeros in half the cases. Wider
-    than the property tests' `cases()`, on purpose: a comparison that cries wolf anywhere
-    here cries wolf on someone's correct code."""
-    found = []
-    outputs = sorted(ACTIVATIONS)
-    for _ in range(count):
-        depth = int(rng.integers(1, DIVERSE["max_layers"] + 1))
-        sizes = [int(n) for n in rng.integers(1, DIVERSE["max_width"] + 1, size=depth + 1)]
-        N = int(rng.integers(1, DIVERSE["max_batch"] + 1))
-        dtype = DTYPES[int(rng.integers(0, 2))]
-        hidden = str(rng.choice(hidden_activations()))
-        output = str(rng.choice(outputs))
-        loss = str(rng.choice(compatible_losses(output)))
-        scales = [float(rng.choice(DIVERSE_WEIGHT_SCALES)) for _ in range(depth)]
-        input_scale = float(rng.choice(INPUT_SCALES))
-        zeros = bool(rng.random() < 0.5)
-        W, b, x, y = build_arrays(rng, sizes, N, dtype, hidden, output, loss, scales, input_scale, zeros)
-        network = Network(W, b, activation=hidden, output_activation=output, loss=loss)
-        found.append(Case(network, x, y, origin=f"diverse, weight scales {scales}, input scale {input_scale}"))
-    return found

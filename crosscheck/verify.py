@@ -24,10 +24,11 @@ import numpy as np
 
 from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
-from crosscheck.check import CaseCheck, Comparison, check_case, check_cases, step_check
+from crosscheck.check import check_case, check_cases, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.implementations import Convention, convention, implementation
 from crosscheck.judge import join
+from crosscheck.results import CaseCheck, Comparison
 from crosscheck.strategies import DTYPES, cases, random_cases
 
 

@@ -68,6 +68,8 @@ def families(seed: int, count: int | None, per_family: int, depth: int | None = 
         DTYPES,
         INPUT_SCALES,
         WEIGHT_SCALES,
+        Scales,
+        Structure,
         build_arrays,
         compatible_losses,
         compatible_outputs,
@@ -97,7 +99,8 @@ def families(seed: int, count: int | None, per_family: int, depth: int | None = 
                 sizes[-1] = 4  # a softmax family shares its output width (it is grouped by it)
             scales = [float(rng.choice(WEIGHT_SCALES)) for _ in range(d)]
             input_scale, zeros = float(rng.choice(INPUT_SCALES)), bool(rng.random() < 1 / 3)
-            W, b, x, y = build_arrays(rng, sizes, n, dtype, hidden, output, loss, scales, input_scale, zeros)
+            structure = Structure(tuple(sizes), n, np.dtype(dtype), hidden, output, loss)
+            W, b, x, y = build_arrays(rng, structure, Scales(tuple(scales), input_scale, zeros))
             net = Network(W, b, activation=hidden, output_activation=output, loss=loss)
             cases.append(Case(net, x, y, f"families({seed}) family {f} case {i}"))
     return cases

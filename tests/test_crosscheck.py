@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 import crosscheck
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
-from crosscheck.check import judge_stacked, stack_judgements, step_check
+from crosscheck.check import step_check
 from crosscheck.oracles import oracle_gradients
-from crosscheck.strategies import batches, build_arrays, build_stack, cases, hidden_activations
+from crosscheck.stacked import judge_stacked, stack_judgements
+from crosscheck.strategies import Scales, Structure, batches, build_arrays, build_stack, cases, hidden_activations
 from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, SLIPS, tolerance
 from reference import Gradients, Network
 
@@ -391,21 +392,12 @@ def test_error_scale_regressions_found_by_the_suite():
     """Two cases that once raised false alarms stay quiet: a float32 softmax output near 1e-12 (JAX forward
     mode's flushed tangents, amplified by cross-entropy's y/a) and a saturated tanh whose slope rounds to 0."""
     require("jax")
-    W, b, x, y = build_arrays(
-        np.random.default_rng(1),
-        [3, 7, 3, 5],
-        3,
-        np.float32,
-        "sigmoid",
-        "softmax",
-        "cross_entropy",
-        [30.0, 1.0, 10.0],
-        1.0,
-        False,
-    )
+    structure = Structure((3, 7, 3, 5), 3, np.dtype(np.float32), "sigmoid", "softmax", "cross_entropy")
+    W, b, x, y = build_arrays(np.random.default_rng(1), structure, Scales((30.0, 1.0, 10.0), 1.0, False))
     network = Network(W, b, activation="sigmoid", output_activation="softmax", loss="cross_entropy")
     crosscheck.check_case(Case(network, x, y), ["jax_forward"]).assert_ok()
-    batch = build_stack(np.random.default_rng(16481), [5, 3, 5, 3, 5], 5, np.float64, "tanh", "elu", "quadratic", 32)
+    structure = Structure((5, 3, 5, 3, 5), 5, np.dtype(np.float64), "tanh", "elu", "quadratic")
+    batch = build_stack(np.random.default_rng(16481), structure, 32)
     crosscheck.check_case(batch.case(11), ["jax"]).assert_ok()
 
 

@@ -19,13 +19,20 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Stack
 from crosscheck.certificate.controls import MutantResult, hunt
 from crosscheck.certificate.trajectory import xor_trajectory
-from crosscheck.check import check_case, stack_judgements
+from crosscheck.check import check_case
 from crosscheck.mutants import MUTANTS
-from crosscheck.strategies import build_stack, compatible_losses, hidden_activations
+from crosscheck.stacked import stack_judgements
+from crosscheck.strategies import (
+    DTYPES,
+    build_stack,
+    compatible_losses,
+    draw_structure,
+    hidden_activations,
+    seeded,
+    strategy_options,
+)
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
 from reference import ACTIVATIONS, LOSSES
-
-DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,11 @@ class CellResult:
 
 
 def _stack(cell: Cell, rng: np.random.Generator, K: int) -> Stack:
-    depth = int(rng.integers(1, 6))
-    sizes = tuple(int(n) for n in rng.integers(1, 9, size=depth + 1))
-    N = int(rng.integers(1, 9))
-    names = (cell.activation, cell.output_activation, cell.loss)
-    return build_stack(rng, sizes, N, cell.dtype, *names, K, origin="certificate")
+    """K cases of one structure drawn for the cell (the property tests' distribution, its names and dtype fixed)."""
+    options = strategy_options(
+        dtype=cell.dtype, activation=cell.activation, output_activation=cell.output_activation, loss=cell.loss
+    )
+    return build_stack(rng, draw_structure(seeded(rng), options), K, origin="certificate")
 
 
 def run_cell(cell: Cell, seed: int, K: int, oracles: tuple[str, ...]) -> CellResult:

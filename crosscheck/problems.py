@@ -1,0 +1,180 @@
+"""Why an answer could not be judged element by element: a kind and its data, never a sentence.
+
+A `Problem` is what the checks hand on: the implementation's answer had the wrong shape,
+dtype or number of layers, it raised, it returned the wrong kind of object, it changed
+its inputs, or two calls on the same inputs disagreed. The diagnosis reads `kind` and the
+data (`quantity`, `layer`, `got`, `want`); `message(who)` builds the sentence, once, where
+a report shows it. Rewording a message cannot change a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = {
+    "shape": "a tensor of the wrong shape",
+    "dtype": "a tensor of the wrong dtype",
+    "layers": "the wrong number of layers",
+    "raised": "an exception from the implementation",
+    "returned": "an answer of the wrong kind (not gradients)",
+    "keys": "a dict without 'weights' and 'biases', or with unknown keys",
+    "not_layers": "a quantity that is not a list of arrays, one per layer",
+    "not_a_number": "a loss that is not a number",
+    "changed_input": "an input array changed by the implementation",
+    "differs": "a second call on the same inputs that answers differently",
+    "accumulates": "gradients that grow by the same increment at every call",
+    "update_raised": "an exception from the update",
+    "update_returned": "an update that returned something other than (new_weights, new_biases)",
+    "per_sample_update": "a per-sample update asked to step on a batch",
+}
+"""Every kind of problem, and what it means."""
+
+_SYMBOLS = {"loss": "C", "deltas": "δ", "weights": "∂C/∂W", "biases": "∂C/∂b"}
+_QUANTITY_WORDS = {"weights": "weight gradients", "biases": "bias gradients", "deltas": "deltas"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem that stops the element-wise comparison.
+
+    `quantity` and `layer` (the derivation's numbering) say where, when one tensor is
+    meant; `got` and `want` are the data (shapes as tuples, dtypes as strings, counts as
+    ints, key lists); `detail` is text that comes from outside (an exception's own
+    message, a type's name), carried as it came and shown, never read.
+    """
+
+    kind: str
+    quantity: str | None = None
+    layer: int | None = None
+    got: Any = None
+    want: Any = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {sorted(KINDS)}, got {self.kind!r}")
+
+    @property
+    def quantity_words(self) -> str:
+        """The quantity as a list of arrays is named: "weight gradients", "bias gradients", "deltas"
+        (an update's: "updated weights", "updated biases")."""
+        if self.detail == "update":
+            return f"updated {self.quantity}"
+        return _QUANTITY_WORDS.get(self.quantity or "", self.quantity or "")
+
+    @property
+    def where(self) -> str:
+        """δ^3, ∂C/∂W^2, C, or the quantity's name without a layer."""
+        if self.quantity is None:
+            return ""
+        symbol = _SYMBOLS.get(self.quantity, self.quantity)
+        return symbol if self.layer is None or self.quantity == "loss" else f"{symbol}^{self.layer}"
+
+    def message(self, who: str = "your implementation") -> str:
+        """The sentence a report shows (built here, never parsed)."""
+        return _MESSAGES[self.kind](self, who)
+
+
+def _shape(p: Problem, who: str) -> str:
+    return f"shape {p.got} ({who}) but {p.want} (oracle)"
+
+
+def _dtype(p: Problem, who: str) -> str:
+    if p.quantity is not None and p.layer is not None and p.detail == "returned":
+        return (
+            f"{who} returned {p.where} as {p.got} for a {p.want} case: keep the case's dtype "
+            "(a float64 case must not come back as float32 or float16, nor an array of objects)"
+        )
+    return f"dtype {p.got} ({who}) but {p.want} (oracle)"
+
+
+def _layers(p: Problem, who: str) -> str:
+    if p.detail == "oracle":
+        return f"{who} has {p.got} layers, the oracle {p.want}"
+    early = "a loop that stops one layer early?" if p.got == p.want - 1 else "one per layer l = 2..L is expected"
+    return f"{who} returned {p.got} {p.quantity_words} for a network of {p.want} weight layers (l = 2..{p.want + 1}): {early}"
+
+
+def _raised(p: Problem, who: str) -> str:
+    return f"{who} raised {p.got}: {p.detail}"
+
+
+def _returned(p: Problem, who: str) -> str:
+    return (
+        f"{who} returned {p.got}; expected (weight_gradients, bias_gradients) or a dict "
+        "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
+    )
+
+
+def _keys(p: Problem, who: str) -> str:
+    return f"{who} returned a dict with keys {p.got}; expected 'weights' and 'biases', and optionally 'loss' and 'deltas'"
+
+
+def _not_layers(p: Problem, who: str) -> str:
+    return f"{who}'s {p.quantity_words} must be a list of arrays, one per layer 2..L, got {p.got}"
+
+
+def _not_a_number(p: Problem, who: str) -> str:
+    return f"{who}'s loss must be a number, got {p.got}"
+
+
+def _changed_input(p: Problem, who: str) -> str:
+    return f"{who} changed the {p.got} it was given (a backward pass must leave its inputs as they were)"
+
+
+def _differs(p: Problem, who: str) -> str:
+    return (
+        f"{p.where} of the second call differs from the first's on the same inputs: {who} keeps state between "
+        "calls or is not deterministic"
+    )
+
+
+def _accumulates(p: Problem, who: str) -> str:
+    if p.detail == "twice":
+        return (
+            f"{p.where} of the second call is twice the first's: gradients accumulate across calls "
+            "(zero them before each backward pass)"
+        )
+    return (
+        f"{p.where} of the second call differs from the first's: gradients accumulate across calls "
+        "(each call adds the same increment: zero them before each backward pass)"
+    )
+
+
+def _update_raised(p: Problem, who: str) -> str:
+    return f"{who}'s update raised {p.got}: {p.detail}"
+
+
+def _update_returned(p: Problem, who: str) -> str:
+    return f"{who}'s update returned {p.got}; expected (new_weights, new_biases)"
+
+
+def _per_sample_update(p: Problem, who: str) -> str:
+    return "a per-sample update is checked on one-sample cases only"
+
+
+_MESSAGES = {
+    "shape": _shape,
+    "dtype": _dtype,
+    "layers": _layers,
+    "raised": _raised,
+    "returned": _returned,
+    "keys": _keys,
+    "not_layers": _not_layers,
+    "not_a_number": _not_a_number,
+    "changed_input": _changed_input,
+    "differs": _differs,
+    "accumulates": _accumulates,
+    "update_raised": _update_raised,
+    "update_returned": _update_returned,
+    "per_sample_update": _per_sample_update,
+}
+
+
+class ImplementationProblem(Exception):
+    """The implementation under test could not be judged element by element; `problem` says why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message())
+        self.problem = problem

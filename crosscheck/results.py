@@ -1,0 +1,277 @@
+"""The results of a check: one oracle on one case (`Comparison`), several oracles on one case
+(`CaseCheck`), several oracles on many cases (`ManyCheck`).
+
+Each renders as text (`report`), Markdown (`markdown`) and a JSON-ready dict (`as_dict`),
+and raises on request (`assert_ok`). A result names the implementation it judged ("the
+reference", "your implementation") from that implementation alone, and its reproduction
+rebuilds the failure around that implementation: the case bit for bit, then the check
+that failed (`check_case`, `step_check` or `compare`, as the result's `rebuild` says).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crosscheck import counterparts
+from crosscheck import oracles as _oracles
+from crosscheck.case import REFERENCE, Case, Implementation
+from crosscheck.diagnosis import Diagnosis, diagnose
+from crosscheck.judge import TensorCheck, join, mismatch_line
+from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance
+from reference import Gradients
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The implementation under test against one oracle, for one case."""
+
+    oracle: str
+    kind: str
+    dtype: np.dtype
+    tolerance: Tolerance
+    tensors: tuple[TensorCheck, ...]
+    case: Case | None = None
+    implementation: Implementation = REFERENCE
+    values: Gradients | None = None
+    """The oracle's own gradients, where the pipeline computed them (for the diagnosis)."""
+    rebuild: str = ""
+    """The lines of the reproduction after the case's: the setup and the check that failed
+    ("": `check_case` on this oracle, around `implementation`)."""
+
+    @property
+    def who(self) -> str:
+        """How the report names the implementation under test."""
+        return self.implementation.name
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tensors)
+
+    @property
+    def mismatches(self) -> list[TensorCheck]:
+        return [t for t in self.tensors if not t.ok]
+
+    @property
+    def worst_ratio(self) -> float:
+        """The largest |diff| / tol over every element (≤ 1 when everything passes)."""
+        return max((t.ratio for t in self.tensors), default=0.0)
+
+    @property
+    def worst(self) -> TensorCheck:
+        """The tensor whose worst element is farthest out."""
+        return max(self.tensors, key=lambda t: t.ratio)
+
+    def report(self, reproduce: bool = True) -> str:
+        """One line per tensor off, then the reproduction snippet."""
+        if self.ok:
+            return f"{self.who} and {self.oracle} agree ({self.kind}, worst |diff|/tol {self.worst_ratio:.2g})"
+        label = f" {self.case.label}" if self.case is not None else ""
+        lines = [mismatch_line(t, [self.oracle], self.who) + label for t in self.mismatches]
+        if reproduce and self.case is not None:
+            lines += ["", "Rebuild the case:", "", self.reproduction()]
+        return "\n".join(lines)
+
+    def reproduction(self) -> str:
+        """Python source that rebuilds the case and runs the check that failed."""
+        if self.case is None:
+            raise ValueError("a comparison made without a case (compare(scales=...)) has no reproduction")
+        if self.rebuild:
+            return self.case.reproduction(self.rebuild)
+        return self.case.reproduction(self.implementation.check_call([self.oracle]), self.implementation.setup)
+
+    def assert_ok(self) -> Comparison:
+        """This comparison, or AssertionError with the report when any element is off."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+@dataclass(frozen=True)
+class CaseCheck:
+    """The implementation under test against several oracles on one case."""
+
+    case: Case
+    tested: Gradients
+    comparisons: dict[str, Comparison]
+    implementation: Implementation = REFERENCE
+
+    @property
+    def who(self) -> str:
+        """How the report names the implementation under test."""
+        return self.implementation.name
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.comparisons.values())
+
+    @property
+    def worst(self) -> dict[str, float]:
+        """Per oracle: the largest |diff|/tol (≤ 1 passes)."""
+        return {name: c.worst_ratio for name, c in self.comparisons.items()}
+
+    def verdict(self) -> str:
+        """Who agrees with whom: several oracles against the implementation blame it (unless
+        the difference is a convention, which the diagnosis recognises)."""
+        against = [name for name, c in self.comparisons.items() if not c.ok]
+        agree = [name for name, c in self.comparisons.items() if c.ok]
+        if not against:
+            return f"{self.who} agrees with {join(agree)}"
+        found = self.diagnosis()
+        if found is not None and found.convention and not agree:
+            return f"{join(against)} all differ from {self.who} by a convention, not an error in the derivation"
+        hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, self.case.names) for name in against}
+        if not agree and all(hand.values()):
+            # Every dissenting oracle computes with an expression written in crosscheck/counterparts.py for
+            # some entry of this case: the counterparts and the implementation disagree; who is wrong is open.
+            entries = sorted({e for names in hand.values() for e in names})
+            errors = "; ".join(
+                f"{name}: |diff| {c.worst.difference:.1e} against tol {c.worst.tolerance:.1e}"
+                for name, c in ((n, self.comparisons[n]) for n in against)
+            )
+            return (
+                f"{join(against)} disagree with {self.who}, but each rests on hand-written counterparts "
+                f"({', '.join(entries)}), not framework built-ins: the counterparts and {self.who} disagree, and either "
+                f"may be the one that is off ({errors}); check the counterparts against an independent computation"
+            )
+        if len(against) >= 2 and not agree:
+            return f"{join(against)} all disagree with {self.who}: {self.who} is wrong"
+        if len(against) >= 2:
+            return (
+                f"{join(against)} disagree with {self.who} while {join(agree)} agree(s) "
+                "with it: look at what the disagreeing oracles share"
+            )
+        if agree:
+            return (
+                f"only {against[0]} disagrees with {self.who}; {join(agree)} agree(s) "
+                f"with it: suspect the {against[0]} oracle or its tolerance"
+            )
+        return f"{against[0]} disagrees with {self.who} (the only oracle that ran)"
+
+    def mismatch_lines(self) -> list[str]:
+        """One line per tensor off, the oracles that fail on it grouped."""
+        by_tensor: dict[tuple[str, int | None], list[tuple[str, TensorCheck]]] = {}
+        for name, comparison in self.comparisons.items():
+            for t in comparison.mismatches:
+                by_tensor.setdefault((t.quantity, t.layer), []).append((name, t))
+        lines = []
+        for entries in by_tensor.values():
+            worst = max(entries, key=lambda e: e[1].ratio)[1]
+            lines.append(mismatch_line(worst, [n for n, _ in entries], self.who) + " " + self.case.label)
+        return lines
+
+    def reproduction(self) -> str:
+        check = self.implementation.check_call(list(self.comparisons))
+        return self.case.reproduction(check, self.implementation.setup)
+
+    def diagnosis(self) -> Diagnosis | None:
+        """The equation implicated and the slip it looks like (None when everything agrees),
+        from the first failing autograd oracle (finite differences when it is the only one)."""
+        failing = [c for c in self.comparisons.values() if not c.ok]
+        if not failing:
+            return None
+        chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0])
+        return diagnose(self.case, self.tested, chosen.tensors, chosen.values)
+
+    def report(self) -> str:
+        if self.ok:
+            return self.verdict()
+        found = self.diagnosis()
+        explained = [found.text(self.who)] if found is not None and found.text(self.who) else []
+        return "\n".join([*self.mismatch_lines(), self.verdict(), *explained, "", "Rebuild the case:", "", self.reproduction()])
+
+    def markdown(self) -> str:
+        if self.ok:
+            return f"**{self.verdict()}** {self.case.label}"
+        found = self.diagnosis()
+        lines = [f"**{self.verdict()}**", "", *(f"- {line}" for line in self.mismatch_lines())]
+        if found is not None and found.text(self.who):
+            lines += ["", found.text(self.who)]
+        return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case.label,
+            "ok": self.ok,
+            "verdict": self.verdict(),
+            "worst_ratio": self.worst,
+            "mismatches": self.mismatch_lines(),
+            "diagnosis": None if self.ok else diagnosis_dict(self.diagnosis()),
+            "reproduction": None if self.ok else self.reproduction(),
+        }
+
+    def assert_ok(self) -> CaseCheck:
+        """This result, or AssertionError with the full report on any mismatch."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+@dataclass(frozen=True)
+class ManyCheck:
+    """The implementation under test against several oracles on many cases."""
+
+    cases: list[Case]
+    oracles: tuple[str, ...]
+    worst: dict[str, np.ndarray]
+    """Per oracle, per case: the largest |diff|/tol over every element (≤ 1 passes)."""
+    failures: list[CaseCheck]
+    """Every case flagged in its stack that fails when checked alone."""
+    cleared: list[int]
+    """Cases flagged in a padded stack that pass alone (empty unless padding leaks)."""
+    implementation: Implementation = REFERENCE
+
+    @property
+    def who(self) -> str:
+        """How the report names the implementation under test."""
+        return self.implementation.name
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def report(self) -> str:
+        if self.ok:
+            worst = ", ".join(f"{name} {self.worst[name].max(initial=0.0):.2g}" for name in self.oracles)
+            cleared = f"; {len(self.cleared)} flagged in a padded group passed alone" if self.cleared else ""
+            return (
+                f"{self.who} agrees with {join(list(self.oracles))} on all {len(self.cases)} cases "
+                f"(worst |diff|/tol: {worst}{cleared})"
+            )
+        return f"{len(self.failures)} of {len(self.cases)} cases fail; the first:\n\n{self.failures[0].report()}"
+
+    def markdown(self) -> str:
+        if self.ok:
+            return f"**{self.report()}**"
+        return f"**{len(self.failures)} of {len(self.cases)} cases fail**; the first:\n\n{self.failures[0].markdown()}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cases": len(self.cases),
+            "oracles": list(self.oracles),
+            "ok": self.ok,
+            "worst_ratio": {name: float(self.worst[name].max(initial=0.0)) for name in self.oracles},
+            "failures": [f.as_dict() for f in self.failures],
+            "cleared": self.cleared,
+        }
+
+    def assert_ok(self) -> ManyCheck:
+        """This result, or AssertionError with the first failing case's full report."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
+
+def diagnosis_dict(found: Diagnosis | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "quantity": found.quantity,
+        "layer": found.layer,
+        "equation": found.equation,
+        "slips": [slip.text for slip in found.slips],
+        "slip_keys": list(found.keys),
+        "problem": None if found.problem is None else found.problem.kind,
+    }
