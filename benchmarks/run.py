@@ -3,7 +3,7 @@
 1. Cross-check throughput on the property workload (depth 1-5, widths 1-8, batch 1-8,
    float64, sigmoid/quadratic, fixed seed): cases/s per oracle, the full check
    (reference + torch + JAX reverse, compared) case by case and many cases at once
-   (`crosscheck.many.check_cases`), the batched mode of the certificate, and
+   (`crosscheck.check_cases`), the batched mode of the certificate, and
    `torch.autograd.gradcheck` (fast_mode on and off) on the same cases; warm-up apart.
 2. Hypothesis: cases/s drawn by `crosscheck.strategies.cases` against drawing every float
    with `hypothesis.extra.numpy.arrays` (best of three rounds taken in turns). Then 2b, the

@@ -1,5 +1,9 @@
 """`python -m crosscheck`: verify the derivation end to end and write a citable report.
 
+The command line is argparse with one subcommand: the certificate's options at the top
+level, `verify` with its own; every option is validated by its `type=` (a message naming
+the option, exit 2) before any work, output paths resolved then.
+
 `python -m crosscheck verify MODULE:FUNCTION --convention ...` checks your own backprop
 instead (`crosscheck.verify.check_implementation`).
 
@@ -18,33 +22,107 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The certificate's options, and `verify` as a subcommand with its own."""
     parser = argparse.ArgumentParser(
         prog="python -m crosscheck",
         description="Cross-check the reference's backpropagation against PyTorch, JAX and finite differences.",
     )
-    parser.add_argument("--cases", type=int, default=64, help="cases per cell (default 64)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--only", metavar="NAME", help="only the cells that use this activation or loss")
+    parser.add_argument("--cases", type=_at_least(1), default=64, help="cases per cell (default 64)")
+    parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed (default 0)")
+    parser.add_argument("--only", metavar="NAME", type=_catalogue_name, help="only the cells that use this activation or loss")
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
     parser.add_argument(
-        "--workers", type=int, default=None, help="Dask worker processes (certificate: default 1; --soak: default all cores)"
+        "--workers", type=_at_least(1), default=None, help="Dask worker processes (certificate: default 1; --soak: all cores)"
     )
-    parser.add_argument(
-        "--soak", type=int, metavar="N", help="check N cases in all, spread over the cells, on Dask when installed"
-    )
+    parser.add_argument("--soak", type=_at_least(1), metavar="N", help="check N cases in all, spread over the cells, on Dask")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="with --soak: an existing Dask scheduler, e.g. tcp://host:8786")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
-    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a citable Markdown certificate")
-    parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG figures (needs matplotlib)")
-    parser.add_argument("--mutant-examples", type=int, default=200, help="cases drawn per mutant hunt (default 200)")
-    parser.add_argument("--iterations", type=int, default=2000, help="XOR training iterations (default 2000)")
+    parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write a citable Markdown certificate")
+    parser.add_argument("--plots", type=_output_folder, metavar="DIR", help="write PNG figures (needs matplotlib)")
+    parser.add_argument("--mutant-examples", type=_at_least(1), default=200, help="cases drawn per mutant hunt (default 200)")
+    parser.add_argument("--iterations", type=_at_least(2), default=2000, help="XOR training iterations (default 2000)")
+    commands = parser.add_subparsers(dest="command", metavar="verify", help="check your own backprop instead")
+    _verify_options(commands.add_parser("verify", help="check your own backprop", description=VERIFY))
     return parser
+
+
+VERIFY = "Check your own backprop against PyTorch and JAX on drawn networks, in your convention."
+
+
+def _verify_options(parser: argparse.ArgumentParser) -> None:
+    from crosscheck.implementations import CONVENTIONS
+
+    parser.add_argument("function", metavar="MODULE:FUNCTION", type=_spec, help="your backward pass fn(weights, biases, x, y)")
+    parser.add_argument("--convention", choices=sorted(CONVENTIONS), default="columns", help="its layout (default columns)")
+    parser.add_argument("--activation", default="sigmoid", help="hidden activation (default sigmoid)")
+    parser.add_argument("--output-activation", default=None, help="output activation (default: the hidden one)")
+    parser.add_argument("--loss", default="quadratic", help="the cost (default quadratic)")
+    parser.add_argument("--update", metavar="MODULE:FUNCTION", type=_spec, help="your update(weights, biases, x, y, η)")
+    parser.add_argument("--cases", type=_at_least(1), default=1000, help="cases per dtype (default 1000)")
+    parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed (default 0)")
+    parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the result as JSON")
+    parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write the report as Markdown")
+
+
+# --- validating types: argparse names the option in front of each message ----------------
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
+def _catalogue_name(text: str) -> str:
+    from reference import ACTIVATIONS, LOSSES
+
+    if text not in ACTIVATIONS and text not in LOSSES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither an activation nor a loss; known: {sorted({*ACTIVATIONS, *LOSSES})}"
+        )
+    return text
+
+
+def _spec(text: str) -> str:
+    module, _, name = text.partition(":")
+    if not module or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} must read MODULE:FUNCTION, e.g. mynet:backprop")
+    return text
+
+
+def _output_file(text: str) -> Path:
+    """An output file that can be written, resolved now (before any code of yours runs)."""
+    return _writable(Path(text), folder=False)
+
+
+def _output_folder(text: str) -> Path:
+    return _writable(Path(text), folder=True)
+
+
+def _writable(path: Path, folder: bool) -> Path:
+    """`path`, absolute, or ArgumentTypeError when it cannot be written."""
+    if path.exists() and (path.is_dir() != folder):
+        raise argparse.ArgumentTypeError(f"{path}: {'is not a folder' if folder else 'is a folder, not a file'}")
+    ancestor = path if folder and path.exists() else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: cannot write there, {ancestor} is a file")
+    if not os.access(ancestor, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{path}: cannot write there, {ancestor} is not writable")
+    return path.resolve()
 
 
 class _Progress:
@@ -85,21 +163,6 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _writable(parser: argparse.ArgumentParser, option: str, path: Path | None, folder: bool = False) -> None:
-    """Refuse, before any work, an output path that cannot be written."""
-    if path is None:
-        return
-    if path.exists() and (path.is_dir() != folder):
-        parser.error(f"{option} {path}: {'is not a folder' if folder else 'is a folder, not a file'}")
-    ancestor = path if folder and path.exists() else path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        parser.error(f"{option} {path}: cannot write there, {ancestor} is a file")
-    if not os.access(ancestor, os.W_OK):
-        parser.error(f"{option} {path}: cannot write there, {ancestor} is not writable")
-
-
 def _write(path: Path, text: str) -> None:
     """Write atomically: a temporary file beside `path`, then os.replace (a reader sees the old file or the new)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,11 +170,22 @@ def _write(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w") as f:
             f.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would survive the rename
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _nothing_written(options: str) -> None:
+    print(f"wrote no file: {options} save what was checked", file=sys.stderr)
 
 
 def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progress, command: str) -> int:
@@ -128,43 +202,16 @@ def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progres
         progress=progress,
     )
     print(result.verdict() if args.quiet else result.terminal())
-    if args.json:
-        _write(args.json, json.dumps(result.as_dict(), indent=1))
-        print(f"wrote {args.json}", file=sys.stderr)
-    if args.markdown:
-        _write(args.markdown, result.markdown(command))
-        print(f"wrote {args.markdown}", file=sys.stderr)
+    if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": lambda: result.markdown(command)}):
+        _nothing_written("--json PATH and --markdown PATH")
     return 0 if result.ok else 1
-
-
-def _verify_parser() -> argparse.ArgumentParser:
-    from crosscheck.implementations import CONVENTIONS
-
-    parser = argparse.ArgumentParser(
-        prog="python -m crosscheck verify",
-        description="Check your own backprop against PyTorch and JAX on drawn networks, in your convention.",
-    )
-    parser.add_argument("function", metavar="MODULE:FUNCTION", help="your backward pass fn(weights, biases, x, y)")
-    parser.add_argument("--convention", choices=sorted(CONVENTIONS), default="columns", help="its layout (default columns)")
-    parser.add_argument("--activation", default="sigmoid", help="hidden activation (default sigmoid)")
-    parser.add_argument("--output-activation", default=None, help="output activation (default: the hidden one)")
-    parser.add_argument("--loss", default="quadratic", help="the cost (default quadratic)")
-    parser.add_argument("--update", metavar="MODULE:FUNCTION", help="your update(weights, biases, x, y, learning_rate)")
-    parser.add_argument("--cases", type=int, default=1000, help="cases per dtype (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="write the result as JSON")
-    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write the report as Markdown")
-    return parser
 
 
 def _load(parser: argparse.ArgumentParser, spec: str) -> object:
     """MODULE:FUNCTION, importable from the current directory or PYTHONPATH."""
     import importlib
-    import os
 
-    module_name, _, name = spec.partition(":")
-    if not module_name or not name:
-        parser.error(f"{spec!r} must read MODULE:FUNCTION, e.g. mynet:backprop")
+    module_name, _, name = spec.partition(":")  # the form was checked by its type (`_spec`)
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -177,13 +224,8 @@ def _load(parser: argparse.ArgumentParser, spec: str) -> object:
         parser.error(str(error))
 
 
-def verify(argv: Sequence[str]) -> int:
+def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """`python -m crosscheck verify`: exit 0 when your implementation agrees, 1 when not, 2 on a usage error."""
-    parser = _verify_parser()
-    args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
-    _writable(parser, "--json", args.json)
-    _writable(parser, "--markdown", args.markdown)
     fn = _load(parser, args.function)
     update = _load(parser, args.update) if args.update else None
     if not callable(fn):
@@ -212,11 +254,22 @@ def verify(argv: Sequence[str]) -> int:
     except (ValueError, TypeError) as error:
         parser.error(str(error))
     print(result.report())
-    if args.json:
-        _write(args.json, json.dumps(result.as_dict(), indent=1))
-    if args.markdown:
-        _write(args.markdown, result.markdown())
+    if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
+        _nothing_written("--json PATH and --markdown PATH")
     return 0 if result.ok else 1
+
+
+def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> list[Path]:
+    """Write each requested output (`args.json`, `args.markdown`); the paths written."""
+    written = []
+    for option, text in writers.items():
+        path = getattr(args, option)
+        if path is not None:
+            _write(path, text())
+            written.append(path)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,52 +283,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["verify"]:
-        return verify(arguments[1:])
+    """Parse (every option validated by its type), then the check, then the outputs."""
     parser = _parser()
     args = parser.parse_args(argv)
     # OpenBLAS can leave the floating-point "invalid" flag set from its own buffers, and NumPy then
     # warns after a matmul of finite inputs (never reproducible with the same inputs). A genuine NaN
     # still fails the comparison, so the spurious warning is not shown.
     warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
-    from reference import ACTIVATIONS, LOSSES
-
-    if args.cases < 1:
-        parser.error(f"--cases must be at least 1, got {args.cases}")
-    if args.seed < 0:
-        parser.error(f"--seed must be >= 0, got {args.seed}")
-    _writable(parser, "--json", args.json)
-    _writable(parser, "--markdown", args.markdown)
-    _writable(parser, "--plots", args.plots, folder=True)
-    if args.workers is not None and args.workers < 1:
-        parser.error(f"--workers must be at least 1, got {args.workers}")
-    if args.soak is not None and args.soak < 1:
-        parser.error(f"--soak must be at least 1, got {args.soak}")
-    if args.scheduler is not None and args.soak is None:
-        parser.error("--scheduler needs --soak (the certificate's cells run locally)")
-    if args.soak is None and (args.workers or 1) > 1:
-        from crosscheck.certificate.soak import dask_available
-
-        if not dask_available():
-            parser.error("--workers needs Dask: pip install 'backprop-crosscheck[dask]'")
-    if args.iterations < 2:
-        parser.error(f"--iterations must be at least 2, got {args.iterations}")
-    if args.mutant_examples < 1:
-        parser.error(f"--mutant-examples must be at least 1, got {args.mutant_examples}")
-    if args.only is not None and args.only not in ACTIVATIONS and args.only not in LOSSES:
-        parser.error(f"--only {args.only!r} is neither an activation nor a loss; known: {sorted({*ACTIVATIONS, *LOSSES})}")
-    if args.plots is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            parser.error("--plots needs matplotlib: pip install 'backprop-crosscheck[plots]'")
-
-    from crosscheck.certificate import render as report
+    if args.command == "verify":
+        return verify(parser, args)
+    _check_combinations(parser, args)
     from crosscheck.certificate import run as certificate
 
     oracles = certificate.available_oracles()
-    missing = [extra for extra, needed in (("torch", "torch"), ("jax", "jax")) if needed not in oracles]
+    missing = [extra for extra in ("torch", "jax") if extra not in oracles]
     if missing:
         print(
             f"python -m crosscheck needs {' and '.join(missing)}: pip install "
@@ -283,11 +304,34 @@ def _main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-
     progress = _Progress(not args.quiet)
     command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     if args.soak is not None:
         return _soak(args, oracles, progress, command.strip())
+    return _certify(args, oracles, progress, command.strip())
+
+
+def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What no single option's type can see: options that need another option or an extra."""
+    if args.scheduler is not None and args.soak is None:
+        parser.error("--scheduler needs --soak (the certificate's cells run locally)")
+    if args.soak is None and (args.workers or 1) > 1:
+        from crosscheck.certificate.soak import dask_available
+
+        if not dask_available():
+            parser.error("--workers needs Dask: pip install 'backprop-crosscheck[dask]'")
+    if args.plots is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plots needs matplotlib: pip install 'backprop-crosscheck[plots]'")
+
+
+def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progress, command: str) -> int:
+    """The certificate: run it, print it, write what was asked for; exit 0 when everything holds."""
+    from crosscheck.certificate import render as report
+    from crosscheck.certificate import run as certificate
+
     cert = certificate.run(
         cases=args.cases,
         seed=args.seed,
@@ -299,18 +343,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
         progress=progress,
     )
     print(cert.verdict() if args.quiet else report.terminal(cert))
-    written = []
     figures = report.plots(cert, args.plots, cert.curves) if args.plots else []
-    written += figures
-    if args.json:
-        _write(args.json, json.dumps(cert.as_dict(), indent=1))
-        written.append(args.json)
-    if args.markdown:
-        links = [os.path.relpath(f, args.markdown.resolve().parent) for f in (p.resolve() for p in figures)]
-        _write(args.markdown, report.markdown(cert, command.strip(), links))
-        written.append(args.markdown)
-    for path in written:
+    for path in figures:
         print(f"wrote {path}", file=sys.stderr)
+
+    def markdown() -> str:
+        links = [os.path.relpath(f, args.markdown.parent) for f in (p.resolve() for p in figures)]
+        return report.markdown(cert, command, links)
+
+    written = _save(args, {"json": lambda: json.dumps(cert.as_dict(), indent=1), "markdown": markdown})
+    if not written and not figures:
+        _nothing_written("--json PATH, --markdown PATH and --plots DIR")
     return 0 if cert.ok else 1
 
 

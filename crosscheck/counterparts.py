@@ -11,7 +11,7 @@ neurons on axis -2 and the samples on axis -1, the reference's convention. Frame
 modules are imported lazily, so this module imports without torch or jax.
 
 To add a case, add one `ActivationCounterpart` or `LossCounterpart` entry below,
-under the same name as the reference's entry (README, "Adding an activation or a loss").
+under the same name as the reference's entry (README, "Use 2: add an activation or a loss").
 """
 
 from __future__ import annotations
@@ -90,35 +90,35 @@ class LossCounterpart:
     `gradient_scale`'s (a hand-written gradient that cancels). Tolerance scales only."""
 
 
-def _torch() -> Any:
+def torch_module() -> Any:
     import torch
 
     return torch
 
 
-def _jnn() -> Any:
+def jax_nn() -> Any:
     import jax
 
     return jax.nn
 
 
-def _jnp() -> Any:
+def jax_numpy() -> Any:
     import jax.numpy as jnp
 
     return jnp
 
 
-def _columns(mask: Any) -> Any:
+def real_samples(mask: Any) -> Any:
     """The number of real samples N in a padded (n, N) mask."""
-    return _jnp().max(mask, axis=-2).sum()
+    return jax_numpy().max(mask, axis=-2).sum()
 
 
 # --- activations ---------------------------------------------------------------------
-def _F() -> Any:
-    return _torch().nn.functional
+def torch_functional() -> Any:
+    return torch_module().nn.functional
 
 
-def _jax_elementwise(f: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+def jax_elementwise(f: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
     """An element-wise JAX σ ignores the mask of real neurons."""
     return lambda z, rows: f(z)
 
@@ -151,8 +151,8 @@ def _torch_softplus(z: Any) -> Any:
     # torch's softplus turns linear above `threshold` (default 20), an error of e^{-20}
     # ≈ 2e-9 relative to z: above rounding in float64. 40 makes it exact to rounding in
     # float64 (e^{-40} ≈ 4e-18); float32 keeps the default (e^{-20} is below its ε).
-    threshold = 40.0 if z.dtype == _torch().float64 else 20.0
-    return _F().softplus(z, threshold=threshold)
+    threshold = 40.0 if z.dtype == torch_module().float64 else 20.0
+    return torch_functional().softplus(z, threshold=threshold)
 
 
 def _jax_leaky_relu(z: Any) -> Any:
@@ -160,7 +160,7 @@ def _jax_leaky_relu(z: Any) -> Any:
     # PyTorch and the reference take the left slope (0.01). Evaluating the built-in on
     # −z, f(z) = −0.01 · leaky_relu(−z, 1/0.01), moves JAX's tie to the left: the same
     # function everywhere, the reference's convention at z = 0.
-    return -0.01 * _jnn().leaky_relu(-z, negative_slope=100.0)
+    return -0.01 * jax_nn().leaky_relu(-z, negative_slope=100.0)
 
 
 ACTIVATIONS: dict[str, ActivationCounterpart] = {
@@ -168,38 +168,38 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
     for entry in (
         ActivationCounterpart(
             "sigmoid",
-            torch=lambda z: _torch().sigmoid(z),
-            jax=_jax_elementwise(lambda z: _jnn().sigmoid(z)),
+            torch=lambda z: torch_module().sigmoid(z),
+            jax=jax_elementwise(lambda z: jax_nn().sigmoid(z)),
             numpy=_numpy_sigmoid,
             derivative_error=lambda z, a: np.abs(a),  # σ(1 − σ): 1 − a loses ε·a
         ),
         ActivationCounterpart(
             "tanh",
-            torch=lambda z: _torch().tanh(z),
-            jax=_jax_elementwise(lambda z: _jnp().tanh(z)),
+            torch=lambda z: torch_module().tanh(z),
+            jax=jax_elementwise(lambda z: jax_numpy().tanh(z)),
             numpy=lambda z: 2.0 * _numpy_sigmoid(2.0 * z) - 1.0,
             derivative_error=lambda z, a: 2.0 * a * a,  # 1 − a²
         ),
         ActivationCounterpart(
             "relu",
-            torch=lambda z: _F().relu(z),
-            jax=_jax_elementwise(lambda z: _jnn().relu(z)),
+            torch=lambda z: torch_functional().relu(z),
+            jax=jax_elementwise(lambda z: jax_nn().relu(z)),
             numpy=lambda z: np.where(z > 0, z, 0.0),
             derivative_error=lambda z, a: np.zeros_like(z),
             kinks=(0.0,),
         ),
         ActivationCounterpart(
             "leaky_relu",
-            torch=lambda z: _F().leaky_relu(z, negative_slope=0.01),
-            jax=_jax_elementwise(_jax_leaky_relu),
+            torch=lambda z: torch_functional().leaky_relu(z, negative_slope=0.01),
+            jax=jax_elementwise(_jax_leaky_relu),
             numpy=lambda z: np.maximum(z, 0.0) + 0.01 * np.minimum(z, 0.0),
             derivative_error=lambda z, a: np.zeros_like(z),
             kinks=(0.0,),
         ),
         ActivationCounterpart(
             "elu",
-            torch=lambda z: _F().elu(z, alpha=1.0),
-            jax=_jax_elementwise(lambda z: _jnn().elu(z, alpha=1.0)),
+            torch=lambda z: torch_functional().elu(z, alpha=1.0),
+            jax=jax_elementwise(lambda z: jax_nn().elu(z, alpha=1.0)),
             numpy=lambda z: np.maximum(z, 0.0) + np.expm1(np.minimum(z, 0.0)),
             derivative_error=lambda z, a: np.abs(a) + 1.0,
             nonsmooth=(0.0,),
@@ -207,29 +207,29 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
         ActivationCounterpart(
             "softplus",
             torch=_torch_softplus,
-            jax=_jax_elementwise(lambda z: _jnn().softplus(z)),
+            jax=jax_elementwise(lambda z: jax_nn().softplus(z)),
             numpy=lambda z: np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))),
             derivative_error=lambda z, a: np.ones_like(z),
         ),
         ActivationCounterpart(
             "silu",
-            torch=lambda z: _F().silu(z),
-            jax=_jax_elementwise(lambda z: _jnn().silu(z)),
+            torch=lambda z: torch_functional().silu(z),
+            jax=jax_elementwise(lambda z: jax_nn().silu(z)),
             numpy=lambda z: z * _numpy_sigmoid(z),
             derivative_error=lambda z, a: 1.0 + np.abs(z),
         ),
         ActivationCounterpart(
             "gelu",
-            torch=lambda z: _F().gelu(z, approximate="none"),
-            jax=_jax_elementwise(lambda z: _jnn().gelu(z, approximate=False)),
+            torch=lambda z: torch_functional().gelu(z, approximate="none"),
+            jax=jax_elementwise(lambda z: jax_nn().gelu(z, approximate=False)),
             numpy=_numpy_gelu,
             derivative_error=lambda z, a: 1.0 + np.abs(z),
             function_error=lambda z, a: np.abs(a) + np.abs(z),  # z(1 + erf): 1 + erf loses ε
         ),
         ActivationCounterpart(
             "gelu_tanh",
-            torch=lambda z: _F().gelu(z, approximate="tanh"),
-            jax=_jax_elementwise(lambda z: _jnn().gelu(z, approximate=True)),
+            torch=lambda z: torch_functional().gelu(z, approximate="tanh"),
+            jax=jax_elementwise(lambda z: jax_nn().gelu(z, approximate=True)),
             numpy=lambda z: z * _numpy_sigmoid(2.0 * math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)),
             derivative_error=lambda z, a: 1.0 + np.abs(z) + 0.2 * np.abs(z) ** 3,
             function_error=lambda z, a: np.abs(a) + np.abs(z),  # z(1 + tanh u): 1 + tanh u loses ε
@@ -237,14 +237,14 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
         ActivationCounterpart(
             "identity",
             torch=lambda z: z,
-            jax=_jax_elementwise(lambda z: z),
+            jax=jax_elementwise(lambda z: z),
             numpy=lambda z: z,
             derivative_error=lambda z, a: np.zeros_like(z),
         ),
         ActivationCounterpart(
             "softmax",
-            torch=lambda z: _torch().softmax(z, dim=-2),
-            jax=lambda z, rows: _jnn().softmax(z, axis=-2, where=rows),
+            torch=lambda z: torch_module().softmax(z, dim=-2),
+            jax=lambda z, rows: jax_nn().softmax(z, axis=-2, where=rows),
             numpy=_numpy_softmax,
             derivative_error=lambda z, a: np.abs(a),
             elementwise=False,
@@ -276,47 +276,47 @@ def _targets_anywhere(rng: np.random.Generator, shape: tuple[int, int]) -> np.nd
 
 def _torch_quadratic(a: Any, y: Any) -> Any:
     # mse_loss(reduction="sum") is Σ‖a − y‖²; the derivation's cost is that over 2N.
-    return _F().mse_loss(a, y, reduction="sum") / (2 * a.shape[-1])
+    return torch_functional().mse_loss(a, y, reduction="sum") / (2 * a.shape[-1])
 
 
 def _torch_bce(a: Any, y: Any) -> Any:
-    return _F().binary_cross_entropy(a, y, reduction="sum") / a.shape[-1]
+    return torch_functional().binary_cross_entropy(a, y, reduction="sum") / a.shape[-1]
 
 
 def _torch_cross_entropy(a: Any, y: Any) -> Any:
     # F.cross_entropy takes scores with the classes on dim 1 and applies log_softmax
     # to them; on log a, log_softmax(log a) = log a − log Σ a = log a since Σ a = 1.
     # (n, N) puts the classes on dim 0: transpose; a stack (K, n, N) has them on dim 1.
-    scores, targets = (_torch().log(a).T, y.T) if a.ndim == 2 else (_torch().log(a), y)
-    return _F().cross_entropy(scores, targets, reduction="sum") / a.shape[-1]
+    scores, targets = (torch_module().log(a).T, y.T) if a.ndim == 2 else (torch_module().log(a), y)
+    return torch_functional().cross_entropy(scores, targets, reduction="sum") / a.shape[-1]
 
 
 def _torch_huber(a: Any, y: Any) -> Any:
-    return _F().huber_loss(a, y, reduction="sum", delta=1.0) / a.shape[-1]
+    return torch_functional().huber_loss(a, y, reduction="sum", delta=1.0) / a.shape[-1]
 
 
 def _jax_quadratic(a: Any, y: Any, mask: Any) -> Any:
-    return _jnp().sum(mask * (a - y) ** 2) / (2 * _columns(mask))
+    return jax_numpy().sum(mask * (a - y) ** 2) / (2 * real_samples(mask))
 
 
 def _jax_bce(a: Any, y: Any, mask: Any) -> Any:
-    jnp = _jnp()
+    jnp = jax_numpy()
     # JAX has no loss functions of its own; the expression, on padded entries a = 1/2.
     a = jnp.where(mask > 0, a, 0.5)
     terms = jnp.where(y > 0, y * jnp.log(a), 0.0) + jnp.where(y < 1, (1 - y) * jnp.log1p(-a), 0.0)
-    return -jnp.sum(mask * terms) / _columns(mask)
+    return -jnp.sum(mask * terms) / real_samples(mask)
 
 
 def _jax_cross_entropy(a: Any, y: Any, mask: Any) -> Any:
-    jnp = _jnp()
+    jnp = jax_numpy()
     safe = jnp.where((mask > 0) & (y > 0), a, 1.0)
-    return -jnp.sum(jnp.where((mask > 0) & (y > 0), y * jnp.log(safe), 0.0)) / _columns(mask)
+    return -jnp.sum(jnp.where((mask > 0) & (y > 0), y * jnp.log(safe), 0.0)) / real_samples(mask)
 
 
 def _jax_huber(a: Any, y: Any, mask: Any) -> Any:
-    jnp = _jnp()
+    jnp = jax_numpy()
     r = jnp.abs(a - y)
-    return jnp.sum(mask * jnp.where(r <= 1, 0.5 * r * r, r - 0.5)) / _columns(mask)
+    return jnp.sum(mask * jnp.where(r <= 1, 0.5 * r * r, r - 0.5)) / real_samples(mask)
 
 
 def _numpy_bce(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -403,7 +403,7 @@ def activation(name: str) -> ActivationCounterpart:
         raise MissingCounterpart(
             f"the reference's activation {name!r} has no counterpart: add an "
             f"ActivationCounterpart named {name!r} to ACTIVATIONS in crosscheck/counterparts.py "
-            "(README, 'Adding an activation or a loss')"
+            "(README, 'Use 2: add an activation or a loss')"
         ) from None
 
 
@@ -415,7 +415,7 @@ def loss(name: str) -> LossCounterpart:
         raise MissingCounterpart(
             f"the reference's loss {name!r} has no counterpart: add a LossCounterpart named "
             f"{name!r} to LOSSES in crosscheck/counterparts.py "
-            "(README, 'Adding an activation or a loss')"
+            "(README, 'Use 2: add an activation or a loss')"
         ) from None
 
 

@@ -93,7 +93,7 @@ assignments; one column-vector sample per call with C = ½‖a − y‖², as th
 companion code."""
 
 
-def convention(value: str | Convention) -> Convention:
+def convention_named(value: str | Convention) -> Convention:
     """A convention by name, or one described by the user."""
     if isinstance(value, Convention):
         return value
@@ -271,7 +271,7 @@ def implementation(
     "loss" and "deltas". `update(weights, biases, x, y, learning_rate)`, if given, returns
     the parameters after one gradient-descent step (new lists; checked like a step).
     `provides` lists the quantities `fn` returns (default: whatever each call returns)."""
-    c = globals()["convention"](convention) if not isinstance(convention, Convention) else convention
+    c = convention_named(convention)
     if not callable(fn):
         raise TypeError(f"fn must be callable (your backward pass), got {type(fn).__name__}")
     if update is not None and not callable(update):

@@ -26,7 +26,7 @@ class _Backprop(Network):
 
     def backward(self, x: np.ndarray, y: np.ndarray, *, out: Gradients | None = None) -> Gradients:
         """`out` is accepted, as the reference's, and not written into: a mutant's arrays are new."""
-        self._check_y(x, y)
+        self.check_batch(x, y)
         zs, activations = self.forward(x)
         L = self.L
         a_L = activations[L - 1]
@@ -43,14 +43,14 @@ class _Backprop(Network):
         return self.loss.gradient(a_L, y)
 
     def bp1(self, grad_a: np.ndarray, z_L: np.ndarray, a_L: np.ndarray) -> np.ndarray:
-        sigma = self._sigma(self.L)
+        sigma = self.sigma(self.L)
         if sigma.elementwise:
             return grad_a * sigma.derivative(z_L, a_L)
         return np.einsum("xjk,jx->kx", sigma.derivative(z_L, a_L), grad_a)
 
     def sigma_prime(self, l: int, zs: list[np.ndarray], activations: list[np.ndarray]) -> np.ndarray:
         """σ'(z^l)."""
-        return self._sigma(l).derivative(zs[l - 2], activations[l - 1])
+        return self.sigma(l).derivative(zs[l - 2], activations[l - 1])
 
     def bp2(self, l: int, W_next: np.ndarray, delta_next: np.ndarray, zs: list, activations: list) -> np.ndarray:
         return (W_next.T @ delta_next) * self.sigma_prime(l, zs, activations)
@@ -76,7 +76,7 @@ class SigmaPrimeOfActivation(_Backprop):
 
     def sigma_prime(self, l: int, zs: list, activations: list) -> np.ndarray:
         a = activations[l - 1]
-        return self._sigma(l).derivative(a, self._sigma(l).function(a))
+        return self.sigma(l).derivative(a, self.sigma(l).function(a))
 
 
 class WeightsNotTransposed(_Backprop):
@@ -163,18 +163,18 @@ class _WithActivation(_Backprop):
     replaced: str = ""
     variant: Activation
 
-    def _sigma(self, l: int) -> Activation:
-        sigma = super()._sigma(l)
+    def sigma(self, l: int) -> Activation:
+        sigma = super().sigma(l)
         return self.variant if sigma.name == self.replaced else sigma
 
     def forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        self._check_x(x)
+        self.check_input(x)
         zs: list[np.ndarray] = []
         activations = [x]
         for l in range(2, self.L + 1):
             z = self.weights[l - 2] @ activations[-1] + self.biases[l - 2]
             zs.append(z)
-            activations.append(self._sigma(l).function(z))
+            activations.append(self.sigma(l).function(z))
         return zs, activations
 
 
@@ -390,7 +390,7 @@ MUTANTS: dict[str, Mutant] = {
 def add_wrong_derivative(name: str, wrong: WrongDerivative | WrongGradient) -> Mutant:
     """Register the wrong-derivative mutant of a catalogue entry added at run time (an
     activation takes a `WrongDerivative`, a loss a `WrongGradient`): the third entry of
-    adding one, beside the reference's and the counterpart's (README, "Use 2")."""
+    adding one, beside the reference's and the counterpart's (README, "Use 2: add an activation or a loss")."""
     from reference import LOSSES
 
     if isinstance(wrong, WrongDerivative):

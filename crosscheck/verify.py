@@ -26,7 +26,8 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
-from crosscheck.implementations import Convention, convention, implementation
+from crosscheck.implementations import Convention, implementation
+from crosscheck.implementations import convention_named as convention_of
 from crosscheck.judge import join
 from crosscheck.results import CaseCheck, Comparison
 from crosscheck.strategies import DTYPES, cases, random_cases
@@ -143,10 +144,9 @@ def check_implementation(
 
     Defaults are the derivation's: sigmoid layers and the quadratic cost. `update(weights,
     biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step."""
-    c = _convention(convention)
-    tested = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
+    c = convention_of(convention)
+    under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
     output = output_activation or activation
-    names = (activation, output, loss)
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
     if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
         raise ValueError(f"cases must be a positive int, got {cases!r}")
@@ -158,52 +158,112 @@ def check_implementation(
         max_width=max_width,
         max_batch=max_batch,
     )
-    # A per-sample update is one sample's step: it is checked on one-sample cases.
-    options_step = {**options, "max_batch": 1} if c.per_sample else options
     rng = np.random.default_rng(seed)
+    found = sweep(under_test, c, chosen, options, dtypes, cases, rng)
+    failure, shrunk = found.first, False
+    if failure is not None and shrink:
+        minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
+        if minimal is not None:
+            failure, shrunk = minimal, True
+    updates = check_updates(under_test, c, chosen, options, dtypes, min(cases, 50), learning_rate, rng)
+    return ImplementationCheck(
+        implementation=under_test,
+        convention=c,
+        names=(activation, output, loss),
+        oracles=chosen,
+        judged=found.judged,
+        worst=found.worst,
+        kinks_skipped=found.skipped,
+        failure=failure,
+        shrunk=shrunk,
+        failing=found.failing,
+        steps=updates.steps,
+        step_failure=updates.failure,
+        step_note=updates.note,
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Step 1's findings: cases judged and the worst |diff|/tol, and the first failing case."""
+
+    judged: dict[str, int]
+    worst: dict[str, float]
+    skipped: int
+    failing: int
+    first: CaseCheck | None
+    first_dtype: Any
+
+
+def sweep(
+    under_test: Implementation,
+    c: Convention,
+    oracles: tuple[str, ...],
+    options: dict[str, Any],
+    dtypes: Sequence[Any],
+    count: int,
+    rng: np.random.Generator,
+) -> Sweep:
+    """Step 1: `count` drawn cases per dtype through the pipeline (cases on a kink the
+    convention leaves unjudged are skipped)."""
     judged: dict[str, int] = {}
-    worst = dict.fromkeys(chosen, 0.0)
-    skipped = 0
+    worst = dict.fromkeys(oracles, 0.0)
+    skipped = failing = 0
     first: CaseCheck | None = None
     first_dtype: Any = None
-    failing = 0
     for dtype in dtypes:
-        drawn = random_cases(rng, cases, dtype=dtype, **options)
+        drawn = random_cases(rng, count, dtype=dtype, **options)
         kept = [case for case in drawn if not _skip(case, c)]
         skipped += len(drawn) - len(kept)
-        result = check_cases(kept, chosen, implementation=tested)
+        result = check_cases(kept, oracles, implementation=under_test)
         judged[str(np.dtype(dtype))] = len(kept)
-        for name in chosen:
+        for name in oracles:
             finite = result.worst[name][np.isfinite(result.worst[name])]
             worst[name] = max(worst[name], float(finite.max(initial=0.0)))
         failing += len(result.failures)
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
-    shrunk = False
-    if first is not None and shrink:
-        minimal = _shrink(tested, c, chosen, {**options, "dtype": first_dtype}, seed)
-        if minimal is not None:
-            first, shrunk = minimal, True
-    steps, step_failure, step_note = 0, None, ""
-    if tested.step is not None:
-        framework_steps = [name for name in chosen if _oracles.ORACLES[name].sgd_step is not None] or [chosen[0]]
-        step_cases = [case for dtype in dtypes for case in random_cases(rng, min(cases, 50), dtype=dtype, **options_step)]
-        for case in step_cases:
+    return Sweep(judged, worst, skipped, failing, first, first_dtype)
+
+
+@dataclass(frozen=True)
+class Updates:
+    """Step 3's findings: updates checked, the first that failed and what it looks like."""
+
+    steps: int = 0
+    failure: Comparison | None = None
+    note: str = ""
+
+
+def check_updates(
+    under_test: Implementation,
+    c: Convention,
+    oracles: tuple[str, ...],
+    options: dict[str, Any],
+    dtypes: Sequence[Any],
+    count: int,
+    learning_rate: float,
+    rng: np.random.Generator,
+) -> Updates:
+    """Step 3: with an update, one gradient-descent step against each framework's own update
+    on `count` drawn cases per dtype (one-sample cases for a per-sample update)."""
+    if under_test.step is None:
+        return Updates()
+    if c.per_sample:  # a per-sample update is one sample's step
+        options = {**options, "max_batch": 1}
+    framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
+    steps, failure, note = 0, None, ""
+    for dtype in dtypes:
+        for case in random_cases(rng, count, dtype=dtype, **options):
             if _skip(case, c):
                 continue
             for name in framework_steps:
-                comparison = step_check(case, name, learning_rate, implementation=tested)
+                comparison = step_check(case, name, learning_rate, implementation=under_test)
                 steps += 1
-                if not comparison.ok and step_failure is None:
-                    step_failure = comparison
-                    step_note = _step_note(case, tested, learning_rate, chosen)
-    return ImplementationCheck(
-        tested, c, names, chosen, judged, worst, skipped, first, shrunk, failing, steps, step_failure, step_note
-    )
-
-
-def _convention(value: str | Convention) -> Convention:
-    return convention(value)
+                if not comparison.ok and failure is None:
+                    failure = comparison
+                    note = _step_note(case, under_test, learning_rate, oracles)
+    return Updates(steps, failure, note)
 
 
 def _skip(case: Case, c: Convention) -> bool:
@@ -213,15 +273,15 @@ def _skip(case: Case, c: Convention) -> bool:
     return bool(kink_samples(case, forward(case)[0]).any())
 
 
-def _shrink(
-    tested: Implementation, c: Convention, oracles: tuple[str, ...], options: dict[str, Any], seed: int
+def shrunk_failure(
+    under_test: Implementation, c: Convention, oracles: tuple[str, ...], options: dict[str, Any]
 ) -> CaseCheck | None:
-    """A minimal failing case, found and shrunk by Hypothesis (None if its search finds none)."""
+    """Step 2: a minimal failing case, found and shrunk by Hypothesis (None if its search finds none)."""
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
     def fails(case: Case) -> bool:
-        return not _skip(case, c) and not check_case(case, oracles, implementation=tested).ok
+        return not _skip(case, c) and not check_case(case, oracles, implementation=under_test).ok
 
     config = settings(
         max_examples=500,
@@ -235,15 +295,15 @@ def _shrink(
         minimal = find(cases(**options), fails, settings=config)
     except NoSuchExample:
         return None
-    return check_case(minimal, oracles, implementation=tested)
+    return check_case(minimal, oracles, implementation=under_test)
 
 
-def _step_note(case: Case, tested: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:
+def _step_note(case: Case, under_test: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:
     """What a failing update looks like, when your gradients agree on the same case."""
-    gradients = check_case(case, oracles, implementation=tested)
+    gradients = check_case(case, oracles, implementation=under_test)
     if not gradients.ok:
         return "Your gradients already disagree on this case: fix them first (see above)."
-    if tested.step is None:
+    if under_test.step is None:
         return ""
-    found = diagnose_step(case, tested.step(case, learning_rate), learning_rate, tested.backward(case))
+    found = diagnose_step(case, under_test.step(case, learning_rate), learning_rate, under_test.backward(case))
     return found.text()

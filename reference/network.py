@@ -120,7 +120,7 @@ class Network:
 
     def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
         """z^l = W^l a^{l-1} + b^l and a^l = σ(z^l) for l = 2..L; a^1 = x of shape (n_1, N)."""
-        self._check_x(x)
+        self.check_input(x)
         zs: list[Array] = []
         activations: list[Array] = [x]
         for l in range(2, self.L + 1):
@@ -128,7 +128,7 @@ class Network:
             z = W @ activations[-1]
             z += b  # z = W a + b, without a second (n_l, N) array
             zs.append(z)
-            activations.append(self._sigma(l).function(z))
+            activations.append(self.sigma(l).function(z))
         return zs, activations
 
     def backward(self, x: Array, y: Array, *, out: Gradients | None = None) -> Gradients:
@@ -144,7 +144,7 @@ class Network:
         that passes its last gradients allocates no new gradient arrays: glibc hands large
         freed blocks back to the kernel, and a loop of fresh ones faults every page back in.
         """
-        self._check_y(x, y)
+        self.check_batch(x, y)
         if out is not None:
             self._check_out(out, x, y)
         zs, activations = self.forward(x)
@@ -158,7 +158,7 @@ class Network:
         deltas[L - 2] = delta
         for l in range(L - 1, 1, -1):
             W_next = self.weights[l - 1]  # W^{l+1}
-            sigma_prime = self._sigma(l).derivative(zs[l - 2], activations[l - 1])
+            sigma_prime = self.sigma(l).derivative(zs[l - 2], activations[l - 1])
             delta = np.matmul(W_next.mT, delta, out=_into(out, "deltas", l))
             delta *= sigma_prime  # BP2: (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l)
             deltas[l - 2] = delta
@@ -214,19 +214,22 @@ class Network:
         J = sigma.derivative(z_L, a_L)  # (N, n, n): J[x, j, k] = ∂a_j/∂z_k
         return np.einsum("...xjk,...jx->...kx", J, grad_a, out=out)
 
-    # --- helpers ---------------------------------------------------------------------
-    def _sigma(self, l: int) -> Activation:
+    # --- helpers (public: a subclass, such as a negative control, calls them) ---------
+    def sigma(self, l: int) -> Activation:
+        """σ of layer l (l = 2..L): the output activation at L, the hidden one below."""
         return self.output_activation if l == self.L else self.activation
 
-    def _check_x(self, x: Array) -> None:
+    def check_input(self, x: Array) -> None:
+        """x as `forward` takes it, or a TypeError/ValueError naming x."""
         _checks.float_matrix("x", x, self.stack)
         _checks.same_dtype("x", x, self.dtype)
         n_1 = self.sizes[0]
         if x.shape[-2] != n_1:
             raise ValueError(f"x must have shape ({n_1}, N) (n_1 rows, one column per sample), got {x.shape}")
 
-    def _check_y(self, x: Array, y: Array) -> None:
-        self._check_x(x)
+    def check_batch(self, x: Array, y: Array) -> None:
+        """x and y as `backward` takes them, or a TypeError/ValueError naming the argument."""
+        self.check_input(x)
         _checks.float_matrix("y", y, self.stack)
         _checks.same_dtype("y", y, self.dtype)
         _checks.shape("y", y, (*self.stack, self.sizes[-1], x.shape[-1]), "n_L rows, one column per sample of x")

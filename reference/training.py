@@ -47,7 +47,7 @@ def train(
     _checks.positive_int("max_iterations", max_iterations)
     if tolerance is not None:
         _checks.positive_number("tolerance", tolerance)
-    network._check_y(x, y)
+    network.check_batch(x, y)
 
     history = History()
     gradients: Gradients | None = None

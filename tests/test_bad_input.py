@@ -351,8 +351,8 @@ CHECKER_BAD_CALLS = [
         FloatingPointError,
         ["update", "overflowed", "unchanged"],
     ),
-    ("CLI: --seed -1", lambda n: _cli("--seed", "-1"), ValueError, ["exit 2", "--seed must be >= 0"]),
-    ("CLI: --cases 0", lambda n: _cli("--cases", "0"), ValueError, ["exit 2", "--cases must be at least 1"]),
+    ("CLI: --seed -1", lambda n: _cli("--seed", "-1"), ValueError, ["exit 2", "argument --seed: must be at least 0"]),
+    ("CLI: --cases 0", lambda n: _cli("--cases", "0"), ValueError, ["exit 2", "argument --cases: must be at least 1"]),
     ("CLI: --json at a folder", lambda n: _cli("--json", "/"), ValueError, ["exit 2", "is a folder, not a file"]),
     ("CLI: verify without MODULE:FUNCTION", lambda n: _cli("verify", "nocolon"), ValueError, ["exit 2", "MODULE:FUNCTION"]),
     (

@@ -144,8 +144,8 @@ def softsign_derivative(z, a):
 SOFTSIGN = reference_activations.Activation("softsign", softsign, softsign_derivative, "σ(z) = z/(1 + |z|), σ'(z) = 1/(1 + |z|)²")
 SOFTSIGN_COUNTERPART = counterparts.ActivationCounterpart(
     "softsign",
-    torch=lambda z: counterparts._F().softsign(z),
-    jax=counterparts._jax_elementwise(lambda z: counterparts._jnn().soft_sign(z)),
+    torch=lambda z: counterparts.torch_functional().softsign(z),
+    jax=counterparts.jax_elementwise(lambda z: counterparts.jax_nn().soft_sign(z)),
     numpy=lambda z: z / (1 + np.abs(z)),
     derivative_error=lambda z, a: np.ones_like(z),
     nonsmooth=(0.0,),  # σ'' jumps at 0

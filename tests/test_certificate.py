@@ -82,6 +82,47 @@ def test_a_small_run_writes_json_markdown_and_plots(small_run):
 
 
 @needs_frameworks
+def test_written_files_get_the_umasks_permissions(small_run):
+    """The JSON and the Markdown are written with the mode the umask gives a new file (as the PNGs are), not the
+    0600 of the temporary file they are renamed from: a certificate meant to be shared can be read by others."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    folder = small_run[2]
+    for name in ("c.json", "c.md", "plots/per_layer.png"):
+        mode = (folder / name).stat().st_mode & 0o777
+        assert mode == 0o666 & ~mask, f"{name} has mode {oct(mode)}, expected {oct(0o666 & ~mask)}"
+
+
+@needs_frameworks
+def test_the_terminal_report_fits_100_columns(small_run):
+    """Every line of the terminal report, up to its counterexample, is at most 100 columns wide."""
+    lines = small_run[1].splitlines()
+    wide = [line for line in lines if len(line) > 100]
+    assert not wide, f"{len(wide)} lines over 100 columns, the first: {wide[0]!r}"
+
+
+@needs_frameworks
+def test_a_run_without_outputs_says_it_wrote_nothing(capsys):
+    """A run without --json, --markdown or --plots says that it wrote no file, and names the options."""
+    assert main([*SMALL, "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "wrote no file: --json PATH, --markdown PATH and --plots DIR save what was checked" in err
+
+
+@needs_frameworks
+def test_the_certificate_records_what_its_last_digits_depend_on(small_run):
+    """The JSON and the Markdown name the CPU, the BLAS and the thread counts, and the Markdown says what stays
+    the same across machines (verdicts and counts) and what only on the same machine (the figures)."""
+    data = json.loads((small_run[2] / "c.json").read_text())
+    assert {"cpu", "cores", "numpy blas"} <= set(data["machine"])
+    markdown = (small_run[2] / "c.md").read_text()
+    assert "Machine (`crosscheck.certificate.run.machine()`)" in markdown
+    assert "same verdicts and case counts on any machine" in markdown
+
+
+@needs_frameworks
 def test_same_seed_same_report(small_run, tmp_path):
     """A second run with the same seed gives the same JSON apart from timings."""
     path = tmp_path / "again.json"
@@ -138,15 +179,15 @@ def test_a_nan_fails_a_cell_unless_finite_differences_skip_it(monkeypatch, oracl
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--cases", "0"], "--cases must be at least 1"),
-        (["--only", "swish"], "--only 'swish' is neither an activation nor a loss"),
-        (["--workers", "0"], "--workers must be at least 1"),
+        (["--cases", "0"], "argument --cases: must be at least 1, got 0"),
+        (["--only", "swish"], "argument --only: 'swish' is neither an activation nor a loss"),
+        (["--workers", "0"], "argument --workers: must be at least 1, got 0"),
         (["--bogus"], "unrecognized arguments"),
-        (["--seed", "-1"], "--seed must be >= 0, got -1"),
-        (["--json", "/proc/self/nope/c.json"], "--json /proc/self/nope/c.json: cannot write there"),
-        (["--json", "."], "--json .: is a folder, not a file"),
+        (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+        (["--json", "/proc/self/nope/c.json"], "argument --json: /proc/self/nope/c.json: cannot write there"),
+        (["--json", "."], "argument --json: .: is a folder, not a file"),
         (["--markdown", "pyproject.toml/c.md"], "cannot write there, pyproject.toml is a file"),
-        (["--plots", "pyproject.toml"], "--plots pyproject.toml: is not a folder"),
+        (["--plots", "pyproject.toml"], "argument --plots: pyproject.toml: is not a folder"),
     ],
 )
 def test_bad_usage_exits_2(args, words):

@@ -38,13 +38,26 @@ class MutantResult:
     def caught(self) -> bool:
         return all(c is not None for c in self.catches.values())
 
+    @property
+    def caught_by(self) -> list[str]:
+        return sorted(name for name, c in self.catches.items() if c is not None)
+
+    @property
+    def missed_by(self) -> list[str]:
+        return sorted(name for name, c in self.catches.items() if c is None)
+
+    @property
+    def examples(self) -> dict[str, int]:
+        """Cases drawn until caught, per oracle that caught it."""
+        return {name: c.examples for name, c in self.catches.items() if c is not None}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mutant": self.mutant.name,
             "description": self.mutant.description,
-            "caught_by": sorted(name for name, c in self.catches.items() if c is not None),
-            "missed_by": sorted(name for name, c in self.catches.items() if c is None),
-            "examples": {name: c.examples for name, c in self.catches.items() if c is not None},
+            "caught_by": self.caught_by,
+            "missed_by": self.missed_by,
+            "examples": self.examples,
             "counterexample": {name: c.counterexample.label for name, c in self.catches.items() if c is not None},
             "message": {name: c.message for name, c in self.catches.items() if c is not None},
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,13 @@ from crosscheck.certificate.run import Certificate
 from crosscheck.oracles import ORACLES
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
 
+WIDTH = 100
+"""The terminal report's width: its tables fit it, and its sentences are wrapped to it."""
 
-def terminal(cert: Certificate) -> str:
+
+def terminal(cert: Certificate, width: int = WIDTH) -> str:
+    """The report a terminal shows: one table per dtype, lines of at most `width` columns
+    (the counterexample's own report and snippet are kept as they are, to be pasted)."""
     v = cert.versions
     totals = cert.total_cases()
     lines = [
@@ -22,32 +28,56 @@ def terminal(cert: Certificate) -> str:
         f"  seed {cert.seed}; {len(cert.cells)} cells (hidden × output × loss × dtype); "
         f"{cert.cases_per_cell} cases per cell; cases checked: " + ", ".join(f"{o} {n:,}" for o, n in totals.items()),
         "",
-        "Largest |diff|/tol per catalogue entry (over every cell using it; ≤ 1 passes):",
+        "Largest |diff|/tol per catalogue entry (over every cell using it; ≤ 1 passes; * the oracle's counterpart is "
+        "hand-written, not a framework built-in):",
     ]
-    columns = [f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")]
-    width = max(len(c) for c in columns) + 1
-    lines.append(f"  {'':22}" + "".join(f"{c:>{width}}" for c in columns))
-    for name, worst in cert.entry_table():
-        cells = "".join(f"{worst.get(c, float('nan')):>{width}.2g}" for c in columns)
-        lines.append(f"  {name:22}" + cells + f"   hand-written for: {', '.join(cert.hand_written(name))}")
+    lines += _entry_tables(cert)
     lines.append("")
     lines.append("XOR 2-3-1, η = 2, trained by the reference, torch.optim.SGD and a jax.grad loop from one start:")
-    for name, t in cert.trajectory.items():
+    for name, trajectory in cert.trajectory.items():
+        t = trajectory.as_dict()
+        stops = ", ".join(f"{k} {n}" for k, n in t["stop_iteration"].items())
         lines.append(
-            f"  {name}: stopped at {t['stop_iteration']}; largest relative difference: loss "
+            f"  {name}: stopped at {stops}; largest relative difference: loss "
             f"{t['largest_relative_loss_difference']:.1e}, final parameters "
             f"{t['largest_relative_parameter_difference']:.1e} (tol {t['rtol']:.0e}) {'ok' if t['ok'] else 'FAILED'}"
         )
     lines.append("")
     lines.append("Negative controls (cases drawn until caught, per oracle; '-' = missed):")
     for m in cert.mutants:
-        caught = " ".join(f"{o}:{m['examples'].get(o, '-')}" for o in cert.oracles)
-        lines.append(f"  {m['mutant']:32} {caught}")
+        caught = " ".join(f"{o}:{m.examples.get(o, '-')}" for o in cert.oracles)
+        lines.append(f"  {m.mutant.name:32} {caught}")
+    lines += ["", f"time: {', '.join(f'{k} {s:.1f} s' for k, s in cert.seconds.items())}", "", cert.verdict()]
+    wrapped = [part for line in lines for part in _wrap(line, width)]
     failures = [c for c in cert.cells if c.failure]
     if failures:
-        lines += ["", "Counterexample:", failures[0].failure]
-    lines += ["", f"time: {', '.join(f'{k} {s:.1f} s' for k, s in cert.seconds.items())}", "", cert.verdict()]
-    return "\n".join(lines)
+        wrapped[-2:-2] = ["", "Counterexample:", failures[0].failure]
+    return "\n".join(wrapped)
+
+
+def _entry_tables(cert: Certificate) -> list[str]:
+    """Per dtype, a row per catalogue entry and a column per oracle."""
+    width = max(len(o) for o in cert.oracles) + 3
+    rows = cert.entry_table()
+    lines = []
+    for dtype in ("float64", "float32"):
+        lines.append(f"  {dtype:20}" + "".join(f"{o:>{width}}" for o in cert.oracles))
+        for name, worst in rows:
+            hand = set(cert.hand_written(name))
+            cells = "".join(
+                f"{format(worst.get(f'{o} {dtype}', float('nan')), '.2g') + ('*' if o in hand else ' '):>{width}}"
+                for o in cert.oracles
+            )
+            lines.append(f"  {name:20}" + cells)
+    return lines
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """`line` in pieces of at most `width` columns, continued with the line's indent plus two."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _short(value: str) -> str:
@@ -67,16 +97,17 @@ def markdown(cert: Certificate, command: str, figures: list[str] | None = None) 
     )
     header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
     mutants = "\n".join(
-        f"| `{m['mutant']}` | {m['description']} | {', '.join(m['caught_by']) or '—'} | "
-        f"{', '.join(m['missed_by']) or '—'} | {min(m['examples'].values()) if m['examples'] else '—'} |"
+        f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
+        f"{', '.join(m.missed_by) or '—'} | {min(m.examples.values()) if m.examples else '—'} |"
         for m in cert.mutants
     )
     trajectory = "\n".join(
-        f"| {k} | {t['stop_iteration']} | {t['largest_relative_loss_difference']:.1e} | "
-        f"{t['largest_relative_parameter_difference']:.1e} | {'ok' if t['ok'] else 'FAILED'} |"
+        f"| {k} | {t.stop_iteration} | {t.largest_loss_difference():.1e} | "
+        f"{t.largest_parameter_difference():.1e} | {'ok' if t.ok else 'FAILED'} |"
         for k, t in cert.trajectory.items()
     )
     code = "\n".join(f"- {k}: `{c}`" for k, c in cert.code.items())
+    machine = "; ".join(f"{k} {v}" for k, v in cert.machine.items())
     return f"""# Certificate: the backpropagation derivation, cross-checked
 
 **{cert.verdict()}**
@@ -87,6 +118,11 @@ Python {v["python"]}, NumPy {v["numpy"]}, PyTorch {v["torch"]}, JAX {v["jax"]}, 
 
 Code certified (`crosscheck.certificate.code()`):
 {code}
+
+Machine (`crosscheck.certificate.run.machine()`): {machine}.
+The same seed, code and versions give the same verdicts and case counts on any machine; the figures
+(|diff|/tol) are the same to the last digit only on the same CPU, BLAS and thread counts, since a
+sum split over other kernels or threads rounds in another order.
 
 ## What was verified
 

@@ -3,8 +3,10 @@ trajectory, and the negative controls, as one verdict (`python -m crosscheck`)."
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
+import os
 import platform
 import subprocess
 import time
@@ -18,7 +20,7 @@ import numpy as np
 from crosscheck import oracles as _oracles
 from crosscheck.case import Stack
 from crosscheck.certificate.controls import MutantResult, hunt
-from crosscheck.certificate.trajectory import xor_trajectory
+from crosscheck.certificate.trajectory import Trajectory, xor_trajectory
 from crosscheck.check import check_case
 from crosscheck.mutants import MUTANTS
 from crosscheck.stacked import stack_judgements
@@ -165,21 +167,23 @@ class Certificate:
     cases_per_cell: int
     oracles: tuple[str, ...]
     cells: list[CellResult]
-    trajectory: dict[str, Any]
-    mutants: list[dict[str, Any]]
+    trajectory: dict[str, Trajectory]
+    mutants: list[MutantResult]
     seconds: dict[str, float]
     curves: dict[str, list[float]] = field(default_factory=dict)
     """The loss at every iteration of the 2000-iteration XOR run, per backend."""
     versions: dict[str, str] = field(default_factory=versions)
     code: dict[str, str] = field(default_factory=code)
     """The code certified: see `code()`."""
+    machine: dict[str, str] = field(default_factory=lambda: machine())
+    """What the figures' last digits depend on: the CPU, the BLAS and its threads (see `machine()`)."""
 
     @property
     def ok(self) -> bool:
         return (
             all(c.ok for c in self.cells)
-            and all(t["ok"] for t in self.trajectory.values())
-            and all(not m["missed_by"] for m in self.mutants)
+            and all(t.ok for t in self.trajectory.values())
+            and all(not m.missed_by for m in self.mutants)
         )
 
     def total_cases(self) -> dict[str, int]:
@@ -196,8 +200,8 @@ class Certificate:
         bad = [c.cell.label for c in self.cells if not c.ok]
         if bad:
             problems.append(f"{len(bad)} cell(s) disagree ({', '.join(bad[:3])}{'...' if len(bad) > 3 else ''})")
-        problems += [f"XOR trajectory ({k}) differs" for k, t in self.trajectory.items() if not t["ok"]]
-        missed = [m["mutant"] for m in self.mutants if m["missed_by"]]
+        problems += [f"XOR trajectory ({k}) differs" for k, t in self.trajectory.items() if not t.ok]
+        missed = [m.mutant.name for m in self.mutants if m.missed_by]
         if missed:
             problems.append(f"mutant(s) not caught: {', '.join(missed)}")
         return "NOT VERIFIED: " + "; ".join(problems)
@@ -233,6 +237,7 @@ class Certificate:
         return {
             "versions": self.versions,
             "code": self.code,
+            "machine": self.machine,
             "seed": self.seed,
             "cases_per_cell": self.cases_per_cell,
             "oracles": list(self.oracles),
@@ -260,9 +265,9 @@ class Certificate:
                 }
                 for c in self.cells
             ],
-            "trajectory": self.trajectory,
+            "trajectory": {k: t.as_dict() for k, t in self.trajectory.items()},
             "trajectory_losses": self.curves,
-            "mutants": self.mutants,
+            "mutants": [m.as_dict() for m in self.mutants],
             "seconds": self.seconds,
             "verdict": self.verdict(),
             "ok": self.ok,
@@ -280,20 +285,27 @@ def run(
     workers: int = 1,
     progress: Callable[..., None] | None = None,
 ) -> Certificate:
-    """Run everything; `progress(stage, done, total, cases, disagreements)` is called as work
+    """Run everything, in three named stages (the cells, the XOR trajectory, the negative
+    controls); `progress(stage, done, total, cases, disagreements)` is called as work
     completes. With `workers` > 1 the cells run on a dask.distributed LocalCluster of that
     many processes (each imports and compiles anew; the `dask` extra)."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    todo = cells(only)
-    results: list[CellResult] = []
+    results = run_cells(cells(only), seed, cases, oracles, workers, progress)
+    seconds["cells"] = time.perf_counter() - start
+    start = time.perf_counter()
+    trajectory, curves = run_trajectories(iterations, oracles, progress)
+    seconds["trajectory"] = time.perf_counter() - start
+    start = time.perf_counter()
+    mutants = run_controls(only, oracles, mutant_examples, progress)
+    seconds["mutants"] = time.perf_counter() - start
+    return Certificate(seed, cases, oracles, results, trajectory, mutants, seconds, curves)
 
-    def done(result: CellResult) -> None:
-        results.append(result)
-        if progress:
-            checked = sum(sum(r.cases.values()) for r in results)
-            progress("cells", len(results), len(todo), checked, sum(not r.ok for r in results))
 
+def run_cells(
+    todo: list[Cell], seed: int, cases: int, oracles: tuple[str, ...], workers: int, progress: Callable[..., None] | None
+) -> list[CellResult]:
+    """Stage 1: every cell, in order (on a LocalCluster with `workers` > 1)."""
     if workers > 1:
         # The cells on a dask.distributed LocalCluster (the `dask` extra); each cell's result
         # depends only on the seed and the cell, so the order they finish in changes nothing.
@@ -306,44 +318,74 @@ def run(
                 ordered[futures[future]] = future.result()
                 if progress:
                     progress("cells", len(ordered), len(todo), sum(sum(r.cases.values()) for r in ordered.values()), 0)
-            for i in range(len(todo)):
-                results.append(ordered[i])
-    else:
-        for cell in todo:
-            done(run_cell(cell, seed, cases, oracles))
-    seconds["cells"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    frameworks = tuple(o for o in oracles if _oracles.ORACLES[o].sgd_step is not None)  # those with an update of their own
-    trajectory, curves = {}, {}
-    if frameworks:
-        fixed = xor_trajectory(iterations, None, frameworks)
-        trajectory[f"{iterations} iterations"] = fixed.as_dict()
-        curves = fixed.losses
+            return [ordered[i] for i in range(len(todo))]
+    results: list[CellResult] = []
+    for cell in todo:
+        results.append(run_cell(cell, seed, cases, oracles))
         if progress:
-            progress("trajectory", 1, 2)
-        # The tolerance rule, with room to fire before the iteration cap.
-        cap = 5000 if iterations >= 2000 else iterations
-        trajectory["tolerance 1e-6"] = xor_trajectory(cap, 1e-6, frameworks).as_dict()
-        if progress:
-            progress("trajectory", 2, 2)
-    seconds["trajectory"] = time.perf_counter() - start
+            checked = sum(sum(r.cases.values()) for r in results)
+            progress("cells", len(results), len(todo), checked, sum(not r.ok for r in results))
+    return results
 
-    start = time.perf_counter()
-    mutant_rows = []
+
+def run_trajectories(
+    iterations: int, oracles: tuple[str, ...], progress: Callable[..., None] | None
+) -> tuple[dict[str, Trajectory], dict[str, list[float]]]:
+    """Stage 2: XOR trained by the reference and each framework with an update of its own,
+    for a fixed number of iterations and under the tolerance rule; and the first run's losses."""
+    frameworks = tuple(o for o in oracles if _oracles.ORACLES[o].sgd_step is not None)
+    if not frameworks:
+        return {}, {}
+    fixed = xor_trajectory(iterations, None, frameworks)
+    if progress:
+        progress("trajectory", 1, 2)
+    # The tolerance rule, with room to fire before the iteration cap.
+    cap = 5000 if iterations >= 2000 else iterations
+    stopped = xor_trajectory(cap, 1e-6, frameworks)
+    if progress:
+        progress("trajectory", 2, 2)
+    return {f"{iterations} iterations": fixed, "tolerance 1e-6": stopped}, fixed.losses
+
+
+def run_controls(
+    only: str | None, oracles: tuple[str, ...], mutant_examples: int, progress: Callable[..., None] | None
+) -> list[MutantResult]:
+    """Stage 3: the hunt for every mutant that applies (all of them, or those of `only`), by every oracle."""
 
     def applies(names: Any) -> bool:  # generic slips apply to every cell; the others to their entry
         named = {names.get("activation"), names.get("output_activation")} - {None}
         return only is None or not named or only in named
 
     chosen = [m for m in MUTANTS.values() if applies(m.strategy)]
+    rows: list[MutantResult] = []
     for i, mutant in enumerate(chosen):
-        catches = {o: hunt(mutant, o, max_examples=mutant_examples, shrink=False) for o in oracles}
-        mutant_rows.append(MutantResult(mutant, catches).as_dict())
+        rows.append(MutantResult(mutant, {o: hunt(mutant, o, max_examples=mutant_examples, shrink=False) for o in oracles}))
         if progress:
-            progress("mutants", i + 1, len(chosen), 0, sum(bool(m["missed_by"]) for m in mutant_rows))
-    seconds["mutants"] = time.perf_counter() - start
-    return Certificate(seed, cases, oracles, results, trajectory, mutant_rows, seconds, curves)
+            progress("mutants", i + 1, len(chosen), 0, sum(bool(m.missed_by) for m in rows))
+    return rows
+
+
+def machine() -> dict[str, str]:
+    """What the last digits of the certificate's figures depend on, besides the seed, the code and
+    the versions: the CPU (its vector units pick BLAS kernels), the BLAS NumPy is built on and
+    the threads it and torch use (a sum split over threads rounds in another order)."""
+    found = {"cpu": platform.processor() or platform.machine(), "cores": str(os.cpu_count())}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                found["cpu"] = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(Exception):
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        found["numpy blas"] = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE"):
+        if variable in os.environ:
+            found[variable] = os.environ[variable]
+    with contextlib.suppress(ImportError):
+        import torch
+
+        found["torch threads"] = str(torch.get_num_threads())
+    return found
 
 
 def available_oracles() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crosscheck import _frameworks
+from crosscheck import frameworks
 from crosscheck.case import Case, Parameters, Stack
 from crosscheck.oracles import jax as _jax
 from crosscheck.oracles import numeric as _numeric
@@ -55,7 +55,7 @@ class Oracle:
     def require(self) -> None:
         """Raise `FrameworkMissing` naming the extra to install when the framework is missing."""
         if self.framework is not None:
-            getattr(_frameworks, self.framework)()
+            getattr(frameworks, self.framework)()
 
 
 ORACLES: dict[str, Oracle] = {

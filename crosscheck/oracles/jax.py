@@ -20,7 +20,7 @@ single-case computation runs under `jax.vmap`, a fixed number of cases per call:
 
 The real entries are sliced out of the result; the padding never leaks into it (a test
 compares two bucket sizes). float64 runs inside JAX's `enable_x64` context (see
-`crosscheck._frameworks`), so the user's global JAX configuration is left as it is.
+`crosscheck.frameworks`), so the user's global JAX configuration is left as it is.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import _frameworks, counterparts
+from crosscheck import counterparts, frameworks
 from crosscheck.case import Case, Parameters, Stack
 from reference import Gradients
 
@@ -86,7 +86,7 @@ def padded(stack: Stack) -> tuple[tuple[np.ndarray, ...], int]:
 def cost_function(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
     """C(Ws, bs, eps, x, y, mask, choice) for one padded case: each layer's activation and
     the loss picked from the catalogue by `choice` with lax.switch. The forward pass."""
-    jax = _frameworks.jax()
+    jax = frameworks.jax()
     switch = jax.lax.switch
     sigmas = [counterparts.ACTIVATIONS[name].jax for name in activations]
     costs = [counterparts.LOSSES[name].jax for name in losses]
@@ -109,13 +109,13 @@ def cost_function(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
 
 def _zero_perturbations(Ws: Any, x: Any) -> Any:
     """ε^l = 0 for every layer: (depth, width, batch)."""
-    return _frameworks.jax().numpy.zeros((Ws.shape[0], Ws.shape[1], x.shape[1]), x.dtype)
+    return frameworks.jax().numpy.zeros((Ws.shape[0], Ws.shape[1], x.shape[1]), x.dtype)
 
 
 def with_deltas(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -> Any:
     """(Ws, bs, x, y, mask, choice) -> one flat array [C, ∂C/∂Ws, ∂C/∂bs, δ] by reverse
     ("reverse") or forward ("forward") mode, for one padded case."""
-    jax = _frameworks.jax()
+    jax = frameworks.jax()
     C = cost_function(activations, losses)
 
     def gradients(Ws: Any, bs: Any, x: Any, y: Any, mask: Any, choice: Any) -> Any:
@@ -148,7 +148,7 @@ def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -
     """The single-case computation mapped over a leading case axis of (Ws, bs, x, y, mask);
     `choice` is shared. One per catalogue (an entry added later gets its own) and mode;
     jit compiles it once per (bucket, dtype, chunk) it sees."""
-    jax = _frameworks.jax()
+    jax = frameworks.jax()
     return jax.jit(jax.vmap(with_deltas(activations, losses, mode), in_axes=(0, 0, 0, 0, 0, None)))
 
 
@@ -157,7 +157,7 @@ def _mapped(arrays: tuple[np.ndarray, ...], choice: np.ndarray, mode: str) -> np
     total = arrays[0].shape[0]
     size = 1 if total == 1 else CHUNK[mode]
     flats = []
-    with _frameworks.jax_precision(arrays[2].dtype):
+    with frameworks.jax_precision(arrays[2].dtype):
         function = _vmapped(*catalogue(), mode)
         for start in range(0, total, size):
             chunk = [array[start : start + size] for array in arrays]
@@ -200,7 +200,7 @@ def gradients(stacks: list[Stack], mode: str) -> list[tuple[Gradients, Gradients
 
 @functools.cache
 def _step(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
-    jax = _frameworks.jax()
+    jax = frameworks.jax()
     C = cost_function(activations, losses)
 
     def step(Ws: Any, bs: Any, x: Any, y: Any, mask: Any, choice: Any, eta: Any) -> Any:
@@ -213,10 +213,10 @@ def _step(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
 def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
     """One step W ← W − η ∂C/∂W, b ← b − η ∂C/∂b with `jax.grad` and `jax.tree_util`, and
     the cost C before the step; the case is left as it is."""
-    jax = _frameworks.jax()
+    jax = frameworks.jax()
     sizes, dtype = case.network.sizes, case.network.dtype
     (Ws, bs, xs, ys, mask, choice), skip = padded(Stack.of([case]))
-    with _frameworks.jax_precision(dtype):
+    with frameworks.jax_precision(dtype):
         (Ws, bs), loss = jax.device_get(
             _step(*catalogue())(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, dtype.type(learning_rate))
         )

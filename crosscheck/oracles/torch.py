@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import _frameworks, counterparts
+from crosscheck import counterparts, frameworks
 from crosscheck.case import Case, Parameters, Stack
 from reference import Gradients
 
@@ -24,7 +24,7 @@ from reference import Gradients
 def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
     """Leaf tensors W^l and b^l (requires_grad), the z^l tensors, and the cost of each
     case (K,), from torch's own functions."""
-    torch = _frameworks.torch()
+    torch = frameworks.torch()
     hidden, output = (counterparts.activation(name) for name in stack.names[:2])
     cost = counterparts.loss(stack.loss)
     Ws = [torch.from_numpy(W).requires_grad_() for W in stack.weights]
@@ -56,14 +56,14 @@ def _zero_at_one(loss: str, dtype: Any) -> bool:
     """Whether the framework's loss is exactly 0 where a = y = 1 (the quadratic, Huber and binary
     cross-entropy losses are; cross-entropy is not): padded output rows set to 1 then add exact
     zeros to each case's cost, and torch.where passes them no gradient."""
-    torch = _frameworks.torch()
+    torch = frameworks.torch()
     ones = torch.ones((3, 2), dtype=dtype)
     return bool(counterparts.loss(loss).torch(ones, ones) == 0)
 
 
 def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
     """Loss, δ^l, ∂C/∂W^l and ∂C/∂b^l of every case of every stack, in its dtype."""
-    torch = _frameworks.torch()
+    torch = frameworks.torch()
     results: list[tuple[Gradients, Gradients | None]] = []
     for stack in stacks:
         Ws, bs, zs, costs = forward(stack)
@@ -82,7 +82,7 @@ def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
 def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
     """One `torch.optim.SGD(lr=learning_rate)` step on the case's cost, and the cost C
     before the step; the case is left as it is."""
-    torch = _frameworks.torch()
+    torch = frameworks.torch()
     Ws, bs, _, costs = forward(Stack.of([case]))
     optimizer = torch.optim.SGD([*Ws, *bs], lr=learning_rate)
     optimizer.zero_grad()
