@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 IGNORED = {"code", "seconds", "machine", "verdict"}
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.splitlines()[0], file=sys.stderr)
         return 2
-    first, second = (json.load(open(path)) for path in argv)
+    first, second = (json.loads(Path(path).read_text()) for path in argv)
     found = differences(first, second)
     figures = sum(len(c["worst_ratio"]) for c in first["cells"])
     if not found:

@@ -26,24 +26,31 @@ depends on it) without ever losing one:
 
 With A = |a|, σ'_loc and σ''_loc the local slope and curvature of σ at z (differenced
 from the counterpart's σ), d(z) and f(z) the counterpart's bounds on the rounding of σ'
-and σ, ⊕ addition in quadrature over the summed index:
+and σ, ⊕ addition in quadrature over the summed index; each group of rows is one
+function of this module (`forward_errors`, `output_delta`, `carried_deltas`,
+`batch_sums`, `cost_scale`), and `stacked_magnitudes` calls them in that order:
 
+    forward_errors
     Z^l      = |W^l| A^{l-1} + (W^l ⊕ E(a^{l-1})) + |b^l|   magnitude of z^l and its error
     E(a^l)   = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε   forward errors; tiny: a factor
                                         like σ(z) in silu's z σ(z) underflowing or
                                         flushed to zero
-    g        = bound(∇_a C),  g_E = the same counting E(a^L)
-    M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
-    M(δ^l)   = |P_{l←L}| M(δ^L) + ε S(δ^l)     the magnitude of δ^l
-    local^l  = |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l) + ε |W^{l+1}|ᵀ S(δ^{l+1}) k(z^l)
-    S(δ^l)   = local^l + ⊕ over l' > l of P_{l←l'} local^{l'}   (local^L = S(δ^L))
     k(z)     = σ'_loc + d(z) + σ''_loc Z + J(z)   this layer's rounding, σ' evaluated
                                                 with its own error, at a z that
                                                 carries one; J = jump/ε where z is
                                                 closer to a kink than ε Z (either
                                                 slope may be taken)
+    output_delta
+    g        = bound(∇_a C),  g_E = the same counting E(a^L)
+    M(δ^L)   = g σ'_loc,       S(δ^L) = g_E σ'_loc + g k(z^L)
+    carried_deltas
+    M(δ^l)   = |P_{l←L}| M(δ^L) + ε S(δ^l)     the magnitude of δ^l
+    local^l  = |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l) + ε |W^{l+1}|ᵀ S(δ^{l+1}) k(z^l)
+    S(δ^l)   = local^l + ⊕ over l' > l of P_{l←l'} local^{l'}   (local^L = S(δ^L))
+    batch_sums
     S(∂C/∂W^l) = (S(δ^l) ⊕ (A^{l-1})ᵀ) ⊕ (M(δ^l) ⊕ E(a^{l-1})ᵀ)   over the batch
     S(∂C/∂b^l) = ⊕_x S(δ^l)
+    cost_scale
     S(C)       = |C| + Σ g ⊙ E(a^L)
 
 So a unit saturated where σ' is computed from a ≈ 1 (σ'(z) = a(1 − a)), whose δ no
@@ -70,6 +77,7 @@ compared only against that floor.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -117,15 +125,7 @@ def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.
 def magnitudes(case: Case) -> Gradients:
     """S for every element of the case's loss, δ^l, ∂C/∂W^l and ∂C/∂b^l."""
     network = case.network
-    S = stacked_magnitudes(
-        network.weights,
-        network.biases,
-        case.x,
-        case.y,
-        network.activation.name,
-        network.output_activation.name,
-        network.loss.name,
-    )
+    S = stacked_magnitudes(network.weights, network.biases, case.x, case.y, case.names)
     return Gradients(loss=float(S.loss), deltas=S.deltas, weights=S.weights, biases=S.biases)
 
 
@@ -133,7 +133,7 @@ def stack_magnitudes(stack: Stack) -> Gradients:
     """S for every element of every case of a stack (loss: (K,)); padded entries get S too,
     but are never compared."""
     outputs = None if stack.uniform else stack.sizes[:, -1]
-    return stacked_magnitudes(stack.weights, stack.biases, stack.x, stack.y, *stack.names, outputs=outputs)
+    return stacked_magnitudes(stack.weights, stack.biases, stack.x, stack.y, stack.names, outputs=outputs)
 
 
 def _T(array: np.ndarray) -> np.ndarray:
@@ -162,37 +162,56 @@ def _quadrature(P: np.ndarray, e: np.ndarray) -> Array:
     return np.fmin(np.maximum(quadrature, linear * (1 / np.sqrt(max(P.shape[-1], 1)))), linear)
 
 
-@np.errstate(under="ignore", over="ignore", invalid="ignore")  # squares in `_quadrature` at extreme magnitudes
-def stacked_magnitudes(
-    weights: list[np.ndarray],
-    biases: list[np.ndarray],
-    x: np.ndarray,
-    y: np.ndarray,
-    hidden_name: str,
-    output_name: str,
-    loss_name: str,
-    outputs: np.ndarray | None = None,
-) -> Gradients:
-    """`magnitudes` for one case or for K cases of one structure stacked on a leading
-    axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,).
+@dataclass(frozen=True)
+class Forward:
+    """The forward pass's magnitudes and errors, in float64 (the first lines of the table)."""
 
-    K cases of one depth and batch size but different widths stack too, each padded
-    with zeros to the widest (`crosscheck.case.Stack`): `outputs` (K,) then gives each case's
-    number of real output neurons. A padded neuron feeds later layers only through
-    zero weights, so it adds exact zeros to every real entry; the padded output rows'
-    ∂C/∂a is set to 0 and the cost sums each case's real rows only. (The output
-    activation must then be element-wise, or every case's output rows real: a softmax
-    would mix the padded rows in.)"""
-    hidden = counterparts.activation(hidden_name)
-    output = counterparts.activation(output_name)
-    loss = counterparts.loss(loss_name)
-    Ws = [W.astype(np.float64) for W in weights]
-    bs = [b.astype(np.float64) for b in biases]
-    info = np.finfo(weights[0].dtype)
-    U = float(info.tiny / info.eps**2)
-    flush = float(info.tiny / info.eps)  # an absolute error of `tiny`, in units of ε
-    y = y.astype(np.float64)
+    a: np.ndarray
+    """a^L itself (signed)."""
+    A: list[np.ndarray]
+    """|a^l|, l = 1..L (A[0] = |x|)."""
+    E: list[np.ndarray]
+    """E(a^l), l = 1..L: the forward errors, in units of ε (E[0] = 0)."""
+    slopes: list[np.ndarray]
+    """σ'_loc of each element-wise layer, l = 2..L."""
+    signed: list[np.ndarray]
+    """σ'_loc with the sign of the slope."""
+    ks: list[np.ndarray]
+    """k(z^l): this layer's rounding of σ', per element-wise layer."""
 
+
+@dataclass(frozen=True)
+class Precision:
+    """The case dtype's constants: ε, tiny, and U = tiny/ε² (the floor of every scale)."""
+
+    eps: float
+    tiny: float
+    U: float
+    flush: float
+    """An absolute error of `tiny`, in units of ε."""
+
+    @classmethod
+    def of(cls, dtype: np.dtype) -> Precision:
+        info = np.finfo(dtype)
+        return cls(float(info.eps), float(info.tiny), float(info.tiny / info.eps**2), float(info.tiny / info.eps))
+
+
+@dataclass(frozen=True)
+class OutputDelta:
+    """M(δ^L) and S(δ^L), the loss's gradient bound g, and the flushed-tangent term."""
+
+    M: np.ndarray
+    S: np.ndarray
+    g: np.ndarray
+    tangent_flush: np.ndarray
+
+
+def forward_errors(
+    Ws: list[np.ndarray], bs: list[np.ndarray], x: np.ndarray, hidden_name: str, output_name: str, p: Precision
+) -> Forward:
+    """Z^l = |W^l| A^{l-1} + (W^l ⊕ E(a^{l-1})) + |b^l|, E(a^l) = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε,
+    and k(z^l) = σ'_loc + d(z) + σ''_loc Z + J(z), layer by layer (softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k))."""
+    hidden, output = counterparts.activation(hidden_name), counterparts.activation(output_name)
     a = x.astype(np.float64)
     A, E, slopes, signed, ks = [np.abs(a)], [np.zeros_like(a)], [], [], []
     for i, (W, b) in enumerate(zip(Ws, bs)):
@@ -203,24 +222,33 @@ def stacked_magnitudes(
         A.append(np.abs(a))
         if sigma.elementwise:
             slope, curvature, signed_slope = local_derivatives(sigma.numpy, z, a)
-            E.append(slope * Z + sigma.function_error(z, a) + flush * (1 + np.abs(z)))
+            E.append(slope * Z + sigma.function_error(z, a) + p.flush * (1 + np.abs(z)))
             slopes.append(slope)
             signed.append(signed_slope)
-            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, info.eps))
+            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, p.eps))
         else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
             E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=-2, keepdims=True)) + A[-1])
+    return Forward(a, A, E, slopes, signed, ks)
 
+
+def output_delta(
+    f: Forward, y: np.ndarray, loss_name: str, output_name: str, outputs: np.ndarray | None, p: Precision
+) -> OutputDelta:
+    """BP1's row: g = bound(∇_a C), g_E the same counting E(a^L); M(δ^L) = g σ'_loc and
+    S(δ^L) = g_E σ'_loc + g k(z^L) (softmax: through its Jacobian), plus the flushed-tangent term."""
+    loss = counterparts.loss(loss_name)
+    a = f.a
     g = loss.gradient_scale(a, y, np.zeros_like(a))
-    g_E = loss.gradient_scale(a, y, E[-1]) + loss.gradient_error(a, y)
+    g_E = loss.gradient_scale(a, y, f.E[-1]) + loss.gradient_error(a, y)
     if outputs is not None:
         real = np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None]
         g, g_E = np.where(real, g, 0.0), np.where(real, g_E, 0.0)
-    if output.elementwise:
-        M = g * slopes[-1] + U
-        S = g_E * slopes[-1] + g * ks[-1] + U
+    if counterparts.activation(output_name).elementwise:
+        M = g * f.slopes[-1] + p.U
+        S = g_E * f.slopes[-1] + g * f.ks[-1] + p.U
     else:  # δ_k = a_k (g_k − Σ_j a_j g_j), with errors in g and in a
-        a_L, E_L = A[-1], E[-1]
-        M = a_L * (g + np.sum(a_L * g, axis=-2, keepdims=True)) + U
+        a_L, E_L = f.A[-1], f.E[-1]
+        M = a_L * (g + np.sum(a_L * g, axis=-2, keepdims=True)) + p.U
         S = (
             a_L * (g_E + np.sum(a_L * g_E, axis=-2, keepdims=True))
             + E_L * (g + np.sum(a_L * g, axis=-2, keepdims=True))
@@ -231,8 +259,15 @@ def stacked_magnitudes(
     # absolute error below `tiny`) reaches C multiplied by up to |∂C/∂a^L|, which the
     # log losses make huge where an output is tiny: tiny · Σ_j g_j per sample, for
     # every gradient element (in units of ε, as S is).
-    tangent_flush = flush * np.sum(g, axis=-2, keepdims=True)
-    S = S + tangent_flush
+    tangent_flush = p.flush * np.sum(g, axis=-2, keepdims=True)
+    return OutputDelta(M, S + tangent_flush, g, tangent_flush)
+
+
+def carried_deltas(Ws: list[np.ndarray], f: Forward, top: OutputDelta, p: Precision) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """BP2's rows, from l = L − 1 down: local^l = |W^{l+1}|ᵀ M(δ^{l+1}) k(z^l) + ε |W^{l+1}|ᵀ S(δ^{l+1}) k(z^l),
+    S(δ^l) = local^l + ⊕ over l' > l of P_{l←l'} local^{l'}, M(δ^l) = |P_{l←L}| M(δ^L) + ε S(δ^l).
+    (M(δ^l), S(δ^l)) for l = 2..L."""
+    M, S, tangent_flush = top.M, top.S, top.tangent_flush
     Ms, Ss = [M], [S]
     # An error made at layer l' reaches δ^l through P = D^l W^{l+1}ᵀ ... D^{l'-1} W^{l'}ᵀ
     # (D = diag σ', per sample). `P` holds those maps side by side for every later
@@ -245,7 +280,7 @@ def stacked_magnitudes(
     for l in range(len(Ws) - 2, -1, -1):  # layers L-1 .. 2, code index l
         W_T = _T(Ws[l + 1])
         W_abs_T = np.abs(W_T)
-        J = _column(signed[l]) * W_T[..., None, :, :]  # ∂δ^l/∂δ^{l+1}, per sample
+        J = _column(f.signed[l]) * W_T[..., None, :, :]  # ∂δ^l/∂δ^{l+1}, per sample
         P = np.concatenate([J @ P, J], axis=-1)
         errors = np.concatenate([errors, fresh], axis=-2)
         carried = _uncolumn(_quadrature(P, errors))
@@ -253,25 +288,39 @@ def stacked_magnitudes(
         # evaluated with its error at a z that carries one, and the upstream error
         # meeting σ''s error (ε·k), which matters where σ' vanishes but its error not.
         up_M = W_abs_T @ M
-        local = up_M * ks[l] + (W_abs_T @ S) * (info.eps * ks[l]) + U
+        local = up_M * f.ks[l] + (W_abs_T @ S) * (p.eps * f.ks[l]) + p.U
         S = local + carried + tangent_flush
         # |δ^l| as the next layer's operand: |P_{l←L}| M(δ^L) keeps the cancellation
         # inside P; plus δ^l's own error.
-        M = _uncolumn(np.abs(P[..., :n_L]) @ _column(Ms[-1])) + info.eps * S + U
+        M = _uncolumn(np.abs(P[..., :n_L]) @ _column(Ms[-1])) + p.eps * S + p.U
         fresh = _column(local)
         Ms.insert(0, M)
         Ss.insert(0, S)
-    # The batch sums of BP3 and BP4, their samples' errors in quadrature.
+    return Ms, Ss
+
+
+def batch_sums(
+    Ms: list[np.ndarray], Ss: list[np.ndarray], f: Forward, tangent_flush: np.ndarray, p: Precision
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """BP3's and BP4's rows: S(∂C/∂W^l) = (S(δ^l) ⊕ (A^{l-1})ᵀ) ⊕ (M(δ^l) ⊕ E(a^{l-1})ᵀ) over the batch,
+    S(∂C/∂b^l) = ⊕_x S(δ^l), the samples' errors in quadrature. (S(∂C/∂W^l), S(∂C/∂b^l)) for l = 2..L."""
     # (∂C/∂b^l is the same sum with a^{l-1} replaced by 1: one more column, with no error.)
     grads_W, grads_b = [], []
     batch_flush = tangent_flush.sum(axis=-1, keepdims=True)
-    for S, M, A_, E_ in zip(Ss, Ms, A, E):
+    for S, M, A_, E_ in zip(Ss, Ms, f.A, f.E):
         ones = np.ones((*A_.shape[:-2], 1, A_.shape[-1]))
-        inputs = np.concatenate([A_ + info.tiny, ones], axis=-2)
+        inputs = np.concatenate([A_ + p.tiny, ones], axis=-2)
         errors = np.concatenate([E_, np.zeros_like(ones)], axis=-2)
         both = _quadrature(np.concatenate([S, M], axis=-1), _T(np.concatenate([inputs, errors], axis=-1)))
-        grads_W.append(both[..., :-1] + U + batch_flush)
-        grads_b.append(both[..., -1:] + U + batch_flush)
+        grads_W.append(both[..., :-1] + p.U + batch_flush)
+        grads_b.append(both[..., -1:] + p.U + batch_flush)
+    return grads_W, grads_b
+
+
+def cost_scale(f: Forward, y: np.ndarray, loss_name: str, g: np.ndarray, outputs: np.ndarray | None, p: Precision) -> np.ndarray:
+    """The cost's row: S(C) = |C| + Σ g ⊙ E(a^L) (plus each term's own rounding, and U)."""
+    loss = counterparts.loss(loss_name)
+    a = f.a
     if outputs is None:
         per_sample = loss.numpy_per_sample(a, y).sum(axis=-1)
     else:  # the cases of one output width at once, each on its real rows
@@ -283,5 +332,40 @@ def stacked_magnitudes(
     own = loss.function_error(a, y)
     if outputs is not None:
         own = np.where(np.arange(a.shape[-2])[:, None] < np.asarray(outputs)[:, None, None], own, 0.0)
-    cost = np.abs(per_sample) + np.sum(g * E[-1] + own, axis=(-2, -1)) + U
+    return np.abs(per_sample) + np.sum(g * f.E[-1] + own, axis=(-2, -1)) + p.U
+
+
+@np.errstate(under="ignore", over="ignore", invalid="ignore")  # squares in `_quadrature` at extreme magnitudes
+def stacked_magnitudes(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, str, str],
+    *,
+    outputs: np.ndarray | None = None,
+) -> Gradients:
+    """`magnitudes` for one case or for K cases of one structure stacked on a leading
+    axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,).
+    `names` are (hidden activation, output activation, loss). The steps are the rows of
+    the module's table: `forward_errors`, `output_delta`, `carried_deltas`, `batch_sums`,
+    `cost_scale`.
+
+    K cases of one depth and batch size but different widths stack too, each padded
+    with zeros to the widest (`crosscheck.case.Stack`): `outputs` (K,) then gives each case's
+    number of real output neurons. A padded neuron feeds later layers only through
+    zero weights, so it adds exact zeros to every real entry; the padded output rows'
+    ∂C/∂a is set to 0 and the cost sums each case's real rows only. (The output
+    activation must then be element-wise, or every case's output rows real: a softmax
+    would mix the padded rows in.)"""
+    hidden, output, loss = names
+    p = Precision.of(weights[0].dtype)
+    Ws = [W.astype(np.float64) for W in weights]
+    bs = [b.astype(np.float64) for b in biases]
+    y = y.astype(np.float64)
+    f = forward_errors(Ws, bs, x, hidden, output, p)
+    top = output_delta(f, y, loss, output, outputs, p)
+    Ms, Ss = carried_deltas(Ws, f, top, p)
+    grads_W, grads_b = batch_sums(Ms, Ss, f, top.tangent_flush, p)
+    cost = cost_scale(f, y, loss, top.g, outputs, p)
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)
