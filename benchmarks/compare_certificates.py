@@ -44,7 +44,9 @@ def main(argv: list[str]) -> int:
     found = differences(first, second)
     figures = sum(len(c["worst_ratio"]) for c in first["cells"])
     if not found:
-        print(f"bit-identical: {len(first['cells'])} cells ({figures} worst ratios), trajectories, {len(first['mutants'])} mutants")
+        print(
+            f"bit-identical: {len(first['cells'])} cells ({figures} worst ratios), trajectories, {len(first['mutants'])} mutants"
+        )
         return 0
     print(f"{len(found)} differences; the first 20:")
     print("\n".join(found[:20]))

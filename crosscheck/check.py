@@ -212,7 +212,7 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     )
 
 
-def compare(
+def compare(  # noqa: PLR0913 (keyword-only options, each with a default)
     tested: Gradients,
     oracle: Gradients,
     *,
@@ -250,7 +250,16 @@ def compare(
     tol = tolerances if tolerances is not None else tolerance(kind, dtype)
     if not isinstance(implementation, Implementation):
         raise TypeError(f"implementation must be a crosscheck.Implementation, got {type(implementation).__name__}")
-    rebuild = _compare_call(tested, oracle, scales, oracle_error, oracle_name, kind, tolerances, implementation)
+    rebuild = _compare_call(
+        tested,
+        oracle,
+        scales=scales,
+        oracle_error=oracle_error,
+        oracle_name=oracle_name,
+        kind=kind,
+        tolerances=tolerances,
+        implementation=implementation,
+    )
     problems = _mismatched(tested, oracle)
     if problems:
         return Comparison(oracle_name, kind, dtype, tol, problems, case=case, implementation=implementation, rebuild=rebuild)
@@ -266,6 +275,7 @@ def compare(
 def _compare_call(
     tested: Gradients,
     oracle: Gradients,
+    *,
     scales: Gradients | None,
     oracle_error: Gradients | None,
     oracle_name: str,

@@ -293,9 +293,30 @@ def _get(g: Gradients, quantity: str, layer: int | None) -> np.ndarray:
 
 
 def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, layer: int | None) -> tuple[Slip, ...]:
+    """Every named slip whose signature the departing tensor matches, in a fixed order: the
+    whole tensor scaled, the equation's own slips, the layer's, then a kink convention."""
     rtol = MATCH[np.dtype(case.network.dtype)]
     u, o = _get(tested, quantity, layer), _get(oracle, quantity, layer)
-    N = case.x.shape[1]
+    zs, acts = forward(case)
+    found = _scaled(u, o, case.x.shape[1], quantity, layer, rtol)
+    if quantity == "loss" and "sigmoid" in case.names[:2] and _close(u, _flipped_sigmoid_cost(case), rtol):
+        found.append(
+            Slip(
+                "literal_sigmoid",
+                "the source text's printed sigmoid 1/(1 + exp(z)): the exponent's sign lost (σ(z) = 1/(1 + e^{−z}))",
+            )
+        )
+    if quantity == "deltas" and layer is not None:
+        found += _delta_slips(case, u, oracle, zs, acts, layer, rtol=rtol, named=bool(found))
+    if quantity in ("biases", "weights") and layer is not None and not tested.deltas and oracle.deltas:
+        found += _gradient_slips(case, u, oracle, zs, acts, quantity=quantity, layer=layer, rtol=rtol)
+    found += _layer_slips(case, u, oracle, acts, quantity, layer, rtol=rtol)
+    found += _kink_slip(case, u, o, zs, quantity, layer, rtol=rtol)
+    return tuple(found)
+
+
+def _scaled(u: np.ndarray, o: np.ndarray, N: int, quantity: str, layer: int | None, rtol: float) -> list[Slip]:
+    """The whole tensor N×, 1/N×, −1× or transposed against the oracle's, or all zeros."""
     found: list[Slip] = []
     if N > 1 and _close(u, N * o, rtol):
         found.append(
@@ -318,21 +339,14 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
         found.append(Slip("transposed", f"{symbol(quantity, layer)} transposed: it equals the oracles' transpose"))
     if np.all(u == 0) and np.any(o != 0):
         found.append(Slip("all_zeros", "all zeros: a layer skipped, or a loop that stops one layer early"))
-    zs, acts = forward(case)
-    hidden, output, _ = case.names
-    if quantity == "loss" and "sigmoid" in (hidden, output):
-        flipped = _flipped_sigmoid_cost(case)
-        if _close(u, flipped, rtol):
-            found.append(
-                Slip(
-                    "literal_sigmoid",
-                    "the source text's printed sigmoid 1/(1 + exp(z)): the exponent's sign lost (σ(z) = 1/(1 + e^{−z}))",
-                )
-            )
-    if quantity == "deltas" and layer is not None:
-        found += _delta_slips(case, u, oracle, zs, acts, layer, rtol, named=bool(found))
-    if quantity in ("biases", "weights") and layer is not None and not tested.deltas and oracle.deltas:
-        found += _gradient_slips(case, u, oracle, zs, acts, quantity, layer, rtol)
+    return found
+
+
+def _layer_slips(
+    case: Case, u: np.ndarray, oracle: Gradients, acts: list[Any], quantity: str, layer: int | None, *, rtol: float
+) -> list[Slip]:
+    """Non-finite values; BP3 from the first sample; BP4 with a^l."""
+    found: list[Slip] = []
     if not np.all(np.isfinite(u)):
         where = symbol(quantity, layer)
         found.append(
@@ -341,28 +355,38 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
                 f"non-finite values (NaN or ±inf) in {where}: an overflow, a division by zero or an uninitialised array",
             )
         )
-    if quantity == "biases" and layer is not None:
-        delta = _get(oracle, "deltas", layer) if oracle.deltas else None
-        if delta is not None and N > 1 and _close(u, delta[:, :1], rtol):
-            found.append(Slip("bias_first_sample", "∂C/∂b^l from the first sample only: BP3 sums δ^l over every sample (column)"))
-    if quantity == "weights" and layer is not None and oracle.deltas:
-        delta, a = _get(oracle, "deltas", layer), acts[layer - 1]
+    if layer is None or not oracle.deltas:
+        return found
+    delta = _get(oracle, "deltas", layer)
+    if quantity == "biases" and case.x.shape[1] > 1 and _close(u, delta[:, :1], rtol):
+        found.append(Slip("bias_first_sample", "∂C/∂b^l from the first sample only: BP3 sums δ^l over every sample (column)"))
+    if quantity == "weights":
+        a = acts[layer - 1]
         if a.shape[0] == acts[layer - 2].shape[0] and _close(u, delta @ a.T, rtol):
             found.append(Slip("bp4_current_activation", "BP4 with a^l where a^{l−1} belongs: ∂C/∂W^l = δ^l (a^{l−1})ᵀ"))
+    return found
+
+
+def _kink_slip(
+    case: Case, u: np.ndarray, o: np.ndarray, zs: list[Any], quantity: str, layer: int | None, *, rtol: float
+) -> list[Slip]:
+    """Differences only in samples where some z sits exactly on a kink: a kink convention."""
+    hidden, output, _ = case.names
     sigma = counterparts.activation(output if layer == case.network.L else hidden)
+    if not (sigma.kinks or counterparts.activation(hidden).kinks):
+        return []
     kinks = kink_samples(case, zs)
-    if sigma.kinks or counterparts.activation(hidden).kinks:
-        bad = _off_samples(u, o, quantity, rtol)
-        if kinks.any() and bad is not None and bad.any() and not (bad & ~kinks).any():
-            found.append(
-                Slip(
-                    "kink",
-                    f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
-                    "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' "
-                    "takes another value there on purpose, declare the convention kink='right' (or 'either')",
-                )
-            )
-    return tuple(found)
+    bad = _off_samples(u, o, quantity, rtol)
+    if not (kinks.any() and bad is not None and bad.any() and not (bad & ~kinks).any()):
+        return []
+    return [
+        Slip(
+            "kink",
+            f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
+            "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' "
+            "takes another value there on purpose, declare the convention kink='right' (or 'either')",
+        )
+    ]
 
 
 def _off_samples(u: np.ndarray, o: np.ndarray, quantity: str, rtol: float) -> np.ndarray | None:
@@ -432,7 +456,7 @@ def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[A
 
 
 def _delta_slips(
-    case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int, rtol: float, named: bool
+    case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int, *, rtol: float, named: bool
 ) -> list[Slip]:
     """The signatures of δ^l's slips; the σ' that δ^l implies only when nothing else is `named`."""
     hidden, output, _ = case.names
@@ -458,7 +482,7 @@ def _delta_slips(
 
 
 def _gradient_slips(
-    case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], quantity: str, layer: int, rtol: float
+    case: Case, u: np.ndarray, oracle: Gradients, zs: list[Any], acts: list[Any], *, quantity: str, layer: int, rtol: float
 ) -> list[Slip]:
     """Without δ: ∂C/∂b^l or ∂C/∂W^l as BP3 or BP4 would make them from δ^l under each slip."""
     found = []
@@ -474,11 +498,9 @@ def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.nd
     usable = np.abs(slope) > 1e-6 * max(float(np.max(np.abs(slope), initial=0.0)), 1e-300)
     if not usable.any():
         return []
-    with np.errstate(all="ignore"):
-        implied = np.where(usable, u / np.where(usable, slope, 1.0), np.nan)
-    if np.allclose(implied[usable], g[usable], rtol=1e-3, atol=1e-12):
+    implied, k = _implied(u, slope, usable, g)
+    if k is None:
         return []
-    k = int(np.argmax(np.where(usable, np.abs(implied - g), -1.0)))
     return [
         Slip(
             "wrong_loss_gradient",
@@ -488,17 +510,26 @@ def _implied_loss_gradient(loss: str, u: np.ndarray, g: np.ndarray, slope: np.nd
     ]
 
 
+def _implied(u: np.ndarray, factor: np.ndarray, usable: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """u / factor where `usable` (and finite), and the flat index where it departs most from
+    `expected`; None when it matches everywhere usable (or nothing is)."""
+    with np.errstate(all="ignore"):
+        implied = np.where(usable, u / np.where(usable, factor, 1.0), np.nan)
+    usable = usable & np.isfinite(implied)
+    if not usable.any() or np.allclose(implied[usable], expected[usable], rtol=1e-3, atol=1e-12):
+        return implied, None
+    return implied, int(np.argmax(np.where(usable, np.abs(implied - expected), -1.0)))
+
+
 def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, what: str) -> list[Slip]:
     """Where u = factor ⊙ σ'(z) should hold: the σ' that u implies, against σ's own slope."""
     if not np.any(factor != 0):
         return []
     slope = _slope(name, z)
-    with np.errstate(all="ignore"):
-        implied = np.where(factor != 0, u / np.where(factor != 0, factor, 1.0), np.nan)
-    usable = np.isfinite(implied) & (np.abs(factor) > 1e-6 * np.max(np.abs(factor)))
-    if not usable.any() or np.allclose(implied[usable], slope[usable], rtol=1e-3, atol=1e-12):
+    usable = np.abs(factor) > 1e-6 * np.max(np.abs(factor))
+    implied, k = _implied(u, factor, usable, slope)
+    if k is None:
         return []
-    k = int(np.argmax(np.where(usable, np.abs(implied - slope), -1.0)))
     return [
         Slip(
             "wrong_sigma_prime",

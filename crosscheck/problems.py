@@ -9,6 +9,7 @@ a report shows it. Rewording a message cannot change a diagnosis.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,33 +97,6 @@ def _layers(p: Problem, who: str) -> str:
     return f"{who} returned {p.got} {p.quantity_words} for a network of {p.want} weight layers (l = 2..{p.want + 1}): {early}"
 
 
-def _raised(p: Problem, who: str) -> str:
-    return f"{who} raised {p.got}: {p.detail}"
-
-
-def _returned(p: Problem, who: str) -> str:
-    return (
-        f"{who} returned {p.got}; expected (weight_gradients, bias_gradients) or a dict "
-        "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
-    )
-
-
-def _keys(p: Problem, who: str) -> str:
-    return f"{who} returned a dict with keys {p.got}; expected 'weights' and 'biases', and optionally 'loss' and 'deltas'"
-
-
-def _not_layers(p: Problem, who: str) -> str:
-    return f"{who}'s {p.quantity_words} must be a list of arrays, one per layer 2..L, got {p.got}"
-
-
-def _not_a_number(p: Problem, who: str) -> str:
-    return f"{who}'s loss must be a number, got {p.got}"
-
-
-def _changed_input(p: Problem, who: str) -> str:
-    return f"{who} changed the {p.got} it was given (a backward pass must leave its inputs as they were)"
-
-
 def _differs(p: Problem, who: str) -> str:
     return (
         f"{p.where} of the second call differs from the first's on the same inputs: {who} keeps state between "
@@ -142,33 +116,37 @@ def _accumulates(p: Problem, who: str) -> str:
     )
 
 
-def _update_raised(p: Problem, who: str) -> str:
-    return f"{who}'s update raised {p.got}: {p.detail}"
+_TEMPLATES = {
+    "raised": "{who} raised {got}: {detail}",
+    "returned": (
+        "{who} returned {got}; expected (weight_gradients, bias_gradients) or a dict "
+        "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
+    ),
+    "keys": "{who} returned a dict with keys {got}; expected 'weights' and 'biases', and optionally 'loss' and 'deltas'",
+    "not_layers": "{who}'s {words} must be a list of arrays, one per layer 2..L, got {got}",
+    "not_a_number": "{who}'s loss must be a number, got {got}",
+    "changed_input": "{who} changed the {got} it was given (a backward pass must leave its inputs as they were)",
+    "update_raised": "{who}'s update raised {got}: {detail}",
+    "update_returned": "{who}'s update returned {got}; expected (new_weights, new_biases)",
+    "per_sample_update": "a per-sample update is checked on one-sample cases only",
+}
+"""The messages that are one sentence with the problem's data put in."""
 
 
-def _update_returned(p: Problem, who: str) -> str:
-    return f"{who}'s update returned {p.got}; expected (new_weights, new_biases)"
+def _template(kind: str) -> Callable[[Problem, str], str]:
+    def message(p: Problem, who: str) -> str:
+        return _TEMPLATES[kind].format(who=who, got=p.got, want=p.want, detail=p.detail, words=p.quantity_words)
+
+    return message
 
 
-def _per_sample_update(p: Problem, who: str) -> str:
-    return "a per-sample update is checked on one-sample cases only"
-
-
-_MESSAGES = {
+_MESSAGES: dict[str, Callable[[Problem, str], str]] = {
     "shape": _shape,
     "dtype": _dtype,
     "layers": _layers,
-    "raised": _raised,
-    "returned": _returned,
-    "keys": _keys,
-    "not_layers": _not_layers,
-    "not_a_number": _not_a_number,
-    "changed_input": _changed_input,
     "differs": _differs,
     "accumulates": _accumulates,
-    "update_raised": _update_raised,
-    "update_returned": _update_returned,
-    "per_sample_update": _per_sample_update,
+    **{kind: _template(kind) for kind in _TEMPLATES},
 }
 
 

@@ -11,7 +11,7 @@ that failed (`check_case`, `step_check` or `compare`, as the result's `rebuild` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,9 +23,35 @@ from crosscheck.judge import TensorCheck, join, mismatch_line
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance
 from reference import Gradients
 
+R = TypeVar("R", bound="_Result")
+
+
+class _Result:
+    """What every result does with its `ok`, its `report()` and its `implementation`."""
+
+    implementation: Implementation
+
+    @property
+    def who(self) -> str:
+        """How the report names the implementation under test ("the reference", "your implementation")."""
+        return self.implementation.name
+
+    @property
+    def ok(self) -> bool:
+        raise NotImplementedError
+
+    def report(self) -> str:
+        raise NotImplementedError
+
+    def assert_ok(self: R) -> R:
+        """This result, or AssertionError with its full report when anything is off."""
+        if not self.ok:
+            raise AssertionError(self.report())
+        return self
+
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(_Result):
     """The implementation under test against one oracle, for one case."""
 
     oracle: str
@@ -40,11 +66,6 @@ class Comparison:
     rebuild: str = ""
     """The lines of the reproduction after the case's: the setup and the check that failed
     ("": `check_case` on this oracle, around `implementation`)."""
-
-    @property
-    def who(self) -> str:
-        """How the report names the implementation under test."""
-        return self.implementation.name
 
     @property
     def ok(self) -> bool:
@@ -82,26 +103,15 @@ class Comparison:
             return self.case.reproduction(self.rebuild)
         return self.case.reproduction(self.implementation.check_call([self.oracle]), self.implementation.setup)
 
-    def assert_ok(self) -> Comparison:
-        """This comparison, or AssertionError with the report when any element is off."""
-        if not self.ok:
-            raise AssertionError(self.report())
-        return self
-
 
 @dataclass(frozen=True)
-class CaseCheck:
+class CaseCheck(_Result):
     """The implementation under test against several oracles on one case."""
 
     case: Case
     tested: Gradients
     comparisons: dict[str, Comparison]
     implementation: Implementation = REFERENCE
-
-    @property
-    def who(self) -> str:
-        """How the report names the implementation under test."""
-        return self.implementation.name
 
     @property
     def ok(self) -> bool:
@@ -202,15 +212,9 @@ class CaseCheck:
             "reproduction": None if self.ok else self.reproduction(),
         }
 
-    def assert_ok(self) -> CaseCheck:
-        """This result, or AssertionError with the full report on any mismatch."""
-        if not self.ok:
-            raise AssertionError(self.report())
-        return self
-
 
 @dataclass(frozen=True)
-class ManyCheck:
+class ManyCheck(_Result):
     """The implementation under test against several oracles on many cases."""
 
     cases: list[Case]
@@ -222,11 +226,6 @@ class ManyCheck:
     cleared: list[int]
     """Cases flagged in a padded stack that pass alone (empty unless padding leaks)."""
     implementation: Implementation = REFERENCE
-
-    @property
-    def who(self) -> str:
-        """How the report names the implementation under test."""
-        return self.implementation.name
 
     @property
     def ok(self) -> bool:
@@ -256,12 +255,6 @@ class ManyCheck:
             "failures": [f.as_dict() for f in self.failures],
             "cleared": self.cleared,
         }
-
-    def assert_ok(self) -> ManyCheck:
-        """This result, or AssertionError with the first failing case's full report."""
-        if not self.ok:
-            raise AssertionError(self.report())
-        return self
 
 
 def diagnosis_dict(found: Diagnosis | None) -> dict[str, Any] | None:

@@ -99,7 +99,7 @@ class StackJudgement:
         return tuple(checks)
 
 
-def judge_stacked(
+def judge_stacked(  # noqa: PLR0913 (5 positional, the rest keyword-only options)
     tested: Gradients,
     oracle: Gradients,
     scales: Gradients,
@@ -131,7 +131,26 @@ def judge_stacked(
             sc = np.asarray(sc)
             e = 0.0 if error is None else getattr(error, quantity)[layer][:K]
             parts.append((quantity, layer + 2, t[:K], o[:K], sc[:K] if sc.ndim else sc, e))
+    judged = _judge_side_by_side(parts, cost, tol, kind, with_error=error is not None)
+    entries = []
+    start = 0
+    for quantity, at, t, o, _, _ in parts:
+        shape, width = t.shape, int(np.prod(t.shape[1:], dtype=int))
+        columns = slice(start, start + width)
+        start += width
+        own = Judged(
+            *(array[:, columns].reshape(shape) for array in (judged.difference, judged.allowed, judged.ratio, judged.skipped))
+        )
+        real = stack.real(quantity, at - 2)[:K] if padded and stack is not None and at is not None else None
+        entries.append(Entry(quantity, at, t, o, own, real))
+    sizes = stack.sizes[:K] if stack is not None else _sizes(oracle)
+    return StackJudgement(name, kind, tol, sizes, entries, oracle)
+
+
+def _judge_side_by_side(parts: list[Any], cost: np.ndarray, tol: Tolerance, kind: str, *, with_error: bool) -> Judged:
+    """One call of the judge on every part's first K cases, flattened per case and side by side."""
     shapes = [t.shape for _, _, t, _, _, _ in parts]
+    K = cost.shape[0]
     widths = [int(np.prod(shape[1:], dtype=int)) for shape in shapes]
 
     def side_by_side(values: list[Any], dtype: Any = None) -> np.ndarray:
@@ -143,27 +162,15 @@ def judge_stacked(
             axis=1,
         )
 
-    judged = judge(
+    return judge(
         side_by_side([p[2] for p in parts]),
         side_by_side([p[3] for p in parts]),
         scale=side_by_side([p[4] for p in parts], np.float64),
         cost_scale=cost[:, None],
         tolerance=tol,
         kind=kind,
-        error=side_by_side([p[5] for p in parts], np.float64) if error is not None else 0.0,
+        error=side_by_side([p[5] for p in parts], np.float64) if with_error else 0.0,
     )
-    entries = []
-    start = 0
-    for (quantity, at, t, o, _, _), shape, width in zip(parts, shapes, widths):
-        columns = slice(start, start + width)
-        start += width
-        own = Judged(
-            *(array[:, columns].reshape(shape) for array in (judged.difference, judged.allowed, judged.ratio, judged.skipped))
-        )
-        real = stack.real(quantity, at - 2)[:K] if padded and stack is not None and at is not None else None
-        entries.append(Entry(quantity, at, t, o, own, real))
-    sizes = stack.sizes[:K] if stack is not None else _sizes(oracle)
-    return StackJudgement(name, kind, tol, sizes, entries, oracle)
 
 
 def _sizes(stacked: Gradients) -> np.ndarray:

@@ -80,7 +80,7 @@ class Scales:
         return f"weight scales {list(self.weights)}, input scale {self.input}" + (", exact zeros" if self.zeros else "")
 
 
-def cases(
+def cases(  # noqa: PLR0913 (keyword-only options, each with a default, as Hypothesis's own strategies)
     *,
     min_layers: int = 1,
     max_layers: int = 5,

@@ -121,7 +121,7 @@ class ImplementationCheck:
         return self
 
 
-def check_implementation(
+def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a default)
     fn: Callable[..., Any] | Implementation,
     *,
     convention: str | Convention = "columns",
@@ -150,22 +150,17 @@ def check_implementation(
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
     if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
         raise ValueError(f"cases must be a positive int, got {cases!r}")
-    options = dict(
-        activation=activation,
-        output_activation=output,
-        loss=loss,
-        max_layers=max_layers,
-        max_width=max_width,
-        max_batch=max_batch,
-    )
+    names = {"activation": activation, "output_activation": output, "loss": loss}
+    options = {**names, "max_layers": max_layers, "max_width": max_width, "max_batch": max_batch}
     rng = np.random.default_rng(seed)
-    found = sweep(under_test, c, chosen, options, dtypes, cases, rng)
+    plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
+    found = sweep(plan, cases)
     failure, shrunk = found.first, False
     if failure is not None and shrink:
         minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
         if minimal is not None:
             failure, shrunk = minimal, True
-    updates = check_updates(under_test, c, chosen, options, dtypes, min(cases, 50), learning_rate, rng)
+    updates = check_updates(plan, min(cases, 50), learning_rate)
     return ImplementationCheck(
         implementation=under_test,
         convention=c,
@@ -195,24 +190,30 @@ class Sweep:
     first_dtype: Any
 
 
-def sweep(
-    under_test: Implementation,
-    c: Convention,
-    oracles: tuple[str, ...],
-    options: dict[str, Any],
-    dtypes: Sequence[Any],
-    count: int,
-    rng: np.random.Generator,
-) -> Sweep:
+@dataclass(frozen=True)
+class Plan:
+    """What the steps share: the implementation under test, its convention, the oracles, the
+    options of the drawn cases, the dtypes, and the one Generator every case comes from."""
+
+    implementation: Implementation
+    convention: Convention
+    oracles: tuple[str, ...]
+    options: dict[str, Any]
+    dtypes: tuple[Any, ...]
+    rng: np.random.Generator
+
+
+def sweep(plan: Plan, count: int) -> Sweep:
     """Step 1: `count` drawn cases per dtype through the pipeline (cases on a kink the
     convention leaves unjudged are skipped)."""
+    under_test, c, oracles = plan.implementation, plan.convention, plan.oracles
     judged: dict[str, int] = {}
     worst = dict.fromkeys(oracles, 0.0)
     skipped = failing = 0
     first: CaseCheck | None = None
     first_dtype: Any = None
-    for dtype in dtypes:
-        drawn = random_cases(rng, count, dtype=dtype, **options)
+    for dtype in plan.dtypes:
+        drawn = random_cases(plan.rng, count, dtype=dtype, **plan.options)
         kept = [case for case in drawn if not _skip(case, c)]
         skipped += len(drawn) - len(kept)
         result = check_cases(kept, oracles, implementation=under_test)
@@ -235,26 +236,19 @@ class Updates:
     note: str = ""
 
 
-def check_updates(
-    under_test: Implementation,
-    c: Convention,
-    oracles: tuple[str, ...],
-    options: dict[str, Any],
-    dtypes: Sequence[Any],
-    count: int,
-    learning_rate: float,
-    rng: np.random.Generator,
-) -> Updates:
+def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
     """Step 3: with an update, one gradient-descent step against each framework's own update
     on `count` drawn cases per dtype (one-sample cases for a per-sample update)."""
+    under_test, c, oracles = plan.implementation, plan.convention, plan.oracles
     if under_test.step is None:
         return Updates()
+    options = plan.options
     if c.per_sample:  # a per-sample update is one sample's step
         options = {**options, "max_batch": 1}
     framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
     steps, failure, note = 0, None, ""
-    for dtype in dtypes:
-        for case in random_cases(rng, count, dtype=dtype, **options):
+    for dtype in plan.dtypes:
+        for case in random_cases(plan.rng, count, dtype=dtype, **options):
             if _skip(case, c):
                 continue
             for name in framework_steps:

@@ -15,7 +15,6 @@ from helpers import framework_available, mixed_cases
 
 import crosscheck
 from crosscheck.check import step_check
-from crosscheck.implementations import Convention
 from examples import columns, per_sample, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,64 +36,6 @@ def test_the_examples_agree_in_their_conventions(module, convention, update):
     assert result.ok, result.report()
     assert result.judged == {"float64": 1000, "float32": 1000}
     assert "your implementation agrees with torch and jax on all 2,000 cases" in result.report()
-
-
-BUGS = [
-    # (variant, the equation implicated, the key of the named slip: crosscheck.diagnosis.SLIPS)
-    ("sign", "BP1", "sign"),
-    ("sigma_prime_of_a", "BP1", "sigma_prime_of_a"),
-    ("bp1_no_sigma_prime", "BP1", "bp1_without_sigma_prime"),
-    ("no_sigma_prime_hidden", "BP2", "bp2_without_sigma_prime"),
-    ("literal_recursion", "BP2", "literal_recursion"),
-    ("one_layer_early", "BP2", "all_zeros"),  # its first layer left at zero
-    ("transposed_hidden_dW", "BP4", "transposed"),
-    ("bias_wrong_axis", "BP3", "bias_wrong_axis"),
-    ("bias_first_sample", "BP3", "bias_first_sample"),
-    ("mean_in_bp3", "BP3", "one_over_n_twice"),
-    ("without_deltas_no_sigma_prime_hidden", "BP2", "bp2_without_sigma_prime"),
-    ("accumulating", "", "accumulates"),
-    ("nan_gradients", "BP4", "non_finite"),
-]
-
-
-@pytest.mark.parametrize(("variant", "equation", "slip"), BUGS, ids=[b[0] for b in BUGS])
-def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
-    """A buggy implementation fails, and its diagnosis names the equation implicated and the slip (by key); the
-    report speaks of your implementation and shows the slip's words."""
-    result = crosscheck.check_implementation(getattr(buggy, variant), cases=200)
-    assert not result.ok, f"{variant} passed"
-    found = result.failure.diagnosis()
-    assert found is not None
-    assert found.equation == equation, f"{variant}: diagnosed {found.equation!r}, expected {equation!r}\n{result.report()}"
-    assert slip in found.keys, f"{variant}: slips {found.keys}\n{result.report()}"
-    report = result.report()
-    assert "your implementation" in report and "(the reference)" not in report
-    named = next(s for s in found.slips if s.key == slip)
-    assert named.text in report
-
-
-def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
-    """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
-    declared, it passes."""
-    result = crosscheck.check_implementation(buggy.sum_not_mean, cases=200)
-    assert not result.ok
-    report = result.report()
-    assert "by a convention, not an error in the derivation" in report
-    assert "declare the convention cost='sum'" in report
-    assert "is wrong" not in report
-    declared = crosscheck.check_implementation(buggy.sum_not_mean, convention=Convention("summed", cost="sum"), cases=200)
-    assert declared.ok, declared.report()
-
-
-def test_a_kink_convention_is_a_convention_and_passes_when_declared():
-    """relu'(0) = 1 fails only where z sits exactly on the kink, is reported as a convention, and passes with kink='right'."""
-    options = {"activation": "relu", "output_activation": "sigmoid", "cases": 300}
-    result = crosscheck.check_implementation(buggy.relu_right_slope, **options)
-    assert not result.ok
-    assert "a convention, not a slip" in result.report() and "kink='right'" in result.report()
-    declared = crosscheck.check_implementation(buggy.relu_right_slope, convention=Convention("mine", kink="right"), **options)
-    assert declared.ok, declared.report()
-    assert declared.kinks_skipped > 0, "no case put z on the kink: the declared convention was never exercised"
 
 
 def test_an_update_that_ascends_is_diagnosed():

@@ -134,31 +134,3 @@ def test_errata_are_generated_from_the_suite():
 
     path = Path(__file__).parents[1] / "docs" / "ERRATA.md"
     assert path.read_text() == generate(), "docs/ERRATA.md is stale: run `python -m crosscheck.certificate.errata`"
-
-
-@pytest.mark.skipif(not framework_available("torch"), reason="diagnosed against the torch oracle")
-@pytest.mark.parametrize("name", sorted(n for n, m in MUTANTS.items() if m.check == "gradients"))
-def test_every_mutant_is_diagnosed_by_name(name):
-    """On its shrunk counterexample, each gradient mutant's diagnosis names an equation and one of the slip keys the
-    mutant declares (`Mutant.slips`), linked by key, not by the report's words."""
-    from crosscheck import check_case
-    from crosscheck.case import Case
-
-    mutant = MUTANTS[name]
-    assert mutant.slips, f"{name} declares no slip key its diagnosis must name"
-    catch = hunt(mutant, "torch", max_examples=300)
-    assert catch is not None, f"{name} was not caught"
-    case = catch.counterexample
-    result = check_case(Case(mutant.build(case.network), case.x, case.y), ["torch"])
-    found = result.diagnosis()
-    assert found is not None and found.equation, result.report()
-    assert set(found.keys) & set(mutant.slips), f"{name}: named {found.keys}, expected one of {mutant.slips}\n{result.report()}"
-    assert "It looks like" in result.report()
-
-
-def test_every_mutant_declares_known_slip_keys():
-    """Every key a mutant declares is one the diagnosis can name (a typo would make its diagnosis test vacuous)."""
-    from crosscheck.diagnosis import SLIPS
-
-    unknown = {name: [k for k in m.slips if k not in SLIPS] for name, m in MUTANTS.items()}
-    assert not any(unknown.values()), {n: k for n, k in unknown.items() if k}

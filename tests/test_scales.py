@@ -49,7 +49,7 @@ def _steps(case):
     return p, f, top, Ss, W_S, b_S, cost
 
 
-def _within(got, exact, S, eps, what, case, floor=0.0):
+def _within(got, exact, S, eps, what, case, *, floor=0.0):
     error = np.abs(np.asarray(got, dtype=np.float64) - np.asarray(exact, dtype=np.float64))
     allowed = MARGIN * eps * np.asarray(S) + floor
     over = error > allowed

@@ -187,24 +187,33 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     import matplotlib.pyplot as plt
 
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    if trajectory_losses:
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-        reference = np.array(trajectory_losses["reference"])
-        for name, losses in trajectory_losses.items():
-            top.plot(np.arange(1, len(losses) + 1), losses, label=name, linestyle="-" if name == "reference" else "--")
-            if name != "reference":
-                diff = np.abs(np.array(losses) - reference[: len(losses)])
-                bottom.semilogy(np.arange(1, len(diff) + 1), np.maximum(diff, 1e-20), label=f"|{name} − reference|")
-        top.set_yscale("log")
-        top.set_ylabel("C")
-        top.set_title("XOR 2-3-1: the loss under three backends")
-        top.legend()
-        bottom.set_xlabel("iteration")
-        bottom.set_ylabel("difference (floor 1e-20)")
-        bottom.legend()
-        written.append(_save(fig, directory / "xor_trajectory.png"))
+    written = [_trajectory_plot(plt, trajectory_losses, directory)] if trajectory_losses else []
+    written.append(_relative_plot(plt, cert, directory))
+    written.append(_layer_plot(plt, cert, directory))
+    return written
 
+
+def _trajectory_plot(plt: Any, trajectory_losses: dict[str, list[float]], directory: Path) -> Path:
+    """xor_trajectory.png: the loss under each backend, and each one's difference from the reference."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    reference = np.array(trajectory_losses["reference"])
+    for name, losses in trajectory_losses.items():
+        top.plot(np.arange(1, len(losses) + 1), losses, label=name, linestyle="-" if name == "reference" else "--")
+        if name != "reference":
+            diff = np.abs(np.array(losses) - reference[: len(losses)])
+            bottom.semilogy(np.arange(1, len(diff) + 1), np.maximum(diff, 1e-20), label=f"|{name} − reference|")
+    top.set_yscale("log")
+    top.set_ylabel("C")
+    top.set_title("XOR 2-3-1: the loss under three backends")
+    top.legend()
+    bottom.set_xlabel("iteration")
+    bottom.set_ylabel("difference (floor 1e-20)")
+    bottom.legend()
+    return _save(fig, directory / "xor_trajectory.png")
+
+
+def _relative_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
+    """relative_errors.png: every inexact element's |diff|/tol, per oracle and dtype."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for oracle in cert.oracles:
         for dtype in ("float64", "float32"):
@@ -220,8 +229,11 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     ax.set_yscale("log")
     ax.set_title("Errors relative to the tolerance (exact agreements not shown)")
     ax.legend(fontsize=7)
-    written.append(_save(fig, directory / "relative_errors.png"))
+    return _save(fig, directory / "relative_errors.png")
 
+
+def _layer_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
+    """per_layer.png: the largest |diff|/tol at each layer, per oracle."""
     fig, ax = plt.subplots(figsize=(7, 4))
     # per_layer[0] is the loss C, per_layer[i] layer l = i + 1 (δ^l, ∂C/∂W^l, ∂C/∂b^l, l = 2..L): the
     # loss is drawn at x = 1 and labelled C, so every layer sits at its own number l.
@@ -241,8 +253,7 @@ def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[
     ax.set_ylabel("largest |diff|/tol")
     ax.set_title("Largest error per layer, over all cells")
     ax.legend(fontsize=8)
-    written.append(_save(fig, directory / "per_layer.png"))
-    return written
+    return _save(fig, directory / "per_layer.png")
 
 
 def _save(fig: Any, path: Path) -> Path:

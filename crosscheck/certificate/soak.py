@@ -186,7 +186,7 @@ def _local_workers(workers: int | None) -> int:
     return workers if workers is not None else (os.cpu_count() or 1)
 
 
-def soak(
+def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     total: int,
     *,
     seed: int = 0,
@@ -208,7 +208,9 @@ def soak(
         raise RuntimeError("--scheduler needs Dask: pip install 'backprop-crosscheck[dask]'")
     start = time.perf_counter()
     if use_dask:
-        result, summaries = _on_dask(chunks, total, seed, workers, scheduler, oracles, client)
+        result, summaries = _on_dask(
+            chunks, total, seed=seed, workers=workers, scheduler=scheduler, oracles=oracles, given=client
+        )
     else:
         result = Soak(
             seed, total, 1, "in this process (Dask is not installed)" if distributed is None else "in this process", oracles
@@ -233,6 +235,7 @@ def dask_available() -> bool:
 def _on_dask(
     chunks: list[Chunk],
     total: int,
+    *,
     seed: int,
     workers: int | None,
     scheduler: str | None,

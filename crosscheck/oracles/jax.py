@@ -91,7 +91,7 @@ def cost_function(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
     sigmas = [counterparts.ACTIVATIONS[name].jax for name in activations]
     costs = [counterparts.LOSSES[name].jax for name in losses]
 
-    def C(Ws: Any, bs: Any, eps: Any, x: Any, y: Any, mask: Any, choice: Any) -> Any:
+    def C(Ws: Any, bs: Any, eps: Any, x: Any, y: Any, mask: Any, choice: Any) -> Any:  # noqa: PLR0917 (jit and grad take positional arguments)
         rows = jax.numpy.any(mask > 0, axis=1, keepdims=True)  # the real output neurons
         branches = [lambda z, f=f: f(z, rows) for f in sigmas]
 
@@ -203,7 +203,7 @@ def _step(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
     jax = frameworks.jax()
     C = cost_function(activations, losses)
 
-    def step(Ws: Any, bs: Any, x: Any, y: Any, mask: Any, choice: Any, eta: Any) -> Any:
+    def step(Ws: Any, bs: Any, x: Any, y: Any, mask: Any, choice: Any, eta: Any) -> Any:  # noqa: PLR0917 (jit's positional arguments)
         loss, grads = jax.value_and_grad(C, argnums=(0, 1))(Ws, bs, _zero_perturbations(Ws, x), x, y, mask, choice)
         return jax.tree_util.tree_map(lambda p, g: p - eta * g, (Ws, bs), grads), loss
 

@@ -1,0 +1,151 @@
+"""crosscheck.diagnosis: the equation implicated and the slip named, read from structured problems and slip
+keys (never from a message's words): every buggy implementation and every gradient mutant is named by key, a
+convention is called one, and rewording every message changes no diagnosis."""
+
+from __future__ import annotations
+
+import buggy
+import numpy as np
+import pytest
+from helpers import framework_available
+
+import crosscheck
+from crosscheck import problems
+from crosscheck.case import Case
+from crosscheck.certificate.controls import hunt
+from crosscheck.diagnosis import SLIPS, diagnose
+from crosscheck.implementations import Convention
+from crosscheck.judge import TensorCheck
+from crosscheck.mutants import MUTANTS
+from crosscheck.problems import Problem
+from reference import Gradients, Network
+
+BUGS = [
+    # (variant, the equation implicated, the key of the named slip: crosscheck.diagnosis.SLIPS)
+    ("sign", "BP1", "sign"),
+    ("sigma_prime_of_a", "BP1", "sigma_prime_of_a"),
+    ("bp1_no_sigma_prime", "BP1", "bp1_without_sigma_prime"),
+    ("no_sigma_prime_hidden", "BP2", "bp2_without_sigma_prime"),
+    ("literal_recursion", "BP2", "literal_recursion"),
+    ("one_layer_early", "BP2", "all_zeros"),  # its first layer left at zero
+    ("transposed_hidden_dW", "BP4", "transposed"),
+    ("bias_wrong_axis", "BP3", "bias_wrong_axis"),
+    ("bias_first_sample", "BP3", "bias_first_sample"),
+    ("mean_in_bp3", "BP3", "one_over_n_twice"),
+    ("without_deltas_no_sigma_prime_hidden", "BP2", "bp2_without_sigma_prime"),
+    ("accumulating", "", "accumulates"),
+    ("nan_gradients", "BP4", "non_finite"),
+]
+
+
+@pytest.mark.parametrize(("variant", "equation", "slip"), BUGS, ids=[b[0] for b in BUGS])
+def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
+    """A buggy implementation fails, and its diagnosis names the equation implicated and the slip (by key); the
+    report speaks of your implementation and shows the slip's words."""
+    result = crosscheck.check_implementation(getattr(buggy, variant), cases=200)
+    assert not result.ok, f"{variant} passed"
+    found = result.failure.diagnosis()
+    assert found is not None
+    assert found.equation == equation, f"{variant}: diagnosed {found.equation!r}, expected {equation!r}\n{result.report()}"
+    assert slip in found.keys, f"{variant}: slips {found.keys}\n{result.report()}"
+    report = result.report()
+    assert "your implementation" in report and "(the reference)" not in report
+    named = next(s for s in found.slips if s.key == slip)
+    assert named.text in report
+
+
+def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
+    """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
+    declared, it passes."""
+    result = crosscheck.check_implementation(buggy.sum_not_mean, cases=200)
+    assert not result.ok
+    report = result.report()
+    assert "by a convention, not an error in the derivation" in report
+    assert "declare the convention cost='sum'" in report
+    assert "is wrong" not in report
+    declared = crosscheck.check_implementation(buggy.sum_not_mean, convention=Convention("summed", cost="sum"), cases=200)
+    assert declared.ok, declared.report()
+
+
+def test_a_kink_convention_is_a_convention_and_passes_when_declared():
+    """relu'(0) = 1 fails only where z sits exactly on the kink, is reported as a convention, and passes with kink='right'."""
+    options = {"activation": "relu", "output_activation": "sigmoid", "cases": 300}
+    result = crosscheck.check_implementation(buggy.relu_right_slope, **options)
+    assert not result.ok
+    assert "a convention, not a slip" in result.report() and "kink='right'" in result.report()
+    declared = crosscheck.check_implementation(buggy.relu_right_slope, convention=Convention("mine", kink="right"), **options)
+    assert declared.ok, declared.report()
+    assert declared.kinks_skipped > 0, "no case put z on the kink: the declared convention was never exercised"
+
+
+@pytest.mark.skipif(not framework_available("torch"), reason="diagnosed against the torch oracle")
+@pytest.mark.parametrize("name", sorted(n for n, m in MUTANTS.items() if m.check == "gradients"))
+def test_every_mutant_is_diagnosed_by_name(name):
+    """On its shrunk counterexample, each gradient mutant's diagnosis names an equation and one of the slip keys the
+    mutant declares (`Mutant.slips`), linked by key, not by the report's words."""
+    from crosscheck import check_case
+    from crosscheck.case import Case
+
+    mutant = MUTANTS[name]
+    assert mutant.slips, f"{name} declares no slip key its diagnosis must name"
+    catch = hunt(mutant, "torch", max_examples=300)
+    assert catch is not None, f"{name} was not caught"
+    case = catch.counterexample
+    result = check_case(Case(mutant.build(case.network), case.x, case.y), ["torch"])
+    found = result.diagnosis()
+    assert found is not None and found.equation, result.report()
+    assert set(found.keys) & set(mutant.slips), f"{name}: named {found.keys}, expected one of {mutant.slips}\n{result.report()}"
+    assert "It looks like" in result.report()
+
+
+def test_every_mutant_declares_known_slip_keys():
+    """Every key a mutant declares is one the diagnosis can name (a typo would make its diagnosis test vacuous)."""
+    from crosscheck.diagnosis import SLIPS
+
+    unknown = {name: [k for k in m.slips if k not in SLIPS] for name, m in MUTANTS.items()}
+    assert not any(unknown.values()), {n: k for n, k in unknown.items() if k}
+
+
+def _structural(problem: Problem, sizes=(2, 3, 2), N: int = 4):
+    case = Case(Network.random(sizes, seed=0), np.ones((sizes[0], N)), np.zeros((sizes[-1], N)))
+    return diagnose(case, Gradients(0.0, [], [], []), (TensorCheck.structural(problem),), None)
+
+
+@pytest.mark.parametrize(
+    ("problem", "equation", "key"),
+    [
+        (Problem("shape", "weights", 3, got=(3, 2), want=(2, 3)), "BP4", "transposed"),
+        (Problem("shape", "biases", 2, got=(4, 1), want=(3, 1)), "BP3", "bias_wrong_axis"),
+        (Problem("layers", "weights", got=1, want=2), "", "stops_early"),
+        (Problem("accumulates", "weights", 2), "", "accumulates"),
+    ],
+)
+def test_a_structural_problem_is_diagnosed_from_its_data(problem, equation, key):
+    """A problem's kind and data (shapes, counts), not its sentence, give the equation and the slip."""
+    found = _structural(problem)
+    assert found.equation == equation and key in found.keys, found
+
+
+def test_rewording_every_message_changes_no_diagnosis(monkeypatch):
+    """With every problem's message replaced by nonsense, each structural diagnosis names the same equation and
+    slips: nothing parses a sentence."""
+    cases = [
+        Problem("shape", "weights", 3, got=(3, 2), want=(2, 3)),
+        Problem("shape", "biases", 2, got=(4, 1), want=(3, 1)),
+        Problem("layers", "weights", got=1, want=2),
+        Problem("accumulates", "weights", 2),
+    ]
+    before = [(_structural(p).equation, _structural(p).keys) for p in cases]
+    monkeypatch.setattr(problems, "_MESSAGES", {kind: (lambda p, who: "reworded") for kind in problems.KINDS})
+    after = [(_structural(p).equation, _structural(p).keys) for p in cases]
+    assert before == after
+    assert _structural(cases[0]).problem.message() == "reworded"
+
+
+def test_every_slip_key_is_known():
+    """A slip can only be named by a key of SLIPS (a typo fails at once)."""
+    from crosscheck.diagnosis import Slip
+
+    with pytest.raises(ValueError, match="slip key must be one of"):
+        Slip("sigma_forgotten", "words")
+    assert "transposed" in SLIPS
