@@ -4,8 +4,8 @@ Loaded by `benchmarks/run.py --pytest` (`python -m pytest -p count_cases`, with 
 on the path). It counts every case the checker judges while a Hypothesis test runs: each
 stack's K in `stack_judgements`, which `check_case` and `check_cases` call (a case that
 `check_cases` flags and judges again alone counts twice), and one a `step_check`. It times
-each such test's call phase. The figures go, as JSON, to the file named by
-CROSSCHECK_COUNT_CASES.
+each such test's call phase. The figures go, as JSON, to files named by CROSSCHECK_COUNT_CASES
+and the process (`PATH.gw0`, `PATH.gw1`, ... under pytest-xdist; `PATH.main` without it).
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     path = os.environ.get("CROSSCHECK_COUNT_CASES")
-    if path:
-        with open(path, "w") as f:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if path and (worker or not config.pluginmanager.hasplugin("dsession")):
+        # Under pytest-xdist each worker process counts its own tests: one file each, merged by the benchmark.
+        with open(f"{path}.{worker or 'main'}", "w") as f:
             json.dump(COUNTED, f)

@@ -155,6 +155,18 @@ def _many(
     return ManyCheck(cases, names, worst, failures, cleared, implementation)
 
 
+def positive_learning_rate(value: object) -> float:
+    """η as a float, or a TypeError/ValueError naming `learning_rate`: a finite number > 0 (an int,
+    a NumPy scalar or a 0-d array of one)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"learning_rate must be a real number, got {type(value).__name__} {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"learning_rate must be a finite number > 0, got {value}")
+    return float(value)
+
+
 def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implementation: Implementation = REFERENCE) -> Comparison:
     """One update by the implementation under test against the oracle's update.
 
@@ -162,12 +174,18 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     apply W − η ∂C/∂W to their gradients. Each element is judged at the scale
     |W| + η S(∂C/∂W): the old value's rounding plus the gradient's, scaled by the step.
     """
+    learning_rate = positive_learning_rate(learning_rate)
     (chosen,) = _oracles.lookup([oracle])
     chosen.require()
     network = case.network
     if implementation.step is None:
         raise ValueError(f"{implementation.name} has no update to check: give one (update=...)")
-    tested = implementation.step(case, learning_rate)
+    try:
+        tested = implementation.step(case, learning_rate)
+    except ImplementationProblem as raised:  # the update raised or answered in the wrong form: that is the verdict
+        problem = (TensorCheck.structural(raised.problem),)
+        tol = chosen.tolerance(network.dtype)
+        return Comparison(oracle, chosen.kind, network.dtype, tol, problem, case=case, implementation=implementation)
     S = magnitudes(case)
     tol = chosen.tolerance(network.dtype)
     # An oracle with its own error estimate (finite differences) adds η times it, and η times

@@ -249,7 +249,7 @@ def _answer(fn: Callable[..., Any], c: Convention, case: Case) -> dict[str, Any]
                 result = fn(weights, biases, x, y)
         except ImplementationProblem:
             raise
-        except Exception as error:  # the user's code may raise anything: that is the report
+        except (Exception, SystemExit) as error:  # the user's code may raise anything, exit included: that is the report
             raise ImplementationProblem(Problem("raised", got=type(error).__name__, detail=str(error))) from error
         _check_unchanged(kept)
         calls.append(_to_derivation(_parts(result), case, c))
@@ -297,7 +297,7 @@ def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: 
     try:
         with np.errstate(all="ignore"):
             result = update(weights, biases, x, y, learning_rate)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # an exit from your update is a report too, never the CLI's status
         raise ImplementationProblem(Problem("update_raised", got=type(error).__name__, detail=str(error))) from error
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise ImplementationProblem(Problem("update_returned", got=type(result).__name__))

@@ -9,8 +9,8 @@ An element passes when
   magnitudes, and errors carried from other operations add in quadrature along their
   signed paths. Rounding errors in any correct implementation are near ε·S, not
   relative to the (possibly cancelled or saturated) value; a wrong formula moves the
-  value by a fraction of S. Without a case, `S` is the tensor's largest magnitude,
-  max(|reference|, |oracle|).
+  value by a fraction of S. `compare` needs a case (or precomputed scales): without one
+  there is no sound S, and it refuses the call.
 * `S_C` is the scale of the cost C (the loss's own scale). Only finite differences
   have a `cost_rtol`: their rounding error is ε·|C|/h whatever the derivative is.
 

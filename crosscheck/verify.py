@@ -24,11 +24,12 @@ import numpy as np
 
 from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
-from crosscheck.check import check_case, check_cases, step_check
+from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.implementations import Convention, implementation
 from crosscheck.implementations import convention_named as convention_of
 from crosscheck.judge import join
+from crosscheck.problems import ImplementationProblem
 from crosscheck.results import CaseCheck, Comparison
 from crosscheck.strategies import DTYPES, cases, random_cases
 
@@ -58,8 +59,13 @@ class ImplementationCheck:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def checked(self) -> int:
+        """Cases judged in all (0: nothing was compared, and that is no agreement)."""
+        return sum(self.judged.values())
+
+    @property
     def ok(self) -> bool:
-        return self.failure is None and self.step_failure is None
+        return self.checked > 0 and self.failure is None and self.step_failure is None
 
     def summary(self) -> str:
         hidden, output, loss = self.names
@@ -72,6 +78,10 @@ class ImplementationCheck:
         if self.steps:
             parts.append(f"{self.steps:,} updates checked")
         worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
+        if self.checked == 0:
+            parts_text = "; ".join(parts)
+            who = self.implementation.name
+            return f"Nothing checked: every drawn case was left unjudged [{parts_text}]: {who} is not verified"
         if self.ok:
             return (
                 f"{self.implementation.name} agrees with {join(list(self.oracles))} on all {total:,} cases "
@@ -148,8 +158,13 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
     output = output_activation or activation
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
-    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
+    if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
         raise ValueError(f"cases must be a positive int, got {cases!r}")
+    cases = int(cases)
+    dtypes = tuple(dtypes)
+    if not dtypes:
+        raise ValueError("dtypes is empty: a check that compares nothing cannot fail; give float64, float32 or both")
+    learning_rate = positive_learning_rate(learning_rate)
     names = {"activation": activation, "output_activation": output, "loss": loss}
     options = {**names, "max_layers": max_layers, "max_width": max_width, "max_batch": max_batch}
     rng = np.random.default_rng(seed)
@@ -299,5 +314,9 @@ def _step_note(case: Case, under_test: Implementation, learning_rate: float, ora
         return "Your gradients already disagree on this case: fix them first (see above)."
     if under_test.step is None:
         return ""
-    found = diagnose_step(case, under_test.step(case, learning_rate), learning_rate, under_test.backward(case))
+    try:
+        stepped = under_test.step(case, learning_rate)
+    except ImplementationProblem:  # the update raised or answered in the wrong form: its report says so already
+        return ""
+    found = diagnose_step(case, stepped, learning_rate, under_test.backward(case))
     return found.text()

@@ -5,6 +5,11 @@
 - thorough: 10,000 examples per property test, random; run it with a few
   `--hypothesis-seed` values to hunt for false alarms.
 - debug: one example, verbose, to step through a failure.
+
+The default (dev) run is the quick one, on every core (pytest-xdist, `-n auto` in
+pyproject.toml): tests marked `slow` (the soak's processes, the CLI in subprocesses, the
+README's examples, the diagnosis of every buggy implementation and mutant) are skipped
+there, saying so, and run under the ci and thorough profiles (`.ci/run` uses ci).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ settings.register_profile("dev", max_examples=60, **_common)
 settings.register_profile("ci", max_examples=200, derandomize=True, database=None, **_common)
 settings.register_profile("thorough", max_examples=10_000, database=None, **_common)
 settings.register_profile("debug", max_examples=1, verbosity=Verbosity.verbose, **_common)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.load_profile(PROFILE)
 
 # JAX compiles each (mode, dtype, bucket) once per process, a large share of a short
 # run. Its persistent cache keeps the compiled programs between runs of the suite
@@ -58,3 +64,13 @@ def pytest_sessionfinish(session, exitstatus):
 
         with open(path, "w") as f:
             json.dump({f"{o} {d}": r for (o, d), r in sorted(WORST.items())}, f, indent=1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the quick dev profile, skip the tests marked slow (each says where it runs)."""
+    if PROFILE != "dev" or config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow: runs with HYPOTHESIS_PROFILE=ci or thorough, as CI does")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -38,6 +38,7 @@ BUGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("variant", "equation", "slip"), BUGS, ids=[b[0] for b in BUGS])
 def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
     """A buggy implementation fails, and its diagnosis names the equation implicated and the slip (by key); the
@@ -78,6 +79,7 @@ def test_a_kink_convention_is_a_convention_and_passes_when_declared():
     assert declared.kinks_skipped > 0, "no case put z on the kink: the declared convention was never exercised"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not framework_available("torch"), reason="diagnosed against the torch oracle")
 @pytest.mark.parametrize("name", sorted(n for n, m in MUTANTS.items() if m.check == "gradients"))
 def test_every_mutant_is_diagnosed_by_name(name):

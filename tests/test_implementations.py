@@ -3,7 +3,9 @@ diagnosed by name, conventions are reported as conventions, bad implementations 
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ from helpers import framework_available, mixed_cases
 import crosscheck
 from crosscheck.check import step_check
 from examples import columns, per_sample, rows
+from reference import Network
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
@@ -72,6 +75,7 @@ def test_the_wrong_number_of_layers_is_named():
     assert "stops one layer early" in result.report(), result.report()
 
 
+@pytest.mark.slow
 def test_the_reproduction_imports_your_function_and_fails_as_printed(tmp_path):
     """The report's snippet imports the buggy function from its module and, run as printed, fails with the same mismatch."""
     result = crosscheck.check_implementation(buggy.sign, cases=100)
@@ -96,6 +100,7 @@ def test_step_check_against_finite_differences_raises_no_false_alarm():
     assert not found, f"{len(found)} false alarms; the first: {found[0]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
@@ -116,6 +121,7 @@ def test_the_cli_verifies_a_function_and_exits_0_1_or_2(args, code, words):
     assert words in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_writes_json_and_markdown(tmp_path):
     """`--json` and `--markdown` write the verdict and the report."""
     import json
@@ -131,3 +137,71 @@ def test_the_cli_writes_json_and_markdown(tmp_path):
     assert data["ok"] is False and data["failure"]["diagnosis"]["equation"] == "BP3"
     assert "BP3" in out_md.read_text()
     assert np.isfinite(data["worst_ratio"]["torch"])
+
+
+def _exits(w, b, x, y):
+    sys.exit(0)
+
+
+def _update_raises(weights, biases, x, y, learning_rate):
+    raise RuntimeError("boom in the update")
+
+
+def test_an_implementation_that_exits_is_reported_not_obeyed():
+    """An implementation that calls sys.exit(0) gets a report naming SystemExit, never an 'agrees' (nor an exit)."""
+    result = crosscheck.check_implementation(_exits, cases=5, shrink=False)
+    assert not result.ok
+    assert "your implementation raised SystemExit" in result.report()
+
+
+def test_an_update_that_raises_is_part_of_the_report():
+    """An update that raises is reported beside the gradient verdict (which still agrees), not as a traceback."""
+    result = crosscheck.check_implementation(buggy.correct, update=_update_raises, cases=5)
+    assert not result.ok and result.failure is None and result.step_failure is not None
+    assert "your implementation's update raised RuntimeError: boom in the update" in result.report()
+
+
+def test_a_check_that_compares_nothing_does_not_pass():
+    """No dtypes is refused; a result with no case judged is not ok and says 'Nothing checked'."""
+    with pytest.raises(ValueError, match="dtypes is empty: a check that compares nothing cannot fail"):
+        crosscheck.check_implementation(buggy.correct, dtypes=[], cases=5)
+    judged = crosscheck.check_implementation(buggy.correct, cases=5)
+    nothing = dataclasses.replace(judged, judged={"float64": 0, "float32": 0})
+    assert judged.ok and not nothing.ok
+    assert nothing.summary().startswith("Nothing checked")
+
+
+@pytest.mark.parametrize(
+    ("rate", "error", "words"),
+    [
+        (-0.5, ValueError, "learning_rate must be a finite number > 0, got -0.5"),
+        (float("nan"), ValueError, "learning_rate must be a finite number > 0, got nan"),
+        ("0.5", TypeError, "learning_rate must be a real number, got str '0.5'"),
+        (True, TypeError, "learning_rate must be a real number, got bool True"),
+    ],
+)
+def test_a_bad_learning_rate_is_refused_before_any_framework_sees_it(rate, error, words):
+    """step_check and check_implementation refuse a learning rate that is not a finite number > 0, naming it."""
+    implementation = crosscheck.implementation(buggy.correct, update=buggy.ascent_update)
+    case = crosscheck.Case(Network.random((2, 2, 1), seed=0), np.ones((2, 3)), np.zeros((1, 3)))
+    with pytest.raises(error, match=re.escape(words)):
+        step_check(case, "torch", rate, implementation=implementation)
+    with pytest.raises(error, match=re.escape(words)):
+        crosscheck.check_implementation(buggy.correct, update=buggy.ascent_update, learning_rate=rate, cases=5)
+
+
+@pytest.mark.slow
+def test_the_cli_never_exits_0_for_an_implementation_that_exits(tmp_path):
+    """`verify` on an implementation that calls sys.exit(0) exits 1 with the report, not 0."""
+    (tmp_path / "exiting.py").write_text("import sys\n\ndef backprop(w, b, x, y):\n    sys.exit(0)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "verify", "exiting:backprop", "--cases", "5"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "raised SystemExit" in done.stdout

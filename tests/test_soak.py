@@ -35,6 +35,7 @@ def test_the_plan_depends_on_the_seed_alone():
     assert len({c.cell for c in soak_module.plan(len(soak_module.cells()) * 2, seed=0)}) == len(soak_module.cells())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
     """The same seed gives the same cases, counts, largest |diff|/tol and verdict on 1 and 2 Dask workers and in-process."""
@@ -46,6 +47,7 @@ def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
     assert _counts(one) == _counts(two) == _counts(here)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_a_worker_killed_mid_run_loses_nothing():
     """One of two workers is killed once the first chunk is in: its chunks run again elsewhere, and the counts are
@@ -70,6 +72,7 @@ def test_a_worker_killed_mid_run_loses_nothing():
     assert _counts(result)[:5] == _counts(clean)[:5]
 
 
+@pytest.mark.slow
 def test_the_soak_command_writes_what_it_checked(tmp_path):
     """`python -m crosscheck --soak N --json --markdown` exits 0 and states the case count, the workers and the verdict;
     without Dask (hidden from the run) the same command runs in-process."""
