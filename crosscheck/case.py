@@ -100,6 +100,8 @@ def _matrix(name: str, value: object, dtype: np.dtype) -> np.ndarray:
     """A 2-D, non-empty, finite array of the network's float dtype, or a TypeError/ValueError naming `name`."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if type(value) is not np.ndarray:
+        raise TypeError(f"{name} must be a plain numpy.ndarray, got the subclass {type(value).__name__}: pass np.asarray({name})")
     if value.dtype.kind != "f" or value.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
     if value.dtype != dtype:

@@ -45,6 +45,8 @@ def _float_array(name: str, value: Any, stack: tuple[int, ...]) -> None:
     """An ndarray of float32/float64, 2-D after the leading axes `stack`."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if type(value) is not np.ndarray:  # np.matrix's * is a matrix product; a masked array hides entries
+        raise TypeError(f"{name} must be a plain numpy.ndarray, got the subclass {type(value).__name__}: pass np.asarray({name})")
     if value.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype}")
     if value.ndim != 2 + len(stack) or value.shape[: len(stack)] != stack:

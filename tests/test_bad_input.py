@@ -30,10 +30,33 @@ inf_y = good_xy()[1].copy()
 inf_y[0, 0] = np.inf
 
 # (id, call, exception, words the message must contain)
+def _as_matrix(a):
+    """An np.matrix (NumPy warns that the subclass is not recommended: the point of the test)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asmatrix(a)
+
+
 BAD_CALLS = [
     ("x rows != n_1", lambda n: n.forward(np.zeros((3, 4))), ValueError, ["x", "(2, N)", "(3, 4)"]),
     ("x 1-D", lambda n: n.forward(np.zeros(2)), ValueError, ["x", "2-D"]),
     ("x not an array", lambda n: n.forward([[0.0], [0.0]]), TypeError, ["x", "numpy.ndarray", "list"]),
+    # np.matrix's * is a matrix product (silu's z·σ(z) came out off by 0.48); a masked array hides a NaN weight.
+    ("x an np.matrix", lambda n: n.forward(_as_matrix(np.zeros((2, 4)))), TypeError, ["x", "plain numpy.ndarray", "matrix"]),
+    (
+        "y a masked array",
+        lambda n: n.backward(good_xy()[0], np.ma.masked_array(np.zeros((1, 4)), mask=[[1, 0, 0, 0]])),
+        TypeError,
+        ["y", "plain numpy.ndarray", "MaskedArray", "np.asarray(y)"],
+    ),
+    (
+        "a weight as a masked array",
+        lambda n: Network([np.ma.masked_invalid(np.full((3, 2), np.nan)), n.weights[1]], n.biases),
+        TypeError,
+        ["weights", "plain numpy.ndarray", "MaskedArray"],
+    ),
     ("y wrong rows", lambda n: n.backward(good_xy()[0], np.zeros((2, 4))), ValueError, ["y", "(1, 4)", "(2, 4)"]),
     ("y wrong N", lambda n: n.backward(good_xy()[0], np.zeros((1, 5))), ValueError, ["y", "(1, 4)", "(1, 5)"]),
     ("empty batch", lambda n: n.backward(np.zeros((2, 0)), np.zeros((1, 0))), ValueError, ["x", "empty"]),

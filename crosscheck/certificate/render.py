@@ -119,6 +119,10 @@ Python {v["python"]}, NumPy {v["numpy"]}, PyTorch {v["torch"]}, JAX {v["jax"]}, 
 Code certified (`crosscheck.certificate.code()`):
 {code}
 
+The digests identify the code: a checkout whose `reference/` and `crosscheck/` hash the same is what this
+certifies, whatever its commit (the commit that adds this file comes after the one named above, and
+changes neither package).
+
 Machine (`crosscheck.certificate.run.machine()`): {machine}.
 The same seed, code and versions give the same verdicts and case counts on any machine; the figures
 (|diff|/tol) are the same to the last digit only on the same CPU, BLAS and thread counts, since a
