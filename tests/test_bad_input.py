@@ -29,6 +29,7 @@ nan_x[1, 2] = np.nan
 inf_y = good_xy()[1].copy()
 inf_y[0, 0] = np.inf
 
+
 # (id, call, exception, words the message must contain)
 def _as_matrix(a):
     """An np.matrix (NumPy warns that the subclass is not recommended: the point of the test)."""
