@@ -18,8 +18,10 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,7 +43,16 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=_at_least(1), default=None, help="Dask worker processes (certificate: default 1; --soak: all cores)"
     )
     parser.add_argument("--soak", type=_at_least(1), metavar="N", help="check N cases in all, spread over the cells, on Dask")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="with --soak: an existing Dask scheduler, e.g. tcp://host:8786")
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", type=_scheduler, help="with --soak: an existing Dask scheduler, e.g. tcp://host:8786"
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=10.0,
+        help="with --scheduler: how long to wait for it to answer (default 10)",
+    )
     parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write a citable Markdown certificate")
     parser.add_argument("--plots", type=_output_folder, metavar="DIR", help="write PNG figures (needs matplotlib)")
@@ -83,6 +94,29 @@ def _at_least(low: int) -> Callable[[str], int]:
 
     parse.__name__ = f"integer >= {low}"
     return parse
+
+
+SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+"""The address schemes dask.distributed connects over."""
+
+
+def _scheduler(text: str) -> str:
+    scheme, separator, rest = text.partition("://")
+    if not separator or scheme not in SCHEMES or not rest:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Dask scheduler address: expected SCHEME://HOST:PORT, SCHEME one of {list(SCHEMES)}"
+        )
+    return text
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text}")
+    return value
 
 
 def _catalogue_name(text: str) -> str:
@@ -167,6 +201,7 @@ def _write(path: Path, text: str) -> None:
     """Write atomically: a temporary file beside `path`, then os.replace (a reader sees the old file or the new)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _WRITING.append(temporary)
     try:
         with os.fdopen(handle, "w") as f:
             f.write(text)
@@ -176,6 +211,8 @@ def _write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        _WRITING.remove(temporary)
 
 
 def _umask() -> int:
@@ -190,17 +227,22 @@ def _nothing_written(options: str) -> None:
 
 def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progress, command: str) -> int:
     """`--soak N`: N cases over the cells, on Dask when installed; exit 0 when all agree."""
-    from crosscheck.certificate.soak import soak
+    from crosscheck.certificate.soak import SchedulerUnreachable, soak
 
-    result = soak(
-        args.soak,
-        seed=args.seed,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        oracles=tuple(o for o in ("torch", "jax") if o in oracles),
-        only=args.only,
-        progress=progress,
-    )
+    try:
+        result = soak(
+            args.soak,
+            seed=args.seed,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            oracles=tuple(o for o in ("torch", "jax") if o in oracles),
+            only=args.only,
+            progress=progress,
+            connect_timeout=args.connect_timeout,
+        )
+    except SchedulerUnreachable as error:
+        print(f"python -m crosscheck: {error}", file=sys.stderr)
+        return 2
     print(result.verdict() if args.quiet else result.terminal())
     if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": lambda: result.markdown(command)}):
         _nothing_written("--json PATH and --markdown PATH")
@@ -272,14 +314,53 @@ def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> li
     return written
 
 
+_WRITING: list[str] = []
+"""The temporary file being written, if any: SIGTERM removes it before it stops the run."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM: stop now, with one line and exit 143. Not an exception: raised from a signal
+    handler it can land in a callback that swallows it (JAX's gc hook does), and the run would
+    go on to exit 0. Files are written only at the end, atomically, so none is left half
+    written; child processes (Dask workers) are stopped first."""
+    os.write(2, b"\nterminated: stopped, nothing written\n")
+    for path in _WRITING:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    _stop_children()
+    os._exit(143)
+
+
+def _stop_children() -> None:
+    try:
+        import psutil  # comes with dask.distributed, the only thing that starts child processes here
+    except ImportError:
+        return
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=1)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Ctrl-C stops with one line and exit 130; files are written only at the end, atomically,
-    so an interrupted run leaves none behind."""
+    """Ctrl-C stops with one line and exit 130, SIGTERM with one line and exit 143; files are
+    written only at the end, atomically, so an interrupted run leaves none behind."""
+    previous = signal.getsignal(signal.SIGTERM)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return _main(argv)
     except KeyboardInterrupt:
         print("\ninterrupted: stopped, nothing written", file=sys.stderr)
         return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -90,3 +90,65 @@ def test_the_soak_command_writes_what_it_checked(tmp_path):
     assert "Dask is not installed" in data["where"]
     markdown = (tmp_path / "s.md").read_text()
     assert "600 cases" in markdown and "VERIFIED" in markdown and "1 worker(s)" in markdown.replace("\n", " ")
+
+
+def _crosscheck(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float]:
+    import time
+
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return done, time.perf_counter() - start
+
+
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_an_unreachable_scheduler_is_one_line_and_exit_2_within_the_timeout():
+    """--scheduler at a closed port gives one line naming it and the timeout, exit 2, no traceback, in about the
+    timeout (it took 31 s and a 60-line traceback with exit 1 before)."""
+    done, seconds = _crosscheck("--soak", "10", "--quiet", "--scheduler", "tcp://127.0.0.1:1", "--connect-timeout", "2")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--scheduler tcp://127.0.0.1:1: no Dask scheduler answered within 2 s" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert seconds < 25, f"took {seconds:.0f} s with a 2 s connect timeout"
+
+
+@pytest.mark.parametrize("address", ["bogus://x", "127.0.0.1:8786", "tcp://"])
+def test_a_malformed_scheduler_address_is_a_usage_error(address):
+    """An address without a known scheme (or host) is refused at once as bad usage, exit 2, naming the option."""
+    done, _ = _crosscheck("--soak", "10", "--scheduler", address, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "argument --scheduler:" in done.stderr and "is not a Dask scheduler address" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_sigterm_stops_the_soak_and_its_workers():
+    """SIGTERM during a 2-worker soak exits 143 with one line within 5 s, and leaves no worker process behind."""
+    import signal
+    import time
+
+    import psutil
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crosscheck", "--soak", "20000", "--workers", "2", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parent = psutil.Process(process.pid)
+    deadline = time.perf_counter() + 60
+    while len(parent.children(recursive=True)) < 2 and time.perf_counter() < deadline:
+        time.sleep(0.5)
+    children = parent.children(recursive=True)
+    assert len(children) >= 2, "the soak started no workers"
+    time.sleep(2)
+    process.send_signal(signal.SIGTERM)
+    start = time.perf_counter()
+    _, err = process.communicate(timeout=30)
+    assert time.perf_counter() - start < 5
+    assert process.returncode == 143, err
+    assert "terminated: stopped, nothing written" in err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, f"worker processes left behind: {[p.pid for p in alive]}"

@@ -186,6 +186,19 @@ def _local_workers(workers: int | None) -> int:
     return workers if workers is not None else (os.cpu_count() or 1)
 
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for `--scheduler` to answer before giving up."""
+
+
+class SchedulerUnreachable(RuntimeError):
+    """The Dask scheduler named could not be reached in time (or its address is not one)."""
+
+    def __init__(self, address: str, timeout: float, error: BaseException) -> None:
+        self.address, self.timeout = address, timeout
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        super().__init__(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({reason})")
+
+
 def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     total: int,
     *,
@@ -198,10 +211,12 @@ def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     progress: Callable[..., None] | None = None,
     distributed: bool | None = None,
     client: Any = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Soak:
     """Check `total` cases, spread over the catalogue's cells, on Dask (a LocalCluster of
     `workers` processes, the cluster at `scheduler`, or an open `client`) or, without Dask
-    (or with `distributed=False`), here."""
+    (or with `distributed=False`), here. A `scheduler` that does not answer within
+    `connect_timeout` seconds raises `SchedulerUnreachable`."""
     chunks = plan(total, seed, chunk, only)
     use_dask = (dask_available() if distributed is None else distributed) or client is not None
     if scheduler is not None and not use_dask:
@@ -209,7 +224,14 @@ def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     start = time.perf_counter()
     if use_dask:
         result, summaries = _on_dask(
-            chunks, total, seed=seed, workers=workers, scheduler=scheduler, oracles=oracles, given=client
+            chunks,
+            total,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            oracles=oracles,
+            given=client,
+            connect_timeout=connect_timeout,
         )
     else:
         result = Soak(
@@ -241,6 +263,7 @@ def _on_dask(
     scheduler: str | None,
     oracles: tuple[str, ...],
     given: Any = None,
+    connect_timeout: float = 10.0,
 ) -> tuple[Soak, Iterator[dict[str, Any]]]:
     from distributed import Client, LocalCluster
 
@@ -250,7 +273,10 @@ def _on_dask(
         count = len(client.scheduler_info().get("workers", {}))
         where = "the given Dask client"
     elif scheduler is not None:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError, ValueError) as error:  # refused, unresolvable, timed out, or a bad address
+            raise SchedulerUnreachable(scheduler, connect_timeout, error) from None
         count = len(client.scheduler_info().get("workers", {}))
         where = f"the cluster at {scheduler}"
     else:
