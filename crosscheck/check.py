@@ -46,6 +46,7 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
     all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
     if not isinstance(case, Case):
         raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
+    _implementation_argument(implementation)
     names = [o.name for o in _oracles.lookup(oracles)]
     try:
         tested = implementation.backward(case)
@@ -92,6 +93,9 @@ def check_cases(
     cases: Sequence[Case], oracles: Sequence[str] = DEFAULT_MANY, *, implementation: Implementation = REFERENCE
 ) -> ManyCheck:
     """`check_case` for every case, many cases per framework call (see the module)."""
+    if isinstance(cases, Case):
+        raise TypeError("cases must be a sequence of crosscheck.Case, got one Case: pass [case], or use check_case(case)")
+    _implementation_argument(implementation)
     names = tuple(o.name for o in _oracles.lookup(oracles))
     cases = list(cases)
     if not cases:
@@ -155,6 +159,14 @@ def _many(
     return ManyCheck(cases, names, worst, failures, cleared, implementation)
 
 
+def _implementation_argument(implementation: object) -> None:
+    if not isinstance(implementation, Implementation):
+        raise TypeError(
+            f"implementation must be a crosscheck.Implementation (crosscheck.implementation(fn, convention=...) "
+            f"makes one from your function), got {type(implementation).__name__} {implementation!r:.60}"
+        )
+
+
 def positive_learning_rate(value: object) -> float:
     """η as a float, or a TypeError/ValueError naming `learning_rate`: a finite number > 0 (an int,
     a NumPy scalar or a 0-d array of one)."""
@@ -175,6 +187,7 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     |W| + η S(∂C/∂W): the old value's rounding plus the gradient's, scaled by the step.
     """
     learning_rate = positive_learning_rate(learning_rate)
+    _implementation_argument(implementation)
     (chosen,) = _oracles.lookup([oracle])
     chosen.require()
     network = case.network
@@ -264,6 +277,9 @@ def compare(  # noqa: PLR0913 (keyword-only options, each with a default)
         raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
     if tolerances is not None and not isinstance(tolerances, Tolerance):
         raise TypeError(f"tolerances must be a crosscheck.Tolerance, got {type(tolerances).__name__}")
+    for argument, given in (("scales", scales), ("oracle_error", oracle_error)):
+        if given is not None and not isinstance(given, Gradients):
+            raise TypeError(f"{argument} must be a reference.Gradients (or None), got {type(given).__name__}")
     dtype = tested.weights[0].dtype if tested.weights else np.dtype(np.float64)
     tol = tolerances if tolerances is not None else tolerance(kind, dtype)
     if not isinstance(implementation, Implementation):

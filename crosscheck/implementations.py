@@ -56,6 +56,8 @@ class Convention:
     kink: str = "left"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"convention name must be a non-empty str, got {self.name!r}")
         for field, value, allowed in (
             ("samples", self.samples, SAMPLES),
             ("weights", self.weights, WEIGHTS),
@@ -274,6 +276,8 @@ def implementation(
     c = convention_named(convention)
     if not callable(fn):
         raise TypeError(f"fn must be callable (your backward pass), got {type(fn).__name__}")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str (how reports speak of your implementation), got {name!r}")
     if update is not None and not callable(update):
         raise TypeError(f"update must be callable or None, got {type(update).__name__}")
 

@@ -385,7 +385,70 @@ CHECKER_BAD_CALLS = [
         ValueError,
         ["exit 2", "invalid choice"],
     ),
+    # Wrong types that crashed with AttributeError, or were accepted silently, or read unclearly (issue 26).
+    (
+        "check_case: implementation as a convention name",
+        lambda n: _check(_case(n), ["torch"], implementation="columns"),
+        TypeError,
+        ["implementation must be a crosscheck.Implementation", "crosscheck.implementation(fn", "str"],
+    ),
+    (
+        "check_case: implementation as a bare function",
+        lambda n: _check(_case(n), ["torch"], implementation=lambda w, b, x, y: None),
+        TypeError,
+        ["implementation must be a crosscheck.Implementation", "function"],
+    ),
+    (
+        "check_cases: one Case",
+        lambda n: __import__("crosscheck").check_cases(_case(n)),
+        TypeError,
+        ["cases must be a sequence of crosscheck.Case", "got one Case", "check_case(case)"],
+    ),
+    (
+        "compare: scales a string",
+        lambda n: _compare(n.backward(*good_xy()), n.backward(*good_xy()), scales="x"),
+        TypeError,
+        ["scales must be a reference.Gradients", "str"],
+    ),
+    (
+        "compare: oracle_error a list",
+        lambda n: _compare(n.backward(*good_xy()), n.backward(*good_xy()), case=_case(n), oracle_error=[1.0]),
+        TypeError,
+        ["oracle_error must be a reference.Gradients", "list"],
+    ),
+    ("random_cases: rng an int", lambda n: _random_cases(3, 5), TypeError, ["rng must be a numpy.random.Generator", "int"]),
+    (
+        "random_cases: count -1",
+        lambda n: _random_cases(np.random.default_rng(0), -1),
+        ValueError,
+        ["count must be an int >= 0", "-1"],
+    ),
+    ("Convention: name None", lambda n: _convention(None), TypeError, ["convention name must be a non-empty str", "None"]),
+    (
+        "implementation: name 3",
+        lambda n: __import__("crosscheck").implementation(lambda w, b, x, y: None, name=3),
+        TypeError,
+        ["name must be a non-empty str", "3"],
+    ),
+    (
+        "check_implementation: learning_rate '0.5'",
+        lambda n: _implementation(lambda w, b, x, y: None, update=lambda *a: None, learning_rate="0.5"),
+        TypeError,
+        ["learning_rate must be a real number", "str"],
+    ),
 ]
+
+
+def _random_cases(rng, count):
+    from crosscheck.strategies import random_cases
+
+    return random_cases(rng, count)
+
+
+def _convention(name):
+    from crosscheck import Convention
+
+    return Convention(name)
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [c[1:] for c in CHECKER_BAD_CALLS], ids=[c[0] for c in CHECKER_BAD_CALLS])
