@@ -16,7 +16,7 @@
    last bits; a case flagged in a stack that passes alone is kept in `ManyCheck.cleared`.
 
 `check_case` is the same pipeline on one case; the certificate runs it on stacks of
-one structure (`crosscheck.stacked.stack_judgements`); `step_check` judges one update and
+one structure (`stack_judgements`); `step_check` judges one update and
 `compare` two given sets of gradients. The results are `crosscheck.results`.
 """
 
@@ -26,18 +26,64 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from crosscheck import counterparts
 from crosscheck import oracles as _oracles
-from crosscheck.case import REFERENCE, Case, Implementation, Stack, gradients_literal, stacks
+from crosscheck.case import REFERENCE, Case, Implementation, Parameters, Stack, gradients_literal, stacks
+from crosscheck.diagnosis import diagnose
 from crosscheck.judge import QUANTITIES, TensorCheck, judge, mismatch, symbol
 from crosscheck.problems import ImplementationProblem, Problem
 from crosscheck.results import CaseCheck, Comparison, ManyCheck
-from crosscheck.scales import magnitudes
-from crosscheck.stacked import StackJudgement, judge_stacked, reference_over, stack_judgements
+from crosscheck.scales import magnitudes, stack_magnitudes
+from crosscheck.stacked import StackJudgement, judge_stacked, reference_over
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
 from reference import Gradients, Network
 
 DEFAULT_MANY = ("torch", "jax")
 """The oracles `check_cases` runs unless told otherwise: the two autograd frameworks."""
+
+
+def stack_judgements(
+    stacks_: Sequence[Stack],
+    oracles: Sequence[str],
+    implementation: Implementation = REFERENCE,
+    shares: bool = False,
+    tested: list[Gradients] | None = None,
+    provides: list[tuple[str, ...]] | None = None,
+) -> list[dict[str, StackJudgement]]:
+    """Steps 2-5 of the pipeline for each stack: the implementation, the scales, each oracle
+    (all stacks of an oracle in one call), the judge. With `shares`, each oracle checks only
+    its share of each stack's cases (the first ones; `Oracle.share`), as the certificate does.
+    `tested`: the implementation's stacked results, when already computed, and `provides`
+    what they give."""
+    chosen = _oracles.lookup(oracles)
+    if tested is None:
+        answers = [[implementation.backward(case) for case in stack.cases()] for stack in stacks_]
+        tested = [stack.stacked(a) for stack, a in zip(stacks_, answers)]
+        provides = [implementation.given(a[0]) for a in answers]
+    scales = [stack_magnitudes(stack) for stack in stacks_]
+    results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
+    if provides is None:
+        provides = [implementation.provides or QUANTITIES for _ in stacks_]
+    for oracle in chosen:
+        oracle.require()
+        counts = [max(1, round(stack.K * oracle.share)) if shares else stack.K for stack in stacks_]
+        subsets = [stack if c == stack.K else stack.first(c) for stack, c in zip(stacks_, counts)]
+        computed = oracle.compute(subsets)
+        for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
+            tol = oracle.tolerance(stack.dtype)
+            results[i][oracle.name] = judge_stacked(
+                tested[i],
+                gradients,
+                scales[i],
+                tol,
+                oracle.kind,
+                error=error,
+                stack=stack,
+                count=counts[i],
+                name=oracle.name,
+                provides=provides[i],
+            )
+    return results
 
 
 # --- the public checks ------------------------------------------------------------------------
@@ -48,45 +94,42 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
         raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
     _implementation_argument(implementation)
     names = [o.name for o in _oracles.lookup(oracles)]
+    tested, comparisons = _comparisons(case, names, implementation)
+    failing = [c for c in comparisons.values() if not c.ok]
+    # The diagnosis reads the first failing autograd oracle (finite differences when it is the only one).
+    chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0]) if failing else None
+    found = None if chosen is None else diagnose(case, tested, chosen.tensors, chosen.values)
+    hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, case.names) for name in names}
+    return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand)
+
+
+def _comparisons(case: Case, names: list[str], implementation: Implementation) -> tuple[Gradients, dict[str, Comparison]]:
+    """The implementation's answer for `case`, and each oracle's comparison with it (a structural
+    problem, when the answer cannot be judged element by element, for every oracle alike)."""
     try:
         tested = implementation.backward(case)
         problems = _structure(case, tested, implementation.given(tested))
     except ImplementationProblem as raised:
         tested = Gradients(loss=np.nan, deltas=[], weights=[], biases=[])
         problems = (TensorCheck.structural(raised.problem),)
+    dtype = case.network.dtype
     if problems:
-        dtype = case.network.dtype
-        comparisons = {
-            name: Comparison(
-                name,
-                _oracles.ORACLES[name].kind,
-                dtype,
-                tolerance(AUTOGRAD_KIND, dtype),
-                problems,
-                case=case,
-                implementation=implementation,
-            )
+        table = tolerance(AUTOGRAD_KIND, dtype)
+        kinds = {name: _oracles.ORACLES[name].kind for name in names}
+        return tested, {
+            name: Comparison(name, kinds[name], dtype, table, problems, case=case, implementation=implementation)
             for name in names
         }
-        return CaseCheck(case, tested, comparisons, implementation)
     stack = Stack.of([case])
     judged = stack_judgements(
         [stack], names, implementation, tested=[stack.stacked([tested])], provides=[implementation.given(tested)]
     )[0]
-    comparisons = {
+    return tested, {
         name: Comparison(
-            name,
-            j.kind,
-            case.network.dtype,
-            j.tolerance,
-            j.tensors(0),
-            case=case,
-            implementation=implementation,
-            values=j.values(0),
+            name, j.kind, dtype, j.tolerance, j.tensors(0), case=case, implementation=implementation, values=j.values(0)
         )
         for name, j in judged.items()
     }
-    return CaseCheck(case, tested, comparisons, implementation)
 
 
 def check_cases(
@@ -199,38 +242,9 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
         problem = (TensorCheck.structural(raised.problem),)
         tol = chosen.tolerance(network.dtype)
         return Comparison(oracle, chosen.kind, network.dtype, tol, problem, case=case, implementation=implementation)
-    S = magnitudes(case)
     tol = chosen.tolerance(network.dtype)
-    # An oracle with its own error estimate (finite differences) adds η times it, and η times
-    # its cost term, to each element's allowed error: its W − η g carries that error.
-    extra: Gradients | None = None
-    if chosen.sgd_step is not None:
-        expected = chosen.sgd_step(case, learning_rate)[0]
-    else:
-        stack = Stack.of([case])
-        stacked, error = chosen.compute([stack])[0]
-        g = stack.unstacked(stacked, 0)
-        eta = network.dtype.type(learning_rate)
-        expected = (
-            [W - eta * dW for W, dW in zip(network.weights, g.weights)],
-            [b - eta * db for b, db in zip(network.biases, g.biases)],
-        )
-        extra = None if error is None else stack.unstacked(error, 0)
-    checks = []
-    for quantity, old, new, want, scale, error_of in zip(
-        ("W", "b"),
-        (network.weights, network.biases),
-        tested,
-        expected,
-        (S.weights, S.biases),
-        ("weights", "biases"),
-    ):
-        for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
-            own = 0.0 if extra is None else learning_rate * (getattr(extra, error_of)[l - 2] + tol.cost_rtol * S.loss)
-            judged = judge(
-                t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=chosen.kind, error=own
-            )
-            checks.append(TensorCheck.of(quantity, l, t, o, judged))
+    expected, extra = _oracle_update(case, chosen, learning_rate)
+    checks = _judge_update(case, tested, expected, extra, tol, chosen.kind, learning_rate)
     keyword = ", implementation=implementation" if implementation.setup else ""
     rebuild = "\n".join(
         [
@@ -238,9 +252,43 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
             f"crosscheck.step_check(case, {oracle!r}, {learning_rate!r}{keyword}).assert_ok()",
         ]
     )
-    return Comparison(
-        oracle, chosen.kind, network.dtype, tol, tuple(checks), case=case, implementation=implementation, rebuild=rebuild
+    return Comparison(oracle, chosen.kind, network.dtype, tol, checks, case=case, implementation=implementation, rebuild=rebuild)
+
+
+def _oracle_update(case: Case, chosen: _oracles.Oracle, learning_rate: float) -> tuple[Parameters, Gradients | None]:
+    """The oracle's parameters after one step: its framework's own update (torch.optim.SGD, a
+    jax.grad step), or W − η ∂C/∂W from its gradients; and its own error estimate, if it has one."""
+    if chosen.sgd_step is not None:
+        return chosen.sgd_step(case, learning_rate)[0], None
+    network = case.network
+    stack = Stack.of([case])
+    stacked, error = chosen.compute([stack])[0]
+    g = stack.unstacked(stacked, 0)
+    eta = network.dtype.type(learning_rate)
+    expected = (
+        [W - eta * dW for W, dW in zip(network.weights, g.weights)],
+        [b - eta * db for b, db in zip(network.biases, g.biases)],
     )
+    return expected, None if error is None else stack.unstacked(error, 0)
+
+
+def _judge_update(  # noqa: PLR0917 (the pieces of one update, each named as step_check names them)
+    case: Case, tested: Parameters, expected: Parameters, extra: Gradients | None, tol: Tolerance, kind: str, learning_rate: float
+) -> tuple[TensorCheck, ...]:
+    """Each updated W^l and b^l judged at |W| + η S(∂C/∂W): the old value's rounding plus the
+    gradient's, scaled by the step. An oracle with its own error estimate (finite differences)
+    adds η times it, and η times its cost term: its W − η g carries that error."""
+    network = case.network
+    S = magnitudes(case)
+    checks = []
+    for quantity, old, new, want, scale, error_of in zip(
+        ("W", "b"), (network.weights, network.biases), tested, expected, (S.weights, S.biases), ("weights", "biases")
+    ):
+        for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
+            own = 0.0 if extra is None else learning_rate * (getattr(extra, error_of)[l - 2] + tol.cost_rtol * S.loss)
+            judged = judge(t, o, scale=np.abs(p.astype(np.float64)) + learning_rate * s, tolerance=tol, kind=kind, error=own)
+            checks.append(TensorCheck.of(quantity, l, t, o, judged))
+    return tuple(checks)
 
 
 def compare(  # noqa: PLR0913 (keyword-only options, each with a default)
@@ -263,27 +311,10 @@ def compare(  # noqa: PLR0913 (keyword-only options, each with a default)
     own error estimate per element, is added to the tolerance; `kind` picks the tolerance
     table and `tolerances` overrides it.
     """
-    for name, value in (("tested", tested), ("oracle", oracle)):
-        if not isinstance(value, Gradients):
-            raise TypeError(f"{name} must be a reference.Gradients, got {type(value).__name__}")
-        if isinstance(value.loss, bool) or not isinstance(value.loss, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name}.loss must be a number, got {type(value.loss).__name__}")
-    if case is None and scales is None:
-        raise ValueError(
-            "compare needs case= (or scales=) to judge soundly: each element is judged at its own error scale, "
-            "and without one a tensor's largest element would stand in, which cries wolf on correct float32 code"
-        )
-    if case is not None and not isinstance(case, Case):
-        raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
-    if tolerances is not None and not isinstance(tolerances, Tolerance):
-        raise TypeError(f"tolerances must be a crosscheck.Tolerance, got {type(tolerances).__name__}")
-    for argument, given in (("scales", scales), ("oracle_error", oracle_error)):
-        if given is not None and not isinstance(given, Gradients):
-            raise TypeError(f"{argument} must be a reference.Gradients (or None), got {type(given).__name__}")
+    _compare_arguments(tested, oracle, case, {"scales": scales, "oracle_error": oracle_error, "tolerances": tolerances})
+    _implementation_argument(implementation)
     dtype = tested.weights[0].dtype if tested.weights else np.dtype(np.float64)
     tol = tolerances if tolerances is not None else tolerance(kind, dtype)
-    if not isinstance(implementation, Implementation):
-        raise TypeError(f"implementation must be a crosscheck.Implementation, got {type(implementation).__name__}")
     rebuild = _compare_call(
         tested,
         oracle,
@@ -304,6 +335,27 @@ def compare(  # noqa: PLR0913 (keyword-only options, each with a default)
         _one(tested), _one(oracle), _one(scales), tol, kind, error=None if oracle_error is None else _one(oracle_error)
     )
     return Comparison(oracle_name, kind, dtype, tol, one.tensors(0), case=case, implementation=implementation, rebuild=rebuild)
+
+
+def _compare_arguments(tested: Gradients, oracle: Gradients, case: Case | None, options: dict[str, object]) -> None:
+    """compare's arguments, or a TypeError/ValueError naming the one that is off."""
+    for name, value in (("tested", tested), ("oracle", oracle)):
+        if not isinstance(value, Gradients):
+            raise TypeError(f"{name} must be a reference.Gradients, got {type(value).__name__}")
+        if isinstance(value.loss, bool) or not isinstance(value.loss, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}.loss must be a number, got {type(value.loss).__name__}")
+    if case is None and options["scales"] is None:
+        raise ValueError(
+            "compare needs case= (or scales=) to judge soundly: each element is judged at its own error scale, "
+            "and without one a tensor's largest element would stand in, which cries wolf on correct float32 code"
+        )
+    if case is not None and not isinstance(case, Case):
+        raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
+    if options["tolerances"] is not None and not isinstance(options["tolerances"], Tolerance):
+        raise TypeError(f"tolerances must be a crosscheck.Tolerance, got {type(options['tolerances']).__name__}")
+    for argument in ("scales", "oracle_error"):
+        if options[argument] is not None and not isinstance(options[argument], Gradients):
+            raise TypeError(f"{argument} must be a reference.Gradients (or None), got {type(options[argument]).__name__}")
 
 
 def _compare_call(

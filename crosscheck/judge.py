@@ -22,26 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crosscheck.problems import Problem
+from crosscheck.problems import Problem, symbol
 from crosscheck.tolerances import FINITE_DIFFERENCES_KIND, Tolerance
 
 QUANTITIES = ("loss", "deltas", "weights", "biases")
-_SYMBOLS = {
-    "loss": "C",
-    "deltas": "δ^{l}",
-    "weights": "∂C/∂W^{l}",
-    "biases": "∂C/∂b^{l}",
-    "W": "W^{l}",
-    "b": "b^{l}",
-}
-
-
-def symbol(quantity: str, layer: int | None) -> str:
-    """The derivation's name of a quantity: C, δ^3, ∂C/∂W^2, ∂C/∂b^4 (δ, ∂C/∂W, ∂C/∂b when no
-    one layer is meant, as for a count of layers)."""
-    if layer is None:
-        return _SYMBOLS[quantity].replace("^{l}", "")
-    return _SYMBOLS[quantity].format(l=layer)
 
 
 @dataclass(frozen=True)

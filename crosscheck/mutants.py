@@ -206,7 +206,7 @@ class Mutant:
     check: str = "gradients"
     """"gradients" (loss, δ, ∂C/∂W, ∂C/∂b against the oracle) or "step" (one update)."""
     slips: tuple[str, ...] = ()
-    """The keys of `crosscheck.diagnosis.SLIPS` its diagnosis must name (any one of them)."""
+    """The keys of `crosscheck.findings.SLIPS` its diagnosis must name (any one of them)."""
 
     def build(self, network: Network) -> Network:
         """This mutant with `network`'s parameters, activations and loss."""
@@ -235,7 +235,7 @@ class WrongDerivative:
     strategy: dict[str, Any] = field(default_factory=dict)
     """Extra `crosscheck.strategies.cases` options for the cases it applies to."""
     diagnosed: tuple[str, ...] = ("wrong_sigma_prime",)
-    """The slip keys (`crosscheck.diagnosis.SLIPS`) its diagnosis may name."""
+    """The slip keys (`crosscheck.findings.SLIPS`) its diagnosis may name."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,24 @@ KINDS = {
 }
 """Every kind of problem, and what it means."""
 
-_SYMBOLS = {"loss": "C", "deltas": "δ", "weights": "∂C/∂W", "biases": "∂C/∂b"}
+_SYMBOLS = {
+    "loss": "C",
+    "deltas": "δ^{l}",
+    "weights": "∂C/∂W^{l}",
+    "biases": "∂C/∂b^{l}",
+    "W": "W^{l}",
+    "b": "b^{l}",
+}
+
+
+def symbol(quantity: str, layer: int | None) -> str:
+    """The derivation's name of a quantity: C, δ^3, ∂C/∂W^2, ∂C/∂b^4 (δ, ∂C/∂W, ∂C/∂b when no
+    one layer is meant, as for a count of layers)."""
+    if layer is None:
+        return _SYMBOLS[quantity].replace("^{l}", "")
+    return _SYMBOLS[quantity].format(l=layer)
+
+
 _QUANTITY_WORDS = {"weights": "weight gradients", "biases": "bias gradients", "deltas": "deltas"}
 
 
@@ -69,8 +86,7 @@ class Problem:
         """δ^3, ∂C/∂W^2, C, or the quantity's name without a layer."""
         if self.quantity is None:
             return ""
-        symbol = _SYMBOLS.get(self.quantity, self.quantity)
-        return symbol if self.layer is None or self.quantity == "loss" else f"{symbol}^{self.layer}"
+        return symbol(self.quantity, None if self.quantity == "loss" else self.layer)
 
     def message(self, who: str = "your implementation") -> str:
         """The sentence a report shows (built here, never parsed)."""

@@ -10,17 +10,15 @@ that failed (`check_case`, `step_check` or `compare`, as the result's `rebuild` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 
-from crosscheck import counterparts
-from crosscheck import oracles as _oracles
 from crosscheck.case import REFERENCE, Case, Implementation
-from crosscheck.diagnosis import Diagnosis, diagnose
+from crosscheck.findings import Diagnosis
 from crosscheck.judge import TensorCheck, join, mismatch_line
-from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance
+from crosscheck.tolerances import Tolerance
 from reference import Gradients
 
 R = TypeVar("R", bound="_Result")
@@ -112,6 +110,11 @@ class CaseCheck(_Result):
     tested: Gradients
     comparisons: dict[str, Comparison]
     implementation: Implementation = REFERENCE
+    found: Diagnosis | None = None
+    """The diagnosis, when something failed (`check_case` makes it: `crosscheck.diagnosis`)."""
+    hand_written: dict[str, list[str]] = field(default_factory=dict)
+    """Per oracle, the entries of this case whose counterpart is an expression written in
+    crosscheck/counterparts.py rather than a framework built-in."""
 
     @property
     def ok(self) -> bool:
@@ -132,7 +135,7 @@ class CaseCheck(_Result):
         found = self.diagnosis()
         if found is not None and found.convention and not agree:
             return f"{join(against)} all differ from {self.who} by a convention, not an error in the derivation"
-        hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, self.case.names) for name in against}
+        hand = {name: self.hand_written.get(name, []) for name in against}
         if not agree and all(hand.values()):
             # Every dissenting oracle computes with an expression written in crosscheck/counterparts.py for
             # some entry of this case: the counterparts and the implementation disagree; who is wrong is open.
@@ -177,13 +180,8 @@ class CaseCheck(_Result):
         return self.case.reproduction(check, self.implementation.setup)
 
     def diagnosis(self) -> Diagnosis | None:
-        """The equation implicated and the slip it looks like (None when everything agrees),
-        from the first failing autograd oracle (finite differences when it is the only one)."""
-        failing = [c for c in self.comparisons.values() if not c.ok]
-        if not failing:
-            return None
-        chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0])
-        return diagnose(self.case, self.tested, chosen.tensors, chosen.values)
+        """The equation implicated and the slip it looks like (None when everything agrees)."""
+        return self.found
 
     def report(self) -> str:
         if self.ok:

@@ -1,8 +1,7 @@
 """Judging stacks: every element of K cases against one oracle in one call of the judge.
 
-`stack_judgements` is steps 2-5 of the pipeline (`crosscheck.check`) for a list of
-stacks: the implementation under test, the error scales, each oracle (all stacks of an
-oracle in one call), the judge. `judge_stacked` lays every tensor of a stack side by side
+`crosscheck.check.stack_judgements` runs steps 2-5 of the pipeline (the implementation under
+test, the error scales, each oracle, the judge) and calls `judge_stacked` here, which lays every tensor of a stack side by side
 so that `crosscheck.judge.judge` rules on all of them at once; a `StackJudgement` then
 answers per case, per layer, and case by case as `TensorCheck`s. `reference_over` runs
 the reference itself over a stack (its arrays with a leading case axis).
@@ -10,16 +9,13 @@ the reference itself over a stack (its arrays with a leading case axis).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from crosscheck import oracles as _oracles
-from crosscheck.case import REFERENCE, Implementation, Stack, unstack
+from crosscheck.case import Stack, unstack
 from crosscheck.judge import QUANTITIES, Judged, TensorCheck, judge
-from crosscheck.scales import stack_magnitudes
 from crosscheck.tolerances import Tolerance
 from reference import Gradients, Network
 
@@ -178,50 +174,6 @@ def _sizes(stacked: Gradients) -> np.ndarray:
     K = np.asarray(stacked.loss).shape[0]
     n = (stacked.weights[0].shape[2], *(W.shape[1] for W in stacked.weights))
     return np.tile(np.array(n), (K, 1))
-
-
-def stack_judgements(
-    stacks_: Sequence[Stack],
-    oracles: Sequence[str],
-    implementation: Implementation = REFERENCE,
-    shares: bool = False,
-    tested: list[Gradients] | None = None,
-    provides: list[tuple[str, ...]] | None = None,
-) -> list[dict[str, StackJudgement]]:
-    """Steps 2-5 of the pipeline for each stack: the implementation, the scales, each oracle
-    (all stacks of an oracle in one call), the judge. With `shares`, each oracle checks only
-    its share of each stack's cases (the first ones; `Oracle.share`), as the certificate does.
-    `tested`: the implementation's stacked results, when already computed, and `provides`
-    what they give."""
-    chosen = _oracles.lookup(oracles)
-    if tested is None:
-        answers = [[implementation.backward(case) for case in stack.cases()] for stack in stacks_]
-        tested = [stack.stacked(a) for stack, a in zip(stacks_, answers)]
-        provides = [implementation.given(a[0]) for a in answers]
-    scales = [stack_magnitudes(stack) for stack in stacks_]
-    results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
-    if provides is None:
-        provides = [implementation.provides or QUANTITIES for _ in stacks_]
-    for oracle in chosen:
-        oracle.require()
-        counts = [max(1, round(stack.K * oracle.share)) if shares else stack.K for stack in stacks_]
-        subsets = [stack if c == stack.K else stack.first(c) for stack, c in zip(stacks_, counts)]
-        computed = oracle.compute(subsets)
-        for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
-            tol = oracle.tolerance(stack.dtype)
-            results[i][oracle.name] = judge_stacked(
-                tested[i],
-                gradients,
-                scales[i],
-                tol,
-                oracle.kind,
-                error=error,
-                stack=stack,
-                count=counts[i],
-                name=oracle.name,
-                provides=provides[i],
-            )
-    return results
 
 
 def reference_over(stack: Stack) -> Gradients:

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 import crosscheck
 from crosscheck import scales as scales_module
 from crosscheck.case import Case
-from crosscheck.check import step_check
+from crosscheck.check import stack_judgements, step_check
 from crosscheck.oracles import oracle_gradients
-from crosscheck.stacked import judge_stacked, stack_judgements
+from crosscheck.stacked import judge_stacked
 from crosscheck.strategies import Scales, Structure, batches, build_arrays, build_stack, cases, hidden_activations
 from crosscheck.tolerances import AUTOGRAD, AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, SLIPS, tolerance
 from reference import Gradients, Network

@@ -13,7 +13,8 @@ import crosscheck
 from crosscheck import problems
 from crosscheck.case import Case
 from crosscheck.certificate.controls import hunt
-from crosscheck.diagnosis import SLIPS, diagnose
+from crosscheck.diagnosis import diagnose
+from crosscheck.findings import SLIPS
 from crosscheck.implementations import Convention
 from crosscheck.judge import TensorCheck
 from crosscheck.mutants import MUTANTS
@@ -102,7 +103,7 @@ def test_every_mutant_is_diagnosed_by_name(name):
 
 def test_every_mutant_declares_known_slip_keys():
     """Every key a mutant declares is one the diagnosis can name (a typo would make its diagnosis test vacuous)."""
-    from crosscheck.diagnosis import SLIPS
+    from crosscheck.findings import SLIPS
 
     unknown = {name: [k for k in m.slips if k not in SLIPS] for name, m in MUTANTS.items()}
     assert not any(unknown.values()), {n: k for n, k in unknown.items() if k}
@@ -146,7 +147,7 @@ def test_rewording_every_message_changes_no_diagnosis(monkeypatch):
 
 def test_every_slip_key_is_known():
     """A slip can only be named by a key of SLIPS (a typo fails at once)."""
-    from crosscheck.diagnosis import Slip
+    from crosscheck.findings import Slip
 
     with pytest.raises(ValueError, match="slip key must be one of"):
         Slip("sigma_forgotten", "words")

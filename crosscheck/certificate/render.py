@@ -86,26 +86,15 @@ def _short(value: str) -> str:
 
 
 def markdown(cert: Certificate, command: str, figures: list[str] | None = None) -> str:
-    """The citable certificate; `figures` are the PNGs' paths relative to the Markdown file."""
-    totals = cert.total_cases()
+    """The citable certificate, in three sections (what it certifies, how, the figures);
+    `figures` are the PNGs' paths relative to the Markdown file."""
+    images = "".join(f"\n![{Path(f).stem.replace('_', ' ')}]({f})\n" for f in figures or [])
+    return _identity(cert, command) + _method(cert) + _figures(cert) + images
+
+
+def _identity(cert: Certificate, command: str) -> str:
+    """The verdict, how to reproduce it, the versions, the code and the machine it speaks for."""
     v = cert.versions
-    rows = "\n".join(
-        f"| {name} | "
-        + " | ".join(f"{worst.get(f'{o} {d}', float('nan')):.2g}" for o in cert.oracles for d in ("float64", "float32"))
-        + f" | {', '.join(cert.hand_written(name)) or '—'} |"
-        for name, worst in cert.entry_table()
-    )
-    header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
-    mutants = "\n".join(
-        f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
-        f"{', '.join(m.missed_by) or '—'} | {min(m.examples.values()) if m.examples else '—'} |"
-        for m in cert.mutants
-    )
-    trajectory = "\n".join(
-        f"| {k} | {t.stop_iteration} | {t.largest_loss_difference():.1e} | "
-        f"{t.largest_parameter_difference():.1e} | {'ok' if t.ok else 'FAILED'} |"
-        for k, t in cert.trajectory.items()
-    )
     code = "\n".join(f"- {k}: `{c}`" for k, c in cert.code.items())
     machine = "; ".join(f"{k} {v}" for k, v in cert.machine.items())
     return f"""# Certificate: the backpropagation derivation, cross-checked
@@ -128,7 +117,13 @@ The same seed, code and versions give the same verdicts and case counts on any m
 (|diff|/tol) are the same to the last digit only on the same CPU, BLAS and thread counts, since a
 sum split over other kernels or threads rounds in another order.
 
-## What was verified
+"""
+
+
+def _method(cert: Certificate) -> str:
+    """What was verified, against which oracles, on which cases, at which tolerances."""
+    totals = cert.total_cases()
+    return f"""## What was verified
 
 - BP1 `δ^L = ∇_a C ⊙ σ'(z^L)` (softmax: `δ^L = J(z^L)ᵀ ∇_a C`), BP2 `δ^l = ((W^{{l+1}})ᵀ δ^{{l+1}}) ⊙ σ'(z^l)`,
   BP3 `∂C/∂b^l = Σ_x δ^l`, BP4 `∂C/∂W^l = δ^l (a^{{l−1}})ᵀ`, every layer, every element;
@@ -158,7 +153,29 @@ subnormal flushing accounted for (`crosscheck/scales.py`). rtol: autograd {AUTOG
 (`crosscheck/judge.py`). How much of the margin correct code uses, and how small a slip is still caught, is
 measured in `docs/TOLERANCES.md`.
 
-## Figures
+"""
+
+
+def _figures(cert: Certificate) -> str:
+    """The per-entry table, the XOR trajectories and the negative controls."""
+    rows = "\n".join(
+        f"| {name} | "
+        + " | ".join(f"{worst.get(f'{o} {d}', float('nan')):.2g}" for o in cert.oracles for d in ("float64", "float32"))
+        + f" | {', '.join(cert.hand_written(name)) or '—'} |"
+        for name, worst in cert.entry_table()
+    )
+    header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
+    mutants = "\n".join(
+        f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
+        f"{', '.join(m.missed_by) or '—'} | {min(m.examples.values()) if m.examples else '—'} |"
+        for m in cert.mutants
+    )
+    trajectory = "\n".join(
+        f"| {k} | {t.stop_iteration} | {t.largest_loss_difference():.1e} | "
+        f"{t.largest_parameter_difference():.1e} | {'ok' if t.ok else 'FAILED'} |"
+        for k, t in cert.trajectory.items()
+    )
+    return f"""## Figures
 
 Largest |diff|/tol per catalogue entry (≤ 1 passes). "Hand-written for" names the oracles whose side of the entry
 is an expression written in `crosscheck/counterparts.py` rather than the framework's own built-in (JAX has no loss
@@ -180,7 +197,7 @@ Negative controls: each plausible wrong derivation must be rejected by each orac
 | mutant | slip | caught by | missed by | fewest cases to catch |
 | --- | --- | --- | --- | --- |
 {mutants}
-""" + "".join(f"\n![{Path(f).stem.replace('_', ' ')}]({f})\n" for f in figures or [])
+"""
 
 
 def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:

@@ -21,9 +21,8 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Stack
 from crosscheck.certificate.controls import MutantResult, hunt
 from crosscheck.certificate.trajectory import Trajectory, xor_trajectory
-from crosscheck.check import check_case
+from crosscheck.check import check_case, stack_judgements
 from crosscheck.mutants import MUTANTS
-from crosscheck.stacked import stack_judgements
 from crosscheck.strategies import (
     DTYPES,
     build_stack,

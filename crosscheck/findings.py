@@ -1,0 +1,108 @@
+"""What a diagnosis finds, as data: the equations it can implicate, the slips it can name (by
+key), and the `Diagnosis` itself, whose `text(who)` builds the sentences where they are shown.
+The search for them is `crosscheck.diagnosis`; the results that show them are
+`crosscheck.results`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crosscheck.problems import Problem, symbol
+
+EQUATIONS = {
+    "loss": "the cost C (the forward pass or the loss)",
+    "BP1": "BP1, δ^L = ∇_a C ⊙ σ'(z^L)",
+    "BP2": "BP2, δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)",
+    "BP3": "BP3, ∂C/∂b^l = Σ_x δ^l",
+    "BP4": "BP4, ∂C/∂W^l = δ^l (a^{l−1})ᵀ",
+    "update": "the update W ← W − η ∂C/∂W, b ← b − η ∂C/∂b",
+}
+SLIPS = {
+    "summed_cost": "every element N times the oracles' (the cost summed, or the mean's 1/N left out)",
+    "one_over_n_twice": "every element 1/N of the oracles' (the 1/N applied twice, or a mean where BP3/BP4 sum)",
+    "sign": "the sign flipped (y − a where the derivation has a − y)",
+    "transposed": "a gradient transposed",
+    "all_zeros": "all zeros (a layer skipped)",
+    "literal_sigmoid": "the source text's printed sigmoid 1/(1 + exp(z))",
+    "softmax_elementwise": "softmax treated as element-wise in BP1",
+    "bp1_without_sigma_prime": "BP1 without σ'(z^L)",
+    "sigma_prime_of_a": "σ' taken at a where z belongs",
+    "bp2_without_sigma_prime": "BP2 without ⊙σ'(z^l)",
+    "literal_recursion": "the source text's literal recursion (δ^{l+1} dropped)",
+    "weights_not_transposed": "W^{l+1} where its transpose belongs in BP2",
+    "sigma_prime_one_layer_up": "σ'(z^{l+1}) in BP2 where σ'(z^l) belongs",
+    "transpose_on_delta": "the transpose on δ in BP2",
+    "wrong_loss_gradient": "∇_a C of the loss computed wrongly",
+    "wrong_sigma_prime": "σ' of an activation computed wrongly",
+    "non_finite": "non-finite values",
+    "bias_first_sample": "∂C/∂b^l from the first sample only",
+    "bp4_current_activation": "BP4 with a^l where a^{l−1} belongs",
+    "kink": "differences only where z is exactly on a kink",
+    "accumulates": "gradients accumulating across calls",
+    "stops_early": "a loop that stops one layer early",
+    "bias_wrong_axis": "∂C/∂b^l summed over the wrong axis",
+    "ascent": "gradient ascent in the update",
+}
+"""Every slip the diagnosis can name, by key: a mutant declares the key it must be
+diagnosed as (`crosscheck.mutants.Mutant.slips`), and a test links the two by key."""
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A named slip whose signature the departing tensor matches: `key` (in SLIPS) is what
+    code reads; `text` is what the report shows."""
+
+    key: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.key not in SLIPS:
+            raise ValueError(f"slip key must be one of {sorted(SLIPS)}, got {self.key!r}")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The first departure, walking back from the output, and what it looks like."""
+
+    quantity: str | None
+    layer: int | None
+    equation: str
+    """A key of EQUATIONS, or "" when none can be named (a structural problem)."""
+    slips: tuple[Slip, ...] = ()
+    """Named slips whose signature the departing tensor matches (hypotheses)."""
+    problem: Problem | None = None
+    """The structural problem that stopped the comparison, when there is one."""
+    no_deltas: bool = False
+    """The implementation gives no δ, so BP3/BP4 cannot be told from BP1/BP2."""
+    convention: str = ""
+    """Set when the difference is a convention, not a slip: every tensor scaled alike, or
+    differences only where z sits exactly on a kink."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of the slips named."""
+        return tuple(slip.key for slip in self.slips)
+
+    def text(self, who: str = "your implementation") -> str:
+        where = ""
+        if self.quantity:
+            first = symbol(self.quantity, self.layer)
+            where = f"{first} is the first quantity, walking back from the output, where {who} departs from the oracles"
+        lines = []
+        if self.equation and not where:
+            lines.append(f"Diagnosis: look at {EQUATIONS[self.equation]}.")
+        elif self.equation:
+            lines.append(
+                f"Diagnosis: {where}: look at {EQUATIONS[self.equation]}" + (f" (layer {self.layer})" if self.layer else "") + "."
+            )
+        if self.problem is not None:
+            lines.append(self.problem.message(who))
+        if self.no_deltas and self.equation:
+            name = EQUATIONS[self.equation].split(",")[0]
+            lines.append(f"({who[:1].upper()}{who[1:]} gives no δ: return 'deltas' too, to tell {name} from its neighbours.)")
+        if self.convention:
+            lines.append(f"This is a convention, not a slip: {self.convention}.")
+        else:
+            for slip in self.slips:
+                lines.append(f"It looks like {slip.text}.")
+        return "\n".join(lines)
