@@ -141,7 +141,12 @@ class Implementation:
     it has no update to check). `provides` names the quantities it returns (None: what
     each call returns, a loss of None and an empty δ list meaning "not given"); a
     quantity not given is not judged. `name` is how reports speak of it; `setup` is the
-    Python source that makes `implementation` in a reproduction.
+    Python source that makes `implementation` in a reproduction. `formulation` says how
+    its σ and σ' may be computed (`crosscheck.scales.FORMULATIONS`): "strict" for the
+    reference, which keeps their relative accuracy in the tails, "any" for yours.
+    `regularization(N, n_L)`, when given, is the coefficient c of the c·ΣW² it adds to the
+    derivation's cost (in the derivation's scaling), for a batch of N and n_L outputs: the
+    oracles add the same term, each in its own framework.
     """
 
     name: str
@@ -149,6 +154,12 @@ class Implementation:
     step: Callable[[Case, float], Parameters] | None = None
     provides: tuple[str, ...] | None = ("loss", "deltas", "weights", "biases")
     setup: str = ""
+    formulation: str = "strict"
+    regularization: Callable[[int, int], float] | None = None
+    weight_decay: float = 0.0
+    """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
+    observed: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What the edge noticed while calling it (e.g. a float64 answer to a float32 case), for notes."""
 
     def given(self, gradients: Gradients) -> tuple[str, ...]:
         """The quantities judged for one answer of `backward`."""

@@ -23,17 +23,19 @@ one structure (`stack_judgements`); `step_check` judges one update and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from crosscheck import counterparts
 from crosscheck import oracles as _oracles
 from crosscheck.case import REFERENCE, Case, Implementation, Parameters, Stack, gradients_literal, stacks
-from crosscheck.diagnosis import diagnose
+from crosscheck.diagnosis import diagnose, precision_note
 from crosscheck.judge import QUANTITIES, TensorCheck, judge, mismatch, symbol
+from crosscheck.oracles import torch as _torch_oracle
 from crosscheck.problems import ImplementationProblem, Problem
 from crosscheck.results import CaseCheck, Comparison, ManyCheck
-from crosscheck.scales import magnitudes, stack_magnitudes
+from crosscheck.scales import magnitudes, stack_magnitudes, with_l2_scale
 from crosscheck.stacked import StackJudgement, judge_stacked, reference_over
 from crosscheck.tolerances import AUTOGRAD_KIND, Tolerance, tolerance
 from reference import Gradients, Network
@@ -60,7 +62,10 @@ def stack_judgements(
         answers = [[implementation.backward(case) for case in stack.cases()] for stack in stacks_]
         tested = [stack.stacked(a) for stack, a in zip(stacks_, answers)]
         provides = [implementation.given(a[0]) for a in answers]
-    scales = [stack_magnitudes(stack) for stack in stacks_]
+    scales = [stack_magnitudes(stack, implementation.formulation) for stack in stacks_]
+    strict = scales if implementation.formulation == "strict" else [stack_magnitudes(stack) for stack in stacks_]
+    coefficients = [regularization(stack, implementation) for stack in stacks_]
+    scales = [with_l2_scale(s, stack.weights, c) for s, stack, c in zip(scales, stacks_, coefficients)]
     results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
     if provides is None:
         provides = [implementation.provides or QUANTITIES for _ in stacks_]
@@ -70,20 +75,37 @@ def stack_judgements(
         subsets = [stack if c == stack.K else stack.first(c) for stack, c in zip(stacks_, counts)]
         computed = oracle.compute(subsets)
         for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
+            c = coefficients[i]
+            if c is not None:
+                gradients = with_l2(oracle, subsets[i], gradients, c[: counts[i]])
             tol = oracle.tolerance(stack.dtype)
-            results[i][oracle.name] = judge_stacked(
-                tested[i],
-                gradients,
-                scales[i],
-                tol,
-                oracle.kind,
-                error=error,
-                stack=stack,
-                count=counts[i],
-                name=oracle.name,
-                provides=provides[i],
-            )
+            options = {"error": error, "stack": stack, "count": counts[i], "name": oracle.name, "provides": provides[i]}
+            judged = judge_stacked(tested[i], gradients, scales[i], tol, oracle.kind, **options)  # type: ignore[arg-type]
+            if strict is not scales:  # how the implementation fares at the reference's own standard: a note, never the verdict
+                strict_scale = with_l2_scale(strict[i], stack.weights, coefficients[i])
+                judged = replace(judged, strict=judge_stacked(tested[i], gradients, strict_scale, tol, oracle.kind, **options))  # type: ignore[arg-type]
+            results[i][oracle.name] = judged
     return results
+
+
+def regularization(stack: Stack, implementation: Implementation) -> np.ndarray | None:
+    """The coefficient c (K,) of the c·ΣW² the implementation adds to each case's cost, or None."""
+    if implementation.regularization is None:
+        return None
+    return np.array([implementation.regularization(int(stack.N), int(n[-1])) for n in stack.sizes])
+
+
+def with_l2(oracle: _oracles.Oracle, stack: Stack, gradients: Gradients, c: np.ndarray) -> Gradients:
+    """The oracle's gradients of C + c·ΣW²: R and ∂R/∂W from its own framework, added."""
+    if oracle.l2 is None:
+        raise ValueError(f"the oracle {oracle.name!r} cannot add an L2 term to the cost")
+    R, dR = oracle.l2(stack.weights, c)
+    return Gradients(
+        loss=np.asarray(gradients.loss) + R,
+        deltas=gradients.deltas,
+        weights=[dW + r for dW, r in zip(gradients.weights, dR)],
+        biases=gradients.biases,
+    )
 
 
 # --- the public checks ------------------------------------------------------------------------
@@ -94,18 +116,22 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
         raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
     _implementation_argument(implementation)
     names = [o.name for o in _oracles.lookup(oracles)]
-    tested, comparisons = _comparisons(case, names, implementation)
+    tested, comparisons, strict = _comparisons(case, names, implementation)
     failing = [c for c in comparisons.values() if not c.ok]
     # The diagnosis reads the first failing autograd oracle (finite differences when it is the only one).
     chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0]) if failing else None
     found = None if chosen is None else diagnose(case, tested, chosen.tensors, chosen.values)
+    note = precision_note(case, strict) if strict and not failing else None
     hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, case.names) for name in names}
-    return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand)
+    return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand, precision=note)
 
 
-def _comparisons(case: Case, names: list[str], implementation: Implementation) -> tuple[Gradients, dict[str, Comparison]]:
-    """The implementation's answer for `case`, and each oracle's comparison with it (a structural
-    problem, when the answer cannot be judged element by element, for every oracle alike)."""
+def _comparisons(
+    case: Case, names: list[str], implementation: Implementation
+) -> tuple[Gradients, dict[str, Comparison], tuple[TensorCheck, ...]]:
+    """The implementation's answer for `case`, each oracle's comparison with it (a structural
+    problem, when the answer cannot be judged element by element, for every oracle alike), and
+    the first oracle's judgement at the reference's strict scale where that one fails (else ())."""
     try:
         tested = implementation.backward(case)
         problems = _structure(case, tested, implementation.given(tested))
@@ -116,20 +142,26 @@ def _comparisons(case: Case, names: list[str], implementation: Implementation) -
     if problems:
         table = tolerance(AUTOGRAD_KIND, dtype)
         kinds = {name: _oracles.ORACLES[name].kind for name in names}
-        return tested, {
-            name: Comparison(name, kinds[name], dtype, table, problems, case=case, implementation=implementation)
-            for name in names
-        }
+        return (
+            tested,
+            {
+                name: Comparison(name, kinds[name], dtype, table, problems, case=case, implementation=implementation)
+                for name in names
+            },
+            (),
+        )
     stack = Stack.of([case])
     judged = stack_judgements(
         [stack], names, implementation, tested=[stack.stacked([tested])], provides=[implementation.given(tested)]
     )[0]
-    return tested, {
+    strict = next((j.strict.tensors(0) for j in judged.values() if j.strict is not None and j.strict.per_case()[0] > 1), ())
+    comparisons = {
         name: Comparison(
             name, j.kind, dtype, j.tolerance, j.tensors(0), case=case, implementation=implementation, values=j.values(0)
         )
         for name, j in judged.items()
     }
+    return tested, comparisons, strict
 
 
 def check_cases(
@@ -184,22 +216,44 @@ def _many(
     unjudged: list[int],
     implementation: Implementation,
 ) -> ManyCheck:
-    """Steps 5-6: per case, the largest |diff|/tol; a case over 1 run again alone for its report."""
+    """Steps 5-6: per case, the largest |diff|/tol; a case over 1 run again alone for its report.
+    A case of your implementation (not the reference) flagged in its stack that passes alone is
+    run `RERUNS` times more: padding may move an oracle's last bits, but an answer that comes
+    and goes is a failure, reported as intermittent."""
     worst = {name: np.zeros(len(cases)) for name in names}
+    strict = {name: np.zeros(len(cases)) for name in names}
     for (members, _), by_oracle in zip(groups, judged):
         for name, judgement in by_oracle.items():
             worst[name][members] = judgement.per_case()
+            strict[name][members] = (judgement.strict or judgement).per_case()
     for name in names:
         worst[name][unjudged] = np.inf
+        strict[name][unjudged] = np.inf
     flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))})
     failures, cleared = [], []
     for i in flagged:
         alone = check_case(cases[i], names, implementation=implementation)
+        if alone.ok and implementation is not REFERENCE:
+            alone = _rerun(cases[i], names, implementation, first=alone)
         if alone.ok:
             cleared.append(i)
         else:
             failures.append(alone)
-    return ManyCheck(cases, names, worst, failures, cleared, implementation)
+    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict=strict)
+
+
+RERUNS = 4
+"""How many more times a case that failed once and then passed is checked again."""
+
+
+def _rerun(case: Case, names: tuple[str, ...], implementation: Implementation, first: CaseCheck) -> CaseCheck:
+    """A case that failed in its stack and passed alone, checked `RERUNS` more times: the first
+    failing run, marked intermittent (failed k of n runs), or `first` when every rerun passes."""
+    runs = [check_case(case, names, implementation=implementation) for _ in range(RERUNS)]
+    failed = [run for run in runs if not run.ok]
+    if not failed:
+        return first
+    return replace(failed[0], intermittent=(len(failed) + 1, RERUNS + 2))
 
 
 def _implementation_argument(implementation: object) -> None:
@@ -243,8 +297,8 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
         tol = chosen.tolerance(network.dtype)
         return Comparison(oracle, chosen.kind, network.dtype, tol, problem, case=case, implementation=implementation)
     tol = chosen.tolerance(network.dtype)
-    expected, extra = _oracle_update(case, chosen, learning_rate)
-    checks = _judge_update(case, tested, expected, extra, tol, chosen.kind, learning_rate)
+    expected, extra = _oracle_update(case, chosen, learning_rate, implementation)
+    checks = _judge_update(case, tested, expected, extra, tol, chosen.kind, learning_rate, implementation)
     keyword = ", implementation=implementation" if implementation.setup else ""
     rebuild = "\n".join(
         [
@@ -255,34 +309,57 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
     return Comparison(oracle, chosen.kind, network.dtype, tol, checks, case=case, implementation=implementation, rebuild=rebuild)
 
 
-def _oracle_update(case: Case, chosen: _oracles.Oracle, learning_rate: float) -> tuple[Parameters, Gradients | None]:
-    """The oracle's parameters after one step: its framework's own update (torch.optim.SGD, a
-    jax.grad step), or W − η ∂C/∂W from its gradients; and its own error estimate, if it has one."""
-    if chosen.sgd_step is not None:
-        return chosen.sgd_step(case, learning_rate)[0], None
+def _oracle_update(
+    case: Case, chosen: _oracles.Oracle, learning_rate: float, implementation: Implementation = REFERENCE
+) -> tuple[Parameters, Gradients | None]:
+    """The oracle's parameters after one step: its framework's own update (torch.optim.SGD, with
+    the implementation's weight decay and L2 term when it declares them; a jax.grad step), or
+    W − η (∂C/∂W + ∂R/∂W + wd·W) from its gradients; and its own error estimate, if it has one."""
     network = case.network
     stack = Stack.of([case])
+    c = regularization(stack, implementation)
+    decay = implementation.weight_decay
+    if chosen.name == "torch" and (c is not None or decay):
+        return _torch_oracle.regularized_step(case, learning_rate, 0.0 if c is None else float(c[0]), decay), None
+    if chosen.sgd_step is not None and c is None and not decay:
+        return chosen.sgd_step(case, learning_rate)[0], None
     stacked, error = chosen.compute([stack])[0]
+    if c is not None:
+        stacked = with_l2(chosen, stack, stacked, c)
     g = stack.unstacked(stacked, 0)
-    eta = network.dtype.type(learning_rate)
+    eta, wd = network.dtype.type(learning_rate), network.dtype.type(decay)
     expected = (
-        [W - eta * dW for W, dW in zip(network.weights, g.weights)],
+        [W - eta * (dW + wd * W) if decay else W - eta * dW for W, dW in zip(network.weights, g.weights)],
         [b - eta * db for b, db in zip(network.biases, g.biases)],
     )
     return expected, None if error is None else stack.unstacked(error, 0)
 
 
 def _judge_update(  # noqa: PLR0917 (the pieces of one update, each named as step_check names them)
-    case: Case, tested: Parameters, expected: Parameters, extra: Gradients | None, tol: Tolerance, kind: str, learning_rate: float
+    case: Case,
+    tested: Parameters,
+    expected: Parameters,
+    extra: Gradients | None,
+    tol: Tolerance,
+    kind: str,
+    learning_rate: float,
+    implementation: Implementation = REFERENCE,
 ) -> tuple[TensorCheck, ...]:
     """Each updated W^l and b^l judged at |W| + η S(∂C/∂W): the old value's rounding plus the
-    gradient's, scaled by the step. An oracle with its own error estimate (finite differences)
-    adds η times it, and η times its cost term: its W − η g carries that error."""
+    gradient's, scaled by the step (with an L2 term's and a weight decay's share, 4c|W| and wd|W|).
+    An oracle with its own error estimate (finite differences) adds η times it, and η times its
+    cost term: its W − η g carries that error."""
     network = case.network
-    S = magnitudes(case)
+    S = magnitudes(case, implementation.formulation)
+    stack = Stack.of([case])
+    c = regularization(stack, implementation)
+    weight_scales = [
+        s + 4 * (0.0 if c is None else c[0]) * np.abs(W) + implementation.weight_decay * np.abs(W)
+        for s, W in zip(S.weights, network.weights)
+    ]
     checks = []
     for quantity, old, new, want, scale, error_of in zip(
-        ("W", "b"), (network.weights, network.biases), tested, expected, (S.weights, S.biases), ("weights", "biases")
+        ("W", "b"), (network.weights, network.biases), tested, expected, (weight_scales, S.biases), ("weights", "biases")
     ):
         for l, (p, t, o, s) in enumerate(zip(old, new, want, scale), start=2):
             own = 0.0 if extra is None else learning_rate * (getattr(extra, error_of)[l - 2] + tol.cost_rtol * S.loss)

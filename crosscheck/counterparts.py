@@ -57,6 +57,35 @@ class ActivationCounterpart:
     """The frameworks ("torch", "jax") whose σ here is an expression written in this file
     rather than the framework's own built-in (finite differences always use the NumPy
     expression). A verdict resting only on hand-written counterparts blames no one."""
+    any_function_error: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    """(z, a) -> the bound of `function_error` for *any* sound floating-point formulation of
+    σ (σ through tanh, through 1 + e^{−z}, ...), which need not keep σ's relative accuracy
+    in the tails: an implementation under test is judged with it (None: `function_error`)."""
+    any_derivative_error: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    """(z, a) -> the bound of `derivative_error` for any sound formulation of σ' (s(1 − s),
+    1 − tanh², 1/cosh², e^{−z}/(1 + e^{−z})², ...), absolute rather than relative in the
+    tails (None: `derivative_error`)."""
+    stable_form: str = ""
+    """A formulation of σ and σ' that keeps their relative accuracy in the tails, for the
+    note on an implementation that is right but less precise than the frameworks."""
+
+    def function_bound(self, formulation: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """`function_error` ("strict") or `any_function_error` ("any")."""
+        return self.any_function_error if formulation == "any" and self.any_function_error else self.function_error
+
+    def derivative_bound(self, formulation: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """`derivative_error` ("strict") or `any_derivative_error` ("any")."""
+        return self.any_derivative_error if formulation == "any" and self.any_derivative_error else self.derivative_error
+
+
+def _absolute(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """A bounded σ (or σ') computed with an absolute error of a few ε wherever it lies in
+    its range, as 1 + tanh(z/2), 1 − a or 1 − tanh² give it: ε(|a| + 1)."""
+    return np.abs(a) + 1.0
+
+
+def _unit(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
 
 
 @dataclass(frozen=True)
@@ -172,6 +201,9 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
             jax=jax_elementwise(lambda z: jax_nn().sigmoid(z)),
             numpy=_numpy_sigmoid,
             derivative_error=lambda z, a: np.abs(a),  # σ(1 − σ): 1 − a loses ε·a
+            any_function_error=_absolute,  # ½(1 + tanh(z/2)) loses ε absolutely for z ≪ 0
+            any_derivative_error=_unit,  # s(1 − s) from an s with an absolute error of ε
+            stable_form="σ(z) = exp(−log(1 + e^{−z})) (np.exp(-np.logaddexp(0, -z))), σ'(z) = σ(z) σ(−z)",
         ),
         ActivationCounterpart(
             "tanh",
@@ -179,6 +211,9 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
             jax=jax_elementwise(lambda z: jax_numpy().tanh(z)),
             numpy=lambda z: 2.0 * _numpy_sigmoid(2.0 * z) - 1.0,
             derivative_error=lambda z, a: 2.0 * a * a,  # 1 − a²
+            any_function_error=_absolute,  # 2σ(2z) − 1 loses ε absolutely near 0
+            any_derivative_error=_unit,  # 1 − tanh² from a tanh with an absolute error of ε
+            stable_form="np.tanh(z), tanh'(z) = 1/cosh²(z) (or 4 σ(2z) σ(−2z))",
         ),
         ActivationCounterpart(
             "relu",
@@ -203,6 +238,8 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
             numpy=lambda z: np.maximum(z, 0.0) + np.expm1(np.minimum(z, 0.0)),
             derivative_error=lambda z, a: np.abs(a) + 1.0,
             nonsmooth=(0.0,),
+            any_function_error=_absolute,  # e^z − 1 instead of expm1
+            stable_form="np.expm1(z) for z < 0, and σ'(z) = e^z there",
         ),
         ActivationCounterpart(
             "softplus",
@@ -210,6 +247,8 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
             jax=jax_elementwise(lambda z: jax_nn().softplus(z)),
             numpy=lambda z: np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))),
             derivative_error=lambda z, a: np.ones_like(z),
+            any_function_error=_absolute,  # log(1 + e^z) loses ε absolutely for z ≪ 0
+            stable_form="max(z, 0) + log1p(e^{−|z|}), σ'(z) = exp(−log(1 + e^{−z}))",
         ),
         ActivationCounterpart(
             "silu",
@@ -217,6 +256,8 @@ ACTIVATIONS: dict[str, ActivationCounterpart] = {
             jax=jax_elementwise(lambda z: jax_nn().silu(z)),
             numpy=lambda z: z * _numpy_sigmoid(z),
             derivative_error=lambda z, a: 1.0 + np.abs(z),
+            any_function_error=lambda z, a: np.abs(a) + np.abs(z),  # z σ(z) with σ's absolute error ε
+            stable_form="z σ(z) with σ(z) = exp(−log(1 + e^{−z}))",
         ),
         ActivationCounterpart(
             "gelu",

@@ -22,7 +22,7 @@ import numpy as np
 
 from crosscheck import counterparts
 from crosscheck.case import Case
-from crosscheck.findings import Diagnosis, Slip
+from crosscheck.findings import Diagnosis, PrecisionNote, Slip
 from crosscheck.judge import TensorCheck, symbol
 from reference import Gradients
 
@@ -130,6 +130,30 @@ def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], or
     slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer)
     convention = "" if oracle is None else _conventional(case, tested, oracle, given, slips)
     return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
+
+
+def precision_note(case: Case, strict: tuple[TensorCheck, ...]) -> PrecisionNote | None:
+    """The note for an implementation that agrees but fails the reference's strict standard:
+    its worst element there, and the z it sits behind (that of its own layer, its row)."""
+    worst = max((t for t in strict if t.problem is None), key=lambda t: t.ratio, default=None)
+    if worst is None or worst.ratio <= 1 or worst.layer is None:
+        return None
+    zs, _ = forward(case)
+    layer = worst.layer
+    row = worst.index[0] if worst.index else 0
+    z = zs[layer - 2][row]
+    hidden, output, _ = case.names
+    name = output if layer == case.network.L else hidden
+    return PrecisionNote(
+        worst.quantity,
+        layer,
+        worst.index,
+        worst.ratio,
+        name,
+        layer,
+        (float(z.min()), float(z.max())),
+        counterparts.activation(name).stable_form,
+    )
 
 
 KINK_CONVENTION = "a kink convention"

@@ -106,3 +106,35 @@ class Diagnosis:
             for slip in self.slips:
                 lines.append(f"It looks like {slip.text}.")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PrecisionNote:
+    """Your implementation agrees (judged as any sound formulation of σ and σ' may round), but
+    at the reference's own tail-accurate standard one element is off: where, by how much, the
+    z it sits behind and the activation's stable form. A note, never a failure."""
+
+    quantity: str
+    layer: int | None
+    index: tuple[int, ...]
+    ratio: float
+    """|diff| / the strict tolerance at that element."""
+    activation: str
+    z_layer: int
+    z_range: tuple[float, float]
+    stable_form: str
+    cases: int = 1
+    """How many of the cases judged show it."""
+    of: int = 1
+
+    def text(self, who: str = "your implementation") -> str:
+        element = f"[{', '.join(map(str, self.index))}]" if self.index else ""
+        low, high = self.z_range
+        count = f" ({self.cases:,} of {self.of:,} cases)" if self.of > 1 else ""
+        form = f"; a form that keeps it: {self.stable_form}" if self.stable_form else ""
+        return (
+            f"Note: {who} is right, but less precise than the frameworks{count}: at "
+            f"{symbol(self.quantity, self.layer)}{element} it is {self.ratio:.3g}× the tolerance the reference "
+            f"is held to (σ and σ' accurate relative to their value in the tails), where z^{self.z_layer} lies in "
+            f"[{low:.4g}, {high:.4g}]: {self.activation} or its derivative loses relative accuracy there{form}."
+        )

@@ -23,25 +23,49 @@ from typing import Any
 import numpy as np
 
 from crosscheck.case import Case, Implementation, Parameters
+from crosscheck.judge import judge
 from crosscheck.problems import ImplementationProblem, Problem
+from crosscheck.scales import magnitudes, with_l2_scale
+from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from reference import Gradients
 
 SAMPLES = ("columns", "rows")
 WEIGHTS = ("out_in", "in_out")
-BIASES = ("column", "flat")
-COSTS = ("mean", "sum")
+BIASES = ("column", "flat", "row")
+COSTS = ("mean", "sum", "elements")
 KINKS = ("left", "right", "either")
+TARGETS = ("probabilities", "one_hot", "labels", "labels_row", "binary")
+L2_FORMS = ("lambda/2n", "reg")
 
 
 @dataclass(frozen=True)
 class Convention:
-    """How an implementation lays out its arrays and its cost.
+    """How an implementation lays out its arrays, its targets and its cost: what your code
+    does, declared as data (each field is also an option of `python -m crosscheck verify`).
+
+    Layout:
 
     * samples: "columns" (x is (n_1, N), the derivation's) or "rows" (x is (N, n_1));
     * weights: "out_in" (W^l is (n_l, n_{l-1}), the derivation's) or "in_out" (x @ W);
-    * biases: "column" (b^l is (n_l, 1)) or "flat" (n_l,);
-    * cost: "mean" (C averages over the batch, the derivation's) or "sum" (Σ_x C_x);
+    * biases: "column" (b^l is (n_l, 1)), "flat" (n_l,) or "row" (1, n_l);
     * per_sample: one sample per call (the batch's gradient is the mean of the calls');
+    * targets: "probabilities" (y as the loss takes it, the default), "one_hot" (drawn
+      one-hot), "labels" (integer class labels of shape (N,)), "labels_row" ((1, N)), or
+      "binary" (0/1 targets, for a sigmoid output).
+
+    Cost (your C; the oracles' is converted to it):
+
+    * cost: "mean" (over the batch, the derivation's), "sum" (Σ_x C_x) or "elements" (the
+      mean over every output element, as the frameworks' MSE);
+    * half: the quadratic cost's ½ (False: C = mean (a − y)², no ½);
+    * clip: the loss's argument clipped to [clip, 1 − clip] (a log loss); a case where an
+      output lies within 2·clip of 0 or 1 is not judged (the clip changes C there);
+    * l2, l2_form: L2 in the cost, "lambda/2n" (+ λ/(2N) ΣW², N the batch; Nielsen's) or
+      "reg" (+ reg · ΣW², a course assignment's), weights only; the oracles add the same term;
+    * weight_decay: your update's own decay, torch.optim.SGD's: W ← W − η(∂C/∂W + wd·W).
+
+    Other:
+
     * kink: σ' at a kink (relu at 0): "left" (the reference's and PyTorch's slope),
       "right", or "either". With another value than "left", a case where some z sits
       exactly on a kink is not judged (the frameworks take the left slope there).
@@ -54,6 +78,12 @@ class Convention:
     cost: str = "mean"
     per_sample: bool = False
     kink: str = "left"
+    targets: str = "probabilities"
+    half: bool = True
+    clip: float = 0.0
+    l2: float = 0.0
+    l2_form: str = "lambda/2n"
+    weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -64,22 +94,67 @@ class Convention:
             ("biases", self.biases, BIASES),
             ("cost", self.cost, COSTS),
             ("kink", self.kink, KINKS),
+            ("targets", self.targets, TARGETS),
+            ("l2_form", self.l2_form, L2_FORMS),
         ):
             if value not in allowed:
                 raise ValueError(f"convention {field} must be one of {list(allowed)}, got {value!r}")
-        if not isinstance(self.per_sample, bool):
-            raise TypeError(f"convention per_sample must be True or False, got {self.per_sample!r}")
+        for field in ("per_sample", "half"):
+            if not isinstance(getattr(self, field), bool):
+                raise TypeError(f"convention {field} must be True or False, got {getattr(self, field)!r}")
+        for field, high in (("clip", 0.5), ("l2", None), ("weight_decay", None)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"convention {field} must be a number, got {type(value).__name__} {value!r}")
+            if not (np.isfinite(value) and value >= 0 and (high is None or value < high)):
+                bound = f"in [0, {high})" if high is not None else ">= 0"
+                raise ValueError(f"convention {field} must be a finite number {bound}, got {value!r}")
+        if self.per_sample and self.l2:
+            raise ValueError(
+                "convention l2 with per_sample: one sample's call has no batch to scale λ/2n by; "
+                "declare the update's weight_decay instead (λ/n, as the chapter's update applies it)"
+            )
 
     def describe(self) -> str:
         layout = ("x as (n, 1)" if self.samples == "columns" else "x as (1, n)") if self.per_sample else None
         parts = [
             layout or ("x as (n, N) columns" if self.samples == "columns" else "x as (N, n) rows"),
             "W as (n_out, n_in)" if self.weights == "out_in" else "W as (n_in, n_out)",
-            "b as (n, 1)" if self.biases == "column" else "b as (n,)",
+            {"column": "b as (n, 1)", "flat": "b as (n,)", "row": "b as (1, n)"}[self.biases],
             "one sample per call" if self.per_sample else "a batch per call",
-            "the mean cost" if self.cost == "mean" else "the summed cost",
+            {"mean": "the mean cost", "sum": "the summed cost", "elements": "the cost's mean over every output element"}[
+                self.cost
+            ],
         ]
+        if not self.half:
+            parts.append("no ½ in the quadratic cost")
+        if self.targets != "probabilities":
+            parts.append(
+                {
+                    "one_hot": "one-hot targets",
+                    "labels": "integer labels y of shape (N,)",
+                    "labels_row": "integer labels y of shape (1, N)",
+                    "binary": "0/1 targets",
+                }[self.targets]
+            )
+        if self.clip:
+            parts.append(f"the loss's argument clipped at {self.clip:g}")
+        if self.l2:
+            parts.append(f"L2 {'λ/2n' if self.l2_form == 'lambda/2n' else 'reg'} = {self.l2:g} in the cost")
+        if self.weight_decay:
+            parts.append(f"weight decay {self.weight_decay:g} in the update")
         return f"{self.name}: " + ", ".join(parts)
+
+    def factor(self, N: int, outputs: int) -> float:
+        """Your data cost over the derivation's C (the mean over the batch, with the ½ of the
+        quadratic): N for "sum", 1/n_L for "elements", times 2 without the ½."""
+        scale = {"mean": 1.0, "sum": float(N), "elements": 1.0 / outputs}[self.cost]
+        return scale * (1.0 if self.half else 2.0)
+
+    def l2_coefficient(self, N: int, outputs: int) -> float:
+        """c of the c·ΣW² your cost adds, in the derivation's scaling (your coefficient over `factor`)."""
+        yours = self.l2 / (2 * N) if self.l2_form == "lambda/2n" else self.l2
+        return yours / self.factor(N, outputs)
 
 
 CONVENTIONS: dict[str, Convention] = {
@@ -109,11 +184,28 @@ def _inputs(case: Case, c: Convention, sample: int | None) -> tuple[list[np.ndar
     """Fresh copies of the case's arrays in the implementation's layout (one sample, or the batch)."""
     net = case.network
     weights = [np.array(W.T if c.weights == "in_out" else W) for W in net.weights]
-    biases = [np.array(b[:, 0] if c.biases == "flat" else b) for b in net.biases]
+    biases = [np.array(_bias_out(b, c)) for b in net.biases]
     x, y = (case.x, case.y) if sample is None else (case.x[:, sample : sample + 1], case.y[:, sample : sample + 1])
     if c.samples == "rows":
         x, y = x.T, y.T
+    if c.targets in ("labels", "labels_row"):  # the drawn targets are one-hot: their classes
+        labels = np.argmax(y, axis=0 if c.samples == "columns" else 1).astype(np.int64)
+        y = labels[None, :] if c.targets == "labels_row" else labels
     return weights, biases, np.array(x), np.array(y)
+
+
+def _bias_out(b: np.ndarray, c: Convention) -> np.ndarray:
+    """b^l (n, 1) in your layout."""
+    return {"column": b, "flat": b[:, 0], "row": b.T}[c.biases]
+
+
+def _bias_in(b: np.ndarray, c: Convention) -> np.ndarray:
+    """Your b^l (or its gradient) in the derivation's (n, 1); a shape that is not your layout's is left for the judge to name."""
+    if c.biases == "flat" and b.ndim == 1:
+        return b[:, None]
+    if c.biases == "row" and b.ndim == 2 and b.shape[0] == 1:
+        return b.T
+    return b
 
 
 def _parts(result: Any) -> dict[str, Any]:
@@ -140,21 +232,32 @@ def _layers(quantity: str, value: Any, L: int, update: bool = False) -> list[np.
     return [np.asarray(v) for v in value]
 
 
-def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str, Any]:
-    """The implementation's gradients in the derivation's layout, unscaled."""
+PROMOTED = "promoted"
+"""The key `adapt` records in `Implementation.observed` when a float32 case came back in float64."""
+
+
+def _to_derivation(parts: dict[str, Any], case: Case, c: Convention, observed: dict[str, Any]) -> dict[str, Any]:
+    """The implementation's gradients in the derivation's layout, unscaled. A float64 answer to
+    a float32 case is rounded to float32 and judged (noted in `observed`); any other dtype is refused."""
     L = case.network.L
     dtype = case.network.dtype
     for key in ("weights", "biases", "deltas"):
-        for i, value in enumerate(parts.get(key, ())):
+        values = parts.get(key, ())
+        if isinstance(values, np.ndarray) or not isinstance(values, Sequence):
+            continue  # `_layers` names the problem
+        for i, value in enumerate(values):
             got = np.asarray(value).dtype
-            if got != dtype:
+            if got == np.float64 and dtype == np.float32:
+                observed[PROMOTED] = observed.get(PROMOTED, 0) + 1
+            elif got != dtype:
                 raise ImplementationProblem(Problem("dtype", key, i + 2, got=str(got), want=str(dtype), detail="returned"))
     out: dict[str, Any] = {}
-    out["weights"] = [W.T if c.weights == "in_out" and W.ndim == 2 else W for W in _layers("weights", parts["weights"], L)]
-    biases = _layers("biases", parts["biases"], L)
-    out["biases"] = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in biases]
+    weights = [W.astype(dtype, copy=False) for W in _layers("weights", parts["weights"], L)]
+    out["weights"] = [W.T if c.weights == "in_out" and W.ndim == 2 else W for W in weights]
+    out["biases"] = [_bias_in(b.astype(dtype, copy=False), c) for b in _layers("biases", parts["biases"], L)]
     if "deltas" in parts:
-        out["deltas"] = [d.T if c.samples == "rows" and d.ndim == 2 else d for d in _layers("deltas", parts["deltas"], L)]
+        deltas = [d.astype(dtype, copy=False) for d in _layers("deltas", parts["deltas"], L)]
+        out["deltas"] = [d.T if c.samples == "rows" and d.ndim == 2 else d for d in deltas]
     if "loss" in parts:
         try:
             out["loss"] = float(parts["loss"])
@@ -164,46 +267,76 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention) -> dict[str
 
 
 def _combine(calls: list[dict[str, Any]], case: Case, c: Convention) -> dict[str, Any]:
-    """One batch's gradients of the mean cost, from one call (a batch) or N (one sample each)."""
-    N = case.x.shape[1]
+    """One batch's gradients of the derivation's cost (the mean over the batch, with the
+    quadratic's ½), from one call (a batch) or N (one sample each): each call's answer over
+    your cost's `Convention.factor`. An L2 term declared stays in (the oracles add it too)."""
+    N, n_L = case.x.shape[1], case.network.sizes[-1]
     dtype = case.network.dtype.type
     out: dict[str, Any] = {}
     if not c.per_sample:
         (only,) = calls
-        scale = dtype(1.0 / N) if c.cost == "sum" else dtype(1.0)
-        out = {k: [v * scale for v in only[k]] for k in ("weights", "biases", "deltas") if k in only}
+        factor = c.factor(N, n_L)
+        scale = dtype(1.0 / factor)
+        out = {k: [v * scale if factor != 1 else v for v in only[k]] for k in ("weights", "biases", "deltas") if k in only}
         if "loss" in only:
-            out["loss"] = only["loss"] / N if c.cost == "sum" else only["loss"]
+            out["loss"] = only["loss"] / factor
         return out
     # Per sample: C is the mean over x of C_x, so each gradient is the mean over the calls,
     # and column x of δ^l is that sample's δ over N.
     layers = len(calls[0]["weights"])
+    over = dtype(N * c.factor(1, n_L))
     for k in ("weights", "biases"):
-        out[k] = [sum(call[k][l] for call in calls) / dtype(N) for l in range(layers)]
+        out[k] = [sum(call[k][l] for call in calls) / over for l in range(layers)]
     if "deltas" in calls[0]:
-        out["deltas"] = [np.concatenate([call["deltas"][l] for call in calls], axis=1) / dtype(N) for l in range(layers)]
+        out["deltas"] = [np.concatenate([call["deltas"][l] for call in calls], axis=1) / over for l in range(layers)]
     if "loss" in calls[0]:
-        out["loss"] = sum(call["loss"] for call in calls) / N
+        out["loss"] = sum(call["loss"] for call in calls) / (N * c.factor(1, n_L))
     return out
 
 
-def _same(first: dict[str, Any], second: dict[str, Any]) -> Problem | None:
-    """None when two answers are bit-identical; else where they first differ, as a Problem
-    ("accumulates" with detail "twice" when the second is twice the first, else "differs")."""
+def _same(first: dict[str, Any], second: dict[str, Any], case: Case, c: Convention) -> Problem | None:
+    """None when two answers agree within rounding (|u − v| ≤ rtol·S, the autograd tolerance
+    at the error scale of any sound formulation: a sum taken in another order moves the last
+    bits); else where they first differ, as a Problem ("accumulates" with detail "twice" when
+    the second is twice the first, else "differs")."""
+    scales: Gradients | None = None
     for k in ("loss", "deltas", "weights", "biases"):
         if k not in first:
             continue
         a = first[k] if k != "loss" else [np.asarray(first[k])]
         b = second[k] if k != "loss" else [np.asarray(second[k])]
         for l, (u, v) in enumerate(zip(a, b)):
-            if u.shape != v.shape or not np.array_equal(u, v, equal_nan=True):
-                layer = None if k == "loss" else l + 2
-                with np.errstate(all="ignore"):
-                    doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
-                if doubled:
-                    return Problem("accumulates", k, layer, detail="twice")
-                return Problem("differs", k, layer)
+            if u.shape == v.shape and np.array_equal(u, v, equal_nan=True):
+                continue
+            layer = None if k == "loss" else l + 2
+            if u.shape == v.shape:
+                if scales is None:
+                    scales = _scales(case, c)
+                scale = scales.loss if k == "loss" else getattr(scales, k)[l]
+                judged = judge(v, u, scale=scale, tolerance=tolerance(AUTOGRAD_KIND, case.network.dtype), kind=AUTOGRAD_KIND)
+                if np.all(judged.ratio <= 1):
+                    continue
+            with np.errstate(all="ignore"):
+                doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
+            if doubled:
+                return Problem("accumulates", k, layer, detail="twice")
+            return Problem("differs", k, layer)
     return None
+
+
+def _scales(case: Case, c: Convention) -> Gradients:
+    """S of the case's every element, as your implementation is judged (any formulation, the L2 term)."""
+    S = magnitudes(case, "any")
+    if not c.l2:
+        return S
+    net = case.network
+    coefficient = c.l2_coefficient(case.x.shape[1], net.sizes[-1])
+    stacked = with_l2_scale(
+        Gradients(np.asarray([S.loss]), [d[None] for d in S.deltas], [w[None] for w in S.weights], [b[None] for b in S.biases]),
+        [W[None] for W in net.weights],
+        np.array([coefficient]),
+    )
+    return Gradients(float(np.asarray(stacked.loss)[0]), S.deltas, [w[0] for w in stacked.weights], S.biases)
 
 
 def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
@@ -212,14 +345,16 @@ def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
             raise ImplementationProblem(Problem("changed_input", got=name))
 
 
-def adapt(fn: Callable[..., Any], c: Convention, case: Case) -> Gradients:
+def adapt(fn: Callable[..., Any], c: Convention, case: Case, observed: dict[str, Any] | None = None) -> Gradients:
     """Run `fn` on the case twice in its own convention and return its gradients of the
-    case's mean cost in the derivation's layout (absent quantities as None / empty)."""
-    answers = [_answer(fn, c, case) for _ in range(2)]
-    differs = _same(answers[0], answers[1])
+    case's mean cost in the derivation's layout (absent quantities as None / empty);
+    `observed` collects what the edge noticed (a float64 answer to a float32 case)."""
+    observed = {} if observed is None else observed
+    answers = [_answer(fn, c, case, observed) for _ in range(2)]
+    differs = _same(answers[0], answers[1], case, c)
     if differs is not None:
         # A third call tells accumulation (the same increment every call) from other state.
-        third = _answer(fn, c, case)
+        third = _answer(fn, c, case, observed)
         if _accumulates(answers[0], answers[1], third):
             differs = Problem("accumulates", differs.quantity, differs.layer)
         raise ImplementationProblem(differs)
@@ -239,7 +374,7 @@ def _accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str,
     return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)
 
 
-def _answer(fn: Callable[..., Any], c: Convention, case: Case) -> dict[str, Any]:
+def _answer(fn: Callable[..., Any], c: Convention, case: Case, observed: dict[str, Any]) -> dict[str, Any]:
     """One answer of `fn` for the case: one call, or one per sample."""
     calls = []
     for sample in range(case.x.shape[1]) if c.per_sample else [None]:
@@ -254,7 +389,7 @@ def _answer(fn: Callable[..., Any], c: Convention, case: Case) -> dict[str, Any]
         except (Exception, SystemExit) as error:  # the user's code may raise anything, exit included: that is the report
             raise ImplementationProblem(Problem("raised", got=type(error).__name__, detail=str(error))) from error
         _check_unchanged(kept)
-        calls.append(_to_derivation(_parts(result), case, c))
+        calls.append(_to_derivation(_parts(result), case, c, observed))
     return _combine(calls, case, c)
 
 
@@ -281,8 +416,10 @@ def implementation(
     if update is not None and not callable(update):
         raise TypeError(f"update must be callable or None, got {type(update).__name__}")
 
+    observed: dict[str, Any] = {}
+
     def backward(case: Case) -> Gradients:
-        return adapt(fn, c, case)
+        return adapt(fn, c, case, observed)
 
     step = None if update is None else (lambda case, eta: _step(update, c, case, eta))
     return Implementation(
@@ -291,12 +428,15 @@ def implementation(
         step,
         tuple(provides) if provides is not None else None,
         setup=_setup(fn, update, c),
+        formulation="any",
+        regularization=c.l2_coefficient if c.l2 else None,
+        weight_decay=float(c.weight_decay),
+        observed=observed,
     )
 
 
 def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: float) -> Parameters:
-    if c.per_sample and case.x.shape[1] != 1:
-        raise ImplementationProblem(Problem("per_sample_update"))
+    """Your update on the case's batch (a per-sample convention's too: one mini-batch step)."""
     weights, biases, x, y = _inputs(case, c, None)
     try:
         with np.errstate(all="ignore"):
@@ -307,7 +447,7 @@ def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: 
         raise ImplementationProblem(Problem("update_returned", got=type(result).__name__))
     L = case.network.L
     new_W = [W.T if c.weights == "in_out" else W for W in _layers("weights", result[0], L, update=True)]
-    new_b = [b[:, None] if c.biases == "flat" and b.ndim == 1 else b for b in _layers("biases", result[1], L, update=True)]
+    new_b = [_bias_in(b, c) for b in _layers("biases", result[1], L, update=True)]
     return new_W, new_b
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from crosscheck.case import REFERENCE, Case, Implementation
-from crosscheck.findings import Diagnosis
+from crosscheck.findings import Diagnosis, PrecisionNote
 from crosscheck.judge import TensorCheck, join, mismatch_line
 from crosscheck.tolerances import Tolerance
 from reference import Gradients
@@ -115,6 +115,10 @@ class CaseCheck(_Result):
     hand_written: dict[str, list[str]] = field(default_factory=dict)
     """Per oracle, the entries of this case whose counterpart is an expression written in
     crosscheck/counterparts.py rather than a framework built-in."""
+    precision: PrecisionNote | None = None
+    """Where the implementation agrees but is less precise than the frameworks (a note)."""
+    intermittent: tuple[int, int] | None = None
+    """(k, n): the case failed in k of n runs of the same check (a result that comes and goes)."""
 
     @property
     def ok(self) -> bool:
@@ -185,16 +189,28 @@ class CaseCheck(_Result):
 
     def report(self) -> str:
         if self.ok:
-            return self.verdict()
+            return self.verdict() + ("" if self.precision is None else "\n" + self.precision.text(self.who))
         found = self.diagnosis()
         explained = [found.text(self.who)] if found is not None and found.text(self.who) else []
-        return "\n".join([*self.mismatch_lines(), self.verdict(), *explained, "", "Rebuild the case:", "", self.reproduction()])
+        comes_and_goes = [self.intermittent_line()] if self.intermittent else []
+        rebuild = ["", "Rebuild the case:", "", self.reproduction()]
+        return "\n".join([*comes_and_goes, *self.mismatch_lines(), self.verdict(), *explained, *rebuild])
+
+    def intermittent_line(self) -> str:
+        """ "Intermittent: ... fails in k of n runs of this case"."""
+        k, n = self.intermittent or (0, 0)
+        return (
+            f"Intermittent: {self.who} fails in {k} of {n} runs of this same case (the other runs agree): "
+            "its result depends on something other than its inputs (state kept between calls, "
+            "threads, or randomness); the run below is one that failed."
+        )
 
     def markdown(self) -> str:
         if self.ok:
             return f"**{self.verdict()}** {self.case.label}"
         found = self.diagnosis()
-        lines = [f"**{self.verdict()}**", "", *(f"- {line}" for line in self.mismatch_lines())]
+        lines = [f"**{self.verdict()}**", "", *([self.intermittent_line(), ""] if self.intermittent else [])]
+        lines += [f"- {line}" for line in self.mismatch_lines()]
         if found is not None and found.text(self.who):
             lines += ["", found.text(self.who)]
         return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
@@ -208,6 +224,8 @@ class CaseCheck(_Result):
             "mismatches": self.mismatch_lines(),
             "diagnosis": None if self.ok else diagnosis_dict(self.diagnosis()),
             "reproduction": None if self.ok else self.reproduction(),
+            "intermittent": None if self.intermittent is None else list(self.intermittent),
+            "precision_note": None if self.precision is None else self.precision.text(self.who),
         }
 
 
@@ -224,6 +242,19 @@ class ManyCheck(_Result):
     cleared: list[int]
     """Cases flagged in a padded stack that pass alone (empty unless padding leaks)."""
     implementation: Implementation = REFERENCE
+    strict: dict[str, np.ndarray] | None = None
+    """Per oracle, per case: the largest |diff|/tol at the reference's strict error scale (for an
+    implementation judged as "any" formulation: over 1 where it is less precise than the frameworks)."""
+
+    @property
+    def imprecise(self) -> list[int]:
+        """The cases that agree but fail the reference's strict standard (a note, not a failure)."""
+        if self.strict is None:
+            return []
+        passed = np.all([self.worst[name] <= 1 for name in self.oracles], axis=0)
+        passed[self.cleared] = True
+        strict_over = np.any([~(self.strict[name] <= 1) for name in self.oracles], axis=0)
+        return [int(i) for i in np.flatnonzero(passed & strict_over)]
 
     @property
     def ok(self) -> bool:

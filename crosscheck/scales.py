@@ -122,18 +122,27 @@ def _kink_flips(sigma: counterparts.ActivationCounterpart, z: np.ndarray, Z: np.
     return flips
 
 
-def magnitudes(case: Case) -> Gradients:
+FORMULATIONS = ("strict", "any")
+"""How σ and σ' may be computed: "strict", keeping their relative accuracy in the tails as the
+reference's formulas and the frameworks do (the reference is judged so); "any", any sound
+floating-point formulation, absolute rather than relative in the tails (σ through tanh,
+σ' as s(1 − s)): an implementation under test is judged so."""
+
+
+def magnitudes(case: Case, formulation: str = "strict") -> Gradients:
     """S for every element of the case's loss, δ^l, ∂C/∂W^l and ∂C/∂b^l."""
     network = case.network
-    S = stacked_magnitudes(network.weights, network.biases, case.x, case.y, case.names)
+    S = stacked_magnitudes(network.weights, network.biases, case.x, case.y, case.names, formulation=formulation)
     return Gradients(loss=float(S.loss), deltas=S.deltas, weights=S.weights, biases=S.biases)
 
 
-def stack_magnitudes(stack: Stack) -> Gradients:
+def stack_magnitudes(stack: Stack, formulation: str = "strict") -> Gradients:
     """S for every element of every case of a stack (loss: (K,)); padded entries get S too,
     but are never compared."""
     outputs = None if stack.uniform else stack.sizes[:, -1]
-    return stacked_magnitudes(stack.weights, stack.biases, stack.x, stack.y, stack.names, outputs=outputs)
+    return stacked_magnitudes(
+        stack.weights, stack.biases, stack.x, stack.y, stack.names, outputs=outputs, formulation=formulation
+    )
 
 
 def _T(array: np.ndarray) -> np.ndarray:
@@ -207,7 +216,14 @@ class OutputDelta:
 
 
 def forward_errors(
-    Ws: list[np.ndarray], bs: list[np.ndarray], x: np.ndarray, hidden_name: str, output_name: str, p: Precision
+    Ws: list[np.ndarray],
+    bs: list[np.ndarray],
+    x: np.ndarray,
+    hidden_name: str,
+    output_name: str,
+    p: Precision,
+    *,
+    formulation: str = "strict",
 ) -> Forward:
     """Z^l = |W^l| A^{l-1} + (W^l ⊕ E(a^{l-1})) + |b^l|, E(a^l) = σ'_loc Z^l + f(z) + (1 + |z|) tiny/ε,
     and k(z^l) = σ'_loc + d(z) + σ''_loc Z + J(z), layer by layer (softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k))."""
@@ -222,10 +238,10 @@ def forward_errors(
         A.append(np.abs(a))
         if sigma.elementwise:
             slope, curvature, signed_slope = local_derivatives(sigma.numpy, z, a)
-            E.append(slope * Z + sigma.function_error(z, a) + p.flush * (1 + np.abs(z)))
+            E.append(slope * Z + sigma.function_bound(formulation)(z, a) + p.flush * (1 + np.abs(z)))
             slopes.append(slope)
             signed.append(signed_slope)
-            ks.append(slope + sigma.derivative_error(z, a) + curvature * Z + _kink_flips(sigma, z, Z, p.eps))
+            ks.append(slope + sigma.derivative_bound(formulation)(z, a) + curvature * Z + _kink_flips(sigma, z, Z, p.eps))
         else:  # softmax: Δa_j = a_j (Δz_j − Σ_k a_k Δz_k)
             E.append(A[-1] * (Z + np.sum(A[-1] * Z, axis=-2, keepdims=True)) + A[-1])
     return Forward(a, A, E, slopes, signed, ks)
@@ -344,6 +360,7 @@ def stacked_magnitudes(
     names: tuple[str, str, str],
     *,
     outputs: np.ndarray | None = None,
+    formulation: str = "strict",
 ) -> Gradients:
     """`magnitudes` for one case or for K cases of one structure stacked on a leading
     axis (W^l: (K, n_l, n_{l-1}), x: (K, n_1, N), ...); `loss` is then an array (K,).
@@ -357,15 +374,34 @@ def stacked_magnitudes(
     zero weights, so it adds exact zeros to every real entry; the padded output rows'
     ∂C/∂a is set to 0 and the cost sums each case's real rows only. (The output
     activation must then be element-wise, or every case's output rows real: a softmax
-    would mix the padded rows in.)"""
+    would mix the padded rows in.) `formulation` ("strict" or "any", `FORMULATIONS`) says
+    how σ and σ' may have been computed."""
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation must be one of {list(FORMULATIONS)}, got {formulation!r}")
     hidden, output, loss = names
     p = Precision.of(weights[0].dtype)
     Ws = [W.astype(np.float64) for W in weights]
     bs = [b.astype(np.float64) for b in biases]
     y = y.astype(np.float64)
-    f = forward_errors(Ws, bs, x, hidden, output, p)
+    f = forward_errors(Ws, bs, x, hidden, output, p, formulation=formulation)
     top = output_delta(f, y, loss, output, outputs, p)
     Ms, Ss = carried_deltas(Ws, f, top, p)
     grads_W, grads_b = batch_sums(Ms, Ss, f, top.tangent_flush, p)
     cost = cost_scale(f, y, loss, top.g, outputs, p)
     return Gradients(loss=cost, deltas=Ss, weights=grads_W, biases=grads_b)
+
+
+def with_l2_scale(scales: Gradients, weights: list[np.ndarray], c: np.ndarray | None) -> Gradients:
+    """S of stacked gradients (leading case axis) with an L2 term c·ΣW² in the cost (c: (K,)):
+    ∂R/∂W = 2cW is one more addend of ∂C/∂W (its own rounding and the sum's: 4c|W|), and R
+    one more of C (2R). None: S as it is."""
+    if c is None:
+        return scales
+    k = np.asarray(c, dtype=np.float64)[:, None, None]
+    R = sum(np.sum(k * np.square(W.astype(np.float64)), axis=(1, 2)) for W in weights)
+    return Gradients(
+        loss=np.asarray(scales.loss) + 2 * R,
+        deltas=scales.deltas,
+        weights=[S + 4 * k * np.abs(W.astype(np.float64)) for S, W in zip(scales.weights, weights)],
+        biases=scales.biases,
+    )

@@ -44,6 +44,10 @@ class StackJudgement:
     entries: list[Entry]
     computed: Gradients
     """The oracle's stacked gradients (every quantity, judged or not: the diagnosis reads them)."""
+    strict: StackJudgement | None = None
+    """The same judged at the reference's strict error scale (σ and σ' accurate in the tails),
+    for an implementation judged at "any" formulation's: where it passes but this fails, its
+    result is right but less precise than the frameworks (a note, never the verdict)."""
 
     def per_case(self) -> np.ndarray:
         """The largest |diff|/tol per case, over the loss and every real element."""

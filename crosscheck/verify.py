@@ -17,7 +17,7 @@ the CLI (`python -m crosscheck verify MODULE:FUNCTION`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
+from crosscheck.findings import PrecisionNote
 from crosscheck.implementations import Convention, implementation
 from crosscheck.implementations import convention_named as convention_of
 from crosscheck.judge import join
@@ -57,6 +58,8 @@ class ImplementationCheck:
     step_failure: Comparison | None = None
     step_note: str = ""
     notes: list[str] = field(default_factory=list)
+    precision: PrecisionNote | None = None
+    """Where your implementation agrees but is less precise than the frameworks (a note)."""
 
     @property
     def checked(self) -> int:
@@ -98,10 +101,14 @@ class ImplementationCheck:
             lines += ["", "The update:", self.step_failure.report()]
             if self.step_note:
                 lines.append(self.step_note)
+        if self.precision is not None:
+            lines += ["", self.precision.text(self.implementation.name)]
         return "\n".join(lines + self.notes)
 
     def markdown(self) -> str:
         lines = [f"**{self.summary()}**"]
+        if self.precision is not None:
+            lines += ["", self.precision.text(self.implementation.name)]
         if self.failure is not None:
             lines += ["", self.failure.markdown()]
         if self.step_failure is not None:
@@ -121,6 +128,7 @@ class ImplementationCheck:
             "failure": None if self.failure is None else self.failure.as_dict(),
             "updates_checked": self.steps,
             "update_failure": None if self.step_failure is None else self.step_failure.report(),
+            "precision_note": None if self.precision is None else self.precision.text(self.implementation.name),
             "ok": self.ok,
             "verdict": self.summary(),
         }
@@ -171,7 +179,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
     found = sweep(plan, cases)
     failure, shrunk = found.first, False
-    if failure is not None and shrink:
+    if failure is not None and shrink and failure.intermittent is None:  # a result that comes and goes does not shrink
         minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
         if minimal is not None:
             failure, shrunk = minimal, True
@@ -190,6 +198,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
+        precision=found.precision,
     )
 
 
@@ -203,6 +212,7 @@ class Sweep:
     failing: int
     first: CaseCheck | None
     first_dtype: Any
+    precision: PrecisionNote | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +237,7 @@ def sweep(plan: Plan, count: int) -> Sweep:
     skipped = failing = 0
     first: CaseCheck | None = None
     first_dtype: Any = None
+    imprecise: list[Case] = []
     for dtype in plan.dtypes:
         drawn = random_cases(plan.rng, count, dtype=dtype, **plan.options)
         kept = [case for case in drawn if not _skip(case, c)]
@@ -239,7 +250,17 @@ def sweep(plan: Plan, count: int) -> Sweep:
         failing += len(result.failures)
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
-    return Sweep(judged, worst, skipped, failing, first, first_dtype)
+        imprecise += [kept[i] for i in result.imprecise]
+    return Sweep(judged, worst, skipped, failing, first, first_dtype, _precision(imprecise, plan, sum(judged.values())))
+
+
+def _precision(imprecise: list[Case], plan: Plan, total: int) -> PrecisionNote | None:
+    """The note on the first case where your implementation agrees but is less precise than the frameworks."""
+    for case in imprecise[:3]:
+        note = check_case(case, plan.oracles, implementation=plan.implementation).precision
+        if note is not None:
+            return replace(note, cases=len(imprecise), of=total)
+    return None
 
 
 @dataclass(frozen=True)
@@ -304,7 +325,11 @@ def shrunk_failure(
         minimal = find(cases(**options), fails, settings=config)
     except NoSuchExample:
         return None
-    return check_case(minimal, oracles, implementation=under_test)
+    except Exception:  # a search that met a result coming and going (Flaky) or gave up: keep the sweep's case
+        return None
+    shrunk = check_case(minimal, oracles, implementation=under_test)
+    # The shrunk case is shown only if it fails now too: never a "minimal case" that agrees.
+    return None if shrunk.ok else shrunk
 
 
 def _step_note(case: Case, under_test: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:

@@ -44,6 +44,9 @@ class Oracle:
     share: float = 1.0
     """The share of a certificate cell's cases it checks: forward mode and finite
     differences cost one pass per parameter, so they see a fixed subset (at least one)."""
+    l2: Callable[[list[np.ndarray], np.ndarray], tuple[np.ndarray, list[np.ndarray]]] | None = None
+    """(stacked weights, c per case) -> (R = c·ΣW² per case, ∂R/∂W^l), in this oracle's own
+    framework: the L2 term an implementation under test declares in its cost."""
 
     @property
     def available(self) -> bool:
@@ -61,7 +64,15 @@ class Oracle:
 ORACLES: dict[str, Oracle] = {
     oracle.name: oracle
     for oracle in (
-        Oracle("torch", "PyTorch autograd (δ from the z tensors)", AUTOGRAD_KIND, "torch", _torch.gradients, _torch.sgd_step),
+        Oracle(
+            "torch",
+            "PyTorch autograd (δ from the z tensors)",
+            AUTOGRAD_KIND,
+            "torch",
+            _torch.gradients,
+            _torch.sgd_step,
+            l2=_torch.l2,
+        ),
         Oracle(
             "jax",
             "`jax.grad` (δ as the gradient with respect to a zero perturbation of each z)",
@@ -69,6 +80,7 @@ ORACLES: dict[str, Oracle] = {
             "jax",
             functools.partial(_jax.gradients, mode="reverse"),
             _jax.sgd_step,
+            l2=_jax.l2,
         ),
         Oracle(
             "jax_forward",
@@ -77,9 +89,16 @@ ORACLES: dict[str, Oracle] = {
             "jax",
             functools.partial(_jax.gradients, mode="forward"),
             share=1 / 8,
+            l2=_jax.l2,
         ),
         Oracle(
-            "numeric", "central finite differences in float64", FINITE_DIFFERENCES_KIND, None, _numeric.gradients, share=1 / 16
+            "numeric",
+            "central finite differences in float64",
+            FINITE_DIFFERENCES_KIND,
+            None,
+            _numeric.gradients,
+            share=1 / 16,
+            l2=_numeric.l2,
         ),
     )
 }

@@ -225,3 +225,18 @@ def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
         [np.array(b[:n], dtype=dtype) for b, n in zip(bs[skip:], sizes[1:])],
     )
     return parameters, float(loss)
+
+
+def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """R = c · Σ_l ΣW^l² per case (c: (K,), weights stacked (K, n, m)) and ∂R/∂W^l, by `jax.grad`."""
+    jax = frameworks.jax()
+    jnp = jax.numpy
+    dtype = weights[0].dtype
+
+    def R(Ws: Any) -> Any:
+        return sum(jnp.asarray(c, dtype=dtype) * jnp.sum(W * W, axis=(1, 2)) for W in Ws)
+
+    with frameworks.jax_precision(dtype):
+        values = np.asarray(R(weights), dtype=np.float64)
+        grads = jax.grad(lambda Ws: jnp.sum(R(Ws)))(list(weights))
+        return values, [np.asarray(g, dtype=dtype) for g in grads]

@@ -183,3 +183,15 @@ def _crosses(values: np.ndarray, base: np.ndarray, points: tuple[float, ...]) ->
         side, side0 = np.sign(values - point), np.sign(base - point)
         crossed |= ((side != side0) | (side0 == 0)).any(axis=-2)
     return crossed
+
+
+def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """R = c · Σ_l ΣW^l² per case and ∂R/∂W^l by central differences in float64 (R is
+    separable, so every element's stencil runs at once; for a quadratic it is exact to rounding)."""
+    coefficient = np.asarray(c, dtype=np.float64)[:, None, None]
+    values = sum(np.sum(coefficient * W.astype(np.float64) ** 2, axis=(1, 2)) for W in weights)
+    grads = []
+    for W in weights:
+        w = W.astype(np.float64)
+        grads.append((coefficient * ((w + STEP) ** 2 - (w - STEP) ** 2) / (2 * STEP)).astype(W.dtype))
+    return np.asarray(values, dtype=np.float64), grads

@@ -89,3 +89,26 @@ def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
     costs.sum().backward()
     optimizer.step()
     return ([W.detach().numpy()[0] for W in Ws], [b.detach().numpy()[0] for b in bs]), float(costs[0].detach())
+
+
+def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """R = c · Σ_l ΣW^l² per case (c: (K,), weights stacked (K, n, m)) and ∂R/∂W^l, by autograd."""
+    torch = frameworks.torch()
+    Ws = [torch.from_numpy(W).requires_grad_() for W in weights]
+    coefficient = torch.from_numpy(np.asarray(c, dtype=weights[0].dtype))
+    R = sum(coefficient * (W * W).sum(dim=(1, 2)) for W in Ws)
+    assert isinstance(R, torch.Tensor)
+    grads = torch.autograd.grad(R.sum(), Ws)
+    return R.detach().numpy().astype(np.float64), [g.numpy() for g in grads]
+
+
+def regularized_step(case: Case, learning_rate: float, l2_coefficient: float, weight_decay: float) -> Parameters:
+    """One `torch.optim.SGD(lr=, weight_decay=)` step on the case's cost plus c · ΣW² (weights only)."""
+    torch = frameworks.torch()
+    Ws, bs, _, costs = forward(Stack.of([case]))
+    R = sum((W * W).sum() for W in Ws) * l2_coefficient
+    optimizer = torch.optim.SGD([{"params": Ws, "weight_decay": weight_decay}, {"params": bs}], lr=learning_rate)
+    optimizer.zero_grad()
+    (costs.sum() + R).backward()
+    optimizer.step()
+    return [W.detach().numpy()[0] for W in Ws], [b.detach().numpy()[0] for b in bs]
