@@ -120,7 +120,9 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
     failing = [c for c in comparisons.values() if not c.ok]
     # The diagnosis reads the first failing autograd oracle (finite differences when it is the only one).
     chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0]) if failing else None
-    found = None if chosen is None else diagnose(case, tested, chosen.tensors, chosen.values)
+    c = regularization(Stack.of([case]), implementation)
+    l2 = None if c is None else float(c[0])
+    found = None if chosen is None else diagnose(case, tested, chosen.tensors, chosen.values, regularization=l2)
     note = precision_note(case, strict) if strict and not failing else None
     hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, case.names) for name in names}
     return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand, precision=note)

@@ -104,8 +104,18 @@ def _order(L: int) -> list[tuple[str, int | None]]:
     return walk
 
 
-def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], oracle: Gradients | None) -> Diagnosis:
-    """The diagnosis of one failing comparison: `tensors` judged `tested` against `oracle`."""
+def diagnose(
+    case: Case,
+    tested: Gradients,
+    tensors: tuple[TensorCheck, ...],
+    oracle: Gradients | None,
+    *,
+    regularization: float | None = None,
+) -> Diagnosis:
+    """The diagnosis of one failing comparison: `tensors` judged `tested` against `oracle`,
+    all the evidence read: which tensors agree (∂C/∂W^l agreeing clears δ^l, so a departing
+    ∂C/∂b^l is BP3), whether the returned loss agrees (a mean loss with N× gradients is a
+    missing 1/N, never a convention), and the L2 coefficient c the implementation declares."""
     problems = [t for t in tensors if t.problem is not None]
     if problems:
         return _structural(case, problems[0])
@@ -122,14 +132,49 @@ def diagnose(case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], or
         equation = "BP1" if layer == L else "BP2"
     elif "deltas" in given:
         equation = "BP3" if quantity == "biases" else "BP4"
+    elif quantity == "biases" and ("weights", layer) not in off:
+        # ∂C/∂W^l = δ^l (a^{l−1})ᵀ agrees, so δ^l is right: the sum over the samples is off.
+        equation = "BP3"
     else:
         # No δ to separate them: the gradients of layer l depart first. ∂C/∂b^l = Σ δ^l, so a
         # departing ∂C/∂b^l puts δ^l itself (BP1 at L, BP2 below) or BP3 in question.
         equation = ("BP1" if layer == L else "BP2") if quantity == "biases" else "BP4"
-    no_deltas = "deltas" not in given and quantity in ("biases", "weights")
-    slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer)
-    convention = "" if oracle is None else _conventional(case, tested, oracle, given, slips)
+    no_deltas = "deltas" not in given and quantity in ("biases", "weights") and equation != "BP3"
+    loss_agrees = any(t.quantity == "loss" and t.ok for t in tensors)
+    slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer, loss_agrees=loss_agrees)
+    if quantity == "weights" and oracle is not None:
+        l2 = _l2_slip(case, tested, oracle, layer, regularization)
+        if l2 is not None:
+            slips, equation, no_deltas = (l2, *slips), "L2", False
+    convention = "" if oracle is None or loss_agrees else _conventional(case, tested, oracle, given, slips)
     return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
+
+
+def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None, c: float | None) -> Slip | None:
+    """Your ∂C/∂W^l − the oracles' = k W^l (and ∂C/∂b^l agrees): an L2 term's gradient off by k·W."""
+    if layer is None:
+        return None
+    W = case.network.weights[layer - 2].astype(np.float64)
+    d = _get(tested, "weights", layer) - _get(oracle, "weights", layer)
+    if not np.any(W != 0) or not np.all(np.isfinite(d)):
+        return None
+    k = float(np.sum(d * W) / np.sum(W * W))
+    rtol = MATCH[np.dtype(case.network.dtype)]
+    if k == 0 or not _close(d, k * W, rtol):
+        return None
+    if c:
+        given = (2 * c + k) / (2 * c)
+        return Slip(
+            "regularizer",
+            f"the L2 term's gradient off: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer}, so your regularizer's "
+            f"gradient is {given:.4g}× the declared one (2c·W = {2 * c:.4g}·W: check λ/n against λ/2n, the 2, and the "
+            "convention's l2 and l2_form)",
+        )
+    return Slip(
+        "regularizer",
+        f"an L2 term the convention does not declare: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer} "
+        f"(the gradient of c·ΣW² with c = {k / 2:.4g}); declare it: Convention(l2=..., l2_form='reg' or 'lambda/2n')",
+    )
 
 
 def precision_note(case: Case, strict: tuple[TensorCheck, ...]) -> PrecisionNote | None:
@@ -216,13 +261,15 @@ def _get(g: Gradients, quantity: str, layer: int | None) -> np.ndarray:
     return np.asarray(g.loss if layer is None else getattr(g, quantity)[layer - 2], dtype=np.float64)
 
 
-def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, layer: int | None) -> tuple[Slip, ...]:
+def _slips(
+    case: Case, tested: Gradients, oracle: Gradients, quantity: str, layer: int | None, *, loss_agrees: bool = False
+) -> tuple[Slip, ...]:
     """Every named slip whose signature the departing tensor matches, in a fixed order: the
     whole tensor scaled, the equation's own slips, the layer's, then a kink convention."""
     rtol = MATCH[np.dtype(case.network.dtype)]
     u, o = _get(tested, quantity, layer), _get(oracle, quantity, layer)
     zs, acts = forward(case)
-    found = _scaled(u, o, case.x.shape[1], quantity, layer, rtol)
+    found = _scaled(u, o, case.x.shape[1], quantity, layer, rtol, loss_agrees=loss_agrees)
     if quantity == "loss" and "sigmoid" in case.names[:2] and _close(u, _flipped_sigmoid_cost(case), rtol):
         found.append(
             Slip(
@@ -239,10 +286,20 @@ def _slips(case: Case, tested: Gradients, oracle: Gradients, quantity: str, laye
     return tuple(found)
 
 
-def _scaled(u: np.ndarray, o: np.ndarray, N: int, quantity: str, layer: int | None, rtol: float) -> list[Slip]:
+def _scaled(
+    u: np.ndarray, o: np.ndarray, N: int, quantity: str, layer: int | None, rtol: float, *, loss_agrees: bool = False
+) -> list[Slip]:
     """The whole tensor N×, 1/N×, −1× or transposed against the oracle's, or all zeros."""
     found: list[Slip] = []
-    if N > 1 and _close(u, N * o, rtol):
+    if N > 1 and loss_agrees and _close(u, N * o, rtol):
+        found.append(
+            Slip(
+                "missing_mean",
+                f"every element N = {N} times the oracles' while your loss agrees (it is the mean over the batch): "
+                "the mean's 1/N left out of the gradient (not a convention: your own cost is the mean)",
+            )
+        )
+    elif N > 1 and _close(u, N * o, rtol):
         found.append(
             Slip(
                 "summed_cost",
@@ -463,12 +520,29 @@ def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, 
     ]
 
 
-def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Gradients) -> Diagnosis:
-    """The diagnosis of a failing update, when the gradients themselves agree."""
+def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Gradients, weight_decay: float = 0.0) -> Diagnosis:
+    """The diagnosis of a failing update, when the gradients themselves agree (your own
+    gradients, `weight_decay` the one your convention declares)."""
     slips = []
     net = case.network
     ascent = ([W + learning_rate * g for W, g in zip(net.weights, gradients.weights)], None)
     rtol = MATCH[np.dtype(net.dtype)]
     if all(_close(t, a, rtol) for t, a in zip(tested[0], ascent[0])):
         slips.append(Slip("ascent", "an update that adds the gradient (W + η ∂C/∂W): gradient ascent"))
+    Ws = [W.astype(np.float64) for W in net.weights]
+    expected = [W - learning_rate * (g + weight_decay * W) for W, g in zip(Ws, gradients.weights)]
+    offs = [np.asarray(t, dtype=np.float64) - e for t, e in zip(tested[0], expected)]
+    W_all, d_all = np.concatenate([W.ravel() for W in Ws]), np.concatenate([d.ravel() for d in offs])
+    if not slips and np.any(W_all != 0) and np.any(d_all != 0) and np.all(np.isfinite(d_all)):
+        k = float(np.sum(d_all * W_all) / np.sum(W_all * W_all))
+        if _close(d_all, k * W_all, rtol):
+            yours = weight_decay - k / learning_rate
+            slips.append(
+                Slip(
+                    "weight_decay",
+                    f"a weight decay of {yours:.4g} in your update where the convention declares {weight_decay:g} "
+                    f"(W ← W − η(∂C/∂W + wd·W), torch.optim.SGD's; Nielsen's (1 − ηλ/n)W is wd = λ/n): "
+                    "declare weight_decay= or fix the factor",
+                )
+            )
     return Diagnosis(None, None, "update", tuple(slips))

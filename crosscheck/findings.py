@@ -16,6 +16,8 @@ EQUATIONS = {
     "BP3": "BP3, ∂C/∂b^l = Σ_x δ^l",
     "BP4": "BP4, ∂C/∂W^l = δ^l (a^{l−1})ᵀ",
     "update": "the update W ← W − η ∂C/∂W, b ← b − η ∂C/∂b",
+    "L2": "the L2 term of the cost, R = c ΣW² with ∂R/∂W = 2c W (weights only)",
+    "targets": "the targets y (what your implementation takes them to be: the convention's targets=)",
 }
 SLIPS = {
     "summed_cost": "every element N times the oracles' (the cost summed, or the mean's 1/N left out)",
@@ -42,6 +44,10 @@ SLIPS = {
     "stops_early": "a loop that stops one layer early",
     "bias_wrong_axis": "∂C/∂b^l summed over the wrong axis",
     "ascent": "gradient ascent in the update",
+    "missing_mean": "the mean's 1/N left out of the gradient while the loss is the mean",
+    "regularizer": "the L2 term's gradient off (or an L2 term not declared)",
+    "targets": "targets taken as class labels or one-hot where probabilities were given",
+    "weight_decay": "the update's weight decay off (or not declared)",
 }
 """Every slip the diagnosis can name, by key: a mutant declares the key it must be
 diagnosed as (`crosscheck.mutants.Mutant.slips`), and a test links the two by key."""

@@ -27,7 +27,6 @@ KINDS = {
     "accumulates": "gradients that grow by the same increment at every call",
     "update_raised": "an exception from the update",
     "update_returned": "an update that returned something other than (new_weights, new_biases)",
-    "per_sample_update": "a per-sample update asked to step on a batch",
 }
 """Every kind of problem, and what it means."""
 
@@ -113,10 +112,18 @@ def _layers(p: Problem, who: str) -> str:
     return f"{who} returned {p.got} {p.quantity_words} for a network of {p.want} weight layers (l = 2..{p.want + 1}): {early}"
 
 
+def _raised(p: Problem, who: str) -> str:
+    said = f": {p.detail}" if p.detail else " (with no message)"
+    return (
+        f"{who} raised {p.got}{said}. If it handles only a fixed architecture or its own kind of targets, "
+        "declare them (sizes=, outputs=, max_layers=; the convention's targets=) and the cases drawn will keep to them"
+    )
+
+
 def _differs(p: Problem, who: str) -> str:
     return (
-        f"{p.where} of the second call differs from the first's on the same inputs: {who} keeps state between "
-        "calls or is not deterministic"
+        f"{p.where} of the second call differs from the first's on the same inputs beyond rounding: {who} keeps "
+        "state between calls or is not deterministic"
     )
 
 
@@ -133,7 +140,6 @@ def _accumulates(p: Problem, who: str) -> str:
 
 
 _TEMPLATES = {
-    "raised": "{who} raised {got}: {detail}",
     "returned": (
         "{who} returned {got}; expected (weight_gradients, bias_gradients) or a dict "
         "with 'weights', 'biases' and optionally 'loss' and 'deltas'"
@@ -144,7 +150,6 @@ _TEMPLATES = {
     "changed_input": "{who} changed the {got} it was given (a backward pass must leave its inputs as they were)",
     "update_raised": "{who}'s update raised {got}: {detail}",
     "update_returned": "{who}'s update returned {got}; expected (new_weights, new_biases)",
-    "per_sample_update": "a per-sample update is checked on one-sample cases only",
 }
 """The messages that are one sentence with the problem's data put in."""
 
@@ -157,6 +162,7 @@ def _template(kind: str) -> Callable[[Problem, str], str]:
 
 
 _MESSAGES: dict[str, Callable[[Problem, str], str]] = {
+    "raised": _raised,
     "shape": _shape,
     "dtype": _dtype,
     "layers": _layers,

@@ -97,9 +97,17 @@ def cases(  # noqa: PLR0913 (keyword-only options, each with a default, as Hypot
     weight_scales: tuple[float, ...] | None = None,
     input_scales: tuple[float, ...] | None = None,
     zeros: bool | None = None,
+    sizes: tuple[int, ...] | None = None,
+    outputs: int | None = None,
+    targets: str | None = None,
 ) -> st.SearchStrategy[Case]:
     """Cases with `min_layers..max_layers` weight layers (L − 1), every width in
     `min_width..max_width`, a batch of `min_batch..max_batch` samples.
+
+    `sizes` fixes the architecture (n_1, ..., n_L) (depth and widths are then not drawn);
+    `outputs` fixes n_L alone. `targets` restricts y: "one_hot" (also for integer labels:
+    a one-hot column per sample) or "binary" (every target exactly 0 or 1); None: the loss's
+    own targets (`crosscheck.counterparts`).
 
     `dtype`, `activation`, `output_activation` and `loss` are drawn when None.
     `square=True` gives every layer the same width (for checks that need W^l square).
@@ -136,7 +144,7 @@ def random_cases(rng: np.random.Generator, count: int, **options: Any) -> list[C
     for _ in range(int(count)):
         structure = draw_structure(pick, o)
         scales = draw_scales(pick, structure.depth, o)
-        found.append(_case(build_arrays(rng, structure, scales), structure, scales.origin()))
+        found.append(_case(build_arrays(rng, structure, scales, o.targets), structure, scales.origin()))
     return found
 
 
@@ -188,18 +196,18 @@ def build_stack(
 
 
 def build_arrays(
-    rng: np.random.Generator, structure: Structure, scales: Scales
+    rng: np.random.Generator, structure: Structure, scales: Scales, targets: str | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
     """The bulk values of a case, from `rng`: W^l = scale · N(0, 1)/√n_in, b^l = scale ·
     N(0, 1), x = input_scale · N(0, 1), exact zeros planted when `scales.zeros`, targets
-    from the loss's counterpart; |z^L| bounded for the log losses."""
+    from the loss's counterpart (or as `targets` says: `cases`); |z^L| bounded for the log losses."""
     sizes, N, dtype = structure.sizes, structure.N, structure.dtype
     weights, biases = [], []
     for n_in, n_out, scale in zip(sizes, sizes[1:], scales.weights):
         weights.append(_planted(rng, scale * rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), scales.zeros))
         biases.append(_planted(rng, scale * rng.standard_normal((n_out, 1)), scales.zeros))
     x = _planted(rng, scales.input * rng.standard_normal((sizes[0], N)), scales.zeros)
-    y = counterparts.loss(structure.loss).targets(rng, (sizes[-1], N))
+    y = _targets(rng, structure, targets)
     if structure.loss in BOUNDED_OUTPUT_LOSSES:
         _bound_output(weights, biases, x, structure.activation, structure.output_activation, OUTPUT_BOUND[np.dtype(dtype)])
     cast = [W.astype(dtype) for W in weights], [b.astype(dtype) for b in biases]
@@ -218,6 +226,7 @@ def _options(**given: Any) -> _Options:
     )
     dtype, activation, output_activation, loss = o["dtype"], o["activation"], o["output_activation"], o["loss"]
     saturate, square, zeros = o["saturate"], o["square"], o["zeros"]
+    sizes, outputs, targets = _fixed(o["sizes"], o["outputs"], o["targets"])
     _check_range("layers", min_layers, max_layers)
     _check_range("width", min_width, max_width)
     _check_range("batch", min_batch, max_batch)
@@ -263,7 +272,38 @@ def _options(**given: Any) -> _Options:
         input_scales,
         square,
         zeros,
+        sizes,
+        outputs,
+        targets,
     )
+
+
+TARGETS = (None, "one_hot", "binary")
+
+
+def _fixed(sizes: Any, outputs: Any, targets: Any) -> tuple[tuple[int, ...] | None, int | None, str | None]:
+    """`sizes`, `outputs` and `targets`, validated (the errors name the argument)."""
+    fixed = _fixed_sizes(sizes)
+    if outputs is not None and (isinstance(outputs, bool) or not isinstance(outputs, (int, np.integer)) or outputs < 1):
+        raise ValueError(f"outputs must be a positive int (the output width n_L) or None, got {outputs!r}")
+    if fixed is not None and outputs is not None and fixed[-1] != outputs:
+        raise ValueError(f"sizes={fixed} ends in {fixed[-1]} outputs but outputs={outputs}")
+    if targets not in TARGETS:
+        raise ValueError(f"targets must be one of {[t for t in TARGETS if t]} or None, got {targets!r}")
+    return fixed, None if outputs is None else int(outputs), targets
+
+
+def _fixed_sizes(given: Any) -> tuple[int, ...] | None:
+    """`sizes` as a tuple of at least two positive ints, or None; else an error naming it."""
+    if given is None:
+        return None
+    try:
+        sizes = tuple(given)
+    except TypeError:
+        raise TypeError(f"sizes must be a sequence of ints (n_1, ..., n_L), got {given!r}") from None
+    if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        raise ValueError(f"sizes must be at least two positive ints (n_1, ..., n_L), got {given!r}")
+    return tuple(int(n) for n in sizes)
 
 
 def _scales(argument: str, given: Any, default: tuple[float, ...], saturate: bool) -> tuple[float, ...]:
@@ -307,6 +347,9 @@ class _Options:
     input_scales: tuple[float, ...]
     square: bool
     zeros: bool | None
+    sizes: tuple[int, ...] | None = None
+    outputs: int | None = None
+    targets: str | None = None
 
 
 # --- the one body that draws a structure and its scales -----------------------------------
@@ -383,11 +426,16 @@ def strategy_options(**options: Any) -> _Options:
 
 def draw_structure(pick: _RngPick | _HypothesisPick, o: _Options) -> Structure:
     """Depth, widths, batch size, dtype and names, in that order, each unless fixed by `o`."""
-    depth = pick.integer(o.min_layers, o.max_layers, "weight layers")
-    if o.square:
-        sizes = [pick.integer(o.min_width, o.max_width, "width")] * (depth + 1)
+    if o.sizes is not None:
+        sizes = list(o.sizes)
     else:
-        sizes = pick.integers(o.min_width, o.max_width, depth + 1, "sizes")
+        depth = pick.integer(o.min_layers, o.max_layers, "weight layers")
+        if o.square:
+            sizes = [pick.integer(o.min_width, o.max_width, "width")] * (depth + 1)
+        else:
+            sizes = pick.integers(o.min_width, o.max_width, depth + 1, "sizes")
+        if o.outputs is not None:
+            sizes[-1] = o.outputs
     N = pick.integer(o.min_batch, o.max_batch, "N")
     dtype = o.dtype if o.dtype is not None else pick.choice(DTYPES, "dtype")
     hidden = o.activation or pick.choice(tuple(hidden_activations()), "activation")
@@ -417,7 +465,7 @@ def _cases(draw: st.DrawFn, o: _Options) -> Case:
     structure = draw_structure(pick, o)
     scales = draw_scales(pick, structure.depth, o)
     seed = pick.integer(0, 2**32 - 1, "seed")
-    arrays = build_arrays(np.random.default_rng(seed), structure, scales)
+    arrays = build_arrays(np.random.default_rng(seed), structure, scales, o.targets)
     return _case(arrays, structure, f"strategy seed {seed}, {scales.origin()}")
 
 
@@ -448,6 +496,16 @@ def _bound_output(
     if largest > bound:
         weights[-1] *= bound / largest
         biases[-1] *= bound / largest
+
+
+def _targets(rng: np.random.Generator, structure: Structure, targets: str | None) -> np.ndarray:
+    """y of shape (n_L, N): the loss's own targets, one one-hot column per sample, or 0/1 targets."""
+    shape = (structure.sizes[-1], structure.N)
+    if targets == "one_hot":
+        return np.eye(shape[0])[:, rng.integers(0, shape[0], size=shape[1])]
+    if targets == "binary":
+        return rng.integers(0, 2, size=shape).astype(np.float64)
+    return counterparts.loss(structure.loss).targets(rng, shape)
 
 
 def _planted(rng: np.random.Generator, values: np.ndarray, zeros: bool) -> np.ndarray:

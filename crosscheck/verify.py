@@ -26,8 +26,8 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
-from crosscheck.findings import PrecisionNote
-from crosscheck.implementations import Convention, implementation
+from crosscheck.findings import Diagnosis, PrecisionNote, Slip
+from crosscheck.implementations import PROMOTED, Convention, implementation
 from crosscheck.implementations import convention_named as convention_of
 from crosscheck.judge import join
 from crosscheck.problems import ImplementationProblem
@@ -77,7 +77,12 @@ class ImplementationCheck:
         total = sum(self.judged.values())
         parts = [f"{acts}/{loss}", f"convention {self.convention.describe()}", counts]
         if self.kinks_skipped:
-            parts.append(f"{self.kinks_skipped:,} cases with z exactly on a kink not judged (kink={self.convention.kink!r})")
+            why = []
+            if self.convention.kink != "left":
+                why.append(f"z exactly on a kink (kink={self.convention.kink!r})")
+            if self.convention.clip:
+                why.append(f"an output within 2·clip of 0 or 1 (clip={self.convention.clip:g})")
+            parts.append(f"{self.kinks_skipped:,} cases with {' or '.join(why)} not judged")
         if self.steps:
             parts.append(f"{self.steps:,} updates checked")
         worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
@@ -156,13 +161,22 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     max_width: int = 8,
     max_batch: int = 8,
     shrink: bool = True,
+    sizes: Sequence[int] | None = None,
+    min_layers: int = 1,
+    min_width: int = 1,
+    min_batch: int = 1,
+    outputs: int | None = None,
 ) -> ImplementationCheck:
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
     `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
 
     Defaults are the derivation's: sigmoid layers and the quadratic cost. `update(weights,
-    biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step."""
+    biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step.
+    The structure drawn: `sizes` fixes it, e.g. (4, 10, 3) for a fixed two-layer network;
+    else `min_layers..max_layers` weight layers, widths `min_width..max_width`, and
+    `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples."""
     c = convention_of(convention)
+    _declared(c, loss)
     under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
     output = output_activation or activation
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
@@ -174,7 +188,9 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
         raise ValueError("dtypes is empty: a check that compares nothing cannot fail; give float64, float32 or both")
     learning_rate = positive_learning_rate(learning_rate)
     names = {"activation": activation, "output_activation": output, "loss": loss}
-    options = {**names, "max_layers": max_layers, "max_width": max_width, "max_batch": max_batch}
+    drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
+    drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
+    options = {**names, **drawn, "targets": DRAWN_TARGETS[c.targets]}
     rng = np.random.default_rng(seed)
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
     found = sweep(plan, cases)
@@ -183,6 +199,8 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
         minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
         if minimal is not None:
             failure, shrunk = minimal, True
+    if failure is not None:
+        failure = _targets_evidence(failure, c, chosen, under_test)
     updates = check_updates(plan, min(cases, 50), learning_rate)
     return ImplementationCheck(
         implementation=under_test,
@@ -199,7 +217,71 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
         step_failure=updates.failure,
         step_note=updates.note,
         precision=found.precision,
+        notes=_notes(under_test),
     )
+
+
+DRAWN_TARGETS = {"probabilities": None, "one_hot": "one_hot", "labels": "one_hot", "labels_row": "one_hot", "binary": "binary"}
+"""The targets drawn for each declared `Convention.targets` (labels are drawn one-hot, then given as classes)."""
+
+
+def _declared(c: Convention, loss: str) -> None:
+    """What the convention declares, checked against the loss (a ValueError naming the field)."""
+    if not c.half and loss != "quadratic":
+        raise ValueError(f"convention half=False (no ½) is the quadratic cost's; the loss is {loss!r}")
+    if c.clip and loss not in ("binary_cross_entropy", "cross_entropy"):
+        raise ValueError(f"convention clip={c.clip} clips a log loss's argument; the loss is {loss!r}")
+    if c.targets == "binary" and loss == "cross_entropy":
+        raise ValueError(
+            "convention targets='binary' (0/1 per output) does not sum to 1 over the classes: use 'one_hot' or 'labels'"
+        )
+
+
+def _targets_evidence(failure: CaseCheck, c: Convention, oracles: tuple[str, ...], under_test: Implementation) -> CaseCheck:
+    """A failure on targets your implementation may read otherwise: the same case with each
+    column's target made one-hot (cross-entropy) or 0/1 (binary cross-entropy) checked again;
+    where that agrees, the diagnosis says so and names the targets= to declare."""
+    case = failure.case
+    loss = case.names[2]
+    if c.targets != "probabilities" or loss not in ("cross_entropy", "binary_cross_entropy"):
+        return failure
+    y = case.y.astype(np.float64)
+    if loss == "cross_entropy":
+        hard = np.eye(y.shape[0])[:, np.argmax(y, axis=0)]
+        declare = "targets='labels' (integer labels (N,)), 'labels_row' ((1, N)) or 'one_hot'"
+    else:
+        hard = np.round(y)
+        declare = "targets='binary'"
+    if np.array_equal(hard, y):
+        return failure
+    probe = Case(case.network, case.x, hard.astype(case.y.dtype), origin=case.origin)
+    if not check_case(probe, oracles, implementation=under_test).ok:
+        return failure
+    slip = Slip(
+        "targets",
+        f"{under_test.name} agrees on this same case once its targets are {'one-hot' if loss == 'cross_entropy' else '0/1'}: "
+        f"it takes y as {'class labels' if loss == 'cross_entropy' else 'hard labels'}, where the case gives probabilities; "
+        f"if that is what your code expects, declare the convention's {declare}",
+    )
+    old = failure.found
+    found = (
+        Diagnosis(None, None, "targets", (slip,))
+        if old is None
+        else replace(old, equation="targets", slips=(slip, *old.slips), convention="")
+    )
+    return replace(failure, found=found)
+
+
+def _notes(under_test: Implementation) -> list[str]:
+    """What the edge noticed while calling your implementation, one sentence each."""
+    notes = []
+    promoted = under_test.observed.get(PROMOTED, 0)
+    if promoted:
+        notes.append(
+            f"Note: {under_test.name} returned float64 on float32 cases ({promoted:,} tensors): "
+            "they were rounded to float32 and judged there (a promotion, e.g. a float64 constant in your code)."
+        )
+    return notes
 
 
 @dataclass(frozen=True)
@@ -274,13 +356,12 @@ class Updates:
 
 def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
     """Step 3: with an update, one gradient-descent step against each framework's own update
-    on `count` drawn cases per dtype (one-sample cases for a per-sample update)."""
+    on `count` drawn cases per dtype (a per-sample convention's update gets the batch: one
+    mini-batch step, the mean of its samples' gradients)."""
     under_test, c, oracles = plan.implementation, plan.convention, plan.oracles
     if under_test.step is None:
         return Updates()
     options = plan.options
-    if c.per_sample:  # a per-sample update is one sample's step
-        options = {**options, "max_batch": 1}
     framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
     steps, failure, note = 0, None, ""
     for dtype in plan.dtypes:
@@ -297,10 +378,14 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
 
 
 def _skip(case: Case, c: Convention) -> bool:
-    """A case the convention leaves unjudged: some z exactly on a kink, where it takes another slope."""
-    if c.kink == "left":
+    """A case the convention leaves unjudged: some z exactly on a kink, where it takes another
+    slope, or an output within 2·clip of 0 or 1, where a declared clip changes the cost."""
+    if c.kink == "left" and not c.clip:
         return False
-    return bool(kink_samples(case, forward(case)[0]).any())
+    zs, acts = forward(case)
+    if c.clip and bool(np.any((acts[-1] < 2 * c.clip) | (acts[-1] > 1 - 2 * c.clip))):
+        return True
+    return c.kink != "left" and bool(kink_samples(case, zs).any())
 
 
 def shrunk_failure(
@@ -343,5 +428,5 @@ def _step_note(case: Case, under_test: Implementation, learning_rate: float, ora
         stepped = under_test.step(case, learning_rate)
     except ImplementationProblem:  # the update raised or answered in the wrong form: its report says so already
         return ""
-    found = diagnose_step(case, stepped, learning_rate, under_test.backward(case))
+    found = diagnose_step(case, stepped, learning_rate, under_test.backward(case), under_test.weight_decay)
     return found.text()
