@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shlex
@@ -79,6 +80,67 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed (default 0)")
     parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the result as JSON")
     parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write the report as Markdown")
+    _declarations(parser)
+
+
+def _declarations(parser: argparse.ArgumentParser) -> None:
+    """What your code does, declared: each changes the named --convention (crosscheck.Convention's
+    fields) or the structure drawn (check_implementation's options)."""
+    from crosscheck.implementations import BIASES, COSTS, KINKS, L2_FORMS, SAMPLES, TARGETS, WEIGHTS
+
+    layout = parser.add_argument_group("your convention (each overrides --convention's field)")
+    for option, choices in (
+        ("samples", SAMPLES),
+        ("weights", WEIGHTS),
+        ("biases", BIASES),
+        ("cost", COSTS),
+        ("kink", KINKS),
+        ("targets", TARGETS),
+        ("l2-form", L2_FORMS),
+    ):
+        layout.add_argument(f"--{option}", choices=choices, default=None, help=f"one of {', '.join(choices)}")
+    layout.add_argument("--per-sample", action="store_true", default=None, help="one sample per call")
+    layout.add_argument("--no-half", dest="half", action="store_false", default=None, help="the quadratic cost without ½")
+    layout.add_argument("--clip", type=_number_in(0.0, 0.5), default=None, help="the log loss's argument clipped at this ε")
+    layout.add_argument("--l2", type=_number_in(0.0, None), default=None, help="L2 in the cost (λ or reg, see --l2-form)")
+    layout.add_argument("--weight-decay", type=_number_in(0.0, None), default=None, help="your update's weight decay")
+    drawn = parser.add_argument_group("the structure drawn")
+    drawn.add_argument("--sizes", type=_sizes, default=None, metavar="N1,...,NL", help="a fixed architecture, e.g. 4,10,3")
+    for option, default in (("min-layers", 1), ("max-layers", 5), ("min-width", 1), ("max-width", 8), ("max-batch", 8)):
+        drawn.add_argument(f"--{option}", type=_at_least(1), default=default, help=f"(default {default})")
+    drawn.add_argument("--outputs", type=_at_least(1), default=None, help="a fixed output width n_L")
+    drawn.add_argument("--dtypes", type=_dtypes, default=None, metavar="D,...", help="float64,float32 (default both)")
+
+
+def _number_in(low: float, high: float | None) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not (value >= low and (high is None or value < high) and value < float("inf")):
+            raise argparse.ArgumentTypeError(f"must be in [{low}, {high if high is not None else '∞'}), got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated widths such as 4,10,3, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"must be at least two widths >= 1 (n_1,...,n_L), got {text!r}")
+    return sizes
+
+
+def _dtypes(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(","))
+    if not names or any(name not in ("float64", "float32") for name in names):
+        raise argparse.ArgumentTypeError(f"must be float64, float32 or float64,float32, got {text!r}")
+    return names
 
 
 # --- validating types: argparse names the option in front of each message ----------------
@@ -285,20 +347,59 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         result = check_implementation(
             fn,
-            convention=args.convention,
+            convention=_convention(args),
             activation=args.activation,
             output_activation=args.output_activation,
             loss=args.loss,
             update=update,  # type: ignore[arg-type]
             cases=args.cases,
             seed=args.seed,
+            **_drawn(args),
         )
     except (ValueError, TypeError) as error:
         parser.error(str(error))
+    except Exception as error:
+        print(f"crosscheck could not finish the check ({type(error).__name__}: {error}): nothing verified", file=sys.stderr)
+        return 2
     print(result.report())
     if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
         _nothing_written("--json PATH and --markdown PATH")
     return 0 if result.ok else 1
+
+
+FIELDS = (
+    "samples",
+    "weights",
+    "biases",
+    "cost",
+    "kink",
+    "targets",
+    "l2_form",
+    "per_sample",
+    "half",
+    "clip",
+    "l2",
+    "weight_decay",
+)
+"""The Convention fields the verify options override."""
+
+
+def _convention(args: argparse.Namespace) -> Any:
+    """--convention's Convention with every field given on the command line replaced (named "custom")."""
+    from crosscheck.implementations import CONVENTIONS
+
+    base = CONVENTIONS[args.convention]
+    given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
+    return dataclasses.replace(base, name=f"{base.name}, as declared", **given) if given else base
+
+
+def _drawn(args: argparse.Namespace) -> dict[str, Any]:
+    """check_implementation's structure options from the command line."""
+    options = {name: getattr(args, name) for name in ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch")}
+    options["outputs"] = args.outputs
+    if args.dtypes is not None:
+        options["dtypes"] = args.dtypes
+    return options
 
 
 def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> list[Path]:

@@ -158,6 +158,9 @@ class Implementation:
     regularization: Callable[[int, int], float] | None = None
     weight_decay: float = 0.0
     """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
+    redeclared: Callable[[Any], Implementation] | None = field(default=None, compare=False)
+    """The same function under another `Convention` (None: not made from a function), for the
+    diagnosis's probes (does it agree once its targets are declared otherwise?)."""
     observed: dict[str, Any] = field(default_factory=dict, compare=False)
     """What the edge noticed while calling it (e.g. a float64 answer to a float32 case), for notes."""
 

@@ -79,13 +79,16 @@ class ActivationCounterpart:
 
 
 def _absolute(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """A bounded σ (or σ') computed with an absolute error of a few ε wherever it lies in
-    its range, as 1 + tanh(z/2), 1 − a or 1 − tanh² give it: ε(|a| + 1)."""
-    return np.abs(a) + 1.0
+    """A bounded σ computed with an absolute error of a few ε wherever it lies in its range,
+    as 1 + tanh(z/2) or 1 + e^z give it: ε(|a| + 2) (a library's tanh or exp is itself a few
+    ulps off, and the 1 + rounds once more)."""
+    return np.abs(a) + 2.0
 
 
 def _unit(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return np.ones_like(z)
+    """σ' computed from a σ with an absolute error of a few ε (s(1 − s), 1 − tanh²): 2ε of the
+    operand's error carried, and the products' own rounding."""
+    return 2.0 + 2.0 * np.abs(a)
 
 
 @dataclass(frozen=True)

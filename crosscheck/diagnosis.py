@@ -146,8 +146,31 @@ def diagnose(
         l2 = _l2_slip(case, tested, oracle, layer, regularization)
         if l2 is not None:
             slips, equation, no_deltas = (l2, *slips), "L2", False
+    if quantity == "loss" and oracle is not None:
+        l2 = _l2_in_loss(case, tested, oracle, off, regularization)
+        if l2 is not None:
+            slips, equation, quantity, layer = (l2[0], *slips), "L2", "weights", l2[1]
     convention = "" if oracle is None or loss_agrees else _conventional(case, tested, oracle, given, slips)
     return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
+
+
+def _l2_in_loss(
+    case: Case, tested: Gradients, oracle: Gradients, off: set[tuple[str, int | None]], c: float | None
+) -> tuple[Slip, int] | None:
+    """A loss off by R = k/2 ΣW² whose ∂C/∂W are off by k·W: an L2 term (its slip, and the
+    last layer where it shows), not a slip in the cost."""
+    layers = sorted((l for q, l in off if q == "weights" and l is not None), reverse=True)
+    for layer in layers:
+        slip = _l2_slip(case, tested, oracle, layer, c)
+        if slip is None:
+            continue
+        W = case.network.weights[layer - 2].astype(np.float64)
+        d = _get(tested, "weights", layer) - _get(oracle, "weights", layer)
+        k = float(np.sum(d * W) / np.sum(W * W))
+        R = k / 2 * sum(float(np.sum(w.astype(np.float64) ** 2)) for w in case.network.weights)
+        if _close(np.asarray(float(tested.loss) - float(oracle.loss)), np.asarray(R), MATCH[np.dtype(case.network.dtype)]):
+            return slip, layer
+    return None
 
 
 def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None, c: float | None) -> Slip | None:
@@ -162,6 +185,9 @@ def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None
     rtol = MATCH[np.dtype(case.network.dtype)]
     if k == 0 or not _close(d, k * W, rtol):
         return None
+    o = _get(oracle, "weights", layer)
+    if not c and np.any(o != 0) and _close(d, float(np.sum(d * o) / np.sum(o * o)) * o, rtol):
+        return None  # as much a scaled ∂C/∂W (a 1×1 layer, say) as an L2 term, and none is declared
     if c:
         given = (2 * c + k) / (2 * c)
         return Slip(

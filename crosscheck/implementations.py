@@ -199,13 +199,14 @@ def _bias_out(b: np.ndarray, c: Convention) -> np.ndarray:
     return {"column": b, "flat": b[:, 0], "row": b.T}[c.biases]
 
 
-def _bias_in(b: np.ndarray, c: Convention) -> np.ndarray:
-    """Your b^l (or its gradient) in the derivation's (n, 1); a shape that is not your layout's is left for the judge to name."""
-    if c.biases == "flat" and b.ndim == 1:
-        return b[:, None]
-    if c.biases == "row" and b.ndim == 2 and b.shape[0] == 1:
-        return b.T
-    return b
+def _bias_in(b: np.ndarray, c: Convention, layer: int, rows: int) -> np.ndarray:
+    """Your b^l (or its gradient) in the derivation's (n, 1). It must come in your layout's
+    shape ((n, 1), (n,) or (1, n)): one in another shape (b − η ∂C/∂b would broadcast to an
+    (n, n) matrix) is a shape problem, named in your layout."""
+    want = {"column": (rows, 1), "flat": (rows,), "row": (1, rows)}[c.biases]
+    if b.shape != want:
+        raise ImplementationProblem(Problem("shape", "biases", layer, got=b.shape, want=want))
+    return b.reshape(rows, 1)
 
 
 def _parts(result: Any) -> dict[str, Any]:
@@ -254,7 +255,9 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention, observed: d
     out: dict[str, Any] = {}
     weights = [W.astype(dtype, copy=False) for W in _layers("weights", parts["weights"], L)]
     out["weights"] = [W.T if c.weights == "in_out" and W.ndim == 2 else W for W in weights]
-    out["biases"] = [_bias_in(b.astype(dtype, copy=False), c) for b in _layers("biases", parts["biases"], L)]
+    rows = case.network.sizes[1:]
+    biases = _layers("biases", parts["biases"], L)
+    out["biases"] = [_bias_in(b.astype(dtype, copy=False), c, l + 2, n) for l, (b, n) in enumerate(zip(biases, rows))]
     if "deltas" in parts:
         deltas = [d.astype(dtype, copy=False) for d in _layers("deltas", parts["deltas"], L)]
         out["deltas"] = [d.T if c.samples == "rows" and d.ndim == 2 else d for d in deltas]
@@ -431,6 +434,7 @@ def implementation(
         formulation="any",
         regularization=c.l2_coefficient if c.l2 else None,
         weight_decay=float(c.weight_decay),
+        redeclared=lambda other: implementation(fn, convention=other, update=update, provides=provides, name=name),
         observed=observed,
     )
 
@@ -447,7 +451,8 @@ def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: 
         raise ImplementationProblem(Problem("update_returned", got=type(result).__name__))
     L = case.network.L
     new_W = [W.T if c.weights == "in_out" else W for W in _layers("weights", result[0], L, update=True)]
-    new_b = [_bias_in(b, c) for b in _layers("biases", result[1], L, update=True)]
+    rows = case.network.sizes[1:]
+    new_b = [_bias_in(b, c, l + 2, n) for l, (b, n) in enumerate(zip(_layers("biases", result[1], L, update=True), rows))]
     return new_W, new_b
 
 

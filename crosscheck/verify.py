@@ -238,38 +238,49 @@ def _declared(c: Convention, loss: str) -> None:
 
 
 def _targets_evidence(failure: CaseCheck, c: Convention, oracles: tuple[str, ...], under_test: Implementation) -> CaseCheck:
-    """A failure on targets your implementation may read otherwise: the same case with each
-    column's target made one-hot (cross-entropy) or 0/1 (binary cross-entropy) checked again;
-    where that agrees, the diagnosis says so and names the targets= to declare."""
+    """A failure on targets your implementation may read otherwise. The same case with each
+    column's target made one-hot (cross-entropy) or 0/1 (binary cross-entropy) is checked again,
+    as given and as each other declaration of targets would give it (class labels (N,) or
+    (1, N), one-hot); where one agrees, the diagnosis says so and names the targets= to declare."""
     case = failure.case
     loss = case.names[2]
     if c.targets != "probabilities" or loss not in ("cross_entropy", "binary_cross_entropy"):
         return failure
     y = case.y.astype(np.float64)
-    if loss == "cross_entropy":
-        hard = np.eye(y.shape[0])[:, np.argmax(y, axis=0)]
-        declare = "targets='labels' (integer labels (N,)), 'labels_row' ((1, N)) or 'one_hot'"
-    else:
-        hard = np.round(y)
-        declare = "targets='binary'"
-    if np.array_equal(hard, y):
-        return failure
+    hard = np.eye(y.shape[0])[:, np.argmax(y, axis=0)] if loss == "cross_entropy" else np.round(y)
     probe = Case(case.network, case.x, hard.astype(case.y.dtype), origin=case.origin)
-    if not check_case(probe, oracles, implementation=under_test).ok:
-        return failure
+    candidates = ("labels", "labels_row", "one_hot") if loss == "cross_entropy" else ("binary",)
+    declared = [None if np.array_equal(hard, y) else "probabilities", *candidates]
+    for targets in declared:
+        if targets is None:
+            continue
+        tried = under_test if targets == "probabilities" else _redeclared(under_test, replace(c, targets=targets))
+        if tried is not None and check_case(probe, oracles, implementation=tried).ok:
+            return replace(failure, found=_targets_found(failure.found, under_test.name, loss, targets, candidates))
+    return failure
+
+
+def _redeclared(under_test: Implementation, c: Convention) -> Implementation | None:
+    return None if under_test.redeclared is None else under_test.redeclared(c)
+
+
+def _targets_found(old: Diagnosis | None, who: str, loss: str, targets: str, candidates: tuple[str, ...]) -> Diagnosis:
+    """The diagnosis with the targets slip first: what agreed, and the declaration to make."""
+    hard = "one-hot" if loss == "cross_entropy" else "0/1"
+    if targets == "probabilities":
+        declare = " or ".join(repr(t) for t in candidates)
+        how = f"with y {hard} as given"
+    else:
+        declare = repr(targets)
+        how = {"labels": "given as class labels (N,)", "labels_row": "given as class labels (1, N)"}.get(targets, f"given {hard}")
     slip = Slip(
         "targets",
-        f"{under_test.name} agrees on this same case once its targets are {'one-hot' if loss == 'cross_entropy' else '0/1'}: "
-        f"it takes y as {'class labels' if loss == 'cross_entropy' else 'hard labels'}, where the case gives probabilities; "
-        f"if that is what your code expects, declare the convention's {declare}",
+        f"{who} agrees on this same case once its targets are {hard} ({how}): it does not take y as the "
+        f"probabilities the case gives; if it expects that, declare the convention's targets={declare}",
     )
-    old = failure.found
-    found = (
-        Diagnosis(None, None, "targets", (slip,))
-        if old is None
-        else replace(old, equation="targets", slips=(slip, *old.slips), convention="")
-    )
-    return replace(failure, found=found)
+    if old is None:
+        return Diagnosis(None, None, "targets", (slip,))
+    return replace(old, equation="targets", slips=(slip, *old.slips), convention="")
 
 
 def _notes(under_test: Implementation) -> list[str]:

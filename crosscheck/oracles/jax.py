@@ -228,15 +228,39 @@ def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
 
 
 def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """R = c · Σ_l ΣW^l² per case (c: (K,), weights stacked (K, n, m)) and ∂R/∂W^l, by `jax.grad`."""
+    """R = c · Σ_l ΣW^l² per case (c: (K,), weights stacked (K, n, m)) and ∂R/∂W^l, by `jax.grad`
+    of one compiled function: every weight of a case flattened into one row, cases and rows
+    padded with zeros to powers of two (a zero weight adds exactly 0 to R and gets gradient 0)."""
+    jax = frameworks.jax()
+    dtype = weights[0].dtype
+    K = weights[0].shape[0]
+    flat = np.concatenate([W.reshape(K, -1) for W in weights], axis=1)
+    rows, width = _power_of_two(K), _power_of_two(flat.shape[1])
+    padded_flat = np.zeros((rows, width), dtype)
+    padded_flat[:K, : flat.shape[1]] = flat
+    coefficient = np.zeros(rows, dtype)
+    coefficient[:K] = c
+    with frameworks.jax_precision(dtype):
+        values, grads = jax.device_get(_l2_compiled()(padded_flat, coefficient))
+    values, grads = np.asarray(values, dtype=np.float64)[:K], np.asarray(grads, dtype=dtype)[:K]
+    out, start = [], 0
+    for W in weights:
+        size = int(np.prod(W.shape[1:]))
+        out.append(grads[:, start : start + size].reshape(W.shape))
+        start += size
+    return values, out
+
+
+def _power_of_two(n: int) -> int:
+    return max(8, 1 << (max(n, 1) - 1).bit_length())
+
+
+@functools.cache
+def _l2_compiled() -> Any:
     jax = frameworks.jax()
     jnp = jax.numpy
-    dtype = weights[0].dtype
 
-    def R(Ws: Any) -> Any:
-        return sum(jnp.asarray(c, dtype=dtype) * jnp.sum(W * W, axis=(1, 2)) for W in Ws)
+    def R(flat: Any, c: Any) -> Any:
+        return c * jnp.sum(flat * flat, axis=1)
 
-    with frameworks.jax_precision(dtype):
-        values = np.asarray(R(weights), dtype=np.float64)
-        grads = jax.grad(lambda Ws: jnp.sum(R(Ws)))(list(weights))
-        return values, [np.asarray(g, dtype=dtype) for g in grads]
+    return jax.jit(lambda flat, c: (R(flat, c), jax.grad(lambda f: jnp.sum(R(f, c)))(flat)))

@@ -1,0 +1,249 @@
+"""Checking real people's backprop: correct code passes whatever its float formulas, layout,
+labels and regularizer; every planted slip is caught and named at the right equation (issue 25).
+
+The implementations are in tests/people.py and examples/, written here in the styles people
+use: a chapter's class, a course assignment's model object and notebook, a from-scratch book's
+layers, a scalar autodiff engine, and plain functions in other formulations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import people
+import pytest
+from conftest import PROFILE
+from helpers import framework_available
+
+import crosscheck
+from crosscheck import Convention
+from crosscheck.findings import EQUATIONS
+from examples import book_layers, chapter_class, scalar_engine, step_by_step, two_layer
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [
+    pytest.mark.torch,
+    pytest.mark.jax,
+    pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="needs torch and jax"),
+]
+CASES = 1000 if PROFILE in ("ci", "thorough") else 100
+"""Cases per dtype: 1,000 under the ci profile (what CI runs), 100 in the quick dev run."""
+
+
+def test_the_tables_are_as_large_as_promised():
+    """At least 20 correct implementations and 30 planted slips, each slip naming a known equation."""
+    assert len(people.CORRECT) >= 20 and len(people.SLIPS) >= 30
+    assert {e.equation for e in people.SLIPS} <= set(EQUATIONS)
+    assert len({e.name for e in people.CORRECT + people.SLIPS}) == len(people.CORRECT) + len(people.SLIPS)
+
+
+@pytest.mark.parametrize("entry", people.CORRECT, ids=[e.name for e in people.CORRECT])
+def test_a_correct_implementation_agrees_on_every_case(entry):
+    """A correct implementation, however its σ, σ', sums, layout, targets or regularizer are written, has no false alarm."""
+    result = crosscheck.check_implementation(entry.fn, cases=CASES, **entry.options)
+    assert result.ok, result.report()
+    assert sum(result.judged.values()) >= CASES, result.summary()  # a clip may leave some cases unjudged, never most
+
+
+@pytest.mark.parametrize("entry", people.SLIPS, ids=[e.name for e in people.SLIPS])
+def test_a_planted_slip_is_caught_and_its_equation_named(entry):
+    """Each realistic slip fails the check, and the diagnosis names the equation it breaks."""
+    result = crosscheck.check_implementation(entry.fn, cases=200, **entry.options)
+    assert not result.ok, f"{entry.name}: not caught\n{result.report()}"
+    if entry.equation == "update":
+        assert result.failure is None and result.step_failure is not None, result.report()
+        return
+    assert result.failure is not None and result.failure.found is not None, result.report()
+    assert result.failure.found.equation == entry.equation, (
+        f"{entry.name}: named {result.failure.found.equation}\n{result.report()}"
+    )
+
+
+def test_sigma_through_tanh_agrees_with_a_note_on_its_precision():
+    """σ = ½(1 + tanh(z/2)), σ' = s(1 − s) agrees; the note names the quantity, the range of z and the stable form."""
+    result = crosscheck.check_implementation(people.columns_net("sigmoid_tanh"), cases=300)
+    assert result.ok, result.report()
+    note = result.report().split("\n\n")[-1]
+    assert note.startswith("Note: your implementation is right, but less precise than the frameworks"), note
+    assert re.search(r"at ∂C/∂[Wb]\^\d\[\d+, \d+\]", note) and re.search(r"z\^\d lies in \[-?\d", note), note
+    assert "np.exp(-np.logaddexp(0, -z))" in note
+    assert result.as_dict()["precision_note"] == note
+
+
+def test_the_reference_keeps_its_strict_judgement():
+    """The reference is judged at the strict (tail-accurate) scale, an implementation under test at any formulation's."""
+    assert crosscheck.REFERENCE.formulation == "strict"
+    assert crosscheck.implementation(people.promoted).formulation == "any"
+
+
+def _noisy(relative):
+    """A correct implementation whose every call adds independent noise of `relative` size."""
+    rng = np.random.default_rng(0)
+    correct = people.columns_net("sigmoid_tanh")
+
+    def backprop(w, b, x, y):
+        gW, gb = correct(w, b, x, y)
+        return [g * (1 + relative * rng.standard_normal(g.shape)).astype(g.dtype) for g in gW], gb
+
+    return backprop
+
+
+def test_repeated_calls_are_compared_within_rounding():
+    """Two calls that differ in the last bits (sums in another order) agree; a difference far above rounding is state."""
+    assert crosscheck.check_implementation(_noisy(1e-17), cases=100, dtypes=["float64"]).ok
+    state = crosscheck.check_implementation(_noisy(1e-9), cases=50, dtypes=["float64"], shrink=False)
+    assert not state.ok
+    assert "differs from the first's on the same inputs beyond rounding" in state.report(), state.report()
+
+
+def _sometimes_wrong():
+    """Right on two calls of every three, then 1 % off: a result that comes and goes."""
+    calls = [0]
+    correct = people.columns_net("sigmoid_tanh")
+
+    def backprop(w, b, x, y):
+        calls[0] += 1
+        gW, gb = correct(w, b, x, y)
+        return ([g * 1.01 for g in gW] if calls[0] % 7 == 0 else gW), gb
+
+    return backprop
+
+
+def test_a_failure_that_comes_and_goes_is_reported_intermittent_and_never_raises():
+    """A flaky implementation fails with 'fails in k of n runs', its case rebuilt; the shrinker neither raises nor contradicts."""
+    result = crosscheck.check_implementation(_sometimes_wrong(), cases=100, shrink=True)
+    assert not result.ok
+    report = result.report()
+    assert "disagrees" in report and "the minimal case Hypothesis shrank it to: your implementation agrees" not in report
+    assert "Rebuild the case:" in report
+    if result.failure is not None and result.failure.intermittent is not None:
+        k, n = result.failure.intermittent
+        assert 0 < k < n and f"fails in {k} of {n} runs of this same case" in report
+
+
+def test_code_that_asserts_one_output_is_told_to_declare_it():
+    """An empty AssertionError says '(with no message)' and names the declarations; declaring outputs=1 passes."""
+
+    def one_output(w, b, x, y):
+        if y.shape[0] != 1:  # a bare `assert` (pytest would rewrite one here to give it a message)
+            raise AssertionError
+        return step_by_step.backprop(w, b, x, y)
+
+    options = dict(people.STEP)
+    options.pop("outputs")
+    refused = crosscheck.check_implementation(one_output, cases=30, shrink=False, **options)
+    assert "raised AssertionError (with no message)" in refused.report() and "outputs=" in refused.report()
+    assert crosscheck.check_implementation(one_output, cases=30, outputs=1, **options).ok
+
+
+def test_a_float64_answer_to_a_float32_case_is_judged_with_a_note():
+    """A result promoted to float64 on a float32 case is rounded and judged, and the report says so."""
+    result = crosscheck.check_implementation(people.promoted, cases=50)
+    assert result.ok, result.report()
+    assert "returned float64 on float32 cases" in result.report()
+
+
+def test_a_fixed_architecture_is_all_that_is_drawn():
+    """sizes=(4, 10, 3) draws only that architecture: the two-layer model object is never given another."""
+    seen = []
+
+    def spy(w, b, x, y):
+        seen.append((x.shape[1], w[0].shape[1], w[1].shape[1]))
+        return two_layer.backprop(w, b, x, y)
+
+    assert crosscheck.check_implementation(spy, cases=20, **people.TWO_LAYER).ok
+    assert {s for s in seen} == {(4, 10, 3)}
+
+
+def test_the_l2_term_is_added_by_each_oracle_in_its_own_framework():
+    """torch, jax and finite differences each add c·ΣW² themselves: the two-layer model agrees with all three."""
+    result = crosscheck.check_implementation(
+        two_layer.backprop, cases=20, oracles=("torch", "jax", "numeric"), **{k: v for k, v in people.TWO_LAYER.items()}
+    )
+    assert result.ok, result.report()
+
+
+def test_a_summed_gradient_with_a_mean_loss_is_a_slip_not_a_convention():
+    """When the returned loss is the mean and the gradient N× the oracles', the report names the missing 1/N, not cost='sum'."""
+    result = crosscheck.check_implementation(people.two_layer_net("no_mean"), cases=100, **people.TWO_LAYER)
+    report = result.report()
+    assert "the mean's 1/N left out of the gradient" in report and "convention, not a slip" not in report, report
+
+
+def test_a_bias_slip_where_the_weights_agree_is_bp3():
+    """∂C/∂W^l agrees and ∂C/∂b^l does not: BP3, not BP1."""
+    result = crosscheck.check_implementation(people.two_layer_net("db2_scaled"), cases=100, **people.TWO_LAYER)
+    assert result.failure.found.equation == "BP3" and "look at BP3" in result.report()
+
+
+def test_a_targets_mismatch_names_the_declaration():
+    """Label-reading code given probabilities is told it agrees on labels and which targets= to declare."""
+    result = crosscheck.check_implementation(people.labels_head(), cases=50, **people.LABELS)
+    assert "declare the convention's targets='labels'" in result.report(), result.report()
+
+
+def test_a_regularizer_slip_names_the_regularizer():
+    """An L2 gradient at half its declared size is named as the L2 term, with its factor."""
+    result = crosscheck.check_implementation(people.two_layer_net("half_reg"), cases=50, **people.TWO_LAYER)
+    assert "your regularizer's gradient is 0.5× the declared one" in result.report(), result.report()
+
+
+def test_a_weight_decay_slip_names_the_decay():
+    """An update whose weight decay is doubled is told the decay it applies against the one declared."""
+    options = {**people.CHAPTER, "update": people.chapter_update("decay_twice")}
+    result = crosscheck.check_implementation(people.chapter_net(), cases=30, **options)
+    assert "a weight decay of 0.2 in your update where the convention declares 0.1" in result.report(), result.report()
+
+
+def test_an_undeclared_convention_field_is_refused_for_the_wrong_loss():
+    """half=False is the quadratic cost's, a clip a log loss's, 0/1 targets not cross-entropy's: refused, naming the field."""
+    for convention, loss, words in (
+        (Convention("x", half=False), "binary_cross_entropy", "half=False"),
+        (Convention("x", clip=1e-7), "quadratic", "clip=1e-07"),
+        (Convention("x", targets="binary"), "cross_entropy", "targets='binary'"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(words)):
+            crosscheck.check_implementation(people.promoted, convention=convention, loss=loss, cases=1)
+
+
+EXAMPLES = [chapter_class, two_layer, step_by_step, scalar_engine, book_layers]
+
+
+def _documented_command(module):
+    """The `python -m crosscheck verify ...` command of an example's docstring, as a list."""
+    text = module.__doc__.replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if "python -m crosscheck verify" in line)
+    return shlex.split(line.strip())[3:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", EXAMPLES, ids=[m.__name__.split(".")[-1] for m in EXAMPLES])
+def test_each_example_passes_with_the_command_its_docstring_gives(module):
+    """Each interface style's example, glued in ≤ 10 lines, passes `verify` run exactly as its docstring says (exit 0)."""
+    args = _documented_command(module)
+    if "--cases" not in args:
+        args += ["--cases", "100"]
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "verify", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "agrees with torch and jax" in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("module", EXAMPLES, ids=[m.__name__.split(".")[-1] for m in EXAMPLES])
+def test_each_examples_glue_is_at_most_ten_lines(module):
+    """The glue under '# --- the glue' in each example is at most 10 lines of code."""
+    source = Path(module.__file__).read_text().split("# --- the glue")[1].splitlines()[1:]
+    code = [line for line in source if line.strip() and not line.strip().startswith(("#", "def ", '"""', "import"))]
+    assert len(code) <= 10, code
