@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 class Value:
     def __init__(self, data, children=(), backward=None):
@@ -63,17 +65,13 @@ class Value:
 
 # --- the glue ---------------------------------------------------------------------------------
 def backprop(weights, biases, x, y):
-    import numpy as np
-
-    Ws = [[[Value(w) for w in row] for row in W] for W in weights]
-    bs = [[Value(b[0]) for b in B] for B in biases]
+    Ws, bs = ([[[Value(v) for v in row] for row in P] for P in group] for group in (weights, biases))
     loss = Value(0.0)
     for n in range(x.shape[1]):
         a = [Value(v) for v in x[:, n]]
         for W, b in zip(Ws, bs):
-            a = [sum((w * v for w, v in zip(row, a)), bias).tanh() for row, bias in zip(W, b)]
+            a = [sum((w * v for w, v in zip(row, a)), bias[0]).tanh() for row, bias in zip(W, b)]
         loss = sum(((out - float(t)) * (out - float(t)) * 0.5 for out, t in zip(a, y[:, n])), loss)
     loss.backward()
-    return [np.array([[w.grad for w in row] for row in W], x.dtype) for W in Ws], [
-        np.array([[b.grad] for b in B], x.dtype) for B in bs
-    ]
+    grads = [np.array([[v.grad for v in row] for row in P], x.dtype) for P in Ws + bs]
+    return grads[: len(weights)], grads[len(weights) :]
