@@ -10,6 +10,8 @@
    false-alarm sweep: 10,000 correct cases of `crosscheck.strategies.diverse_cases` through
    `check_cases` (torch, jax), subsets through JAX forward mode, finite differences,
    `compare(case=)` and `step_check`; the false alarms and the largest |diff|/tol of each.
+   2c, the same sweep on implementations under test: each correct implementation of
+   tests/people.py at 1,000 cases per dtype in the diverse ranges its declarations allow.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32. First each contender in its own fresh process, in turns over several
    rounds, medians of medians: the reference (new arrays, out=), its matmuls alone, each torch
@@ -90,6 +92,7 @@ class Figures:
     batched: dict[str, float] = field(default_factory=dict)
     """The certificate's batched mode, cases/s, by framework ("torch", "jax")."""
     false_alarms: int | None = None
+    implementation_alarms: int | None = None
     draw: dict[str, float] = field(default_factory=dict)
     """Hypothesis examples/s, by strategy ("cases", "every float", "batches")."""
     memory: dict[str, float] = field(default_factory=dict)
@@ -859,6 +862,13 @@ def targets() -> list[tuple[str, str]]:
         )
     if f.false_alarms is not None:
         rows.append(("0 false alarms on correct diverse cases", f"{verdict(f.false_alarms == 0)}: {f.false_alarms}"))
+    if f.implementation_alarms is not None:
+        rows.append(
+            (
+                "0 false alarms on correct implementations under test",
+                f"{verdict(f.implementation_alarms == 0)}: {f.implementation_alarms}",
+            )
+        )
     if f.pytest_wall is not None:
         rows.append(("the README's test command <= 60 s wall", f"{verdict(f.pytest_wall <= 60)}: {f.pytest_wall:.0f} s"))
     return rows
@@ -910,6 +920,39 @@ def results_markdown(header: str, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
+    """The false-alarm sweep on implementations under test: each correct implementation of
+    tests/people.py (other formulations, layouts, interfaces, declarations) checked on cases
+    drawn with the diverse generator's ranges (`strategies.DIVERSE`, where its own declarations
+    allow), both dtypes; its false alarms and worst |diff|/tol."""
+    import crosscheck
+    from crosscheck.strategies import DIVERSE
+
+    sys.path[:0] = [os.path.join(ROOT, "tests"), ROOT]
+    import people
+
+    count = 50 if quick else 1000
+    rows, total = [], 0
+    for entry in people.CORRECT:
+        options = {**{k: v for k, v in DIVERSE.items() if k != "weight_scales"}, **entry.options}
+        if "sizes" in options:
+            options.pop("max_layers"), options.pop("max_width")
+        start = time.perf_counter()
+        result = crosscheck.check_implementation(entry.fn, cases=count, shrink=False, **options)
+        alarms = result.failing + (result.step_failure is not None)
+        total += alarms
+        worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in result.worst.items())
+        judged = sum(result.judged.values())
+        rows.append(
+            (
+                entry.name,
+                f"{alarms} false alarms in {judged:,} cases; worst |diff|/tol {worst} ({time.perf_counter() - start:.0f} s)",
+            )
+        )
+    FIGURES.implementation_alarms = total
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timings (smoke run)")
@@ -941,6 +984,10 @@ def main() -> int:
     print_table(
         "2b. False alarms: every public comparison on correct diverse cases (depth 1-8, widths 1-32, N 1-64, weight scales up to 10)",
         false_alarms(args.quick),
+    )
+    print_table(
+        "2c. False alarms on correct implementations under test (tests/people.py; the diverse ranges where their declarations allow)",
+        implementation_alarms(args.quick),
     )
     print_table(
         "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "

@@ -363,7 +363,12 @@ MUTANTS: dict[str, Mutant] = {
         ),
         Mutant("bp3_mean", "BP3 with the mean over samples instead of the sum", MeanInBP3, slips=("one_over_n_twice",)),
         Mutant("bp3_first_sample", "BP3 with only the first sample", FirstSampleInBP3, slips=("bias_first_sample",)),
-        Mutant("no_one_over_n", "the 1/N of the cost dropped from δ (per-sample reading)", NoOneOverN, slips=("summed_cost",)),
+        Mutant(
+            "no_one_over_n",
+            "the 1/N of the cost dropped from δ (per-sample reading)",
+            NoOneOverN,
+            slips=("missing_mean", "summed_cost"),
+        ),
         Mutant("one_over_n_twice", "the 1/N of the cost applied twice", OneOverNTwice, slips=("one_over_n_twice",)),
         Mutant("wrong_sign_error", "the error with the wrong sign: (y − a^L)", WrongSignError, slips=("sign",)),
         Mutant(

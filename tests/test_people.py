@@ -219,7 +219,7 @@ def _documented_command(module):
     """The `python -m crosscheck verify ...` command of an example's docstring, as a list."""
     text = module.__doc__.replace("\\\n", " ")
     line = next(line for line in text.splitlines() if "python -m crosscheck verify" in line)
-    return shlex.split(line.strip())[3:]
+    return shlex.split(line.strip())[4:]  # after `python -m crosscheck verify`
 
 
 @pytest.mark.slow
