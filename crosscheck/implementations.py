@@ -226,7 +226,7 @@ def _parts(result: Any) -> dict[str, Any]:
 def _layers(quantity: str, value: Any, L: int, update: bool = False) -> list[np.ndarray]:
     """One array per layer l = 2..L of `quantity` ("weights", "biases", "deltas"; of the update's parameters with `update`)."""
     detail = "update" if update else ""
-    if isinstance(value, np.ndarray) or not isinstance(value, Sequence):
+    if isinstance(value, (np.ndarray, str, bytes)) or not isinstance(value, Sequence):
         raise ImplementationProblem(Problem("not_layers", quantity, got=type(value).__name__, detail=detail))
     if len(value) != L - 1:
         raise ImplementationProblem(Problem("layers", quantity, got=len(value), want=L - 1, detail=detail))
@@ -244,7 +244,7 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention, observed: d
     dtype = case.network.dtype
     for key in ("weights", "biases", "deltas"):
         values = parts.get(key, ())
-        if isinstance(values, np.ndarray) or not isinstance(values, Sequence):
+        if isinstance(values, (np.ndarray, str, bytes)) or not isinstance(values, Sequence):
             continue  # `_layers` names the problem
         for i, value in enumerate(values):
             got = np.asarray(value).dtype
