@@ -12,6 +12,8 @@
    `compare(case=)` and `step_check`; the false alarms and the largest |diff|/tol of each.
    2c, the same sweep on implementations under test: each correct implementation of
    tests/people.py at 1,000 cases per dtype in the diverse ranges its declarations allow.
+   2d, what supervising every call of your code costs: check_implementation's cases/s with
+   and without `crosscheck.supervise`, each in its own fresh process, in turns.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32. First each contender in its own fresh process, in turns over several
    rounds, medians of medians: the reference (new arrays, out=), its matmuls alone, each torch
@@ -93,6 +95,7 @@ class Figures:
     """The certificate's batched mode, cases/s, by framework ("torch", "jax")."""
     false_alarms: int | None = None
     implementation_alarms: int | None = None
+    supervision_ratio: float | None = None
     draw: dict[str, float] = field(default_factory=dict)
     """Hypothesis examples/s, by strategy ("cases", "every float", "batches")."""
     memory: dict[str, float] = field(default_factory=dict)
@@ -862,6 +865,13 @@ def targets() -> list[tuple[str, str]]:
         )
     if f.false_alarms is not None:
         rows.append(("0 false alarms on correct diverse cases", f"{verdict(f.false_alarms == 0)}: {f.false_alarms}"))
+    if f.supervision_ratio is not None:
+        rows.append(
+            (
+                "supervision costs <= 10 % of check_implementation's cases/s",
+                f"{verdict(f.supervision_ratio >= 0.9)}: supervised/bare {f.supervision_ratio:.3f}",
+            )
+        )
     if f.implementation_alarms is not None:
         rows.append(
             (
@@ -920,6 +930,46 @@ def results_markdown(header: str, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def supervised_rate(mode: str, count: int) -> str:
+    """In this (fresh) process: check_implementation's cases/s on examples/columns.py, each call
+    supervised (`crosscheck.supervise`, the default) or, for comparison, called bare."""
+    import crosscheck
+    from crosscheck import supervise
+    from examples import columns
+
+    if mode == "bare":
+        supervise.call = lambda fn, args, limit, raised="raised": fn(*args)  # type: ignore[assignment]
+    crosscheck.check_implementation(columns.backprop, cases=50, shrink=False)  # warm-up: JAX compiles
+    start = time.perf_counter()
+    result = crosscheck.check_implementation(columns.backprop, cases=count, shrink=False, seed=1)
+    elapsed = time.perf_counter() - start
+    assert result.ok
+    return json.dumps({"rate": 2 * count / elapsed})
+
+
+def supervision_cost(quick: bool) -> list[tuple[str, str]]:
+    """The cost of supervising every call of your code: check_implementation's cases/s, each
+    mode in its own fresh process, in turns (medians of the rounds)."""
+    count, rounds = (200, 1) if quick else (1000, 3)
+    rates: dict[str, list[float]] = {"supervised": [], "bare": []}
+    for _ in range(rounds):
+        for mode in rates:
+            done = subprocess.run(
+                [sys.executable, __file__, "--supervised-rate", mode, str(count)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            rates[mode].append(json.loads(done.stdout.strip().splitlines()[-1])["rate"])
+    medians = {mode: float(np.median(r)) for mode, r in rates.items()}
+    FIGURES.supervision_ratio = medians["supervised"] / medians["bare"]
+    return [
+        (f"check_implementation, {mode}, {count:,} cases per dtype, {rounds} fresh processes", f"{rate:,.0f} cases/s")
+        for mode, rate in medians.items()
+    ] + [("supervised / bare", f"{FIGURES.supervision_ratio:.3f}")]
+
+
 def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
     """The false-alarm sweep on implementations under test: each correct implementation of
     tests/people.py (other formulations, layouts, interfaces, declarations) checked on cases
@@ -964,7 +1014,11 @@ def main() -> int:
         "--results", metavar="PATH", help="write the tables as Markdown (default for a full run: benchmarks/RESULTS.md)"
     )
     parser.add_argument("--backward-loop", nargs=4, metavar=("DTYPE", "WHO", "CALLS", "IDIOM"), help=argparse.SUPPRESS)
+    parser.add_argument("--supervised-rate", nargs=2, metavar=("MODE", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.supervised_rate:
+        print(supervised_rate(args.supervised_rate[0], int(args.supervised_rate[1])))
+        return 0
     if args.backward_loop:
         dtype, who, calls, idiom = args.backward_loop
         print(backward_loop(dtype, who, int(calls), idiom))
@@ -988,6 +1042,10 @@ def main() -> int:
     print_table(
         "2c. False alarms on correct implementations under test (tests/people.py; the diverse ranges where their declarations allow)",
         implementation_alarms(args.quick),
+    )
+    print_table(
+        "2d. The cost of supervising your code (a time limit and a thread watch on every call), fresh processes in turns",
+        supervision_cost(args.quick),
     )
     print_table(
         "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "

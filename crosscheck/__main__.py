@@ -109,6 +109,9 @@ def _declarations(parser: argparse.ArgumentParser) -> None:
     for option, default in (("min-layers", 1), ("max-layers", 5), ("min-width", 1), ("max-width", 8), ("max-batch", 8)):
         drawn.add_argument(f"--{option}", type=_at_least(1), default=default, help=f"(default {default})")
     drawn.add_argument("--outputs", type=_at_least(1), default=None, help="a fixed output width n_L")
+    drawn.add_argument(
+        "--time-limit", type=_positive_seconds, default=60.0, metavar="SECONDS", help="per call of your code (default 60)"
+    )
     drawn.add_argument("--dtypes", type=_dtypes, default=None, metavar="D,...", help="float64,float32 (default both)")
 
 
@@ -337,6 +340,7 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from crosscheck import oracles
     from crosscheck.verify import check_implementation
 
+    _remove_stale(args)
     missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
     if missing:
         print(
@@ -361,10 +365,16 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except Exception as error:
         print(f"crosscheck could not finish the check ({type(error).__name__}: {error}): nothing verified", file=sys.stderr)
         return 2
-    print(result.report())
+    _show(result.report())
     if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
         _nothing_written("--json PATH and --markdown PATH")
-    return 0 if result.ok else 1
+    status = 0 if result.ok else 1
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        # Your code left a thread running (the report says so): it must not keep the verdict from being the exit status.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 FIELDS = (
@@ -397,9 +407,27 @@ def _drawn(args: argparse.Namespace) -> dict[str, Any]:
     """check_implementation's structure options from the command line."""
     options = {name: getattr(args, name) for name in ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch")}
     options["outputs"] = args.outputs
+    options["time_limit"] = args.time_limit
     if args.dtypes is not None:
         options["dtypes"] = args.dtypes
     return options
+
+
+def _remove_stale(args: argparse.Namespace) -> None:
+    """An earlier run's --json or --markdown file is removed before this run: a run that fails or
+    is stopped leaves no file that looks like its result."""
+    for option in ("json", "markdown"):
+        path = getattr(args, option, None)
+        if path is not None and Path(path).is_file():
+            Path(path).unlink()
+
+
+def _show(text: str) -> None:
+    """The report on standard output, even if your code closed or replaced sys.stdout."""
+    try:
+        print(text, flush=True)
+    except (ValueError, OSError):
+        os.write(1, (text + "\n").encode())
 
 
 def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> list[Path]:

@@ -147,9 +147,9 @@ def diagnose(
         if l2 is not None:
             slips, equation, no_deltas = (l2, *slips), "L2", False
     if quantity == "loss" and oracle is not None:
-        l2 = _l2_in_loss(case, tested, oracle, off, regularization)
-        if l2 is not None:
-            slips, equation, quantity, layer = (l2[0], *slips), "L2", "weights", l2[1]
+        in_loss = _l2_in_loss(case, tested, oracle, off, regularization)
+        if in_loss is not None:
+            slips, equation, quantity, layer = (in_loss[0], *slips), "L2", "weights", in_loss[1]
     convention = "" if oracle is None or loss_agrees else _conventional(case, tested, oracle, given, slips)
     return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
 

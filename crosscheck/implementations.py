@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck import supervise
 from crosscheck.case import Case, Implementation, Parameters
 from crosscheck.judge import judge
 from crosscheck.problems import ImplementationProblem, Problem
@@ -230,7 +231,16 @@ def _layers(quantity: str, value: Any, L: int, update: bool = False) -> list[np.
         raise ImplementationProblem(Problem("not_layers", quantity, got=type(value).__name__, detail=detail))
     if len(value) != L - 1:
         raise ImplementationProblem(Problem("layers", quantity, got=len(value), want=L - 1, detail=detail))
-    return [np.asarray(v) for v in value]
+    return [_array(quantity, v) for v in value]
+
+
+def _array(quantity: str, value: Any) -> np.ndarray:
+    """One layer's value as an array; a ragged list, a tensor that needs grad or any other value
+    NumPy refuses is your implementation's problem, named (never an exception of ours)."""
+    try:
+        return np.asarray(value)
+    except Exception as error:
+        raise ImplementationProblem(Problem("not_array", quantity, got=type(value).__name__, detail=str(error))) from error
 
 
 PROMOTED = "promoted"
@@ -247,7 +257,7 @@ def _to_derivation(parts: dict[str, Any], case: Case, c: Convention, observed: d
         if isinstance(values, (np.ndarray, str, bytes)) or not isinstance(values, Sequence):
             continue  # `_layers` names the problem
         for i, value in enumerate(values):
-            got = np.asarray(value).dtype
+            got = _array(key, value).dtype
             if got == np.float64 and dtype == np.float32:
                 observed[PROMOTED] = observed.get(PROMOTED, 0) + 1
             elif got != dtype:
@@ -348,16 +358,22 @@ def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
             raise ImplementationProblem(Problem("changed_input", got=name))
 
 
-def adapt(fn: Callable[..., Any], c: Convention, case: Case, observed: dict[str, Any] | None = None) -> Gradients:
+def adapt(
+    fn: Callable[..., Any],
+    c: Convention,
+    case: Case,
+    observed: dict[str, Any] | None = None,
+    time_limit: float = supervise.DEFAULT_LIMIT,
+) -> Gradients:
     """Run `fn` on the case twice in its own convention and return its gradients of the
     case's mean cost in the derivation's layout (absent quantities as None / empty);
     `observed` collects what the edge noticed (a float64 answer to a float32 case)."""
     observed = {} if observed is None else observed
-    answers = [_answer(fn, c, case, observed) for _ in range(2)]
+    answers = [_answer(fn, c, case, observed, time_limit) for _ in range(2)]
     differs = _same(answers[0], answers[1], case, c)
     if differs is not None:
         # A third call tells accumulation (the same increment every call) from other state.
-        third = _answer(fn, c, case, observed)
+        third = _answer(fn, c, case, observed, time_limit)
         if _accumulates(answers[0], answers[1], third):
             differs = Problem("accumulates", differs.quantity, differs.layer)
         raise ImplementationProblem(differs)
@@ -377,20 +393,17 @@ def _accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str,
     return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)
 
 
-def _answer(fn: Callable[..., Any], c: Convention, case: Case, observed: dict[str, Any]) -> dict[str, Any]:
-    """One answer of `fn` for the case: one call, or one per sample."""
+def _answer(
+    fn: Callable[..., Any], c: Convention, case: Case, observed: dict[str, Any], time_limit: float = supervise.DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """One answer of `fn` for the case: one call, or one per sample, each supervised (`crosscheck.supervise`)."""
     calls = []
     for sample in range(case.x.shape[1]) if c.per_sample else [None]:
         weights, biases, x, y = _inputs(case, c, sample)
         kept = [(f"weights[{i}]", W.copy(), W) for i, W in enumerate(weights)]
         kept += [(f"biases[{i}]", b.copy(), b) for i, b in enumerate(biases)] + [("x", x.copy(), x), ("y", y.copy(), y)]
-        try:
-            with np.errstate(all="ignore"):
-                result = fn(weights, biases, x, y)
-        except ImplementationProblem:
-            raise
-        except (Exception, SystemExit) as error:  # the user's code may raise anything, exit included: that is the report
-            raise ImplementationProblem(Problem("raised", got=type(error).__name__, detail=str(error))) from error
+        with np.errstate(all="ignore"):
+            result = supervise.call(fn, (weights, biases, x, y), time_limit)
         _check_unchanged(kept)
         calls.append(_to_derivation(_parts(result), case, c, observed))
     return _combine(calls, case, c)
@@ -403,6 +416,7 @@ def implementation(
     update: Callable[..., Any] | None = None,
     provides: Sequence[str] | None = None,
     name: str = "your implementation",
+    time_limit: float = supervise.DEFAULT_LIMIT,
 ) -> Implementation:
     """Your backward pass as an implementation under test.
 
@@ -410,7 +424,8 @@ def implementation(
     `(weight_gradients, bias_gradients)` or a dict with "weights", "biases" and optionally
     "loss" and "deltas". `update(weights, biases, x, y, learning_rate)`, if given, returns
     the parameters after one gradient-descent step (new lists; checked like a step).
-    `provides` lists the quantities `fn` returns (default: whatever each call returns)."""
+    `provides` lists the quantities `fn` returns (default: whatever each call returns).
+    Each call may take `time_limit` seconds (`crosscheck.supervise`)."""
     c = convention_named(convention)
     if not callable(fn):
         raise TypeError(f"fn must be callable (your backward pass), got {type(fn).__name__}")
@@ -418,13 +433,18 @@ def implementation(
         raise TypeError(f"name must be a non-empty str (how reports speak of your implementation), got {name!r}")
     if update is not None and not callable(update):
         raise TypeError(f"update must be callable or None, got {type(update).__name__}")
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating)):
+        raise TypeError(f"time_limit must be a number of seconds, got {type(time_limit).__name__} {time_limit!r}")
+    if not (np.isfinite(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be a finite number of seconds > 0, got {time_limit}")
+    time_limit = float(time_limit)
 
     observed: dict[str, Any] = {}
 
     def backward(case: Case) -> Gradients:
-        return adapt(fn, c, case, observed)
+        return adapt(fn, c, case, observed, time_limit)
 
-    step = None if update is None else (lambda case, eta: _step(update, c, case, eta))
+    step = None if update is None else (lambda case, eta: _step(update, c, case, eta, time_limit))
     return Implementation(
         name,
         backward,
@@ -434,19 +454,18 @@ def implementation(
         formulation="any",
         regularization=c.l2_coefficient if c.l2 else None,
         weight_decay=float(c.weight_decay),
-        redeclared=lambda other: implementation(fn, convention=other, update=update, provides=provides, name=name),
+        redeclared=lambda other: implementation(
+            fn, convention=other, update=update, provides=provides, name=name, time_limit=time_limit
+        ),
         observed=observed,
     )
 
 
-def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: float) -> Parameters:
+def _step(update: Callable[..., Any], c: Convention, case: Case, learning_rate: float, time_limit: float) -> Parameters:
     """Your update on the case's batch (a per-sample convention's too: one mini-batch step)."""
     weights, biases, x, y = _inputs(case, c, None)
-    try:
-        with np.errstate(all="ignore"):
-            result = update(weights, biases, x, y, learning_rate)
-    except (Exception, SystemExit) as error:  # an exit from your update is a report too, never the CLI's status
-        raise ImplementationProblem(Problem("update_raised", got=type(error).__name__, detail=str(error))) from error
+    with np.errstate(all="ignore"):
+        result = supervise.call(update, (weights, biases, x, y, learning_rate), time_limit, raised="update_raised")
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise ImplementationProblem(Problem("update_returned", got=type(result).__name__))
     L = case.network.L

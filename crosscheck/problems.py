@@ -27,6 +27,9 @@ KINDS = {
     "accumulates": "gradients that grow by the same increment at every call",
     "update_raised": "an exception from the update",
     "update_returned": "an update that returned something other than (new_weights, new_biases)",
+    "timed_out": "a call of your code that ran past its time limit",
+    "thread_left": "a thread your code started and left running",
+    "not_array": "a value that is not convertible to a NumPy array",
 }
 """Every kind of problem, and what it means."""
 
@@ -150,6 +153,7 @@ _TEMPLATES = {
     "changed_input": "{who} changed the {got} it was given (a backward pass must leave its inputs as they were)",
     "update_raised": "{who}'s update raised {got}: {detail}",
     "update_returned": "{who}'s update returned {got}; expected (new_weights, new_biases)",
+    "not_array": "{who}'s {words} hold a value NumPy cannot make an array of ({got}: {detail})",
 }
 """The messages that are one sentence with the problem's data put in."""
 
@@ -161,8 +165,25 @@ def _template(kind: str) -> Callable[[Problem, str], str]:
     return message
 
 
+def _timed_out(p: Problem, who: str) -> str:
+    what = f"{who}'s update" if p.detail == "update_raised" else who
+    return (
+        f"{what} did not return within its time limit of {p.got:g} s on this case (it may hang, or be very slow): "
+        "raise the limit with time_limit= (verify --time-limit) if it is only slow"
+    )
+
+
+def _thread_left(p: Problem, who: str) -> str:
+    return (
+        f"{who} started a thread ({p.got!r}, {p.detail} in all) and left it running after it returned: it would keep "
+        "the process alive after the verdict; join it, or make it a daemon"
+    )
+
+
 _MESSAGES: dict[str, Callable[[Problem, str], str]] = {
     "raised": _raised,
+    "timed_out": _timed_out,
+    "thread_left": _thread_left,
     "shape": _shape,
     "dtype": _dtype,
     "layers": _layers,

@@ -33,6 +33,7 @@ from crosscheck.judge import join
 from crosscheck.problems import ImplementationProblem
 from crosscheck.results import CaseCheck, Comparison
 from crosscheck.strategies import DTYPES, cases, random_cases
+from crosscheck.supervise import DEFAULT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     min_width: int = 1,
     min_batch: int = 1,
     outputs: int | None = None,
+    time_limit: float = DEFAULT_LIMIT,
 ) -> ImplementationCheck:
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
     `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
@@ -174,10 +176,11 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step.
     The structure drawn: `sizes` fixes it, e.g. (4, 10, 3) for a fixed two-layer network;
     else `min_layers..max_layers` weight layers, widths `min_width..max_width`, and
-    `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples."""
+    `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples.
+    Every call of your code may take `time_limit` seconds (`crosscheck.supervise`)."""
     c = convention_of(convention)
     _declared(c, loss)
-    under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update)
+    under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update, time_limit=time_limit)
     output = output_activation or activation
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
     if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
@@ -195,7 +198,8 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
     found = sweep(plan, cases)
     failure, shrunk = found.first, False
-    if failure is not None and shrink and failure.intermittent is None:  # a result that comes and goes does not shrink
+    # A result that comes and goes does not shrink, and a hang is not searched for more hangs.
+    if failure is not None and shrink and failure.intermittent is None and not _timed_out(failure):
         minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
         if minimal is not None:
             failure, shrunk = minimal, True
@@ -336,7 +340,7 @@ def sweep(plan: Plan, count: int) -> Sweep:
         kept = [case for case in drawn if not _skip(case, c)]
         skipped += len(drawn) - len(kept)
         result = check_cases(kept, oracles, implementation=under_test)
-        judged[str(np.dtype(dtype))] = len(kept)
+        judged[str(np.dtype(dtype))] = len(result.cases)
         for name in oracles:
             finite = result.worst[name][np.isfinite(result.worst[name])]
             worst[name] = max(worst[name], float(finite.max(initial=0.0)))
@@ -344,6 +348,8 @@ def sweep(plan: Plan, count: int) -> Sweep:
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
         imprecise += [kept[i] for i in result.imprecise]
+        if first is not None and _timed_out(first):
+            break  # a call that hangs: the other dtypes would hang too
     return Sweep(judged, worst, skipped, failing, first, first_dtype, _precision(imprecise, plan, sum(judged.values())))
 
 
@@ -385,7 +391,14 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
                 if not comparison.ok and failure is None:
                     failure = comparison
                     note = _step_note(case, under_test, learning_rate, oracles)
+            if failure is not None and any(t.problem is not None and t.problem.kind == "timed_out" for t in failure.tensors):
+                return Updates(steps, failure, note)  # an update that hangs would hang on every later case
     return Updates(steps, failure, note)
+
+
+def _timed_out(failure: CaseCheck) -> bool:
+    """Whether the failing case's answer is a call that ran past its time limit."""
+    return any(t.problem is not None and t.problem.kind == "timed_out" for c in failure.comparisons.values() for t in c.tensors)
 
 
 def _skip(case: Case, c: Convention) -> bool:
