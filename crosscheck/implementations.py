@@ -433,6 +433,14 @@ def implementation(
         raise TypeError(f"name must be a non-empty str (how reports speak of your implementation), got {name!r}")
     if update is not None and not callable(update):
         raise TypeError(f"update must be callable or None, got {type(update).__name__}")
+    if provides is not None:
+        if isinstance(provides, str) or not all(isinstance(q, str) for q in provides):
+            raise TypeError(
+                f"provides must be a sequence of quantity names such as ('loss', 'weights', 'biases'), got {provides!r}"
+            )
+        unknown = [q for q in provides if q not in ("loss", "deltas", "weights", "biases")]
+        if unknown or not {"weights", "biases"} <= set(provides):
+            raise ValueError(f"provides must name 'weights' and 'biases', and may add 'loss' and 'deltas'; got {list(provides)}")
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating)):
         raise TypeError(f"time_limit must be a number of seconds, got {type(time_limit).__name__} {time_limit!r}")
     if not (np.isfinite(time_limit) and time_limit > 0):

@@ -230,6 +230,9 @@ def _options(**given: Any) -> _Options:
     _check_range("layers", min_layers, max_layers)
     _check_range("width", min_width, max_width)
     _check_range("batch", min_batch, max_batch)
+    min_layers, max_layers, min_width, max_width, min_batch, max_batch = (
+        int(v) for v in (min_layers, max_layers, min_width, max_width, min_batch, max_batch)
+    )
     if dtype is not None:
         try:
             dtype = np.dtype(dtype)
@@ -321,7 +324,7 @@ def _scales(argument: str, given: Any, default: tuple[float, ...], saturate: boo
 
 def _check_range(what: str, low: Any, high: Any) -> None:
     for argument, value in ((f"min_{what}", low), (f"max_{what}", high)):
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{argument} must be an int, got {value!r}")
         if value < 1:
             raise ValueError(f"{argument}={value} must be at least 1")

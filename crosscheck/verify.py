@@ -190,6 +190,8 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     if not dtypes:
         raise ValueError("dtypes is empty: a check that compares nothing cannot fail; give float64, float32 or both")
     learning_rate = positive_learning_rate(learning_rate)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 (it seeds numpy.random.default_rng), got {seed!r}")
     names = {"activation": activation, "output_activation": output, "loss": loss}
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}

@@ -483,3 +483,165 @@ def test_one_oracle_name_is_one_oracle_and_no_layer_reads_plainly():
 
     assert list(check_case(_case(net()), "torch").comparisons) == ["torch"]
     assert [symbol(q, None) for q in ("deltas", "weights", "biases", "loss")] == ["δ", "∂C/∂W", "∂C/∂b", "C"]
+
+
+# --- the declarations of your code (issue 25) and its supervision (issue 26) -----------------------
+def _declared_convention(**fields):
+    from crosscheck import Convention
+
+    return Convention("mine", **fields)
+
+
+def _verify(**options):
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    import crosscheck
+    from examples import columns
+
+    return crosscheck.check_implementation(columns.backprop, **{"cases": 1, **options})
+
+
+def _declared_implementation(**options):
+    import crosscheck
+    from examples import columns
+
+    return crosscheck.implementation(columns.backprop, **options)
+
+
+def _drawn(**options):
+    from crosscheck.strategies import random_cases
+
+    return random_cases(np.random.default_rng(0), 1, **options)
+
+
+DECLARATION_BAD_CALLS = [
+    (
+        "convention biases",
+        lambda n: _declared_convention(biases="(1, n)"),
+        ValueError,
+        ["biases", "'column', 'flat', 'row'", "(1, n)"],
+    ),
+    ("convention cost", lambda n: _declared_convention(cost="avg"), ValueError, ["cost", "'mean', 'sum', 'elements'", "'avg'"]),
+    ("convention targets", lambda n: _declared_convention(targets="ints"), ValueError, ["targets", "'labels'", "'ints'"]),
+    ("convention l2_form", lambda n: _declared_convention(l2_form="l2"), ValueError, ["l2_form", "'lambda/2n', 'reg'"]),
+    ("convention half not a bool", lambda n: _declared_convention(half=1), TypeError, ["half", "True or False", "1"]),
+    ("convention clip negative", lambda n: _declared_convention(clip=-1e-7), ValueError, ["clip", "[0, 0.5)", "-1e-07"]),
+    ("convention clip 0.5", lambda n: _declared_convention(clip=0.5), ValueError, ["clip", "[0, 0.5)", "0.5"]),
+    ("convention clip a str", lambda n: _declared_convention(clip="1e-7"), TypeError, ["clip", "a number", "str"]),
+    ("convention l2 nan", lambda n: _declared_convention(l2=float("nan")), ValueError, ["l2", ">= 0", "nan"]),
+    ("convention l2 inf", lambda n: _declared_convention(l2=float("inf")), ValueError, ["l2", ">= 0", "inf"]),
+    ("convention l2 negative", lambda n: _declared_convention(l2=-0.1), ValueError, ["l2", ">= 0", "-0.1"]),
+    ("convention l2 a bool", lambda n: _declared_convention(l2=True), TypeError, ["l2", "a number", "bool"]),
+    ("convention weight_decay negative", lambda n: _declared_convention(weight_decay=-1), ValueError, ["weight_decay", ">= 0"]),
+    ("convention weight_decay None", lambda n: _declared_convention(weight_decay=None), TypeError, ["weight_decay", "NoneType"]),
+    (
+        "convention l2 per sample",
+        lambda n: _declared_convention(l2=0.1, per_sample=True),
+        ValueError,
+        ["l2", "per_sample", "weight_decay"],
+    ),
+    ("drawn sizes one width", lambda n: _drawn(sizes=(3,)), ValueError, ["sizes", "at least two positive ints", "(3,)"]),
+    ("drawn sizes a zero", lambda n: _drawn(sizes=(3, 0, 1)), ValueError, ["sizes", "positive ints", "(3, 0, 1)"]),
+    ("drawn sizes floats", lambda n: _drawn(sizes=(3.0, 2.0)), ValueError, ["sizes", "positive ints"]),
+    ("drawn sizes not a sequence", lambda n: _drawn(sizes=3), TypeError, ["sizes", "sequence of ints", "3"]),
+    ("drawn outputs zero", lambda n: _drawn(outputs=0), ValueError, ["outputs", "positive int", "0"]),
+    ("drawn outputs a str", lambda n: _drawn(outputs="3"), ValueError, ["outputs", "positive int", "'3'"]),
+    ("drawn sizes against outputs", lambda n: _drawn(sizes=(2, 3), outputs=2), ValueError, ["sizes=(2, 3)", "outputs=2"]),
+    ("drawn targets", lambda n: _drawn(targets="labels"), ValueError, ["targets", "'one_hot', 'binary'", "'labels'"]),
+    ("drawn min_layers above max", lambda n: _drawn(min_layers=4, max_layers=2), ValueError, ["min_layers=4", "max_layers=2"]),
+    ("drawn max_width a float", lambda n: _drawn(max_width=4.0), TypeError, ["max_width", "an int", "4.0"]),
+    ("implementation time_limit 0", lambda n: _declared_implementation(time_limit=0), ValueError, ["time_limit", "> 0", "0"]),
+    (
+        "implementation time_limit inf",
+        lambda n: _declared_implementation(time_limit=float("inf")),
+        ValueError,
+        ["time_limit", "finite"],
+    ),
+    (
+        "implementation time_limit a str",
+        lambda n: _declared_implementation(time_limit="60"),
+        TypeError,
+        ["time_limit", "seconds", "str"],
+    ),
+    ("implementation time_limit a bool", lambda n: _declared_implementation(time_limit=True), TypeError, ["time_limit", "bool"]),
+    (
+        "implementation provides a str",
+        lambda n: _declared_implementation(provides="weights"),
+        TypeError,
+        ["provides", "sequence", "'weights'"],
+    ),
+    (
+        "implementation provides no biases",
+        lambda n: _declared_implementation(provides=("weights",)),
+        ValueError,
+        ["provides", "'biases'"],
+    ),
+    (
+        "implementation provides unknown",
+        lambda n: _declared_implementation(provides=("weights", "biases", "dW")),
+        ValueError,
+        ["provides", "dW"],
+    ),
+    (
+        "implementation provides ints",
+        lambda n: _declared_implementation(provides=(1, 2)),
+        TypeError,
+        ["provides", "quantity names"],
+    ),
+    ("verify seed -1", lambda n: _verify(seed=-1), ValueError, ["seed", "int >= 0", "-1"]),
+    ("verify seed a float", lambda n: _verify(seed=1.5), ValueError, ["seed", "int >= 0", "1.5"]),
+    ("verify seed a bool", lambda n: _verify(seed=True), ValueError, ["seed", "int >= 0", "True"]),
+    (
+        "verify half for BCE",
+        lambda n: _verify(convention=_declared_convention(half=False), loss="binary_cross_entropy"),
+        ValueError,
+        ["half=False", "'binary_cross_entropy'"],
+    ),
+    (
+        "verify clip for quadratic",
+        lambda n: _verify(convention=_declared_convention(clip=1e-7)),
+        ValueError,
+        ["clip=1e-07", "'quadratic'"],
+    ),
+    (
+        "verify binary for CE",
+        lambda n: _verify(convention=_declared_convention(targets="binary"), output_activation="softmax", loss="cross_entropy"),
+        ValueError,
+        ["targets='binary'", "one_hot"],
+    ),
+    ("verify sizes bad", lambda n: _verify(sizes=(4,)), ValueError, ["sizes", "at least two"]),
+    ("verify outputs bad", lambda n: _verify(outputs=-1), ValueError, ["outputs", "positive int", "-1"]),
+    ("verify time_limit bad", lambda n: _verify(time_limit=-5), ValueError, ["time_limit", "> 0", "-5"]),
+    (
+        "verify convention unknown",
+        lambda n: _verify(convention="diagonal"),
+        ValueError,
+        ["convention", "'columns'", "'diagonal'"],
+    ),
+    ("verify cases 0", lambda n: _verify(cases=0), ValueError, ["cases", "positive int", "0"]),
+    ("verify dtypes empty", lambda n: _verify(dtypes=()), ValueError, ["dtypes is empty"]),
+    ("verify activation unknown", lambda n: _verify(activation="swish"), ValueError, ["activation='swish'", "registry"]),
+    ("verify loss unknown", lambda n: _verify(loss="mse"), ValueError, ["loss='mse'", "registry"]),
+    ("verify softmax hidden", lambda n: _verify(activation="softmax"), ValueError, ["activation='softmax'", "element-wise"]),
+    ("verify loss needs softmax", lambda n: _verify(loss="cross_entropy"), ValueError, ["loss='cross_entropy'", "softmax"]),
+    ("verify oracles empty", lambda n: _verify(oracles=()), ValueError, ["oracles is empty"]),
+    ("verify oracle unknown", lambda n: _verify(oracles=("tf",)), ValueError, ["unknown oracle", "'tf'"]),
+    ("verify learning_rate 0", lambda n: _verify(learning_rate=0), ValueError, ["learning_rate", "> 0", "0"]),
+    ("verify max_batch 0", lambda n: _verify(max_batch=0), ValueError, ["max_batch=0", "at least 1"]),
+    ("verify min_width above max", lambda n: _verify(min_width=9, max_width=8), ValueError, ["min_width=9", "max_width=8"]),
+    ("verify time_limit nan", lambda n: _verify(time_limit=float("nan")), ValueError, ["time_limit", "finite", "nan"]),
+]
+"""The bad calls of what issues 25 and 26 added: each names the argument, what was expected and what came."""
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"), [r[1:] for r in DECLARATION_BAD_CALLS], ids=[r[0] for r in DECLARATION_BAD_CALLS]
+)
+def test_a_bad_declaration_is_refused_clearly_and_mutates_nothing(call, error, words):
+    """A bad Convention field, structure option, time limit, provides or seed raises the named error with every word."""
+    test_bad_call_is_refused_clearly_and_mutates_nothing(call, error, words)
+
+
+def test_the_tables_hold_150_rows():
+    """The bad-input tables hold at least 150 calls across the reference, the checker and the declarations."""
+    assert len(BAD_CALLS) + len(CHECKER_BAD_CALLS) + len(DECLARATION_BAD_CALLS) >= 150
