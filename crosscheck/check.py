@@ -81,7 +81,7 @@ def stack_judgements(
             tol = oracle.tolerance(stack.dtype)
             options = {"error": error, "stack": stack, "count": counts[i], "name": oracle.name, "provides": provides[i]}
             judged = judge_stacked(tested[i], gradients, scales[i], tol, oracle.kind, **options)  # type: ignore[arg-type]
-            if strict is not scales:  # how the implementation fares at the reference's own standard: a note, never the verdict
+            if implementation.formulation != "strict":  # how it fares at the reference's own standard: a note, never the verdict
                 strict_scale = with_l2_scale(strict[i], stack.weights, coefficients[i])
                 judged = replace(judged, strict=judge_stacked(tested[i], gradients, strict_scale, tol, oracle.kind, **options))  # type: ignore[arg-type]
             results[i][oracle.name] = judged
@@ -232,7 +232,7 @@ def _many(
     for (members, _), by_oracle in zip(groups, judged):
         for name, judgement in by_oracle.items():
             worst[name][members] = judgement.per_case()
-            strict[name][members] = (judgement.strict or judgement).per_case()
+            strict[name][members] = worst[name][members] if judgement.strict is None else judgement.strict.per_case()
     for name in names:
         worst[name][unjudged] = np.inf
         strict[name][unjudged] = np.inf
