@@ -933,15 +933,15 @@ def results_markdown(header: str, command: str) -> str:
 def supervised_rate(mode: str, count: int) -> str:
     """In this (fresh) process: check_implementation's cases/s on examples/columns.py, each call
     supervised (`crosscheck.supervise`, the default) or, for comparison, called bare."""
-    import crosscheck
     from crosscheck import supervise
+    from crosscheck.verify import check_implementation
     from examples import columns
 
     if mode == "bare":
         supervise.call = lambda fn, args, limit, raised="raised": fn(*args)  # type: ignore[assignment]
-    crosscheck.check_implementation(columns.backprop, cases=50, shrink=False)  # warm-up: JAX compiles
+    check_implementation(columns.backprop, cases=50, shrink=False)  # warm-up: JAX compiles
     start = time.perf_counter()
-    result = crosscheck.check_implementation(columns.backprop, cases=count, shrink=False, seed=1)
+    result = check_implementation(columns.backprop, cases=count, shrink=False, seed=1)
     elapsed = time.perf_counter() - start
     assert result.ok
     return json.dumps({"rate": 2 * count / elapsed})
@@ -975,8 +975,8 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
     tests/people.py (other formulations, layouts, interfaces, declarations) checked on cases
     drawn with the diverse generator's ranges (`strategies.DIVERSE`, where its own declarations
     allow), both dtypes; its false alarms and worst |diff|/tol."""
-    import crosscheck
     from crosscheck.strategies import DIVERSE
+    from crosscheck.verify import check_implementation
 
     sys.path[:0] = [os.path.join(ROOT, "tests"), ROOT]
     import people
@@ -988,7 +988,7 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
         if "sizes" in options:
             options.pop("max_layers"), options.pop("max_width")
         start = time.perf_counter()
-        result = crosscheck.check_implementation(entry.fn, cases=count, shrink=False, **options)
+        result = check_implementation(entry.fn, cases=count, shrink=False, **options)
         alarms = result.failing + (result.step_failure is not None)
         total += alarms
         worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in result.worst.items())

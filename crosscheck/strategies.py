@@ -240,19 +240,7 @@ def _options(**given: Any) -> _Options:
             raise TypeError(f"dtype must be float32, float64 or None, got {dtype!r}") from None
         if dtype not in DTYPES:
             raise ValueError(f"dtype must be float32, float64 or None, got {dtype}")
-    for argument, name, registry in (
-        ("activation", activation, ACTIVATIONS),
-        ("output_activation", output_activation, ACTIVATIONS),
-        ("loss", loss, LOSSES),
-    ):
-        if name is not None and name not in registry:
-            raise ValueError(f"{argument}={name!r} is not in the reference's registry; known: {sorted(registry)}")
-    if activation is not None and activation not in hidden_activations():
-        raise ValueError(f"activation={activation!r} is not element-wise: it can only be an output_activation")
-    if loss is not None and output_activation is not None and loss not in compatible_losses(output_activation):
-        raise ValueError(
-            f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation={output_activation!r}"
-        )
+    _check_names(activation, output_activation, loss)
     for argument, flag in (("saturate", saturate), ("square", square)):
         if not isinstance(flag, bool):
             raise TypeError(f"{argument} must be a bool, got {flag!r}")
@@ -307,6 +295,24 @@ def _fixed_sizes(given: Any) -> tuple[int, ...] | None:
     if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes):
         raise ValueError(f"sizes must be at least two positive ints (n_1, ..., n_L), got {given!r}")
     return tuple(int(n) for n in sizes)
+
+
+def _check_names(activation: Any, output_activation: Any, loss: Any) -> None:
+    """The activation, output activation and loss names: in the registry, element-wise where
+    hidden, and a loss that accepts the output activation (the errors name the argument)."""
+    for argument, name, registry in (
+        ("activation", activation, ACTIVATIONS),
+        ("output_activation", output_activation, ACTIVATIONS),
+        ("loss", loss, LOSSES),
+    ):
+        if name is not None and name not in registry:
+            raise ValueError(f"{argument}={name!r} is not in the reference's registry; known: {sorted(registry)}")
+    if activation is not None and activation not in hidden_activations():
+        raise ValueError(f"activation={activation!r} is not element-wise: it can only be an output_activation")
+    if loss is not None and output_activation is not None and loss not in compatible_losses(output_activation):
+        raise ValueError(
+            f"loss={loss!r} needs output_activation={LOSSES[loss].output!r}, got output_activation={output_activation!r}"
+        )
 
 
 def _scales(argument: str, given: Any, default: tuple[float, ...], saturate: bool) -> tuple[float, ...]:

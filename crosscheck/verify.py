@@ -183,15 +183,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update, time_limit=time_limit)
     output = output_activation or activation
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
-    if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
-        raise ValueError(f"cases must be a positive int, got {cases!r}")
-    cases = int(cases)
-    dtypes = tuple(dtypes)
-    if not dtypes:
-        raise ValueError("dtypes is empty: a check that compares nothing cannot fail; give float64, float32 or both")
-    learning_rate = positive_learning_rate(learning_rate)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0 (it seeds numpy.random.default_rng), got {seed!r}")
+    cases, dtypes, learning_rate = _counts(cases, dtypes, learning_rate, seed)
     names = {"activation": activation, "output_activation": output, "loss": loss}
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
@@ -199,32 +191,58 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     rng = np.random.default_rng(seed)
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
     found = sweep(plan, cases)
-    failure, shrunk = found.first, False
-    # A result that comes and goes does not shrink, and a hang is not searched for more hangs.
-    if failure is not None and shrink and failure.intermittent is None and not _timed_out(failure):
-        minimal = shrunk_failure(under_test, c, chosen, {**options, "dtype": found.first_dtype})
-        if minimal is not None:
-            failure, shrunk = minimal, True
-    if failure is not None:
-        failure = _targets_evidence(failure, c, chosen, under_test)
+    failure, shrunk = _minimal(found, plan, shrink)
     updates = check_updates(plan, min(cases, 50), learning_rate)
+    return _checked(plan, (activation, output, loss), found, (failure, shrunk), updates)
+
+
+def _checked(
+    plan: Plan, names: tuple[str, str, str], found: Sweep, failure: tuple[CaseCheck | None, bool], updates: Updates
+) -> ImplementationCheck:
+    """The three steps' findings as the result."""
     return ImplementationCheck(
-        implementation=under_test,
-        convention=c,
-        names=(activation, output, loss),
-        oracles=chosen,
+        implementation=plan.implementation,
+        convention=plan.convention,
+        names=names,
+        oracles=plan.oracles,
         judged=found.judged,
         worst=found.worst,
         kinks_skipped=found.skipped,
-        failure=failure,
-        shrunk=shrunk,
+        failure=failure[0],
+        shrunk=failure[1],
         failing=found.failing,
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
         precision=found.precision,
-        notes=_notes(under_test),
+        notes=_notes(plan.implementation),
     )
+
+
+def _counts(cases: Any, dtypes: Sequence[Any], learning_rate: Any, seed: Any) -> tuple[int, tuple[Any, ...], float]:
+    """cases, dtypes, learning_rate and seed checked (the errors name the argument); the first three as used."""
+    if isinstance(cases, bool) or not isinstance(cases, (int, np.integer)) or cases < 1:
+        raise ValueError(f"cases must be a positive int, got {cases!r}")
+    dtypes = tuple(dtypes)
+    if not dtypes:
+        raise ValueError("dtypes is empty: a check that compares nothing cannot fail; give float64, float32 or both")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 (it seeds numpy.random.default_rng), got {seed!r}")
+    return int(cases), dtypes, positive_learning_rate(learning_rate)
+
+
+def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, bool]:
+    """Step 2 on the sweep's first failure: shrunk (unless it comes and goes, or hangs), then the
+    targets probe; and whether it was shrunk."""
+    failure, shrunk = found.first, False
+    # A result that comes and goes does not shrink, and a hang is not searched for more hangs.
+    if failure is not None and shrink and failure.intermittent is None and not _timed_out(failure):
+        minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, {**plan.options, "dtype": found.first_dtype})
+        if minimal is not None:
+            failure, shrunk = minimal, True
+    if failure is not None:
+        failure = _targets_evidence(failure, plan.convention, plan.oracles, plan.implementation)
+    return failure, shrunk
 
 
 DRAWN_TARGETS = {"probabilities": None, "one_hot": "one_hot", "labels": "one_hot", "labels_row": "one_hot", "binary": "binary"}
