@@ -13,13 +13,17 @@ shows the counterexample), 2 on bad usage or a missing framework.
 
 from __future__ import annotations
 
+from crosscheck import stops
+
+if __name__ == "__main__":
+    _EARLY = stops.install()  # before anything else loads: a signal during an import is a stop too
+
 import argparse
 import contextlib
 import dataclasses
 import json
 import os
 import shlex
-import signal
 import sys
 import tempfile
 import threading
@@ -266,18 +270,19 @@ def _write(path: Path, text: str) -> None:
     """Write atomically: a temporary file beside `path`, then os.replace (a reader sees the old file or the new)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    _WRITING.append(temporary)
+    stops.WRITING.append(temporary)
     try:
         with os.fdopen(handle, "w") as f:
             f.write(text)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would survive the rename
         os.replace(temporary, path)
+        stops.WRITING.append(str(path))  # written: a stop from here on removes it
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     finally:
-        _WRITING.remove(temporary)
+        stops.WRITING.remove(temporary)
 
 
 def _umask() -> int:
@@ -337,7 +342,7 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     update = _load(parser, args.update) if args.update else None
     if not callable(fn):
         parser.error(f"{args.function} is not callable")
-    from crosscheck import oracles
+    from crosscheck import oracles, supervise
     from crosscheck.verify import check_implementation
 
     _remove_stale(args)
@@ -348,6 +353,7 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    supervise.on_stuck(_stuck)
     try:
         result = check_implementation(
             fn,
@@ -365,6 +371,8 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except Exception as error:
         print(f"crosscheck could not finish the check ({type(error).__name__}: {error}): nothing verified", file=sys.stderr)
         return 2
+    finally:
+        supervise.on_stuck(None)
     _show(result.report())
     if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
         _nothing_written("--json PATH and --markdown PATH")
@@ -375,6 +383,21 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         sys.stderr.flush()
         os._exit(status)
     return status
+
+
+def _stuck(limit: float, elapsed: float) -> None:
+    """A call of your code stuck in native code: the report, exit 1 (it did not agree: it did not answer)."""
+    os.write(
+        1,
+        (
+            f"your implementation did not return within its time limit of {limit:g} s: it was still running "
+            f"{elapsed:.0f} s after the call began, in native code (a long NumPy/BLAS or C call), which the time "
+            "limit cannot interrupt. Nothing verified: stopped (exit 1). Give --time-limit more seconds if the call "
+            "is only slow.\n"
+        ).encode(),
+    )
+    stops.remove_written()
+    os._exit(1)
 
 
 FIELDS = (
@@ -443,53 +466,21 @@ def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> li
     return written
 
 
-_WRITING: list[str] = []
-"""The temporary file being written, if any: SIGTERM removes it before it stops the run."""
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    """SIGTERM: stop now, with one line and exit 143. Not an exception: raised from a signal
-    handler it can land in a callback that swallows it (JAX's gc hook does), and the run would
-    go on to exit 0. Files are written only at the end, atomically, so none is left half
-    written; child processes (Dask workers) are stopped first."""
-    os.write(2, b"\nterminated: stopped, nothing written\n")
-    for path in _WRITING:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-    _stop_children()
-    os._exit(143)
-
-
-def _stop_children() -> None:
-    try:
-        import psutil  # comes with dask.distributed, the only thing that starts child processes here
-    except ImportError:
-        return
-    children = psutil.Process().children(recursive=True)
-    for child in children:
-        with contextlib.suppress(psutil.Error):
-            child.terminate()
-    _, alive = psutil.wait_procs(children, timeout=1)
-    for child in alive:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Ctrl-C stops with one line and exit 130, SIGTERM with one line and exit 143; files are
-    written only at the end, atomically, so an interrupted run leaves none behind."""
-    previous = signal.getsignal(signal.SIGTERM)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread:
-        signal.signal(signal.SIGTERM, _terminate)
+    """Ctrl-C stops with one line and exit 130, SIGTERM with one line and exit 143
+    (`crosscheck.stops`); files are written only at the end, atomically, and a stop removes
+    them, so an interrupted run leaves none behind. A KeyboardInterrupt raised by code rather
+    than by a signal is reported the same way."""
+    previous = stops.install()
+    stops.WRITING.clear()
     try:
         return _main(argv)
     except KeyboardInterrupt:
+        stops.remove_written()
         print("\ninterrupted: stopped, nothing written", file=sys.stderr)
         return 130
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        stops.restore(previous)
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
@@ -554,6 +545,7 @@ def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Prog
     )
     print(cert.verdict() if args.quiet else report.terminal(cert))
     figures = report.plots(cert, args.plots, cert.curves) if args.plots else []
+    stops.WRITING.extend(str(f) for f in figures)  # a stop from here on removes them
     for path in figures:
         print(f"wrote {path}", file=sys.stderr)
 

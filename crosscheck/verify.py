@@ -33,7 +33,7 @@ from crosscheck.judge import join
 from crosscheck.problems import ImplementationProblem
 from crosscheck.results import CaseCheck, Comparison
 from crosscheck.strategies import DTYPES, cases, random_cases
-from crosscheck.supervise import DEFAULT_LIMIT
+from crosscheck.supervise import DEFAULT_LIMIT, watching
 
 
 @dataclass(frozen=True)
@@ -190,9 +190,10 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     options = {**names, **drawn, "targets": DRAWN_TARGETS[c.targets]}
     rng = np.random.default_rng(seed)
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
-    found = sweep(plan, cases)
-    failure, shrunk = _minimal(found, plan, shrink)
-    updates = check_updates(plan, min(cases, 50), learning_rate)
+    with watching():  # one pair of signal handlers for the whole check, not one per call
+        found = sweep(plan, cases)
+        failure, shrunk = _minimal(found, plan, shrink)
+        updates = check_updates(plan, min(cases, 50), learning_rate)
     return _checked(plan, (activation, output, loss), found, (failure, shrunk), updates)
 
 

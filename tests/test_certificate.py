@@ -360,34 +360,3 @@ def test_the_committed_certificate_describes_the_method_as_the_code_does(small_r
     committed = DOCS.read_text()
     for paragraph in method:
         assert paragraph in committed, f"docs/CERTIFICATE.md is stale, it lacks:\n{paragraph}\nrun `{REGENERATE}`"
-
-
-@needs_frameworks
-@pytest.mark.slow
-@pytest.mark.parametrize("after", [1.5, 3.0, 4.5])
-def test_sigterm_stops_with_one_line_exit_143_and_no_files(tmp_path, after):
-    """SIGTERM at several moments (imports, the cells, later) stops the run within 5 s with one line and exit 143,
-    and leaves no output file."""
-    import signal
-    import time
-
-    root = Path(__file__).resolve().parents[1]
-    out = tmp_path / "c.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crosscheck", *SMALL, "--quiet", "--json", str(out)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(after)
-    if process.poll() is not None:
-        pytest.skip(f"the run ended before {after} s")
-    process.send_signal(signal.SIGTERM)
-    start = time.perf_counter()
-    _, err = process.communicate(timeout=30)
-    assert time.perf_counter() - start < 5, "SIGTERM took more than 5 s to stop the run"
-    assert process.returncode == 143, err
-    assert err.strip().splitlines()[-1] == "terminated: stopped, nothing written", err
-    assert "Traceback" not in err
-    assert not out.exists() and not list(tmp_path.iterdir())

@@ -121,6 +121,32 @@ def test_a_ctrl_c_from_the_terminal_is_not_your_codes():
         crosscheck.check_implementation(interrupted, cases=2, shrink=False)
 
 
+def test_a_check_leaves_your_signal_handlers_as_it_found_them_and_chains_to_them():
+    """check_implementation installs its SIGINT and SIGALRM handlers once for the whole check, puts yours
+    back after, and a SIGINT that arrives between calls of your code goes to your own handler."""
+    import signal
+
+    from crosscheck import supervise
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    seen = []
+
+    def mine(signum, frame):
+        seen.append(signum)
+
+    before = signal.signal(signal.SIGINT, mine), signal.getsignal(signal.SIGALRM)
+    try:
+        with supervise.watching():
+            os.kill(os.getpid(), signal.SIGINT)  # between calls: not your code's, not the terminal's stop
+            time.sleep(0.05)
+            crosscheck.check_implementation(correct, cases=3, shrink=False)
+        assert signal.getsignal(signal.SIGINT) is mine and signal.getsignal(signal.SIGALRM) == before[1]
+        assert seen == [signal.SIGINT], seen
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+
+
 def test_a_hang_stops_the_sweep_at_the_first_stuck_call():
     """A hanging implementation costs a few time limits, not one per case: the sweep stops at the first stuck call."""
     start = time.perf_counter()
@@ -187,3 +213,22 @@ def test_a_stale_json_is_removed_when_the_run_cannot_check(tmp_path):
     done = _cli(tmp_path, "def backprop(w, b, x, y):\n    return None\n", "--clip", "0.01", "--json", "out.json")
     assert done.returncode == 2 and "clips a log loss's argument" in done.stderr
     assert not stale.exists()
+
+
+@pytest.mark.slow
+def test_a_call_stuck_in_native_code_is_reported_and_exits_1(tmp_path):
+    """A call stuck in one long native call (which no timer interrupts) is reported by the watchdog GRACE s past
+    its limit: exit 1 with the report, no result file, no traceback, long before the call would have returned."""
+    from crosscheck import supervise
+
+    body = "    import numpy as np\n    big = np.ones((6000, 6000))\n    for _ in range(20):\n        big @ big\n"
+    stale = tmp_path / "out.json"
+    stale.write_text('{"ok": true}')
+    start = time.perf_counter()
+    done = _cli(tmp_path, f"def backprop(w, b, x, y):\n{body}", "--time-limit", "0.5", "--json", "out.json")
+    took = time.perf_counter() - start
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "did not return within its time limit of 0.5 s" in done.stdout and "in native code" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not stale.exists()
+    assert took < 0.5 + supervise.GRACE + 30, f"the watchdog took {took:.0f} s"

@@ -1,0 +1,92 @@
+"""How `python -m crosscheck` stops: Ctrl-C (SIGINT) and SIGTERM end any command at any moment
+with one line and exit 130 or 143, removing every file the run wrote and stopping its Dask
+workers. Only the standard library is imported here, so that `__main__` installs these
+handlers before anything heavy loads (a signal during an import is a stop like any other).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+WRITING: list[str] = []
+"""The temporary file being written, if any, and then each file this run wrote: a stop removes
+them all, so a stopped run leaves nothing that looks like its result."""
+
+STOPS: dict[int, tuple[int, str]] = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
+"""Each stopping signal's exit status and word."""
+
+
+def stop(signum: int, frame: Any) -> None:
+    """Ctrl-C or SIGTERM: stop now, with one line and exit 130 or 143. Not an exception: raised
+    from a signal handler, a KeyboardInterrupt can land in a callback that swallows it (JAX's gc
+    hook does) and the run goes on to exit 0, or in a library's import or its teardown, which
+    then crashes. Child processes (Dask workers) are stopped first."""
+    code, word = STOPS.get(signum, (128 + signum, "stopped"))
+    try:
+        os.write(2, f"\n{word}: stopped, nothing written\n".encode())
+        for path in WRITING:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        _children()
+    finally:  # whatever the moment, the exit is this one
+        os._exit(code)
+
+
+def _children() -> None:
+    """Stop the Dask workers (the only child processes started here), leaving nothing behind.
+    First the semaphores this process made for them are released (multiprocessing's own
+    finalizers, which os._exit would skip); then every worker is killed at once, so that no
+    worker's cleanup and no nanny's restart is caught halfway by the exit that follows at once.
+    The resource tracker is left to exit by itself after this process: killed, it would leave
+    the run's semaphores in /dev/shm."""
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    finalizers = sys.modules.get("multiprocessing.util")
+    if finalizers is not None:
+        with contextlib.suppress(Exception):
+            finalizers._run_finalizers(0)
+    psutil = sys.modules.get("psutil")  # comes with dask.distributed, which imports it before it starts a worker
+    if psutil is None or getattr(psutil.__spec__, "_initializing", False):  # not (fully) imported: no worker started yet
+        return
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process().children(recursive=True):
+            if not _is_resource_tracker(child):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+
+
+def _is_resource_tracker(process: Any) -> bool:
+    try:
+        return any("resource_tracker" in part for part in process.cmdline())
+    except Exception:  # a process that is gone, or unreadable
+        return False
+
+
+def install() -> dict[int, Any]:
+    """`stop` on SIGINT and SIGTERM (in the main thread; elsewhere nothing); the handlers it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, Any] = {signum: signal.getsignal(signum) for signum in STOPS}
+    for signum in previous:
+        signal.signal(signum, stop)
+    return previous
+
+
+def restore(previous: dict[int, Any]) -> None:
+    """The handlers `install` replaced, put back."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def remove_written() -> None:
+    """Every file this run wrote, removed (a run stopped by an exception, not by a signal)."""
+    for path in WRITING:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    WRITING.clear()
