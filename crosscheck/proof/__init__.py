@@ -1,0 +1,24 @@
+"""The symbolic tier: BP1-BP4 proven as identities, on the reference's own code.
+
+σ is an undefined function (`sympy.Function`) whose derivative is another undefined function
+σ', and the cost C is an undefined function of every output a^L_{jx} (the quadratic cost and
+the catalogue's losses are special cases of it). The reference's `Network.backward` runs
+unchanged on arrays of SymPy symbols (`crosscheck.proof.identities`: the seam is a network
+whose σ, σ' and C are these functions and whose input checks accept object arrays); SymPy's
+derivative of a forward pass written here is the truth. Each identity is decided by
+expansion to zero (`sympy.expand`: the normal form of a polynomial in the symbols and the
+functions' values), or, for softmax, by `sympy.cancel` (the normal form of a rational
+function in e^{z_j}); never by `simplify`, a heuristic.
+
+SymPy is an optional extra (`[proof]`); without it `available()` is False and the suite
+skips this tier.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+
+def available() -> bool:
+    """Whether SymPy is installed (the tier needs it)."""
+    return importlib.util.find_spec("sympy") is not None

@@ -1,0 +1,287 @@
+"""BP1-BP4 as identities, decided on the reference's own code (see `crosscheck.proof`).
+
+`run(cls, sizes, N, output)` builds a network of class `cls` (the reference's `Network`, or a
+mutant) whose parameters and input are SymPy symbols, whose hidden σ and output τ are
+undefined functions (or softmax, with the reference's own Jacobian code), and whose cost C is
+an undefined function of the outputs; it runs the class's own `backward` on it, and compares
+each quantity with SymPy's derivative of C through a forward pass written here (`_Truth`):
+
+    forward  C                       BP1  δ^L = ∂C/∂z^L
+    BP2      δ^l = ∂C/∂z^l, l < L    BP3  ∂C/∂b^l        BP4  ∂C/∂W^l
+
+The answer is an `Outcome`: every quantity proven, or the first one that is not (walking
+back from the output, as the derivation does), with its non-zero residual.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from reference import Activation, Network
+
+EQUATIONS = {"forward": "the forward pass z^l = W^l a^{l-1} + b^l, a^l = σ(z^l), and C"} | {
+    "BP1": "δ^L = ∇_a C ⊙ σ'(z^L) (softmax: J(z^L)ᵀ ∇_a C)",
+    "BP2": "δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)",
+    "BP3": "∂C/∂b^l = Σ_x δ^l",
+    "BP4": "∂C/∂W^l = δ^l (a^{l-1})ᵀ",
+}
+"""Each equation the tier proves, as the derivation writes it."""
+
+
+def undefined(name: str) -> tuple[type[sp.Function], Any]:
+    """σ and σ', undefined functions linked only by d/dz σ(z) = σ'(z) (σ differentiable)."""
+    prime = sp.Function(f"{name}'")
+
+    class sigma(sp.Function):
+        nargs = 1
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return prime(self.args[0])
+
+    sigma.__name__ = sigma.__qualname__ = name
+    return sigma, prime
+
+
+def cost(n: int, N: int) -> tuple[type[sp.Function], list[Any]]:
+    """C, an undefined function of the n·N outputs a_{jx} (row by row), and its partials ∂C/∂a_{jx}."""
+    partials = [sp.Function(f"C_a{j + 1}{x + 1}") for j in range(n) for x in range(N)]
+
+    class C(sp.Function):
+        nargs = n * N
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return partials[argindex - 1](*self.args)
+
+    return C, partials
+
+
+def _elementwise(fn: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    apply = np.frompyfunc(fn, 1, 1)
+    return lambda z: np.asarray(apply(z), dtype=object)
+
+
+class E(sp.Function):
+    """e^z as a function whose derivative is itself (all softmax's proof needs of exp)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return self
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """a_j = e^{z_j} / Σ_k e^{z_k}, column by column (written here: the reference's max-shifted
+    form computes the same function)."""
+    e = np.array([[E(v) for v in row] for row in z], dtype=object)
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def activation(name: str) -> Activation:
+    """An undefined element-wise σ named `name`, or softmax, as the reference's Activation:
+    softmax's Jacobian is the reference's own code (`reference.activations.softmax_jacobian`)."""
+    if name == "softmax":
+        from reference.activations import ACTIVATIONS
+
+        return Activation("softmax", _softmax, ACTIVATIONS["softmax"].derivative, "softmax", elementwise=False)
+    sigma, prime = undefined(name)
+    return Activation(name, _elementwise(sigma), lambda z, a: _elementwise(prime)(z), f"{name} undefined")
+
+
+@functools.cache
+def _seam(cls: type[Network]) -> type[Network]:
+    """`cls` with its input checks accepting arrays of symbols (they require float arrays);
+    everything else, BP1-BP4 included, is `cls`'s own code."""
+    return type(f"Symbolic{cls.__name__}", (cls,), {"check_input": lambda self, x: None, "check_batch": lambda self, x, y: None})
+
+
+def _symbols(name: str, rows: int, columns: int) -> np.ndarray:
+    return np.array([[sp.Symbol(f"{name}_{i + 1}{j + 1}") for j in range(columns)] for i in range(rows)], dtype=object)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One network's identities: each quantity proven, or the first that is not."""
+
+    network: str
+    sizes: tuple[int, ...]
+    N: int
+    output: str
+    proven: tuple[str, ...]
+    """The quantities proven, in walking order ("C", "δ^3", "δ^2", "∂C/∂b^3", ...)."""
+    failed: str | None = None
+    """The first quantity that is not an identity, if any."""
+    equation: str | None = None
+    """Its equation: a key of EQUATIONS."""
+    element: tuple[int, int] | None = None
+    residual: Any = None
+    """reference − truth at that element, not zero (a SymPy expression)."""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+class _Truth:
+    """SymPy's derivatives of C through a forward pass written here (not the reference's)."""
+
+    def __init__(self, W: list[np.ndarray], b: list[np.ndarray], x: np.ndarray, sigmas: list[Activation], C: Any) -> None:
+        self.W, self.b, self.x, self.sigmas, self.C = W, b, x, sigmas, C
+        self.zs, a_L = self.forward()
+        self.cost = C(*a_L.flat)
+
+    def forward(self, at: int | None = None, zeta: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+        """z^l and a^L, with z^{at} replaced by the symbols `zeta` when given."""
+        a, zs = self.x, []
+        for l, (W, b, sigma) in enumerate(zip(self.W, self.b, self.sigmas), start=2):
+            z = np.array(
+                [
+                    [sp.Add(*(W[i, k] * a[k, c] for k in range(W.shape[1])), b[i, 0]) for c in range(a.shape[1])]
+                    for i in range(W.shape[0])
+                ],
+                dtype=object,
+            )
+            zs.append(z)
+            if l == at and zeta is not None:
+                z = zeta
+            a = sigma.function(z)
+        return zs, a
+
+    def delta(self, l: int) -> np.ndarray:
+        """δ^l = ∂C/∂z^l: C with z^l replaced by fresh symbols ζ, differentiated, ζ put back."""
+        z = self.zs[l - 2]
+        zeta = _symbols(f"zeta{l}", *z.shape)
+        _, a_L = self.forward(l, zeta)
+        C = self.C(*a_L.flat)
+        back = {zeta[i, c]: z[i, c] for i, c in np.ndindex(z.shape)}
+        return np.array(
+            [[sp.diff(C, zeta[i, c]).xreplace(back) for c in range(z.shape[1])] for i in range(z.shape[0])], dtype=object
+        )
+
+    def gradient(self, parameters: np.ndarray) -> np.ndarray:
+        return np.array([[sp.diff(self.cost, p) for p in row] for row in parameters], dtype=object)
+
+
+class _Values:
+    """Each application of a function (σ(z), σ'(z), ∂C/∂a_{jx}(a^L), e^{z}) as one symbol, the
+    same symbol wherever the same application occurs: the residual is then a polynomial (a
+    rational function, for softmax) in these values and the parameters, and expansion to zero
+    decides it. Applications are matched structurally (SymPy's canonical form): two equal
+    values written differently would read as different, so a residual can only be
+    over-reported, never proven zero when it is not."""
+
+    def __init__(self) -> None:
+        self.symbols: dict[Any, sp.Symbol] = {}
+        self.seen: dict[Any, Any] = {}
+
+    def of(self, expr: Any) -> Any:
+        """`expr` with each outermost application replaced by its value's symbol, and each float
+        constant of the reference's (1.0, 0.01, ...) by the exact rational it is."""
+        if expr in self.seen:
+            return self.seen[expr]
+        if isinstance(expr, sp.Function):
+            if expr not in self.symbols:
+                self.symbols[expr] = sp.Symbol(f"v{len(self.symbols)}")
+            out = self.symbols[expr]
+        elif isinstance(expr, sp.Float):
+            out = sp.Rational(expr)
+        elif expr.args:
+            out = expr.func(*(self.of(a) for a in expr.args))
+        else:
+            out = expr
+        self.seen[expr] = out
+        return out
+
+    def back(self, expr: Any) -> Any:
+        return expr.xreplace({v: applied for applied, v in self.symbols.items()})
+
+
+def _first_residual(
+    mine: np.ndarray, truth: np.ndarray, decide: Callable[[Any], Any], values: _Values
+) -> tuple[tuple[int, int], Any] | None:
+    """The first element where reference − truth is not decided zero, with its residual."""
+    mine = np.asarray(mine, dtype=object)
+    if mine.shape != truth.shape:
+        return (0, 0), sp.Symbol(f"shape{mine.shape}≠{truth.shape}")
+    for index in np.ndindex(truth.shape):
+        residual = decide(values.of(sp.sympify(mine[index])) - values.of(truth[index]))
+        if residual != 0:
+            return (int(index[0]), int(index[1])), values.back(residual)
+    return None
+
+
+def _quantities(L: int) -> Iterator[tuple[str, str, str, int]]:
+    """(label, equation, kind, l) in walking order: C, δ^L, δ^{L-1}.., ∂C/∂b^L.., ∂C/∂W^L..."""
+    yield "C", "forward", "cost", L
+    for l in range(L, 1, -1):
+        yield f"δ^{l}", "BP1" if l == L else "BP2", "delta", l
+    for l in range(L, 1, -1):
+        yield f"∂C/∂b^{l}", "BP3", "bias", l
+    for l in range(L, 1, -1):
+        yield f"∂C/∂W^{l}", "BP4", "weight", l
+
+
+def run(cls: type[Network], sizes: tuple[int, ...], N: int, output: str = "τ", hidden: str = "σ") -> Outcome:
+    """`cls`'s backward on a network of `sizes` with N samples, symbol for symbol against the truth."""
+    start = time.perf_counter()
+    W = [_symbols(f"W{l}", m, n) for l, (n, m) in enumerate(itertools.pairwise(sizes), start=2)]
+    b = [_symbols(f"b{l}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
+    x = _symbols("x", sizes[0], N)
+    C, partials = cost(sizes[-1], N)
+    sigma, tau = activation(hidden), activation(output)
+    loss = SimpleNamespace(
+        name="C",
+        cost=lambda a, y: C(*a.flat),
+        gradient=lambda a, y: np.array([f(*a.flat) for f in partials], dtype=object).reshape(a.shape),
+        check_targets=lambda y: None,
+        output=None,
+        formula="C undefined",
+    )
+    network: Any = object.__new__(_seam(cls))  # type: ignore[arg-type]
+    network.weights, network.biases = W, b
+    network.activation, network.output_activation, network.loss = sigma, tau, loss
+    with np.errstate(all="ignore"):
+        gradients = network.backward(x, np.zeros((sizes[-1], N), dtype=object))
+    L = len(sizes)
+    truth = _Truth(W, b, x, [sigma] * (L - 2) + [tau], C)
+    decide = _numerator if output == "softmax" else sp.expand
+    values = _Values()
+    proven: list[str] = []
+    for label, equation, kind, l in _quantities(L):
+        mine, want = _pair(kind, l, gradients, truth, W, b)
+        found = _first_residual(mine, want, decide, values)
+        if found is not None:
+            element, residual = found
+            return Outcome(
+                cls.__name__, sizes, N, output, tuple(proven), label, equation, element, residual, time.perf_counter() - start
+            )
+        proven.append(label)
+    return Outcome(cls.__name__, sizes, N, output, tuple(proven), seconds=time.perf_counter() - start)
+
+
+def _numerator(residual: Any) -> Any:
+    """A rational function's residual decided by its numerator over one common denominator,
+    expanded (zero exactly when the function is; the denominators, powers of Σ_k e^{z_k}, are
+    never zero)."""
+    numerator, _ = sp.fraction(sp.together(residual))
+    return sp.expand(numerator)
+
+
+def _pair(kind: str, l: int, gradients: Any, truth: _Truth, W: list[np.ndarray], b: list[np.ndarray]) -> tuple[Any, np.ndarray]:
+    """The reference's quantity and the truth's."""
+    if kind == "cost":
+        return np.array([[gradients.loss]], dtype=object), np.array([[truth.cost]], dtype=object)
+    if kind == "delta":
+        return gradients.deltas[l - 2], truth.delta(l)
+    if kind == "bias":
+        return gradients.biases[l - 2], truth.gradient(b[l - 2])
+    return gradients.weights[l - 2], truth.gradient(W[l - 2])
