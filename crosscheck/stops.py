@@ -59,6 +59,9 @@ def _children() -> None:
             if not _is_resource_tracker(child):
                 with contextlib.suppress(psutil.Error):
                     child.kill()
+    if finalizers is not None:  # again: a nanny starting a worker may have made semaphores meanwhile
+        with contextlib.suppress(Exception):
+            finalizers._run_finalizers(0)
 
 
 def _is_resource_tracker(process: Any) -> bool:
