@@ -16,7 +16,7 @@ from __future__ import annotations
 from crosscheck import stops
 
 if __name__ == "__main__":
-    _EARLY = stops.install()  # before anything else loads: a signal during an import is a stop too
+    stops.install()  # before anything else loads: a signal during an import is a stop too
 
 import argparse
 import contextlib

@@ -71,3 +71,26 @@ def test_breaking_one_line_of_the_reference_bp3_is_named(monkeypatch):
     monkeypatch.setattr("reference.network.np.sum", mean_instead)
     outcome = identities.run(Network, (1, 2), 2)
     assert not outcome.ok and outcome.equation == "BP3", outcome
+
+
+def test_the_truth_never_reuses_the_formula_under_test(monkeypatch):
+    """A wrong softmax Jacobian in the reference's registry is refuted at BP1: the tier runs it as the code under
+    test, and its truth (SymPy's derivative of a softmax written in crosscheck) does not reuse it (DESIGN rule 1)."""
+    import ast
+    import dataclasses
+    from pathlib import Path
+
+    import numpy as np
+
+    from crosscheck.proof import identities
+    from reference import Network
+    from reference import activations as reference_activations
+
+    source = Path(identities.__file__).read_text()
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"reference.activations", "reference.losses"}, "the proof tier imports the reference's formulas"
+    right = reference_activations.ACTIVATIONS["softmax"]
+    wrong = dataclasses.replace(right, derivative=lambda z, a: np.swapaxes(right.derivative(z, a), -1, -2) * 2)
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softmax", wrong)
+    outcome = identities.run(Network, (1, 2), 1, output="softmax")
+    assert not outcome.ok and outcome.equation == "BP1", outcome

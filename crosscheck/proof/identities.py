@@ -85,15 +85,25 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=0, keepdims=True)
 
 
-def activation(name: str) -> Activation:
-    """An undefined element-wise σ named `name`, or softmax, as the reference's Activation:
-    softmax's Jacobian is the reference's own code (`reference.activations.softmax_jacobian`)."""
+def activation(name: str, jacobian: Callable[[Any, Any], Any] | None = None) -> Activation:
+    """An undefined element-wise σ named `name`; or softmax, written here, with `jacobian`: the
+    Jacobian code of the network under test (`run` takes it from that network), never a formula
+    of the reference's registry picked here (DESIGN rule 1: the truth is SymPy's derivative)."""
     if name == "softmax":
-        from reference.activations import ACTIVATIONS
-
-        return Activation("softmax", _softmax, ACTIVATIONS["softmax"].derivative, "softmax", elementwise=False)
+        if jacobian is None:
+            raise ValueError("softmax needs the Jacobian code under test (jacobian=)")
+        return Activation("softmax", _softmax, jacobian, "softmax", elementwise=False)
     sigma, prime = undefined(name)
     return Activation(name, _elementwise(sigma), lambda z, a: _elementwise(prime)(z), f"{name} undefined")
+
+
+def _jacobian_under_test(cls: type[Network], sizes: tuple[int, ...]) -> Callable[[Any, Any], Any]:
+    """The softmax Jacobian that `cls` itself computes BP1 with: its constructor's choice, through
+    its public `sigma(L)` (a mutant that overrides either is judged on its own)."""
+    W = [np.zeros((m, n)) for n, m in itertools.pairwise(sizes)]
+    b = [np.zeros((m, 1)) for m in sizes[1:]]
+    probe = cls(W, b, activation="sigmoid", output_activation="softmax", loss="quadratic")
+    return probe.sigma(probe.L).derivative
 
 
 @functools.cache
@@ -237,7 +247,8 @@ def run(cls: type[Network], sizes: tuple[int, ...], N: int, output: str = "τ", 
     b = [_symbols(f"b{l}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
     x = _symbols("x", sizes[0], N)
     C, partials = cost(sizes[-1], N)
-    sigma, tau = activation(hidden), activation(output)
+    sigma = activation(hidden)
+    tau = activation(output, _jacobian_under_test(cls, sizes) if output == "softmax" else None)
     loss = SimpleNamespace(
         name="C",
         cost=lambda a, y: C(*a.flat),
