@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 WRITING: list[str] = []
@@ -39,29 +40,61 @@ def stop(signum: int, frame: Any) -> None:
 
 def _children() -> None:
     """Stop the Dask workers (the only child processes started here), leaving nothing behind.
-    First the semaphores this process made for them are released (multiprocessing's own
-    finalizers, which os._exit would skip); then every worker is killed at once, so that no
-    worker's cleanup and no nanny's restart is caught halfway by the exit that follows at once.
-    The resource tracker is left to exit by itself after this process: killed, it would leave
-    the run's semaphores in /dev/shm."""
+    No new semaphore can be made from here on; those this process made for its workers are
+    released (multiprocessing's own finalizers, which os._exit would skip); then every worker is
+    killed at once, so that no worker's cleanup and no nanny's restart is caught halfway by the
+    exit that follows. The resource tracker is left to exit by itself after this process:
+    killed, it would leave the run's semaphores in /dev/shm."""
     import logging
 
     logging.disable(logging.CRITICAL)
-    finalizers = sys.modules.get("multiprocessing.util")
-    if finalizers is not None:
-        with contextlib.suppress(Exception):
-            finalizers._run_finalizers(0)
+    _no_new_semaphores()
+    _release_semaphores()
     psutil = sys.modules.get("psutil")  # comes with dask.distributed, which imports it before it starts a worker
-    if psutil is None or getattr(psutil.__spec__, "_initializing", False):  # not (fully) imported: no worker started yet
+    if psutil is not None and not getattr(psutil.__spec__, "_initializing", False):  # fully imported: workers may run
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process().children(recursive=True):
+                if not _is_resource_tracker(child):
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
+    _release_semaphores(rounds=SETTLE_ROUNDS)
+
+
+SETTLE_ROUNDS = 5
+"""How many times, 10 ms apart, the finalizers run again at the end of a stop: a thread that was
+already making a semaphore when `_no_new_semaphores` ran registers it within that time."""
+
+
+def _release_semaphores(rounds: int = 1) -> None:
+    finalizers = sys.modules.get("multiprocessing.util")
+    if finalizers is None:  # multiprocessing not imported: no semaphore made
         return
-    with contextlib.suppress(psutil.Error):
-        for child in psutil.Process().children(recursive=True):
-            if not _is_resource_tracker(child):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
-    if finalizers is not None:  # again: a nanny starting a worker may have made semaphores meanwhile
+    for i in range(rounds):
+        if i:
+            time.sleep(0.01)
         with contextlib.suppress(Exception):
             finalizers._run_finalizers(0)
+
+
+def _never(*args: Any, **kwargs: Any) -> None:
+    threading.Event().wait()  # until the exit that follows
+
+
+def _no_new_semaphores() -> None:
+    """From now on, any thread that would make a multiprocessing semaphore (a nanny starting or
+    restarting a worker, on Dask's event-loop thread) waits until the exit instead: one made
+    after the finalizers below had run would be left to the resource tracker, which removes it
+    but warns, after the one line. One already being made when this runs is done long before
+    the finalizers' second run."""
+    synchronize = sys.modules.get("multiprocessing.synchronize")
+    if synchronize is not None:
+        synchronize.SemLock.__init__ = _never
+
+
+def before_workers() -> None:
+    """Called before any Dask worker is started: the module that makes semaphores is imported
+    here, so that a stop finds it and can keep new ones from being made (`_no_new_semaphores`)."""
+    import multiprocessing.synchronize  # noqa: F401
 
 
 def _is_resource_tracker(process: Any) -> bool:

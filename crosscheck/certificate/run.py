@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from crosscheck import oracles as _oracles
+from crosscheck import stops
 from crosscheck.case import Stack
 from crosscheck.certificate.controls import MutantResult, hunt
 from crosscheck.certificate.trajectory import Trajectory, xor_trajectory
@@ -310,6 +311,7 @@ def run_cells(
         # depends only on the seed and the cell, so the order they finish in changes nothing.
         from distributed import Client, LocalCluster, as_completed
 
+        stops.before_workers()
         with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
             futures = {client.submit(run_cell, cell, seed, cases, oracles, pure=False): i for i, cell in enumerate(todo)}
             ordered: dict[int, CellResult] = {}

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck import stops
 from crosscheck.certificate.run import Cell, cells, code, versions
 
 CHUNK = 2000
@@ -280,6 +281,7 @@ def _on_dask(
         count = len(client.scheduler_info().get("workers", {}))
         where = f"the cluster at {scheduler}"
     else:
+        stops.before_workers()
         count = _local_workers(workers)
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
