@@ -47,15 +47,45 @@ def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
     assert _counts(one) == _counts(two) == _counts(here)
 
 
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_a_local_cluster_starts_while_dasks_default_port_is_taken():
+    """With port 8787 held (as by another soak, or by a test in the next xdist worker), the project's LocalCluster
+    starts with no warning and runs a task: its HTTP server takes a port the OS picks. CI once failed on
+    distributed's "Port 8787 is already in use" warning, which the suite turns into an error."""
+    import socket
+    import warnings
+
+    from distributed import Client
+
+    from crosscheck.certificate.run import local_cluster
+
+    with socket.socket() as held:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind(("0.0.0.0", 8787))
+        except OSError:
+            pass  # someone else holds it already: the condition under test stands
+        else:
+            held.listen()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with local_cluster(1) as cluster, Client(cluster) as client:
+                assert client.submit(sum, [1, 2]).result() == 3
+                ports = [sock.getsockname()[1] for sock in cluster.scheduler.http_server._sockets.values()]
+    assert ports and 8787 not in ports, ports
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_a_worker_killed_mid_run_loses_nothing():
     """One of two workers is killed once the first chunk is in: its chunks run again elsewhere, and the counts are
     complete and equal to a clean run's."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from crosscheck.certificate.run import local_cluster
 
     clean = soak_module.soak(TOTAL, seed=9, distributed=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+    with local_cluster(2) as cluster, Client(cluster) as client:
         killed = []
 
         def kill_one(stage, done, total, cases, disagreements):

@@ -302,6 +302,22 @@ def run(
     return Certificate(seed, cases, oracles, results, trajectory, mutants, seconds, curves)
 
 
+def local_cluster(workers: int) -> Any:
+    """A dask.distributed LocalCluster of `workers` one-thread processes, with no dashboard and its
+    HTTP server on a port the OS picks: two clusters at once (two soaks, or tests run in parallel)
+    never contend for distributed's default port 8787."""
+    from distributed import LocalCluster
+
+    stops.before_workers()
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+
+
 def run_cells(
     todo: list[Cell], seed: int, cases: int, oracles: tuple[str, ...], workers: int, progress: Callable[..., None] | None
 ) -> list[CellResult]:
@@ -309,10 +325,9 @@ def run_cells(
     if workers > 1:
         # The cells on a dask.distributed LocalCluster (the `dask` extra); each cell's result
         # depends only on the seed and the cell, so the order they finish in changes nothing.
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
 
-        stops.before_workers()
-        with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        with local_cluster(workers) as cluster, Client(cluster) as client:
             futures = {client.submit(run_cell, cell, seed, cases, oracles, pure=False): i for i, cell in enumerate(todo)}
             ordered: dict[int, CellResult] = {}
             for future in as_completed(futures):

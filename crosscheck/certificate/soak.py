@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import stops
-from crosscheck.certificate.run import Cell, cells, code, versions
+from crosscheck.certificate.run import Cell, cells, code, local_cluster, versions
 
 CHUNK = 2000
 """Cases per chunk: enough to amortise a task's overhead (a few ms on one machine, more
@@ -266,7 +265,7 @@ def _on_dask(
     given: Any = None,
     connect_timeout: float = 10.0,
 ) -> tuple[Soak, Iterator[dict[str, Any]]]:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     if given is not None:
@@ -281,9 +280,8 @@ def _on_dask(
         count = len(client.scheduler_info().get("workers", {}))
         where = f"the cluster at {scheduler}"
     else:
-        stops.before_workers()
         count = _local_workers(workers)
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = local_cluster(count)
         client = Client(cluster)
         where = "a dask.distributed LocalCluster"
     result = Soak(seed, total, count, where, oracles)
