@@ -149,10 +149,17 @@ class _Truth:
         self.zs, a_L = self.forward()
         self.cost = C(*a_L.flat)
 
-    def forward(self, at: int | None = None, zeta: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
-        """z^l and a^L, with z^{at} replaced by the symbols `zeta` when given."""
-        a, zs = self.x, []
+    def forward(
+        self, at: int | None = None, zeta: np.ndarray | None = None, below: np.ndarray | None = None
+    ) -> tuple[list[np.ndarray], np.ndarray]:
+        """z^l and a^L, with z^{at} replaced by the symbols `zeta`, or a^{at-1} by the symbols
+        `below` (the forward pass then starts at layer `at`), when given."""
+        a, zs, first = self.x, [], 2
+        if at is not None and below is not None:
+            a, first = below, at
         for l, (W, b, sigma) in enumerate(zip(self.W, self.b, self.sigmas), start=2):
+            if l < first:
+                continue
             z = np.array(
                 [
                     [sp.Add(*(W[i, k] * a[k, c] for k in range(W.shape[1])), b[i, 0]) for c in range(a.shape[1])]
@@ -171,14 +178,27 @@ class _Truth:
         z = self.zs[l - 2]
         zeta = _symbols(f"zeta{l}", *z.shape)
         _, a_L = self.forward(l, zeta)
-        C = self.C(*a_L.flat)
-        back = {zeta[i, c]: z[i, c] for i, c in np.ndindex(z.shape)}
-        return np.array(
-            [[sp.diff(C, zeta[i, c]).xreplace(back) for c in range(z.shape[1])] for i in range(z.shape[0])], dtype=object
-        )
+        return _derivatives(self.C(*a_L.flat), zeta, z)
 
-    def gradient(self, parameters: np.ndarray) -> np.ndarray:
-        return np.array([[sp.diff(self.cost, p) for p in row] for row in parameters], dtype=object)
+    def gradient(self, l: int, parameters: np.ndarray) -> np.ndarray:
+        """∂C/∂θ for the parameters θ of layer l: C with a^{l-1} replaced by fresh symbols α (it
+        does not depend on θ), differentiated, α put back; a smaller expression than C's own."""
+        if l == 2:
+            _, a_L = self.forward()
+            return _derivatives(self.C(*a_L.flat), parameters)
+        below = self.sigmas[l - 3].function(self.zs[l - 3])
+        alpha = _symbols(f"alpha{l - 1}", *below.shape)
+        _, a_L = self.forward(l, below=alpha)
+        return _derivatives(self.C(*a_L.flat), parameters, substitute={alpha[i]: below[i] for i in np.ndindex(below.shape)})
+
+
+def _derivatives(C: Any, by: np.ndarray, put_back: np.ndarray | None = None, substitute: dict | None = None) -> np.ndarray:
+    """∂C/∂s for each symbol s of `by` (an array), with each s then replaced by the same element
+    of `put_back`, or the symbols of `substitute` by their values."""
+    back = substitute or {}
+    if put_back is not None:
+        back = {by[i]: put_back[i] for i in np.ndindex(by.shape)}
+    return np.array([[sp.diff(C, s).xreplace(back) for s in row] for row in by], dtype=object)
 
 
 class _Values:
@@ -294,5 +314,5 @@ def _pair(kind: str, l: int, gradients: Any, truth: _Truth, W: list[np.ndarray],
     if kind == "delta":
         return gradients.deltas[l - 2], truth.delta(l)
     if kind == "bias":
-        return gradients.biases[l - 2], truth.gradient(b[l - 2])
-    return gradients.weights[l - 2], truth.gradient(W[l - 2])
+        return gradients.biases[l - 2], truth.gradient(l, b[l - 2])
+    return gradients.weights[l - 2], truth.gradient(l, W[l - 2])
