@@ -5,10 +5,11 @@
 the catalogue's losses are special cases of it). The reference's `Network.backward` runs
 unchanged on arrays of SymPy symbols (`crosscheck.proof.identities`: the seam is a network
 whose σ, σ' and C are these functions and whose input checks accept object arrays); SymPy's
-derivative of a forward pass written here is the truth. Each identity is decided by
-expansion to zero (`sympy.expand`: the normal form of a polynomial in the symbols and the
-functions' values), or, for softmax, by `sympy.cancel` (the normal form of a rational
-function in e^{z_j}); never by `simplify`, a heuristic.
+derivative of a forward pass written here is the truth. Each identity is decided exactly, by
+expansion to zero, never by `simplify` (a heuristic): each application of a function becomes a
+symbol, and the residual, a polynomial in these and the parameters (for softmax, a rational
+function whose denominators are powers of Σ_k e^{z_k}), is expanded in SymPy's sparse
+polynomial ring over ℚ, its numerator over the common denominator (`identities.decide`).
 
 SymPy is an optional extra (`[proof]`); without it `available()` is False and the suite
 skips this tier.
