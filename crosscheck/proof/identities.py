@@ -135,6 +135,9 @@ class Outcome:
     residual: Any = None
     """reference − truth at that element, not zero (a SymPy expression)."""
     seconds: float = 0.0
+    shown: str | None = None
+    """The residual for reading: each z^l written as its symbol z{l}_{ic}, each ∂C/∂a^L_{jx}
+    at the outputs as C_a{jx}, factored (`sympy.factor`, for display only: `decide` decided it)."""
 
     @property
     def ok(self) -> bool:
@@ -247,19 +250,29 @@ def _first_residual(mine: np.ndarray, truth: np.ndarray, values: _Values) -> tup
     return None
 
 
-def _quantities(L: int) -> Iterator[tuple[str, str, str, int]]:
-    """(label, equation, kind, l) in walking order: C, δ^L, δ^{L-1}.., ∂C/∂b^L.., ∂C/∂W^L..."""
+def _quantities(L: int, layers: tuple[int, ...] | None) -> Iterator[tuple[str, str, str, int]]:
+    """(label, equation, kind, l) in walking order: C, δ^L, δ^{L-1}.., ∂C/∂b^L.., ∂C/∂W^L..., the
+    gradients of the given layers only (default all)."""
     yield "C", "forward", "cost", L
     for l in range(L, 1, -1):
         yield f"δ^{l}", "BP1" if l == L else "BP2", "delta", l
-    for l in range(L, 1, -1):
+    chosen = [l for l in range(L, 1, -1) if layers is None or l in layers]
+    for l in chosen:
         yield f"∂C/∂b^{l}", "BP3", "bias", l
-    for l in range(L, 1, -1):
+    for l in chosen:
         yield f"∂C/∂W^{l}", "BP4", "weight", l
 
 
-def run(cls: type[Network], sizes: tuple[int, ...], N: int, output: str = "τ", hidden: str = "σ") -> Outcome:
-    """`cls`'s backward on a network of `sizes` with N samples, symbol for symbol against the truth."""
+def run(
+    cls: type[Network],
+    sizes: tuple[int, ...],
+    N: int,
+    output: str = "τ",
+    hidden: str = "σ",
+    gradients_of: tuple[int, ...] | None = None,
+) -> Outcome:
+    """`cls`'s backward on a network of `sizes` with N samples, symbol for symbol against the truth:
+    C, every δ^l, and ∂C/∂b^l, ∂C/∂W^l of the layers `gradients_of` (default all)."""
     start = time.perf_counter()
     W = [_symbols(f"W{l}", m, n) for l, (n, m) in enumerate(itertools.pairwise(sizes), start=2)]
     b = [_symbols(f"b{l}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
@@ -284,16 +297,24 @@ def run(cls: type[Network], sizes: tuple[int, ...], N: int, output: str = "τ", 
     truth = _Truth(W, b, x, [sigma] * (L - 2) + [tau], C)
     values = _Values()
     proven: list[str] = []
-    for label, equation, kind, l in _quantities(L):
+    for label, equation, kind, l in _quantities(L, gradients_of):
         mine, want = _pair(kind, l, gradients, truth, W, b)
         found = _first_residual(mine, want, values)
         if found is not None:
             element, residual = found
-            return Outcome(
-                cls.__name__, sizes, N, output, tuple(proven), label, equation, element, residual, time.perf_counter() - start
-            )
+            seconds = time.perf_counter() - start
+            shown = _reading(residual, truth, partials)
+            return Outcome(cls.__name__, sizes, N, output, tuple(proven), label, equation, element, residual, seconds, shown)
         proven.append(label)
     return Outcome(cls.__name__, sizes, N, output, tuple(proven), seconds=time.perf_counter() - start)
+
+
+def _reading(residual: Any, truth: _Truth, partials: list[Any]) -> str:
+    """The residual with z^l and ∂C/∂a^L named (see `Outcome.shown`), factored."""
+    names = {z[i, c]: sp.Symbol(f"z{l}_{i + 1}{c + 1}") for l, z in enumerate(truth.zs, start=2) for i, c in np.ndindex(z.shape)}
+    named = residual.xreplace(names)
+    named = named.replace(lambda e: e.func in partials, lambda e: sp.Symbol(e.func.__name__))
+    return str(sp.factor(named))
 
 
 def decide(residual: Any) -> Any:

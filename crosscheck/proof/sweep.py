@@ -1,0 +1,151 @@
+"""The symbolic tier's plan and its run: every identity of the certificate's "Proven" section.
+
+- **Lemmas**, at every width pair up to 6 × 6 and N = 1, 2, 3: the networks (1, p, q) with σ, τ
+  and C undefined. Each proves BP1 at width q (δ^3 = ∂C/∂z^3 for any C and τ), BP2 at q × p
+  (δ^2 from δ^3 through W^3, which is q × p: the inductive step, since δ^3 is proven first and
+  ∂C/∂z^3 ranges over every vector as C varies, the layer above is an arbitrary function G of
+  z^3), and BP3 and BP4 of layer 3 at width q and q × p (C depends on b^3 and W^3 only through
+  z^3 = W^3 a^2 + b^3, with a^2 any vector: the lemma for any layer l). Layer 2's own
+  gradients are left to the end-to-end networks, which prove BP3 and BP4 at hidden layers.
+- **Softmax BP1**, at widths 1 to 6 and N = 1, 2, 3: the networks (1, q) with softmax output,
+  its Jacobian the code under test's own.
+- **End to end**, as a cross-check of the lemmas: whole networks of 1 to 4 weight layers of
+  widths ≤ 3, every quantity of each.
+- **Refutations**: each formula mutant of `crosscheck.mutants` (the errata's literal δ
+  recursion among them) on a (2, 2, 2) network, N = 2, refuted at its equation with a non-zero
+  residual.
+
+Each network is one job, run in its own process of a pool (`workers`, default every core), the
+largest first; the results are plain data (a residual as text), in the plan's order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+WIDTHS = range(1, 7)
+"""The lemmas' widths: every pair p, q of these."""
+SAMPLES = (1, 2, 3)
+"""N, the samples of the batch-mean cost."""
+END_TO_END: tuple[tuple[tuple[int, ...], int], ...] = (
+    ((3, 3), 3),
+    ((2, 3, 1), 3),
+    ((3, 3, 3), 2),
+    ((3, 2, 3, 1), 2),
+    ((3, 3, 3, 3), 2),
+    ((2, 3, 2, 3, 2), 1),
+    ((3, 3, 3, 3, 3), 1),
+)
+"""Whole networks (sizes, N): 1 to 4 weight layers, widths ≤ 3."""
+REFUTED_AT = ((2, 2, 2), 2)
+"""The network each formula mutant runs on: square layers (some slips need them), two of
+them (BP2 needs a layer above), N = 2 (a 1/N slip needs N > 1)."""
+FORMULA_MUTANTS = (
+    "bp1_without_sigma_prime",
+    "sigma_prime_of_a",
+    "bp2_weights_not_transposed",
+    "bp2_transpose_on_delta",
+    "bp2_sigma_prime_one_layer_up",
+    "bp3_mean",
+    "bp3_first_sample",
+    "bp4_current_activation",
+    "no_one_over_n",
+    "one_over_n_twice",
+    "wrong_sign_error",
+    "literal_recursion",
+)
+"""The mutants that change a formula of BP1-BP4 for any σ and C (the update's `ascent_update`
+is out of the tier's scope; a catalogue entry's wrong σ' or ∇C, and the printed sigmoid,
+change a concrete σ or C, which the lemmas do not fix)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One network to run: which claim it serves, whose code (the reference or a mutant)."""
+
+    claim: str
+    """"lemma", "softmax", "end-to-end" or "refutation"."""
+    sizes: tuple[int, ...]
+    N: int
+    output: str = "τ"
+    mutant: str | None = None
+
+    @property
+    def weight(self) -> int:
+        """A cost estimate for ordering (the number of parameters times samples)."""
+        parameters = sum(m * (n + 1) for n, m in itertools.pairwise(self.sizes))
+        return parameters * self.N * (4 if self.output == "softmax" else 1)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One job's outcome, as plain data."""
+
+    job: Job
+    proven: tuple[str, ...]
+    failed: str | None
+    equation: str | None
+    element: tuple[int, int] | None
+    residual: str | None
+    """The residual at the failing element, factored for reading (None when proven)."""
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def plan() -> list[Job]:
+    """Every job of the tier, in the order the certificate lists them."""
+    jobs = [Job("lemma", (1, p, q), N) for p, q in itertools.product(WIDTHS, WIDTHS) for N in SAMPLES]
+    jobs += [Job("softmax", (1, q), N, output="softmax") for q in WIDTHS for N in SAMPLES]
+    jobs += [Job("end-to-end", sizes, N) for sizes, N in END_TO_END]
+    jobs += [Job("refutation", *REFUTED_AT, mutant=name) for name in FORMULA_MUTANTS]
+    return jobs
+
+
+def run_job(job: Job) -> Result:
+    """One job, in this process."""
+    from crosscheck.proof import identities
+    from reference import Network
+
+    cls = Network
+    if job.mutant is not None:
+        from crosscheck.mutants import MUTANTS
+
+        cls = MUTANTS[job.mutant].network
+    layers = (len(job.sizes),) if job.claim == "lemma" else None
+    outcome = identities.run(cls, job.sizes, job.N, output=job.output, gradients_of=layers)
+    return Result(job, outcome.proven, outcome.failed, outcome.equation, outcome.element, outcome.shown, outcome.seconds)
+
+
+def prove(
+    jobs: Iterable[Job] | None = None, workers: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Result], float]:
+    """Every job (default: the whole plan) on `workers` processes (default: every core; 1 runs
+    them here), the largest first; the results in the jobs' order, and the wall time."""
+    todo = list(plan() if jobs is None else jobs)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    start = time.perf_counter()
+    results: dict[int, Result] = {}
+    order = sorted(range(len(todo)), key=lambda i: -todo[i].weight)
+    if workers == 1:
+        for i in order:
+            results[i] = run_job(todo[i])
+            if progress:
+                progress(len(results), len(todo))
+    else:
+        # spawn: the parent may hold torch's or JAX's threads, which a fork would copy mid-state.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(run_job, todo[i]): i for i in order}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(len(results), len(todo))
+    return [results[i] for i in range(len(todo))], time.perf_counter() - start
