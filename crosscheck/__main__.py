@@ -4,6 +4,8 @@ The command line is argparse with one subcommand: the certificate's options at t
 level, `verify` with its own; every option is validated by its `type=` (a message naming
 the option, exit 2) before any work, output paths resolved then.
 
+The certificate ends with the symbolic tier (`crosscheck.proof`: BP1-BP4 proven as identities,
+on every core; `--no-symbolic` leaves it out, and it says so); `--symbolic` runs that tier alone.
 `python -m crosscheck verify MODULE:FUNCTION --convention ...` checks your own backprop
 instead (`crosscheck.verify.check_implementation`).
 
@@ -63,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plots", type=_output_folder, metavar="DIR", help="write PNG figures (needs matplotlib)")
     parser.add_argument("--mutant-examples", type=_at_least(1), default=200, help="cases drawn per mutant hunt (default 200)")
     parser.add_argument("--iterations", type=_at_least(2), default=2000, help="XOR training iterations (default 2000)")
+    symbolic = parser.add_mutually_exclusive_group()
+    symbolic.add_argument(
+        "--symbolic", action="store_true", help="only the symbolic tier: BP1-BP4 proven as identities (needs SymPy)"
+    )
+    symbolic.add_argument("--no-symbolic", action="store_true", help="the certificate without the symbolic tier")
     commands = parser.add_subparsers(dest="command", metavar="verify", help="check your own backprop instead")
     _verify_options(commands.add_parser("verify", help="check your own backprop", description=VERIFY))
     return parser
@@ -494,6 +501,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return verify(parser, args)
     _check_combinations(parser, args)
+    if args.symbolic:
+        return _symbolic(args, _Progress(not args.quiet), "python -m crosscheck " + " ".join(_argv(argv)))
     from crosscheck.certificate import run as certificate
 
     oracles = certificate.available_oracles()
@@ -506,14 +515,47 @@ def _main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     progress = _Progress(not args.quiet)
-    command = "python -m crosscheck " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    command = "python -m crosscheck " + " ".join(_argv(argv))
     if args.soak is not None:
         return _soak(args, oracles, progress, command.strip())
     return _certify(args, oracles, progress, command.strip())
 
 
+def _argv(argv: Sequence[str] | None) -> list[str]:
+    return [shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])]
+
+
+def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> int:
+    """`--symbolic`: the symbolic tier alone; exit 0 when every identity is proven and every
+    formula mutant refuted, 1 otherwise, 2 without SymPy."""
+    from crosscheck import proof
+
+    if not proof.available():
+        print(f"python -m crosscheck --symbolic needs SymPy: {proof.INSTALL}", file=sys.stderr)
+        return 2
+    from crosscheck.certificate import render as report
+    from crosscheck.proof import sweep
+
+    result = sweep.prove(progress=lambda done, total: progress("proof", done, total))
+    verdict = (
+        "PROVEN: every identity holds and every formula mutant is refuted." if result.ok else "NOT PROVEN: " + result.problem()
+    )
+    print(verdict if args.quiet else "\n".join([*report.proof_terminal(result), "", verdict]))
+    writers = {
+        "json": lambda: json.dumps(result.as_dict() | {"verdict": verdict}, indent=1),
+        "markdown": lambda: (
+            f"# The symbolic tier\n\n**{verdict}**\n\nReproduce: `{command.strip()}`\n\n" + report.proof_markdown(result)
+        ),
+    }
+    if not _save(args, writers):
+        _nothing_written("--json PATH and --markdown PATH")
+    return 0 if result.ok else 1
+
+
 def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """What no single option's type can see: options that need another option or an extra."""
+    if args.symbolic and (args.soak is not None or args.plots is not None):
+        parser.error("--symbolic runs the symbolic tier alone: it takes no --soak or --plots")
     if args.scheduler is not None and args.soak is None:
         parser.error("--scheduler needs --soak (the certificate's cells run locally)")
     if args.soak is None and (args.workers or 1) > 1:
@@ -543,6 +585,10 @@ def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Prog
         workers=args.workers or 1,
         progress=progress,
     )
+    if not args.no_symbolic:
+        certificate.add_proof(cert, progress)
+    else:
+        cert.proof_skipped = "not asked for: --no-symbolic"
     print(cert.verdict() if args.quiet else report.terminal(cert))
     figures = report.plots(cert, args.plots, cert.curves) if args.plots else []
     stops.WRITING.extend(str(f) for f in figures)  # a stop from here on removes them

@@ -24,8 +24,9 @@ needs_frameworks = pytest.mark.skipif(
     not (framework_available("torch") and framework_available("jax")), reason="the certificate needs torch and jax"
 )
 
-SMALL = ["--only", "cross_entropy", "--cases", "2", "--mutant-examples", "20", "--iterations", "50"]
-"""A run restricted to one entry: cross_entropy's 20 cells (every hidden activation, softmax, both dtypes)."""
+SMALL = ["--only", "cross_entropy", "--cases", "2", "--mutant-examples", "20", "--iterations", "50", "--no-symbolic"]
+"""A run restricted to one entry: cross_entropy's 20 cells (every hidden activation, softmax, both dtypes), without
+the symbolic tier (tests/test_proof.py runs it, and the committed certificate shows it)."""
 
 
 @pytest.fixture(scope="module")
@@ -347,6 +348,45 @@ def test_changing_one_character_of_the_reference_makes_the_certificate_stale(tmp
     network = root / "reference" / "network.py"
     network.write_text(network.read_text().replace("BP4", "BP5", 1))
     assert certificate.source_digest("reference") != before
+
+
+@needs_frameworks
+def test_a_run_without_the_symbolic_tier_says_it_proves_nothing(small_run):
+    """With --no-symbolic the verdict, the terminal report and the Markdown's Proven section say that the symbolic
+    tier did not run and that nothing is proven; the JSON says why."""
+    _, out, folder = small_run
+    out = " ".join(out.split())  # the terminal report wraps its lines
+    assert "The symbolic tier did not run (not asked for: --no-symbolic): nothing is proven." in out
+    assert "Proven (symbolic): not run (not asked for: --no-symbolic)." in out
+    markdown = (folder / "c.md").read_text()
+    assert (
+        "## Proven\n\nThe symbolic tier did not run (not asked for: --no-symbolic): this certificate proves nothing." in markdown
+    )
+    assert json.loads((folder / "c.json").read_text())["proven"] == {"skipped": "not asked for: --no-symbolic"}
+
+
+def test_without_sympy_the_symbolic_command_refuses_with_exit_2(monkeypatch, capsys):
+    """`--symbolic` where SymPy is missing proves nothing: exit 2 and one line naming the install command."""
+    import crosscheck.proof
+
+    monkeypatch.setattr(crosscheck.proof, "available", lambda: False)
+    assert main(["--symbolic"]) == 2
+    err = capsys.readouterr().err
+    assert err == "python -m crosscheck --symbolic needs SymPy: pip install 'backprop-crosscheck[proof]'\n"
+
+
+def test_the_committed_certificate_proves_every_identity():
+    """docs/CERTIFICATE.md carries the Proven section: every identity proven at every width of the plan, every
+    formula mutant refuted, and the verdict says so."""
+    from crosscheck.proof import sweep
+
+    text = DOCS.read_text()
+    assert "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6" in text
+    section = text[text.index("## Proven") : text.index("## Figures")]
+    rows = [line for line in section.splitlines() if line.startswith("| BP") or line.startswith("| end to end")]
+    assert len(rows) == 6 and all(row.endswith("| proven |") for row in rows), rows
+    refuted = [line for line in section.splitlines() if line.startswith("| `")]
+    assert len(refuted) == len(sweep.FORMULA_MUTANTS) and all("| refuted |" in line for line in refuted), refuted
 
 
 @needs_frameworks

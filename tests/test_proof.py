@@ -94,3 +94,114 @@ def test_the_truth_never_reuses_the_formula_under_test(monkeypatch):
     monkeypatch.setitem(reference_activations.ACTIVATIONS, "softmax", wrong)
     outcome = identities.run(Network, (1, 2), 1, output="softmax")
     assert not outcome.ok and outcome.equation == "BP1", outcome
+
+
+def test_the_plan_covers_every_width_pair_and_sample_count():
+    """The lemma networks (1, p, q) take every p, q in 1-6 at N = 1, 2, 3, softmax every width 1-6, and the whole
+    networks 1-4 weight layers of widths ≤ 3: the plan the certificate's Proven section reports on."""
+    from crosscheck.proof import sweep
+
+    jobs = sweep.plan()
+    lemmas = {(j.sizes, j.N) for j in jobs if j.claim == "lemma"}
+    assert lemmas == {((1, p, q), N) for p in range(1, 7) for q in range(1, 7) for N in (1, 2, 3)}
+    assert {(j.sizes[1], j.N) for j in jobs if j.claim == "softmax"} == {(q, N) for q in range(1, 7) for N in (1, 2, 3)}
+    whole = [j.sizes for j in jobs if j.claim == "end-to-end"]
+    assert {len(s) - 1 for s in whole} == {1, 2, 3, 4} and max(max(s) for s in whole) == 3
+    assert {j.mutant for j in jobs if j.claim == "refutation"} == set(sweep.FORMULA_MUTANTS)
+
+
+def test_a_proof_reports_only_the_widths_it_proved():
+    """A Proof whose results lack one lemma network is not complete, and the verdict's words name what was not
+    proven: the rows are computed from the results, never from the plan."""
+    from crosscheck.proof import sweep
+
+    jobs = [j for j in sweep.plan() if j.claim == "lemma" and j.sizes[1] <= 2 and j.sizes[2] <= 2 and j.N == 1]
+    proof = sweep.prove(jobs, workers=1)
+    bp2 = next(row for row in proof.rows() if row.equation == "BP2")
+    assert bp2.proven_at == "every q × p, p, q in 1-2" and not bp2.complete
+    assert not proof.ok and "did not prove BP1, BP2, BP3, BP4" in proof.problem()
+
+
+@pytest.mark.parametrize(
+    ("equation", "line", "broken"),
+    [
+        (
+            "BP1",
+            "np.multiply(grad_a, sigma.derivative(z_L, a_L), out=out)",
+            "np.multiply(grad_a, sigma.derivative(a_L, a_L), out=out)",
+        ),
+        ("BP2", "delta = np.matmul(W_next.mT, delta,", "delta = np.matmul(W_next, delta,"),
+        ("BP3", "biases = [np.sum(deltas[l - 2], axis=-1,", "biases = [np.mean(deltas[l - 2], axis=-1,"),
+        ("BP4", "np.matmul(deltas[l - 2], activations[l - 2].mT,", "np.matmul(deltas[l - 2], activations[l - 1].mT,"),
+    ],
+)
+def test_one_broken_line_of_the_reference_is_refuted_and_its_equation_named(tmp_path, equation, line, broken):
+    """A copy of reference/ with one line of BP1-BP4 changed, run by the symbolic tier alone (no numeric check), is
+    refuted, and the message names that equation."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "reference", tmp_path / "reference")
+    network = tmp_path / "reference" / "network.py"
+    source = network.read_text()
+    assert source.count(line) == 1, f"the reference's {equation} line is not where this test looks: {line!r}"
+    network.write_text(source.replace(line, broken))
+    script = (
+        "import reference, sys\n"
+        "from crosscheck.proof import sweep\n"
+        f"assert reference.__file__.startswith({str(tmp_path)!r}), reference.__file__\n"
+        "proof = sweep.prove([sweep.Job('end-to-end', (1, 2, 2), 2)], workers=1)\n"
+        "print(proof.problem())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": f"{tmp_path}:{root}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"refutes {equation} "), done.stdout
+
+
+def test_each_formula_mutant_is_refuted_at_its_equation_with_a_readable_residual():
+    """The sweep's refutations: each formula mutant on 2-2-2, N = 2, fails at the equation it breaks, and its
+    residual names the pre-activations and ∂C/∂a (bp1_without_sigma_prime: exactly −C_a11 (τ'(z3_11) − 1))."""
+    from crosscheck.proof import sweep
+
+    proof = sweep.prove([j for j in sweep.plan() if j.claim == "refutation"], workers=1)
+    for result in proof.refutations():
+        assert proof.refuted(result), f"{result.job.mutant}: {result.failed} ({result.equation}), residual {result.residual}"
+    shown = {r.job.mutant: r.residual for r in proof.refutations()}
+    assert shown["bp1_without_sigma_prime"] == "-C_a11*(τ'(z3_11) - 1)"
+    assert shown["sigma_prime_of_a"] == "-C_a11*(τ'(z3_11) - τ'(τ(z3_11)))"
+    assert shown["wrong_sign_error"] == "-2*C_a11*τ'(z3_11)"
+
+
+@pytest.mark.slow
+def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
+    """`python -m crosscheck --symbolic --json` proves every identity of the plan and refutes every formula mutant,
+    exit 0, and its JSON says so."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "proof.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscheck", "--symbolic", "--quiet", "--json", str(out)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("PROVEN"), done.stdout
+    data = json.loads(out.read_text())
+    assert data["ok"] and all(row["complete"] for row in data["identities"]) and not data["failures"]
+    assert len(data["refutations"]) == 12 and all(r["ok"] for r in data["refutations"])

@@ -47,6 +47,7 @@ def terminal(cert: Certificate, width: int = WIDTH) -> str:
     for m in cert.mutants:
         caught = " ".join(f"{o}:{m.examples.get(o, '-')}" for o in cert.oracles)
         lines.append(f"  {m.mutant.name:32} {caught}")
+    lines += ["", *proof_terminal(cert.proof, cert.proof_skipped)]
     lines += ["", f"time: {', '.join(f'{k} {s:.1f} s' for k, s in cert.seconds.items())}", "", cert.verdict()]
     wrapped = [part for line in lines for part in _wrap(line, width)]
     failures = [c for c in cert.cells if c.failure]
@@ -89,7 +90,7 @@ def markdown(cert: Certificate, command: str, figures: list[str] | None = None) 
     """The citable certificate, in three sections (what it certifies, how, the figures);
     `figures` are the PNGs' paths relative to the Markdown file."""
     images = "".join(f"\n![{Path(f).stem.replace('_', ' ')}]({f})\n" for f in figures or [])
-    return _identity(cert, command) + _method(cert) + _figures(cert) + images
+    return _identity(cert, command) + _method(cert) + proof_markdown(cert.proof, cert.proof_skipped) + _figures(cert) + images
 
 
 def _identity(cert: Certificate, command: str) -> str:
@@ -284,3 +285,71 @@ def _save(fig: Any, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
+    """The symbolic tier's lines of the terminal report: each identity, then each refutation."""
+    if proof is None:
+        return [f"Proven (symbolic): not run ({skipped})."]
+    lines = [f"Proven (symbolic, exact; {len(proof.results)} networks in {proof.seconds:.1f} s on {proof.workers} process(es)):"]
+    for row in proof.rows():
+        N = ", ".join(map(str, row.samples))
+        lines.append(f"  {row.equation:14} {'proven' if row.complete else 'NOT PROVEN'} at {row.proven_at}; N = {N}")
+    lines.append("Formula mutants refuted (reference − truth at the first element that differs):")
+    for r in proof.refutations():
+        verdict = f"{r.failed} ({r.equation})" if proof.refuted(r) else f"NOT REFUTED at its equation ({r.failed or 'proven'})"
+        lines.append(f"  {r.job.mutant:30} {verdict}: {r.residual}")
+    return lines
+
+
+def proof_markdown(proof: Any, skipped: str = "") -> str:
+    """The certificate's "Proven" section."""
+    if proof is None:
+        return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing.\n\n"
+    rows = "\n".join(
+        f"| {row.equation} | {row.statement} | {row.proven_at} | {', '.join(map(str, row.samples))} | {row.networks} | "
+        f"{row.seconds:.1f} | {'proven' if row.complete else '**NOT PROVEN**'} |"
+        for row in proof.rows()
+    )
+    refuted = "\n".join(
+        f"| `{r.job.mutant}` | {r.failed} ({r.equation}) | {'refuted' if proof.refuted(r) else '**NOT REFUTED**'} | "
+        f"`{r.residual}` |"
+        for r in proof.refutations()
+    )
+    return f"""## Proven
+
+The reference's own `Network.backward` runs on arrays of SymPy symbols: the parameters and the input
+are symbols, σ and the output activation τ are undefined functions (`sympy.Function`) whose derivatives
+are other undefined functions, and the cost C is an undefined function of every output a^L_jx (the
+quadratic cost and every catalogue loss are special cases of it). What it computes is compared, element
+by element, with SymPy's derivative of C through a forward pass written in `crosscheck/proof/`, and each
+difference is decided exactly: each function application becomes a symbol, and the difference, a
+polynomial in them (for softmax a rational function), is expanded to zero in SymPy's polynomial ring
+over ℚ; no `simplify`. {len(proof.results)} networks, {proof.seconds:.1f} s on {proof.workers} process(es).
+
+| identity | statement | proven at | N | networks | CPU s | |
+| --- | --- | --- | --- | --- | --- | --- |
+{rows}
+
+The lemmas are proven on networks (1, p, q): BP1 at layer 3 for any τ and C; BP2 from δ^3 to δ^2
+through the q × p matrix W^3, where ∂C/∂z^3 is any vector as C varies, so that the rest of the network
+is an arbitrary function G of z^3; BP3 and BP4 at layer 3, where C depends on b^3 and W^3 only through
+z^3 = W^3 a^2 + b^3 and a^2 is any vector. Induction on l then covers every depth at these widths: BP1
+gives δ^L = ∂C/∂z^L, and if δ^{{l+1}} = ∂C/∂z^{{l+1}}, BP2 at the widths of layers l and l + 1 gives
+δ^l = ∂C/∂z^l, from which BP3 and BP4 give the gradients of layer l. The whole networks check the
+lemmas end to end, hidden layers' BP3 and BP4 included.
+
+A new element-wise activation or loss needs no new proof: the lemmas hold for any differentiable σ
+and any differentiable C. Out of scope: the update W ← W − η ∂C/∂W and the rules that stop training
+(checked numerically above, not proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C
+undefined), and the rounding of floating point (the proof is over the reals).
+
+Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2, fails at
+the equation it breaks; its residual (the mutant's value − the truth, at the first element that
+differs; z2_ic and z3_ic are the pre-activations, C_ajx = ∂C/∂a^L_jx) is factored for reading.
+
+| mutant | refuted at | | residual |
+| --- | --- | --- | --- |
+{refuted}
+
+"""

@@ -172,6 +172,10 @@ class Certificate:
     seconds: dict[str, float]
     curves: dict[str, list[float]] = field(default_factory=dict)
     """The loss at every iteration of the 2000-iteration XOR run, per backend."""
+    proof: Any = None
+    """The symbolic tier's run (`crosscheck.proof.sweep.Proof`), or None when it did not run."""
+    proof_skipped: str = "not asked for (add_proof adds it)"
+    """Why it did not run, when it did not."""
     versions: dict[str, str] = field(default_factory=versions)
     code: dict[str, str] = field(default_factory=code)
     """The code certified: see `code()`."""
@@ -184,6 +188,7 @@ class Certificate:
             all(c.ok for c in self.cells)
             and all(t.ok for t in self.trajectory.values())
             and all(not m.missed_by for m in self.mutants)
+            and (self.proof is None or self.proof.ok)
         )
 
     def total_cases(self) -> dict[str, int]:
@@ -191,10 +196,16 @@ class Certificate:
 
     def verdict(self) -> str:
         if self.ok:
+            proven = (
+                " BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6 "
+                "(N ≤ 3), and every formula mutant is refuted."
+                if self.proof is not None
+                else f" The symbolic tier did not run ({self.proof_skipped}): nothing is proven."
+            )
             return (
                 "VERIFIED: BP1-BP4 (δ at every layer, ∂C/∂W, ∂C/∂b), the cost and the gradient-descent update "
                 f"agree with {', '.join(self.oracles)} on every cell, the XOR trajectories match, and every mutant "
-                "is caught."
+                "is caught." + proven
             )
         problems = []
         bad = [c.cell.label for c in self.cells if not c.ok]
@@ -204,6 +215,8 @@ class Certificate:
         missed = [m.mutant.name for m in self.mutants if m.missed_by]
         if missed:
             problems.append(f"mutant(s) not caught: {', '.join(missed)}")
+        if self.proof is not None and not self.proof.ok:
+            problems.append("the symbolic tier " + self.proof.problem())
         return "NOT VERIFIED: " + "; ".join(problems)
 
     def entry_table(self) -> list[tuple[str, dict[str, float]]]:
@@ -268,6 +281,7 @@ class Certificate:
             "trajectory": {k: t.as_dict() for k, t in self.trajectory.items()},
             "trajectory_losses": self.curves,
             "mutants": [m.as_dict() for m in self.mutants],
+            "proven": self.proof.as_dict() if self.proof is not None else {"skipped": self.proof_skipped},
             "seconds": self.seconds,
             "verdict": self.verdict(),
             "ok": self.ok,
@@ -285,10 +299,11 @@ def run(
     workers: int = 1,
     progress: Callable[..., None] | None = None,
 ) -> Certificate:
-    """Run everything, in three named stages (the cells, the XOR trajectory, the negative
+    """Run the numeric checks, in three named stages (the cells, the XOR trajectory, the negative
     controls); `progress(stage, done, total, cases, disagreements)` is called as work
     completes. With `workers` > 1 the cells run on a dask.distributed LocalCluster of that
-    many processes (each imports and compiles anew; the `dask` extra)."""
+    many processes (each imports and compiles anew; the `dask` extra). `add_proof` adds the
+    fourth stage, the symbolic tier."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     results = run_cells(cells(only), seed, cases, oracles, workers, progress)
@@ -300,6 +315,25 @@ def run(
     mutants = run_controls(only, oracles, mutant_examples, progress)
     seconds["mutants"] = time.perf_counter() - start
     return Certificate(seed, cases, oracles, results, trajectory, mutants, seconds, curves)
+
+
+def add_proof(cert: Certificate, progress: Callable[..., None] | None = None) -> Certificate:
+    """Stage 4: the symbolic tier (`crosscheck.proof.sweep`) on every core, into `cert`; where
+    SymPy is missing, `cert` says so and proves nothing."""
+    from crosscheck import proof
+
+    if not proof.available():
+        cert.proof_skipped = f"SymPy is not installed: {proof.INSTALL}"
+        return cert
+    from crosscheck.proof import sweep
+
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress("proof", done, total)
+
+    cert.proof, cert.proof_skipped = sweep.prove(progress=step), ""
+    cert.seconds["proof"] = cert.proof.seconds
+    return cert
 
 
 def local_cluster(workers: int) -> Any:

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import importlib.util
 
+INSTALL = "pip install 'backprop-crosscheck[proof]'"
+"""What installs the tier's one dependency."""
+
 
 def available() -> bool:
     """Whether SymPy is installed (the tier needs it)."""

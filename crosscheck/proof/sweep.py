@@ -46,23 +46,24 @@ END_TO_END: tuple[tuple[tuple[int, ...], int], ...] = (
 REFUTED_AT = ((2, 2, 2), 2)
 """The network each formula mutant runs on: square layers (some slips need them), two of
 them (BP2 needs a layer above), N = 2 (a 1/N slip needs N > 1)."""
-FORMULA_MUTANTS = (
-    "bp1_without_sigma_prime",
-    "sigma_prime_of_a",
-    "bp2_weights_not_transposed",
-    "bp2_transpose_on_delta",
-    "bp2_sigma_prime_one_layer_up",
-    "bp3_mean",
-    "bp3_first_sample",
-    "bp4_current_activation",
-    "no_one_over_n",
-    "one_over_n_twice",
-    "wrong_sign_error",
-    "literal_recursion",
-)
-"""The mutants that change a formula of BP1-BP4 for any σ and C (the update's `ascent_update`
-is out of the tier's scope; a catalogue entry's wrong σ' or ∇C, and the printed sigmoid,
-change a concrete σ or C, which the lemmas do not fix)."""
+FORMULA_MUTANTS = {
+    "bp1_without_sigma_prime": "BP1",
+    "sigma_prime_of_a": "BP1",
+    "bp2_weights_not_transposed": "BP2",
+    "bp2_transpose_on_delta": "BP2",
+    "bp2_sigma_prime_one_layer_up": "BP2",
+    "bp3_mean": "BP3",
+    "bp3_first_sample": "BP3",
+    "bp4_current_activation": "BP4",
+    "no_one_over_n": "BP1",
+    "one_over_n_twice": "BP1",
+    "wrong_sign_error": "BP1",
+    "literal_recursion": "BP2",
+}
+"""The mutants that change a formula of BP1-BP4 for any σ and C, each with the equation it
+breaks (the first a walk back from the output meets). The update's `ascent_update` is out of
+the tier's scope; a catalogue entry's wrong σ' or ∇C, and the printed sigmoid, change a
+concrete σ or C, which the lemmas leave undefined."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,9 @@ def run_job(job: Job) -> Result:
 
 def prove(
     jobs: Iterable[Job] | None = None, workers: int | None = None, progress: Callable[[int, int], None] | None = None
-) -> tuple[list[Result], float]:
+) -> Proof:
     """Every job (default: the whole plan) on `workers` processes (default: every core; 1 runs
-    them here), the largest first; the results in the jobs' order, and the wall time."""
+    them here), the largest first; the results in the jobs' order, the wall time."""
     todo = list(plan() if jobs is None else jobs)
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     start = time.perf_counter()
@@ -148,4 +149,151 @@ def prove(
                 results[futures[future]] = future.result()
                 if progress:
                     progress(len(results), len(todo))
-    return [results[i] for i in range(len(todo))], time.perf_counter() - start
+    return Proof([results[i] for i in range(len(todo))], time.perf_counter() - start, workers)
+
+
+LEMMAS = (
+    ("BP1", "δ^L = ∇_a C ⊙ σ'(z^L), any element-wise σ and any cost C", "δ^3"),
+    ("BP2", "δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), the layer above any function of z^{l+1}", "δ^2"),
+    ("BP3", "∂C/∂b^l = Σ_x δ^l", "∂C/∂b^3"),
+    ("BP4", "∂C/∂W^l = δ^l (a^{l-1})ᵀ", "∂C/∂W^3"),
+)
+"""Each lemma, its statement, and the quantity of a (1, p, q) network that proves it."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the certificate's "Proven" section."""
+
+    equation: str
+    statement: str
+    proven_at: str
+    """The widths (or networks) at which it is proven, in words."""
+    samples: tuple[int, ...]
+    networks: int
+    seconds: float
+    """CPU seconds of the networks it took (shared by the lemmas of one network)."""
+    complete: bool
+    """Proven at every width (network) the plan holds."""
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The symbolic tier's run: every result, the wall time, and the workers."""
+
+    results: list[Result]
+    seconds: float
+    workers: int
+
+    def rows(self) -> list[Row]:
+        """The identities proven, with their widths, N and time, computed from the results (a
+        width appears only where its quantity was proven)."""
+        lemma = [r for r in self.results if r.job.claim == "lemma"]
+        cpu = sum(r.seconds for r in lemma)
+        rows = []
+        for equation, statement, label in LEMMAS:
+            done = [r for r in lemma if label in r.proven]
+            pairs = {(r.job.sizes[2], r.job.sizes[1]) for r in done}
+            if equation in ("BP1", "BP3"):
+                shown, want = f"widths {_span({q for q, _ in pairs})}", {q for q, _ in _every()}
+                complete = {q for q, _ in pairs} == want and len(done) == len(lemma)
+            else:
+                shown = f"every q × p, p, q in {_span({p for _, p in pairs} | {q for q, _ in pairs})}"
+                complete = pairs == _every() and len(done) == len(lemma)
+            rows.append(Row(equation, statement, shown, _samples(done), len(done), cpu, complete))
+        softmax = [r for r in self.results if r.job.claim == "softmax"]
+        done = [r for r in softmax if r.ok]
+        widths = {r.job.sizes[1] for r in done}
+        rows.append(
+            Row(
+                "BP1 (softmax)",
+                "δ^L = J(z^L)ᵀ ∇_a C, J the Jacobian the code computes, any cost C",
+                f"widths {_span(widths)}",
+                _samples(done),
+                len(done),
+                sum(r.seconds for r in softmax),
+                bool(softmax) and len(done) == len(softmax),
+            )
+        )
+        whole = [r for r in self.results if r.job.claim == "end-to-end"]
+        done = [r for r in whole if r.ok]
+        rows.append(
+            Row(
+                "end to end",
+                "C, every δ^l, ∂C/∂b^l and ∂C/∂W^l of a whole network (BP1-BP4 at every layer)",
+                ", ".join("-".join(map(str, r.job.sizes)) + f" (N={r.job.N})" for r in done) or "none",
+                _samples(done),
+                len(done),
+                sum(r.seconds for r in whole),
+                bool(whole) and len(done) == len(whole),
+            )
+        )
+        return rows
+
+    def refutations(self) -> list[Result]:
+        return [r for r in self.results if r.job.claim == "refutation"]
+
+    def refuted(self, result: Result) -> bool:
+        """A mutant's result refutes it: not an identity, at the equation it breaks."""
+        return not result.ok and result.equation == FORMULA_MUTANTS.get(result.job.mutant or "")
+
+    @property
+    def ok(self) -> bool:
+        return all(row.complete for row in self.rows()) and all(self.refuted(r) for r in self.refutations())
+
+    def problem(self) -> str:
+        """What fails, in words, for the verdict (empty when `ok`)."""
+        failed = [r for r in self.results if r.job.claim != "refutation" and not r.ok]
+        if failed:
+            r = failed[0]
+            network = "-".join(map(str, r.job.sizes))
+            return (
+                f"refutes {r.equation} ({r.failed}) of the network {network}, N = {r.job.N}, at element {r.element}: "
+                f"residual {r.residual}"
+            )
+        missed = [r.job.mutant or "" for r in self.refutations() if not self.refuted(r)]
+        if missed:
+            return f"does not refute the formula mutant(s) {', '.join(missed)} at their equation"
+        incomplete = [row.equation for row in self.rows() if not row.complete]
+        return f"did not prove {', '.join(incomplete)} at every width" if incomplete else ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seconds": self.seconds,
+            "workers": self.workers,
+            "identities": [vars(row) for row in self.rows()],
+            "refutations": [
+                {
+                    "mutant": r.job.mutant,
+                    "network": list(r.job.sizes),
+                    "N": r.job.N,
+                    "refuted_at": r.failed,
+                    "equation": r.equation,
+                    "element": r.element,
+                    "residual": r.residual,
+                    "ok": self.refuted(r),
+                }
+                for r in self.refutations()
+            ],
+            "failures": [
+                {"network": list(r.job.sizes), "N": r.job.N, "output": r.job.output, "quantity": r.failed, "residual": r.residual}
+                for r in self.results
+                if r.job.claim != "refutation" and not r.ok
+            ],
+            "ok": self.ok,
+        }
+
+
+def _every() -> set[tuple[int, int]]:
+    return {(q, p) for p in WIDTHS for q in WIDTHS}
+
+
+def _span(values: set[int]) -> str:
+    if not values:
+        return "none"
+    low, high = min(values), max(values)
+    return f"{low}-{high}" if values == set(range(low, high + 1)) else ", ".join(map(str, sorted(values)))
+
+
+def _samples(results: list[Result]) -> tuple[int, ...]:
+    return tuple(sorted({r.job.N for r in results}))
