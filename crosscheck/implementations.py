@@ -319,7 +319,7 @@ def _same(first: dict[str, Any], second: dict[str, Any], case: Case, c: Conventi
         a = first[k] if k != "loss" else [np.asarray(first[k])]
         b = second[k] if k != "loss" else [np.asarray(second[k])]
         for l, (u, v) in enumerate(zip(a, b)):
-            if u.shape == v.shape and np.array_equal(u, v, equal_nan=True):
+            if _identical(u, v):
                 continue
             layer = None if k == "loss" else l + 2
             if u.shape == v.shape:
@@ -354,8 +354,18 @@ def _scales(case: Case, c: Convention) -> Gradients:
 
 def _check_unchanged(given: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
     for name, before, after in given:
-        if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+        if not _identical(before, after):
             raise ImplementationProblem(Problem("changed_input", got=name))
+
+
+def _identical(u: np.ndarray, v: np.ndarray) -> bool:
+    """np.array_equal(u, v, equal_nan=True) with the shapes equal; the same bytes (the usual case,
+    a few times faster to see) are taken as equal at once."""
+    if u.shape != v.shape:
+        return False
+    if u.dtype == v.dtype and u.flags.c_contiguous and v.flags.c_contiguous and u.tobytes() == v.tobytes():
+        return True
+    return bool(np.array_equal(u, v, equal_nan=True))
 
 
 def adapt(
