@@ -534,6 +534,7 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
         print(f"python -m crosscheck --symbolic needs SymPy: {proof.INSTALL}", file=sys.stderr)
         return 2
     from crosscheck.certificate import render as report
+    from crosscheck.certificate.ledger import tag
     from crosscheck.proof import sweep
 
     result = sweep.prove(progress=lambda done, total: progress("proof", done, total))
@@ -544,7 +545,9 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
     writers = {
         "json": lambda: json.dumps(result.as_dict() | {"verdict": verdict}, indent=1),
         "markdown": lambda: (
-            f"# The symbolic tier\n\n**{verdict}**\n\nReproduce: `{command.strip()}`\n\n" + report.proof_markdown(result)
+            f"# The symbolic tier\n\n**{verdict}** {tag('Proven' if result.ok else 'Measured')}\n\n"
+            f"Reproduce: `{command.strip()}`. {tag('Measured', 'the command that wrote this file')}\n\n"
+            + report.proof_markdown(result)
         ),
     }
     if not _save(args, writers):

@@ -365,6 +365,32 @@ def test_a_run_without_the_symbolic_tier_says_it_proves_nothing(small_run):
     assert json.loads((folder / "c.json").read_text())["proven"] == {"skipped": "not asked for: --no-symbolic"}
 
 
+@needs_frameworks
+def test_every_sentence_of_a_certificate_carries_a_ledger_tag(small_run):
+    """The trust ledger: each sentence of the Markdown certificate, the one written now and the committed one, ends
+    with one tag (Proven, Cross-checked, Hypothesis, Trusted, Measured), and the ledger section lists them."""
+    from crosscheck.certificate.ledger import TAGS, untagged
+
+    for name, text in (("this run's", (small_run[2] / "c.md").read_text()), ("docs/CERTIFICATE.md's", DOCS.read_text())):
+        missing = untagged(text)
+        assert not missing, f"{len(missing)} sentence(s) of {name} certificate carry no tag, the first: {missing[0]!r}"
+        ledger = text[text.index("## Trust ledger") :]
+        assert all(f"| [{kind}] |" in ledger for kind in TAGS), "the ledger section does not list every tag"
+
+
+def test_the_ledger_check_finds_an_untagged_sentence():
+    """untagged() names every sentence without its tag: after the last tag, or a second sentence before one; a tag
+    of an unknown kind is no tag; headings, tables and code are not sentences."""
+    from crosscheck.certificate.ledger import tag, untagged
+
+    assert untagged("One claim. [Measured] Another claim.") == ["Another claim."]
+    assert untagged("First. Second. [Proven]\n\n- an item [Hypothesis: differentiable]") == ["First."]
+    assert untagged("A claim. [Believed]") == ["A claim. [Believed]"]
+    assert untagged("# Heading\n\n| a | b |\n\n```\ncode.\n```\n\nFine. [Trusted]") == []
+    with pytest.raises(ValueError, match="kind must be one of Proven, Cross-checked"):
+        tag("Believed")
+
+
 def test_without_sympy_the_symbolic_command_refuses_with_exit_2(monkeypatch, capsys):
     """`--symbolic` where SymPy is missing proves nothing: exit 2 and one line naming the install command."""
     import crosscheck.proof

@@ -184,8 +184,8 @@ def test_each_formula_mutant_is_refuted_at_its_equation_with_a_readable_residual
 
 @pytest.mark.slow
 def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
-    """`python -m crosscheck --symbolic --json` proves every identity of the plan and refutes every formula mutant,
-    exit 0, and its JSON says so."""
+    """`python -m crosscheck --symbolic --json --markdown` proves every identity of the plan and refutes every formula
+    mutant, exit 0; its JSON says so, and every sentence of its Markdown carries a ledger tag."""
     import json
     import subprocess
     import sys
@@ -194,7 +194,7 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "proof.json"
     done = subprocess.run(
-        [sys.executable, "-m", "crosscheck", "--symbolic", "--quiet", "--json", str(out)],
+        [sys.executable, "-m", "crosscheck", "--symbolic", "--quiet", "--json", str(out), "--markdown", str(tmp_path / "p.md")],
         cwd=root,
         capture_output=True,
         text=True,
@@ -205,3 +205,6 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     data = json.loads(out.read_text())
     assert data["ok"] and all(row["complete"] for row in data["identities"]) and not data["failures"]
     assert len(data["refutations"]) == 12 and all(r["ok"] for r in data["refutations"])
+    from crosscheck.certificate.ledger import untagged
+
+    assert untagged((tmp_path / "p.md").read_text()) == []

@@ -197,6 +197,43 @@ def test_reference_imports_only_numpy_and_the_standard_library():
     assert not offending, "reference/ must import numpy and the standard library only: " + "; ".join(offending)
 
 
+def test_the_oracles_take_only_data_types_from_the_reference():
+    """crosscheck/oracles/ and crosscheck/counterparts.py import from reference/ only its data types (Gradients,
+    Network as the holder of parameters and names) and call none of its activation, loss or backward code: only
+    parameters, data and names cross over (DESIGN rule 1). The one exception, counterparts.registry_mismatches,
+    reads the registries' names, kinks and element-wise flags and no formula."""
+    root = Path(__file__).parents[1] / "crosscheck"
+    formulas = {"function", "derivative", "cost", "gradient"}
+    offending = []
+    for path in [*sorted((root / "oracles").glob("*.py")), root / "counterparts.py"]:
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == "registry_mismatches":
+                offending += [
+                    f"{path.name}:{n.lineno} registry_mismatches reads .{n.attr}"
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Attribute) and n.attr in formulas
+                ]
+                node.body = []  # its registry imports are the exception
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "reference":
+                taken = {alias.name for alias in node.names} - {"Gradients", "Network"}
+                if node.module != "reference" or taken:
+                    offending.append(f"{path.name}:{node.lineno} from {node.module} import {sorted(taken)}")
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "reference" for a in node.names):
+                offending.append(f"{path.name}:{node.lineno} imports reference")
+            holder = node.value if isinstance(node, ast.Attribute) else None
+            if (
+                holder is not None
+                and node.attr in formulas
+                and getattr(holder, "attr", "") in {"activation", "output_activation", "loss"}
+            ):
+                offending.append(f"{path.name}:{node.lineno} calls the reference's {holder.attr}.{node.attr}")
+            if isinstance(node, ast.Attribute) and node.attr == "backward" and "network" in ast.unparse(node.value):
+                offending.append(f"{path.name}:{node.lineno} calls {ast.unparse(node)}")
+    assert not offending, "an oracle reuses the code under test: " + "; ".join(offending)
+
+
 @pytest.mark.parametrize(
     ("output", "loss"),
     [("sigmoid", "quadratic"), ("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"), ("tanh", "huber")],

@@ -8,7 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck.certificate import ledger
+from crosscheck.certificate.ledger import tag, tagged
 from crosscheck.certificate.run import Certificate
+from crosscheck.certificate.trajectory import TRAJECTORY_RTOL
 from crosscheck.oracles import ORACLES
 from crosscheck.tolerances import AUTOGRAD, FINITE_DIFFERENCES
 
@@ -87,36 +90,68 @@ def _short(value: str) -> str:
 
 
 def markdown(cert: Certificate, command: str, figures: list[str] | None = None) -> str:
-    """The citable certificate, in three sections (what it certifies, how, the figures);
-    `figures` are the PNGs' paths relative to the Markdown file."""
+    """The citable certificate: what it certifies, how, the proof, the figures and the trust
+    ledger; every sentence ends with its ledger tag (`crosscheck.certificate.ledger`). `figures`
+    are the PNGs' paths relative to the Markdown file."""
     images = "".join(f"\n![{Path(f).stem.replace('_', ' ')}]({f})\n" for f in figures or [])
-    return _identity(cert, command) + _method(cert) + proof_markdown(cert.proof, cert.proof_skipped) + _figures(cert) + images
+    return (
+        _identity(cert, command)
+        + _method(cert)
+        + proof_markdown(cert.proof, cert.proof_skipped)
+        + _figures(cert)
+        + images
+        + ("\n" if images else "")
+        + ledger.section()
+    )
 
 
 def _identity(cert: Certificate, command: str) -> str:
     """The verdict, how to reproduce it, the versions, the code and the machine it speaks for."""
     v = cert.versions
-    code = "\n".join(f"- {k}: `{c}`" for k, c in cert.code.items())
+    code = "\n".join(f"- {k}: `{c}` {tag('Measured')}" for k, c in cert.code.items())
     machine = "; ".join(f"{k} {v}" for k, v in cert.machine.items())
+    verdict = " ".join(f"**{text}** {tag(kind, detail)}" for text, kind, detail in cert.verdict_parts())
+    versions = (
+        f"Python {v['python']}, NumPy {v['numpy']}, PyTorch {v['torch']}, JAX {v['jax']}, Hypothesis {v['hypothesis']}; "
+        f"seed {cert.seed}."
+    )
     return f"""# Certificate: the backpropagation derivation, cross-checked
 
-**{cert.verdict()}**
+{verdict}
 
-Reproduce: `{command}`
+{tagged((f"Reproduce: `{command}`.", tag("Measured", "the command that wrote this file")))}
 
-Python {v["python"]}, NumPy {v["numpy"]}, PyTorch {v["torch"]}, JAX {v["jax"]}, Hypothesis {v["hypothesis"]}; seed {cert.seed}.
+{tagged((versions, tag("Measured")))}
 
-Code certified (`crosscheck.certificate.code()`):
+{tagged(("Code certified (`crosscheck.certificate.code()`):", tag("Trusted", "sha256 of each package's .py files, and git")))}
 {code}
 
-The digests identify the code: a checkout whose `reference/` and `crosscheck/` hash the same is what this
-certifies, whatever its commit (the commit that adds this file comes after the one named above, and
-changes neither package).
+{
+        tagged(
+            (
+                "The digests identify the code: a checkout whose `reference/` and `crosscheck/` hash the same is what "
+                "this certifies, whatever its commit (the commit that adds this file comes after the one named above, "
+                "and changes neither package).",
+                tag("Trusted", "sha256"),
+            )
+        )
+    }
 
-Machine (`crosscheck.certificate.run.machine()`): {machine}.
-The same seed, code and versions give the same verdicts and case counts on any machine; the figures
-(|diff|/tol) are the same to the last digit only on the same CPU, BLAS and thread counts, since a
-sum split over other kernels or threads rounds in another order.
+{
+        tagged(
+            (f"Machine (`crosscheck.certificate.run.machine()`): {machine}.", tag("Measured")),
+            (
+                "The same seed, code and versions give the same verdicts and case counts on any machine; the figures "
+                "(|diff|/tol) are the same to the last digit only on the same CPU, BLAS and thread counts, since a "
+                "sum split over other kernels or threads rounds in another order.",
+                tag(
+                    "Cross-checked",
+                    "same seed, same report (tests/test_certificate.py) and the same counts on 1 and 2 workers "
+                    "(tests/test_soak.py), on this machine; other machines not run",
+                ),
+            ),
+        )
+    }
 
 """
 
@@ -124,35 +159,84 @@ sum split over other kernels or threads rounds in another order.
 def _method(cert: Certificate) -> str:
     """What was verified, against which oracles, on which cases, at which tolerances."""
     totals = cert.total_cases()
+    checked = tag("Cross-checked", cert.tolerances_in_words())
+    shares = ", ".join(f"{o} {ORACLES[o].share:.3g}" for o in cert.oracles)
+    trained = tag("Cross-checked", f"torch.optim.SGD and a jax.grad loop; rtol {TRAJECTORY_RTOL:g}")
     return f"""## What was verified
 
+{tagged(("Numerically, on every element of every layer:", checked))}
+
 - BP1 `δ^L = ∇_a C ⊙ σ'(z^L)` (softmax: `δ^L = J(z^L)ᵀ ∇_a C`), BP2 `δ^l = ((W^{{l+1}})ᵀ δ^{{l+1}}) ⊙ σ'(z^l)`,
-  BP3 `∂C/∂b^l = Σ_x δ^l`, BP4 `∂C/∂W^l = δ^l (a^{{l−1}})ᵀ`, every layer, every element;
-- the cost C of each loss, and its gradient with the batch's 1/N;
-- the update `W ← W − η ∂C/∂W`, over whole training runs (XOR).
+  BP3 `∂C/∂b^l = Σ_x δ^l`, BP4 `∂C/∂W^l = δ^l (a^{{l−1}})ᵀ`, every layer, every element; {checked}
+- the cost C of each loss, and its gradient with the batch's 1/N; {checked}
+- the update `W ← W − η ∂C/∂W`, over whole training runs (XOR). {trained}
+
+{
+        tagged(
+            (
+                "Where σ or C has a kink, the oracles and the reference take the same one-sided slope.",
+                tag("Hypothesis", "relu'(0) = 0, as PyTorch and JAX take it"),
+            )
+        )
+    }
 
 ## How
 
-Oracles: PyTorch autograd (δ from the z tensors), `jax.grad` (δ as the gradient with respect to a zero
-perturbation of each z), JAX forward mode (`jax.jacfwd`), central finite differences in float64. Each
-computes from its own framework's functions; only parameters, data and names cross over.
+{
+        tagged(
+            (
+                "Oracles: PyTorch autograd (δ from the z tensors), `jax.grad` (δ as the gradient with respect to a "
+                "zero perturbation of each z), JAX forward mode (`jax.jacfwd`), central finite differences in float64.",
+                tag("Trusted", "the frameworks' kernels"),
+            ),
+            (
+                "Each computes from its own framework's functions; only parameters, data and names cross over.",
+                tag("Cross-checked", "tests/test_reference.py reads the oracles' imports and calls"),
+            ),
+        )
+    }
 
-Cases: {len(cert.cells)} cells = every valid hidden activation × output activation × loss × dtype
-(float64, float32); per cell one random structure (1-5 weight layers, widths 1-8, batch 1-8) and
-{cert.cases_per_cell} cases of it, with weight scales from {{0, 0.1, 1, 3, 10, 30}} per layer (exact zeros and
-saturation included), inputs of scale 0, 1 or 10, and exact zeros planted in half of them. Oracles ran on
-these shares of each cell's cases: {", ".join(f"{o} {ORACLES[o].share:.3g}" for o in cert.oracles)}.
-Cases checked in all: {", ".join(f"{o} {n:,}" for o, n in totals.items())}.
+{
+        tagged(
+            (
+                f"Cases: {len(cert.cells)} cells = every valid hidden activation × output activation × loss × dtype "
+                "(float64, float32); per cell one random structure (1-5 weight layers, widths 1-8, batch 1-8) and "
+                f"{cert.cases_per_cell} cases of it, with weight scales from {{0, 0.1, 1, 3, 10, 30}} per layer (exact "
+                "zeros and saturation included), inputs of scale 0, 1 or 10, and exact zeros planted in half of them.",
+                tag("Measured"),
+            ),
+            (f"Oracles ran on these shares of each cell's cases: {shares}.", tag("Measured")),
+            (f"Cases checked in all: {', '.join(f'{o} {n:,}' for o, n in totals.items())}.", tag("Measured")),
+        )
+    }
 
-Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the
-finite differences' own error estimate and ε/h rounding term), where S is the element's error scale: each
-operation of BP1-BP4 rounds by a few ε of its operands' magnitudes, errors carried from other operations add in
-quadrature along their signed paths, with the forward pass's rounding, σ' evaluated at a rounded z, kinks and
-subnormal flushing accounted for (`crosscheck/scales.py`). rtol: autograd {AUTOGRAD[np.dtype("float64")].rtol:g}
-(float64) and {AUTOGRAD[np.dtype("float32")].rtol:g} (float32); finite differences
-{FINITE_DIFFERENCES[np.dtype("float64")].rtol:g}. One function applies this rule to every element
-(`crosscheck/judge.py`). How much of the margin correct code uses, and how small a slip is still caught, is
-measured in `docs/TOLERANCES.md`.
+{
+        tagged(
+            (
+                "Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the "
+                "finite differences' own error estimate and ε/h rounding term), where S is the element's error scale: "
+                "each operation of BP1-BP4 rounds by a few ε of its operands' magnitudes, errors carried from other "
+                "operations add in quadrature along their signed paths, with the forward pass's rounding, σ' evaluated "
+                "at a rounded z, kinks and subnormal flushing accounted for (`crosscheck/scales.py`).",
+                tag("Trusted", "IEEE 754 rounding, bounded by the error model"),
+            ),
+            (
+                f"rtol: autograd {AUTOGRAD[np.dtype('float64')].rtol:g} (float64) and "
+                f"{AUTOGRAD[np.dtype('float32')].rtol:g} (float32); finite differences "
+                f"{FINITE_DIFFERENCES[np.dtype('float64')].rtol:g}.",
+                tag("Measured", "calibrated in docs/TOLERANCES.md"),
+            ),
+            (
+                "One function applies this rule to every element (`crosscheck/judge.py`).",
+                tag("Cross-checked", "tests/test_judge.py"),
+            ),
+            (
+                "How much of the margin correct code uses, and how small a slip is still caught, is measured in "
+                "`docs/TOLERANCES.md`.",
+                tag("Measured"),
+            ),
+        )
+    }
 
 """
 
@@ -178,22 +262,44 @@ def _figures(cert: Certificate) -> str:
     )
     return f"""## Figures
 
-Largest |diff|/tol per catalogue entry (≤ 1 passes). "Hand-written for" names the oracles whose side of the entry
-is an expression written in `crosscheck/counterparts.py` rather than the framework's own built-in (JAX has no loss
-functions; finite differences evaluate NumPy expressions of σ and C): where every dissenting oracle is hand-written,
-a disagreement blames neither side.
+{
+        tagged(
+            ("Largest |diff|/tol per catalogue entry (≤ 1 passes).", tag("Measured")),
+            (
+                '"Hand-written for" names the oracles whose side of the entry is an expression written in '
+                "`crosscheck/counterparts.py` rather than the framework's own built-in (JAX has no loss functions; finite "
+                "differences evaluate NumPy expressions of σ and C): where every dissenting oracle is hand-written, a "
+                "disagreement blames neither side.",
+                tag("Trusted", "the counterparts' expressions, written from the derivation's formulas"),
+            ),
+        )
+    }
 
 | entry | {header} |
 | --- | {" | ".join("---" for _ in cert.oracles for _ in range(2))} | --- |
 {rows}
 
-XOR trajectories (reference vs torch.optim.SGD vs a jax.grad loop, from identical parameters):
+{
+        tagged(
+            (
+                "XOR trajectories (reference against torch.optim.SGD and a jax.grad loop, from identical parameters):",
+                tag("Measured"),
+            )
+        )
+    }
 
 | run | stopped at | largest relative loss difference | largest relative parameter difference | |
 | --- | --- | --- | --- | --- |
 {trajectory}
 
-Negative controls: each plausible wrong derivation must be rejected by each oracle on its own.
+{
+        tagged(
+            (
+                "Negative controls: each plausible wrong derivation must be rejected by each oracle on its own.",
+                tag("Measured", "the cases each oracle needed"),
+            )
+        )
+    }
 
 | mutant | slip | caught by | missed by | fewest cases to catch |
 | --- | --- | --- | --- | --- |
@@ -303,9 +409,9 @@ def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
 
 
 def proof_markdown(proof: Any, skipped: str = "") -> str:
-    """The certificate's "Proven" section."""
+    """The certificate's "Proven" section, every sentence tagged (`crosscheck.certificate.ledger`)."""
     if proof is None:
-        return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing.\n\n"
+        return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing. {tag('Measured')}\n\n"
     rows = "\n".join(
         f"| {row.equation} | {row.statement} | {row.proven_at} | {', '.join(map(str, row.samples))} | {row.networks} | "
         f"{row.seconds:.1f} | {'proven' if row.complete else '**NOT PROVEN**'} |"
@@ -316,37 +422,75 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
         f"`{r.residual}` |"
         for r in proof.refutations()
     )
+    sympy = tag("Trusted", "SymPy's diff, and its polynomial arithmetic over ℚ")
+    proven = tag("Proven")
+    method = tagged(
+        (
+            "The reference's own `Network.backward` runs on arrays of SymPy symbols: the parameters and the input are "
+            "symbols, σ and the output activation τ are undefined functions (`sympy.Function`) whose derivatives are "
+            "other undefined functions, and the cost C is an undefined function of every output a^L_jx (the quadratic "
+            "cost and every catalogue loss are special cases of it).",
+            tag("Cross-checked", "tests/test_proof.py: one broken line of each of BP1-BP4 in a copy of reference/ is refuted"),
+        ),
+        (
+            "What it computes is compared, element by element, with SymPy's derivative of C through a forward pass "
+            "written in `crosscheck/proof/`, and each difference is decided exactly: each function application becomes "
+            "a symbol, and the difference, a polynomial in them (for softmax a rational function), is expanded to zero "
+            "in SymPy's polynomial ring over ℚ, with no `simplify`.",
+            sympy,
+        ),
+        (f"{len(proof.results)} networks took {proof.seconds:.1f} s on {proof.workers} process(es).", tag("Measured")),
+    )
+    induction = tagged(
+        (
+            "The lemmas are proven on networks (1, p, q): BP1 at layer 3 for any τ and C; BP2 from δ^3 to δ^2 through "
+            "the q × p matrix W^3, where ∂C/∂z^3 is any vector as C varies, so that the rest of the network is an "
+            "arbitrary function G of z^3; BP3 and BP4 at layer 3, where C depends on b^3 and W^3 only through "
+            "z^3 = W^3 a^2 + b^3 and a^2 is any vector.",
+            proven,
+        ),
+        (
+            "Induction on l then covers every depth at these widths: BP1 gives δ^L = ∂C/∂z^L, and if "
+            "δ^{l+1} = ∂C/∂z^{l+1}, BP2 at the widths of layers l and l + 1 gives δ^l = ∂C/∂z^l, from which BP3 and BP4 "
+            "give the gradients of layer l.",
+            tag("Proven", "by induction on l, from the lemmas"),
+        ),
+        ("The whole networks check the lemmas end to end, hidden layers' BP3 and BP4 included.", proven),
+    )
+    scope = tagged(
+        (
+            "A new element-wise activation or loss needs no new proof: the lemmas hold for any differentiable σ and "
+            "any differentiable C.",
+            tag("Hypothesis", "σ and C differentiable"),
+        ),
+        (
+            "Out of scope: the update W ← W − η ∂C/∂W and the rules that stop training (checked numerically above, not "
+            "proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C undefined), and the rounding of "
+            "floating point (the proof is over the reals).",
+            tag("Trusted", "IEEE 754 rounding, bounded by the error model"),
+        ),
+    )
+    refutations = tagged(
+        (
+            "Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2, fails at the "
+            "equation it breaks; its residual (the mutant's value − the truth, at the first element that differs; z2_ic "
+            "and z3_ic are the pre-activations, C_ajx = ∂C/∂a^L_jx) is factored for reading.",
+            tag("Proven", "each residual decided non-zero"),
+        )
+    )
     return f"""## Proven
 
-The reference's own `Network.backward` runs on arrays of SymPy symbols: the parameters and the input
-are symbols, σ and the output activation τ are undefined functions (`sympy.Function`) whose derivatives
-are other undefined functions, and the cost C is an undefined function of every output a^L_jx (the
-quadratic cost and every catalogue loss are special cases of it). What it computes is compared, element
-by element, with SymPy's derivative of C through a forward pass written in `crosscheck/proof/`, and each
-difference is decided exactly: each function application becomes a symbol, and the difference, a
-polynomial in them (for softmax a rational function), is expanded to zero in SymPy's polynomial ring
-over ℚ; no `simplify`. {len(proof.results)} networks, {proof.seconds:.1f} s on {proof.workers} process(es).
+{method}
 
 | identity | statement | proven at | N | networks | CPU s | |
 | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
-The lemmas are proven on networks (1, p, q): BP1 at layer 3 for any τ and C; BP2 from δ^3 to δ^2
-through the q × p matrix W^3, where ∂C/∂z^3 is any vector as C varies, so that the rest of the network
-is an arbitrary function G of z^3; BP3 and BP4 at layer 3, where C depends on b^3 and W^3 only through
-z^3 = W^3 a^2 + b^3 and a^2 is any vector. Induction on l then covers every depth at these widths: BP1
-gives δ^L = ∂C/∂z^L, and if δ^{{l+1}} = ∂C/∂z^{{l+1}}, BP2 at the widths of layers l and l + 1 gives
-δ^l = ∂C/∂z^l, from which BP3 and BP4 give the gradients of layer l. The whole networks check the
-lemmas end to end, hidden layers' BP3 and BP4 included.
+{induction}
 
-A new element-wise activation or loss needs no new proof: the lemmas hold for any differentiable σ
-and any differentiable C. Out of scope: the update W ← W − η ∂C/∂W and the rules that stop training
-(checked numerically above, not proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C
-undefined), and the rounding of floating point (the proof is over the reals).
+{scope}
 
-Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2, fails at
-the equation it breaks; its residual (the mutant's value − the truth, at the first element that
-differs; z2_ic and z3_ic are the pre-activations, C_ajx = ∂C/∂a^L_jx) is factored for reading.
+{refutations}
 
 | mutant | refuted at | | residual |
 | --- | --- | --- | --- |

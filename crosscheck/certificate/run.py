@@ -20,6 +20,7 @@ import numpy as np
 from crosscheck import oracles as _oracles
 from crosscheck import stops
 from crosscheck.case import Stack
+from crosscheck.certificate import ledger
 from crosscheck.certificate.controls import MutantResult, hunt
 from crosscheck.certificate.trajectory import Trajectory, xor_trajectory
 from crosscheck.check import check_case, stack_judgements
@@ -195,18 +196,43 @@ class Certificate:
         return {o: sum(c.cases.get(o, 0) for c in self.cells) for o in self.oracles}
 
     def verdict(self) -> str:
-        if self.ok:
-            proven = (
-                " BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6 "
-                "(N ≤ 3), and every formula mutant is refuted."
-                if self.proof is not None
-                else f" The symbolic tier did not run ({self.proof_skipped}): nothing is proven."
-            )
-            return (
+        return " ".join(text for text, _, _ in self.verdict_parts())
+
+    def verdict_parts(self) -> list[tuple[str, str, str]]:
+        """The verdict's sentences, each with its ledger tag (kind, detail): see
+        `crosscheck.certificate.ledger`."""
+        if not self.ok:
+            return [("NOT VERIFIED: " + "; ".join(self._problems()) + ".", "Measured", "what this run found")]
+        parts = [
+            (
                 "VERIFIED: BP1-BP4 (δ at every layer, ∂C/∂W, ∂C/∂b), the cost and the gradient-descent update "
                 f"agree with {', '.join(self.oracles)} on every cell, the XOR trajectories match, and every mutant "
-                "is caught." + proven
+                "is caught.",
+                "Cross-checked",
+                self.tolerances_in_words(),
             )
+        ]
+        if self.proof is not None:
+            parts.append(
+                (
+                    "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6 "
+                    "(N ≤ 3), and every formula mutant is refuted.",
+                    "Proven",
+                    "crosscheck/proof, the section Proven below",
+                )
+            )
+        else:
+            parts.append((f"The symbolic tier did not run ({self.proof_skipped}): nothing is proven.", "Measured", ""))
+        return parts
+
+    def tolerances_in_words(self) -> str:
+        """The oracles and the tolerances they were held to, for a Cross-checked tag."""
+        f64, f32 = AUTOGRAD[np.dtype("float64")].rtol, AUTOGRAD[np.dtype("float32")].rtol
+        fd = FINITE_DIFFERENCES[np.dtype("float64")].rtol
+        rtol = f"rtol {f64:g} (float64), {f32:g} (float32), finite differences {fd:g}"
+        return f"{', '.join(self.oracles)}; {rtol}, at each element's scale"
+
+    def _problems(self) -> list[str]:
         problems = []
         bad = [c.cell.label for c in self.cells if not c.ok]
         if bad:
@@ -217,7 +243,7 @@ class Certificate:
             problems.append(f"mutant(s) not caught: {', '.join(missed)}")
         if self.proof is not None and not self.proof.ok:
             problems.append("the symbolic tier " + self.proof.problem())
-        return "NOT VERIFIED: " + "; ".join(problems)
+        return problems
 
     def entry_table(self) -> list[tuple[str, dict[str, float]]]:
         """Largest |diff|/tol per catalogue entry × (oracle, dtype), over the cells using it."""
@@ -284,6 +310,8 @@ class Certificate:
             "proven": self.proof.as_dict() if self.proof is not None else {"skipped": self.proof_skipped},
             "seconds": self.seconds,
             "verdict": self.verdict(),
+            "verdict_tags": [{"sentence": text, "tag": kind, "detail": detail} for text, kind, detail in self.verdict_parts()],
+            "ledger": dict(ledger.TAGS),
             "ok": self.ok,
         }
 
