@@ -153,8 +153,10 @@ class AscentUpdate(_Backprop):
 
 
 def _literal_sigmoid(z: np.ndarray) -> np.ndarray:
-    # The source text's σ: 1/(1 + exp(x·w + b)), the exponent's sign lost.
-    return 1.0 / (1.0 + np.exp(np.clip(z, -700, 700)))
+    # The source text's σ: 1/(1 + exp(x·w + b)), the exponent's sign lost (e^z overflows to inf
+    # for z > 709, and σ to 0, its limit).
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(z))
 
 
 class _WithActivation(_Backprop):

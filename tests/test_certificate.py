@@ -407,7 +407,7 @@ def test_the_committed_certificate_proves_every_identity():
     from crosscheck.proof import sweep
 
     text = DOCS.read_text()
-    assert "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6" in text
+    assert "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6" in " ".join(text.split())
     section = text[text.index("## Proven") : text.index("## Figures")]
     rows = [line for line in section.splitlines() if line.startswith("| BP") or line.startswith("| end to end")]
     assert len(rows) == 6 and all(row.endswith("| proven |") for row in rows), rows

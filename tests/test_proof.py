@@ -205,6 +205,74 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     data = json.loads(out.read_text())
     assert data["ok"] and all(row["complete"] for row in data["identities"]) and not data["failures"]
     assert len(data["refutations"]) == 12 and all(r["ok"] for r in data["refutations"])
+    assert {d["name"] for d in data["derivatives"] if d["verdict"] == "confirmed"} == CONFIRMED
+    assert {d["name"] for d in data["wrong_derivatives"] if d["verdict"] == "refuted"} >= {"literal_sigmoid"}
     from crosscheck.certificate.ledger import untagged
 
     assert untagged((tmp_path / "p.md").read_text()) == []
+
+
+CONFIRMED = {"sigmoid", "tanh", "relu", "leaky_relu", "silu", "gelu_tanh", "identity"}
+NOT_EXPRESSIBLE = {
+    "elu": "a NumPy function of the code takes no SymPy value here",  # np.expm1 of np.minimum(z, 0.0)'s float 0.0
+    "softplus": "'logaddexp' not supported",
+    "gelu": "the code needs a float of z",  # math.erfc
+}
+
+
+def test_each_catalogue_sigma_prime_is_confirmed_or_not_expressible_with_its_reason():
+    """The registry's own σ' equals SymPy's derivative of the registry's own σ on z > 0 and z < 0, for every
+    element-wise entry SymPy can follow; each other entry is listed as not expressible, with the reason."""
+    from crosscheck.proof import derivatives
+
+    found = {c.name: c for c in derivatives.catalogue()}
+    assert {n for n, c in found.items() if c.verdict == "confirmed"} == CONFIRMED, found
+    for name, words in NOT_EXPRESSIBLE.items():
+        assert found[name].verdict == "not expressible" and words in found[name].detail, found[name]
+
+
+def test_a_wrong_sigma_prime_in_the_registry_is_refuted_with_its_residual(monkeypatch):
+    """σ'(z) = 1 − σ(z) put into the registry for sigmoid is refuted on z > 0, and the residual shown is
+    σ' − dσ/dz = (1 + e^z)^(-2), exactly."""
+    import dataclasses
+
+    from crosscheck.proof import derivatives
+    from reference import activations as reference_activations
+
+    entry = reference_activations.ACTIVATIONS["sigmoid"]
+    monkeypatch.setitem(reference_activations.ACTIVATIONS, "sigmoid", dataclasses.replace(entry, derivative=lambda z, a: 1.0 - a))
+    found = {c.name: c for c in derivatives.catalogue()}
+    assert found["sigmoid"].verdict == "refuted" and found["sigmoid"].branch == "z > 0"
+    assert found["sigmoid"].detail == "(exp(z) + 1)**(-2)"
+
+
+def test_every_wrong_sigma_prime_and_the_printed_sigmoid_are_refuted_where_expressible():
+    """Each wrong σ' of crosscheck.mutants and the printed sigmoid 1/(1 + e^z) with the standard σ' are refuted
+    (never confirmed); those of the entries SymPy cannot follow are not expressible."""
+    from crosscheck.proof import derivatives
+
+    found = {c.name: c for c in derivatives.wrong_derivatives()}
+    for name, check in found.items():
+        entry = name.removeprefix("wrong_").removesuffix("_derivative")
+        want = "not expressible" if entry in NOT_EXPRESSIBLE else "refuted"
+        assert check.verdict == want, check
+    assert found["literal_sigmoid"].detail == "1/(exp(z) + 1)"
+    assert found["wrong_relu_derivative"].detail == "z - 1"
+
+
+def test_a_new_activation_needs_no_new_proof_and_its_sigma_prime_is_checked():
+    """An activation written now (softsign z/(1 + |z|), σ' = 1/(1 + |z|)²) is confirmed by the same check, and a
+    slip in its σ' (the square forgotten) is refuted; the module's float constants are restored afterwards."""
+    import numpy as np
+
+    from crosscheck.proof import derivatives
+    from reference import activations as reference_activations
+
+    slope = reference_activations.LEAKY_SLOPE
+    assert derivatives.check("softsign", lambda z: z / (1 + np.abs(z)), lambda z, a: 1 / (1 + np.abs(z)) ** 2).verdict == (
+        "confirmed"
+    )
+    wrong = derivatives.check("softsign", lambda z: z / (1 + np.abs(z)), lambda z, a: 1 / (1 + np.abs(z)))
+    assert wrong.verdict == "refuted" and wrong.detail == "z/(z + 1)**2"
+    derivatives.catalogue()
+    assert slope == reference_activations.LEAKY_SLOPE and type(reference_activations.LEAKY_SLOPE) is float

@@ -405,6 +405,10 @@ def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
     for r in proof.refutations():
         verdict = f"{r.failed} ({r.equation})" if proof.refuted(r) else f"NOT REFUTED at its equation ({r.failed or 'proven'})"
         lines.append(f"  {r.job.mutant:30} {verdict}: {r.residual}")
+    lines.append("Each catalogue σ' against SymPy's derivative of its σ (the registry's code, z > 0 and z < 0):")
+    lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.derivatives]
+    lines.append("Each wrong σ' of the mutant catalogue, and the printed sigmoid, the same way:")
+    lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.wrong]
     return lines
 
 
@@ -478,6 +482,25 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             tag("Proven", "each residual decided non-zero"),
         )
     )
+    derivatives = "\n".join(
+        f"| {c.name} | {c.verdict} | {c.branch if c.verdict == 'refuted' else ''} | {c.detail} |" for c in proof.derivatives
+    )
+    wrong = "\n".join(f"| `{c.name}` | {c.verdict} | {c.branch} | `{c.detail}` |" for c in proof.wrong)
+    registry = tagged(
+        (
+            "Each catalogue σ' against SymPy's derivative of its σ, both as the registry's own code computes them on a "
+            "symbol z, positive on one branch and negative on the other, with its float constants as symbols "
+            "(`crosscheck/proof/derivatives.py`); code SymPy cannot follow is not expressible, with the reason.",
+            tag("Proven", "on z > 0 and z < 0; at the kink z = 0, the Hypothesis"),
+        )
+    )
+    refuted_registry = tagged(
+        (
+            "Each wrong σ' of the mutant catalogue, and the printed sigmoid 1/(1 + e^z) with the standard σ', the same "
+            "way; the residual is σ' − dσ/dz on the branch shown.",
+            tag("Proven", "each residual decided non-zero"),
+        )
+    )
     return f"""## Proven
 
 {method}
@@ -495,5 +518,17 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
 | mutant | refuted at | | residual |
 | --- | --- | --- | --- |
 {refuted}
+
+{registry}
+
+| σ | σ' = dσ/dz | | why not |
+| --- | --- | --- | --- |
+{derivatives}
+
+{refuted_registry}
+
+| wrong σ' | verdict | branch | residual, or why not |
+| --- | --- | --- | --- |
+{wrong}
 
 """

@@ -337,7 +337,8 @@ def decide(residual: Any) -> Any:
     try:
         R, *_ = sp.polys.rings.ring(gens, sp.QQ)
         p = R.from_expr(polynomial)
-        for base, r in reciprocals.items():
+        # The latest first: a base may hold the symbol of an earlier one (1 + r_T for 1 + T^{-1}).
+        for base, r in reversed(list(reciprocals.items())):
             p = _clear(p, R, gens.index(r), R.from_expr(base))
     except (sp.polys.polyerrors.PolynomialError, ValueError, TypeError):  # a coefficient outside ℚ: SymPy's own route
         numerator, _ = sp.fraction(sp.together(residual))

@@ -14,6 +14,9 @@
 - **Refutations**: each formula mutant of `crosscheck.mutants` (the errata's literal δ
   recursion among them) on a (2, 2, 2) network, N = 2, refuted at its equation with a non-zero
   residual.
+- **The registry's σ'**: each catalogue σ' against SymPy's derivative of its σ, and each wrong
+  σ' of the mutant catalogue and the printed sigmoid (the other erratum) refuted the same way
+  (`crosscheck.proof.derivatives`, in this process: a fraction of a second).
 
 Each network is one job, run in its own process of a pool (`workers`, default every core), the
 largest first; the results are plain data (a residual as text), in the plan's order.
@@ -27,7 +30,8 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 WIDTHS = range(1, 7)
 """The lemmas' widths: every pair p, q of these."""
@@ -130,7 +134,8 @@ def prove(
     jobs: Iterable[Job] | None = None, workers: int | None = None, progress: Callable[[int, int], None] | None = None
 ) -> Proof:
     """Every job (default: the whole plan) on `workers` processes (default: every core; 1 runs
-    them here), the largest first; the results in the jobs' order, the wall time."""
+    them here), the largest first; the results in the jobs' order, the wall time. The whole plan
+    also checks each catalogue σ' (`crosscheck.proof.derivatives`), here."""
     todo = list(plan() if jobs is None else jobs)
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     start = time.perf_counter()
@@ -149,7 +154,12 @@ def prove(
                 results[futures[future]] = future.result()
                 if progress:
                     progress(len(results), len(todo))
-    return Proof([results[i] for i in range(len(todo))], time.perf_counter() - start, workers)
+    checks: tuple[list[Any], list[Any]] = ([], [])
+    if jobs is None:
+        from crosscheck.proof import derivatives
+
+        checks = derivatives.catalogue(), derivatives.wrong_derivatives()
+    return Proof([results[i] for i in range(len(todo))], time.perf_counter() - start, workers, *checks)
 
 
 LEMMAS = (
@@ -184,6 +194,10 @@ class Proof:
     results: list[Result]
     seconds: float
     workers: int
+    derivatives: list[Any] = field(default_factory=list)
+    """Each catalogue σ' against SymPy's derivative of its σ (`derivatives.Check`)."""
+    wrong: list[Any] = field(default_factory=list)
+    """Each wrong σ' of the mutant catalogue, and the printed sigmoid, checked the same way."""
 
     def rows(self) -> list[Row]:
         """The identities proven, with their widths, N and time, computed from the results (a
@@ -239,7 +253,12 @@ class Proof:
 
     @property
     def ok(self) -> bool:
-        return all(row.complete for row in self.rows()) and all(self.refuted(r) for r in self.refutations())
+        return (
+            all(row.complete for row in self.rows())
+            and all(self.refuted(r) for r in self.refutations())
+            and all(c.verdict != "refuted" for c in self.derivatives)
+            and all(c.verdict != "confirmed" for c in self.wrong)
+        )
 
     def problem(self) -> str:
         """What fails, in words, for the verdict (empty when `ok`)."""
@@ -254,6 +273,12 @@ class Proof:
         missed = [r.job.mutant or "" for r in self.refutations() if not self.refuted(r)]
         if missed:
             return f"does not refute the formula mutant(s) {', '.join(missed)} at their equation"
+        wrong = [c for c in self.derivatives if c.verdict == "refuted"]
+        if wrong:
+            return f"refutes the catalogue's σ' of {wrong[0].name} (on {wrong[0].branch}): σ' − dσ/dz = {wrong[0].detail}"
+        blind = [c.name for c in self.wrong if c.verdict == "confirmed"]
+        if blind:
+            return f"confirms the wrong derivative(s) {', '.join(blind)}"
         incomplete = [row.equation for row in self.rows() if not row.complete]
         return f"did not prove {', '.join(incomplete)} at every width" if incomplete else ""
 
@@ -275,6 +300,8 @@ class Proof:
                 }
                 for r in self.refutations()
             ],
+            "derivatives": [vars(c) for c in self.derivatives],
+            "wrong_derivatives": [vars(c) for c in self.wrong],
             "failures": [
                 {"network": list(r.job.sizes), "N": r.job.N, "output": r.job.output, "quantity": r.failed, "residual": r.residual}
                 for r in self.results
