@@ -39,7 +39,8 @@ def stop(signum: int, frame: Any) -> None:
 
 
 def _children() -> None:
-    """Stop the Dask workers (the only child processes started here), leaving nothing behind.
+    """Stop the Dask workers and the symbolic tier's pool (the only child processes started
+    here), leaving nothing behind.
     No new semaphore can be made from here on; those this process made for its workers are
     released (multiprocessing's own finalizers, which os._exit would skip); then every worker is
     killed at once, so that no worker's cleanup and no nanny's restart is caught halfway by the
@@ -57,7 +58,20 @@ def _children() -> None:
                 if not _is_resource_tracker(child):
                     with contextlib.suppress(psutil.Error):
                         child.kill()
+    _kill_pool_workers()
     _release_semaphores(rounds=SETTLE_ROUNDS)
+
+
+def _kill_pool_workers() -> None:
+    """Kill the processes multiprocessing started here (the symbolic tier's pool; without psutil,
+    the only way to see them): left running, they would hold the run's stderr open."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    with contextlib.suppress(Exception):
+        for child in multiprocessing.active_children():
+            with contextlib.suppress(Exception):
+                child.kill()
 
 
 SETTLE_ROUNDS = 5

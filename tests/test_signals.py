@@ -31,6 +31,7 @@ COMMANDS = {
     "certificate": ["--cases", "64", "--json", "{out}/c.json", "--markdown", "{out}/c.md"],
     "soak": ["--soak", "10000000", "--workers", "2", "--quiet", "--json", "{out}/s.json"],
     "verify": ["verify", "examples.columns:backprop", "--cases", "100000", "--json", "{out}/v.json"],
+    "symbolic": ["--symbolic", "--json", "{out}/p.json", "--markdown", "{out}/p.md"],
 }
 """Each command, long enough that it is still running at the latest moment."""
 
@@ -97,6 +98,8 @@ def test_a_signal_at_any_moment_stops_the_command_with_one_line_and_its_exit_sta
     143 (SIGTERM), no file, no traceback, no worker process and no leaked semaphore."""
     if command == "soak":
         pytest.importorskip("distributed", reason="the soak needs dask.distributed")
+    if command == "symbolic":
+        pytest.importorskip("sympy", reason="the symbolic tier needs SymPy")
     moments = random.Random(f"{command}-{signum}")
     failures = []
     for i in range(TRIES):

@@ -148,6 +148,9 @@ def prove(
                 progress(len(results), len(todo))
     else:
         # spawn: the parent may hold torch's or JAX's threads, which a fork would copy mid-state.
+        from crosscheck import stops
+
+        stops.before_workers()
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(run_job, todo[i]): i for i in order}
             for future in as_completed(futures):
