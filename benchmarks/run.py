@@ -28,6 +28,9 @@
    the reference with glibc's default malloc, with freed memory kept in the process, and
    with out=, and torch's best idiom (by default glibc hands large freed blocks back to
    the kernel, and the next call faults them back in, each page zeroed by the kernel).
+3b. With --scale: the soak on dask.distributed, 1 and 2 local workers.
+3c. Without --quick, where SymPy is installed: the symbolic tier, `python -m crosscheck --symbolic`
+   in a fresh process, start to exit (target: <= 60 s on the machine's cores).
 4. With --pytest: the wall time of the default `pytest` run.
 5. The targets, each marked met or NOT MET on this run's figures.
 
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import itertools
 import json
 import os
@@ -108,6 +112,8 @@ class Figures:
     """The soak's cases/s, by workers."""
     chunk_overhead: float | None = None
     pytest_wall: float | None = None
+    symbolic: float | None = None
+    """The symbolic tier's wall time, `python -m crosscheck --symbolic` in a fresh process."""
 
 
 FIGURES = Figures()
@@ -863,6 +869,12 @@ def targets() -> list[tuple[str, str]]:
                 f"({plain:.0f} a call without it, each call's arrays new)",
             )
         )
+    return rows + _suite_targets(f, verdict)
+
+
+def _suite_targets(f: Figures, verdict: Callable[[bool], str]) -> list[tuple[str, str]]:
+    """The targets on the checks' own figures: false alarms, supervision, the suite's and the proof's time."""
+    rows: list[tuple[str, str]] = []
     if f.false_alarms is not None:
         rows.append(("0 false alarms on correct diverse cases", f"{verdict(f.false_alarms == 0)}: {f.false_alarms}"))
     if f.supervision_ratio is not None:
@@ -881,7 +893,49 @@ def targets() -> list[tuple[str, str]]:
         )
     if f.pytest_wall is not None:
         rows.append(("the README's test command <= 60 s wall", f"{verdict(f.pytest_wall <= 60)}: {f.pytest_wall:.0f} s"))
+    if f.symbolic is not None:
+        rows.append(
+            (
+                f"the symbolic tier <= 60 s wall on {os.cpu_count()} cores",
+                f"{verdict(f.symbolic <= 60)}: {f.symbolic:.0f} s (python -m crosscheck --symbolic, fresh process)",
+            )
+        )
     return rows
+
+
+LABELS = {"BP1": "the lemmas BP1-BP4", "BP1 (softmax)": "softmax BP1", "end to end": "whole networks"}
+
+
+def symbolic_tier() -> list[tuple[str, str]]:
+    """The symbolic tier (`python -m crosscheck --symbolic`) in a fresh process: its wall time
+    from start to exit (imports and the pool's start included), and its own figures from the JSON."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "proof.json")
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "crosscheck", "--symbolic", "--quiet", "--json", out],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        FIGURES.symbolic = time.perf_counter() - start
+        with open(out) as f:
+            data = json.load(f)
+    cpu = sum(row["seconds"] for row in data["identities"] if row["equation"] in ("BP1", "BP1 (softmax)", "end to end"))
+    return [
+        ("python -m crosscheck --symbolic, wall (fresh process, start to exit)", f"{FIGURES.symbolic:.1f} s"),
+        ("  its networks, on the pool", f"{data['seconds']:.1f} s wall on {data['workers']} processes; {cpu:.0f} s of CPU"),
+        *(
+            (
+                f"  {LABELS[row['equation']]}: {row['networks']} networks",
+                f"{row['seconds']:.1f} s of CPU, proven at {row['proven_at']}",
+            )
+            for row in data["identities"]
+            if row["equation"] in ("BP1", "BP1 (softmax)", "end to end")
+        ),
+    ]
 
 
 TABLES: list[tuple[str, list[tuple[str, str]]]] = []
@@ -1062,6 +1116,8 @@ def main() -> int:
     )
     if args.scale:
         print_table("3b. The soak on dask.distributed (local workers)", scale(args.quick))
+    if not args.quick and importlib.util.find_spec("sympy") is not None:
+        print_table("3c. The symbolic tier (BP1-BP4 proven as identities; needs SymPy)", symbolic_tier())
     if args.pytest:
         print_table("4. Test suite", pytest_wall())
     print_table("Targets, judged on the figures above (one run: noise moves them)", targets())
