@@ -247,15 +247,16 @@ def test_a_wrong_sigma_prime_in_the_registry_is_refuted_with_its_residual(monkey
 
 
 def test_every_wrong_sigma_prime_and_the_printed_sigmoid_are_refuted_where_expressible():
-    """Each wrong σ' of crosscheck.mutants and the printed sigmoid 1/(1 + e^z) with the standard σ' are refuted
-    (never confirmed); those of the entries SymPy cannot follow are not expressible."""
+    """Each wrong σ' and ∇_a C of crosscheck.mutants and the printed sigmoid 1/(1 + e^z) with the standard σ' are
+    refuted (never confirmed); those of the entries SymPy cannot follow are not expressible."""
     from crosscheck.proof import derivatives
 
     found = {c.name: c for c in derivatives.wrong_derivatives()}
     for name, check in found.items():
-        entry = name.removeprefix("wrong_").removesuffix("_derivative")
-        want = "not expressible" if entry in NOT_EXPRESSIBLE else "refuted"
+        entry = name.removeprefix("wrong_").removesuffix("_derivative").removesuffix("_gradient")
+        want = "not expressible" if entry in NOT_EXPRESSIBLE or entry == "huber" else "refuted"
         assert check.verdict == want, check
+    assert found["wrong_cross_entropy_gradient"].detail == "-(a11 - 1)/(2*a11)"  # y(1 − a)/(aN) at y = 1, N = 2
     assert found["literal_sigmoid"].detail == "1/(exp(z) + 1)"
     assert found["wrong_relu_derivative"].detail == "z - 1"
 
@@ -276,3 +277,23 @@ def test_a_new_activation_needs_no_new_proof_and_its_sigma_prime_is_checked():
     assert wrong.verdict == "refuted" and wrong.detail == "z/(z + 1)**2"
     derivatives.catalogue()
     assert slope == reference_activations.LEAKY_SLOPE and type(reference_activations.LEAKY_SLOPE) is float
+
+
+def test_each_loss_gradient_is_confirmed_or_not_expressible_and_a_wrong_one_refuted(monkeypatch):
+    """Each catalogue loss's ∇_a C equals SymPy's derivative of its own C (quadratic, binary and categorical
+    cross-entropy; huber's |a − y| ≤ 1 branch is not expressible, with the reason); the quadratic gradient without
+    its ½ put into the registry is refuted, residual (a − y)/N at a11, y = 1."""
+    import dataclasses
+
+    from crosscheck.proof import derivatives
+    from reference import losses as reference_losses
+
+    found = {c.name: c for c in derivatives.losses()}
+    assert {n for n, c in found.items() if c.verdict == "confirmed"} == {"quadratic", "binary_cross_entropy", "cross_entropy"}
+    assert found["huber"].verdict == "not expressible" and "compares Abs(" in found["huber"].detail
+    entry = reference_losses.LOSSES["quadratic"]
+    monkeypatch.setitem(
+        reference_losses.LOSSES, "quadratic", dataclasses.replace(entry, gradient=lambda a, y: 2 * (a - y) / a.shape[-1])
+    )
+    wrong = {c.name: c for c in derivatives.losses()}["quadratic"]
+    assert (wrong.verdict, wrong.branch, wrong.detail) == ("refuted", "a11, y = 1", "(a11 - 1)/2")

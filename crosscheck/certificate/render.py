@@ -405,9 +405,9 @@ def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
     for r in proof.refutations():
         verdict = f"{r.failed} ({r.equation})" if proof.refuted(r) else f"NOT REFUTED at its equation ({r.failed or 'proven'})"
         lines.append(f"  {r.job.mutant:30} {verdict}: {r.residual}")
-    lines.append("Each catalogue σ' against SymPy's derivative of its σ (the registry's code, z > 0 and z < 0):")
+    lines.append("Each catalogue σ' and ∇_a C against SymPy's derivative of its σ or C (the registry's code):")
     lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.derivatives]
-    lines.append("Each wrong σ' of the mutant catalogue, and the printed sigmoid, the same way:")
+    lines.append("Each wrong σ' and ∇_a C of the mutant catalogue, and the printed sigmoid, the same way:")
     lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.wrong]
     return lines
 
@@ -483,21 +483,23 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
         )
     )
     derivatives = "\n".join(
-        f"| {c.name} | {c.verdict} | {c.branch if c.verdict == 'refuted' else ''} | {c.detail} |" for c in proof.derivatives
+        f"| {c.name} | {c.identity} | {c.verdict} | {c.branch if c.verdict == 'refuted' else ''} {c.detail} |"
+        for c in proof.derivatives
     )
-    wrong = "\n".join(f"| `{c.name}` | {c.verdict} | {c.branch} | `{c.detail}` |" for c in proof.wrong)
+    wrong = "\n".join(f"| `{c.name}` | {c.identity} | {c.verdict} | {c.branch} | `{c.detail}` |" for c in proof.wrong)
     registry = tagged(
         (
             "Each catalogue σ' against SymPy's derivative of its σ, both as the registry's own code computes them on a "
-            "symbol z, positive on one branch and negative on the other, with its float constants as symbols "
+            "symbol z, positive on one branch and negative on the other, with its float constants as symbols, and each "
+            "loss's ∇_a C against the derivative of its C at outputs a in (0, 1) and targets 0, 1/4, 3/4 and 1 "
             "(`crosscheck/proof/derivatives.py`); code SymPy cannot follow is not expressible, with the reason.",
             tag("Proven", "on z > 0 and z < 0; at the kink z = 0, the Hypothesis"),
         )
     )
     refuted_registry = tagged(
         (
-            "Each wrong σ' of the mutant catalogue, and the printed sigmoid 1/(1 + e^z) with the standard σ', the same "
-            "way; the residual is σ' − dσ/dz on the branch shown.",
+            "Each wrong σ' and ∇_a C of the mutant catalogue, and the printed sigmoid 1/(1 + e^z) with the standard σ', "
+            "the same way; the residual is the code's value minus the derivative, where shown.",
             tag("Proven", "each residual decided non-zero"),
         )
     )
@@ -521,14 +523,14 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
 
 {registry}
 
-| σ | σ' = dσ/dz | | why not |
+| entry | identity | | where, or why not |
 | --- | --- | --- | --- |
 {derivatives}
 
 {refuted_registry}
 
-| wrong σ' | verdict | branch | residual, or why not |
-| --- | --- | --- | --- |
+| mutant | identity | verdict | where | residual, or why not |
+| --- | --- | --- | --- | --- |
 {wrong}
 
 """

@@ -216,8 +216,8 @@ class Certificate:
             parts.append(
                 (
                     "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6 "
-                    "(N ≤ 3), every formula mutant is refuted, and each catalogue σ' SymPy can follow equals the "
-                    "derivative of its σ.",
+                    "(N ≤ 3), every formula mutant is refuted, and each catalogue σ' and ∇_a C SymPy can follow equals "
+                    "the derivative of its σ or C.",
                     "Proven",
                     "crosscheck/proof, the section Proven below",
                 )

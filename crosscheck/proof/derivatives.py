@@ -154,7 +154,8 @@ class _Value:
 
 @dataclass(frozen=True)
 class Check:
-    """One σ' against SymPy's derivative of σ: "confirmed", "refuted" or "not expressible"."""
+    """One σ' against SymPy's derivative of σ (or one ∇_a C against C's): "confirmed", "refuted"
+    or "not expressible"."""
 
     name: str
     verdict: str
@@ -162,6 +163,8 @@ class Check:
     """Where it was refuted: "z > 0" or "z < 0"."""
     detail: str = ""
     """The residual σ' − dσ/dz, factored for reading (refuted), or why SymPy cannot express it."""
+    identity: str = "σ' = dσ/dz"
+    """Which identity: "σ' = dσ/dz" or "∇_a C = ∂C/∂a"."""
 
 
 BRANCHES = {"z > 0": {"positive": True}, "z < 0": {"negative": True}}
@@ -282,6 +285,48 @@ def catalogue() -> list[Check]:
     return [check(name, entry.function, entry.derivative) for name, entry in ACTIVATIONS.items() if entry.elementwise]
 
 
+TARGETS = np.array([[[1.0, 0.25], [0.0, 0.75]]])
+"""y for the loss checks (one case, 2 outputs × 2 samples): exact binary values that reach every
+branch of the catalogue's costs (y = 0, 0 < y < 1, y = 1), each column a distribution."""
+
+
+def check_loss(name: str, cost: Callable[[Any, Any], Any], gradient: Callable[[Any, Any], Any]) -> Check:
+    """∇_a C (`gradient(a, y)`) against SymPy's derivative of `cost(a, y)`, both the code's, on one
+    case of a stack (so that the cost is an array, not a float) with a_jx = s_jx/(1 + s_jx), s_jx > 0
+    (every output in (0, 1), where every catalogue loss is defined) and y = TARGETS: ∂C/∂a_jx is
+    ∂C/∂s_jx divided by da_jx/ds_jx."""
+    s = np.array([[[sp.Symbol(f"s{j + 1}{x + 1}", positive=True) for x in range(2)] for j in range(2)]], dtype=object)
+    a = s / (1 + s)
+    A = np.array([[[_Value(v) for v in row] for row in a[0]]], dtype=object)
+    try:
+        with np.errstate(all="ignore"), _symbolic_constants(cost, gradient):
+            C = _exact(np.asarray(cost(A.copy(), TARGETS.copy()), dtype=object).flat[0])
+            G = np.asarray(gradient(A.copy(), TARGETS.copy()), dtype=object)
+        for index in np.ndindex(s.shape):
+            truth = sp.diff(C, s[index]) / sp.diff(a[index], s[index])
+            residual = _exact(G[index]) - truth
+            if decide(_rational(residual, s[index])) != 0:
+                j, x = index[1] + 1, index[2] + 1
+                named = sp.Symbol(f"a{j}{x}", positive=True)
+                shown = _shown(residual.xreplace({s[index]: named / (1 - named)}))
+                return Check(name, "refuted", f"a{j}{x}, y = {TARGETS[index]:g}", shown, GRADIENT)
+    except NotExpressible as why:
+        return Check(name, "not expressible", "", str(why), GRADIENT)
+    except TypeError as error:
+        return Check(name, "not expressible", "", f"a NumPy function of the code takes no SymPy value here ({error})", GRADIENT)
+    return Check(name, "confirmed", identity=GRADIENT)
+
+
+GRADIENT = "∇_a C = ∂C/∂a"
+
+
+def losses() -> list[Check]:
+    """Every catalogue loss, its ∇_a C against SymPy's derivative of its C."""
+    from reference import LOSSES
+
+    return [check_loss(name, entry.cost, entry.gradient) for name, entry in LOSSES.items()]
+
+
 def wrong_derivatives() -> list[Check]:
     """Each catalogue wrong-σ' mutant (`crosscheck.mutants.CATALOGUE_SLIPS`) and the printed
     sigmoid (its σ with the standard σ'), checked the same way: each should be refuted."""
@@ -294,4 +339,9 @@ def wrong_derivatives() -> list[Check]:
         if ACTIVATIONS[name].elementwise
     ]
     printed: Any = getattr(mutants.LiteralSigmoid, "variant")  # noqa: B009 (set by type(), unseen by mypy)
-    return [*checks, check("literal_sigmoid", printed.function, printed.derivative)]
+    from reference import LOSSES
+
+    gradients = [
+        check_loss(f"wrong_{name}_gradient", LOSSES[name].cost, wrong.gradient) for name, wrong in mutants.LOSS_SLIPS.items()
+    ]
+    return [*checks, *gradients, check("literal_sigmoid", printed.function, printed.derivative)]

@@ -14,8 +14,9 @@
 - **Refutations**: each formula mutant of `crosscheck.mutants` (the errata's literal δ
   recursion among them) on a (2, 2, 2) network, N = 2, refuted at its equation with a non-zero
   residual.
-- **The registry's σ'**: each catalogue σ' against SymPy's derivative of its σ, and each wrong
-  σ' of the mutant catalogue and the printed sigmoid (the other erratum) refuted the same way
+- **The registry's σ' and ∇_a C**: each catalogue σ' against SymPy's derivative of its σ, each
+  loss's gradient against its cost's, and each wrong σ' or ∇_a C of the mutant catalogue and the
+  printed sigmoid (the other erratum) refuted the same way
   (`crosscheck.proof.derivatives`, in this process: a fraction of a second).
 
 Each network is one job, run in its own process of a pool (`workers`, default every core), the
@@ -161,7 +162,7 @@ def prove(
     if jobs is None:
         from crosscheck.proof import derivatives
 
-        checks = derivatives.catalogue(), derivatives.wrong_derivatives()
+        checks = derivatives.catalogue() + derivatives.losses(), derivatives.wrong_derivatives()
     return Proof([results[i] for i in range(len(todo))], time.perf_counter() - start, workers, *checks)
 
 
@@ -198,9 +199,10 @@ class Proof:
     seconds: float
     workers: int
     derivatives: list[Any] = field(default_factory=list)
-    """Each catalogue σ' against SymPy's derivative of its σ (`derivatives.Check`)."""
+    """Each catalogue σ' against SymPy's derivative of its σ, and each loss's ∇_a C against its C's
+    (`derivatives.Check`)."""
     wrong: list[Any] = field(default_factory=list)
-    """Each wrong σ' of the mutant catalogue, and the printed sigmoid, checked the same way."""
+    """Each wrong σ' and ∇_a C of the mutant catalogue, and the printed sigmoid, checked the same way."""
 
     def rows(self) -> list[Row]:
         """The identities proven, with their widths, N and time, computed from the results (a
@@ -278,7 +280,8 @@ class Proof:
             return f"does not refute the formula mutant(s) {', '.join(missed)} at their equation"
         wrong = [c for c in self.derivatives if c.verdict == "refuted"]
         if wrong:
-            return f"refutes the catalogue's σ' of {wrong[0].name} (on {wrong[0].branch}): σ' − dσ/dz = {wrong[0].detail}"
+            c = wrong[0]
+            return f"refutes {c.identity} for the catalogue's {c.name} (at {c.branch}): residual {c.detail}"
         blind = [c.name for c in self.wrong if c.verdict == "confirmed"]
         if blind:
             return f"confirms the wrong derivative(s) {', '.join(blind)}"
