@@ -393,14 +393,14 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _stuck(limit: float, elapsed: float) -> None:
-    """A call of your code stuck in native code: the report, exit 1 (it did not agree: it did not answer)."""
+    """A call of your code the timer cannot interrupt: the report, exit 1 (it did not agree: it did not answer)."""
     os.write(
         1,
         (
             f"your implementation did not return within its time limit of {limit:g} s: it was still running "
-            f"{elapsed:.0f} s after the call began, in native code (a long NumPy/BLAS or C call), which the time "
-            "limit cannot interrupt. Nothing verified: stopped (exit 1). Give --time-limit more seconds if the call "
-            "is only slow.\n"
+            f"{elapsed:.0f} s after the call began, where the time limit cannot interrupt it (in native code, a long "
+            "NumPy/BLAS or C call, or with SIGALRM blocked). Nothing verified: stopped (exit 1). Give --time-limit "
+            "more seconds if the call is only slow.\n"
         ).encode(),
     )
     stops.remove_written()
