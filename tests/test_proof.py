@@ -180,6 +180,8 @@ def test_each_formula_mutant_is_refuted_at_its_equation_with_a_readable_residual
     assert shown["bp1_without_sigma_prime"] == "-C_a11*(τ'(z3_11) - 1)"
     assert shown["sigma_prime_of_a"] == "-C_a11*(τ'(z3_11) - τ'(τ(z3_11)))"
     assert shown["wrong_sign_error"] == "-2*C_a11*τ'(z3_11)"
+    # softmax's Jacobian as diag(a(1 − a)): the off-diagonal −a_1 a_2 C_a21 is what it leaves out
+    assert shown["wrong_softmax_derivative"] == "C_a21*E(z3_11)*E(z3_21)/(E(z3_11) + E(z3_21))**2"
 
 
 @pytest.mark.slow
@@ -190,6 +192,8 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     import subprocess
     import sys
     from pathlib import Path
+
+    from crosscheck.proof import sweep
 
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "proof.json"
@@ -204,7 +208,7 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     assert done.stdout.startswith("PROVEN"), done.stdout
     data = json.loads(out.read_text())
     assert data["ok"] and all(row["complete"] for row in data["identities"]) and not data["failures"]
-    assert len(data["refutations"]) == 12 and all(r["ok"] for r in data["refutations"])
+    assert len(data["refutations"]) == len(sweep.FORMULA_MUTANTS) and all(r["ok"] for r in data["refutations"])
     assert {d["name"] for d in data["derivatives"] if d["verdict"] == "confirmed"} == CONFIRMED | LOSSES_CONFIRMED
     assert {d["name"] for d in data["wrong_derivatives"] if d["verdict"] == "refuted"} >= {"literal_sigmoid"}
     from crosscheck.certificate.ledger import untagged
@@ -212,12 +216,13 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     assert untagged((tmp_path / "p.md").read_text()) == []
 
 
-CONFIRMED = {"sigmoid", "tanh", "relu", "leaky_relu", "silu", "gelu_tanh", "identity"}
+CONFIRMED = {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "silu", "gelu_tanh", "identity"}
 LOSSES_CONFIRMED = {"quadratic", "binary_cross_entropy", "cross_entropy"}
-NOT_EXPRESSIBLE = {
-    "elu": "a NumPy function of the code takes no SymPy value here",  # np.expm1 of np.minimum(z, 0.0)'s float 0.0
-    "softplus": "'logaddexp' not supported",
-    "gelu": "the code needs a float of z",  # math.erfc
+NOT_EXPRESSIBLE = {"gelu": "the code needs a float of z"}  # math.erfc through np.frompyfunc
+WRONG_NOT_EXPRESSIBLE = {
+    "wrong_elu_derivative": "compares z with 700",  # e^min(z, 700): z > 0 does not decide it
+    "wrong_gelu_derivative": "the code needs a float of z",
+    "wrong_huber_gradient": "compares Abs(",  # |a − y| ≤ 1 with a in (0, 1): SymPy does not decide it
 }
 
 
@@ -254,9 +259,11 @@ def test_every_wrong_sigma_prime_and_the_printed_sigmoid_are_refuted_where_expre
 
     found = {c.name: c for c in derivatives.wrong_derivatives()}
     for name, check in found.items():
-        entry = name.removeprefix("wrong_").removesuffix("_derivative").removesuffix("_gradient")
-        want = "not expressible" if entry in NOT_EXPRESSIBLE or entry == "huber" else "refuted"
-        assert check.verdict == want, check
+        if name in WRONG_NOT_EXPRESSIBLE:
+            assert check.verdict == "not expressible" and WRONG_NOT_EXPRESSIBLE[name] in check.detail, check
+        else:
+            assert check.verdict == "refuted", check
+    assert found["wrong_softplus_derivative"].detail == "-(exp(z) - 1)/(exp(z) + 1)"  # σ(−z) − σ(z) on z > 0
     assert found["wrong_cross_entropy_gradient"].detail == "-(a11 - 1)/(2*a11)"  # y(1 − a)/(aN) at y = 1, N = 2
     assert found["literal_sigmoid"].detail == "1/(exp(z) + 1)"
     assert found["wrong_relu_derivative"].detail == "z - 1"
@@ -264,7 +271,8 @@ def test_every_wrong_sigma_prime_and_the_printed_sigmoid_are_refuted_where_expre
 
 def test_a_new_activation_needs_no_new_proof_and_its_sigma_prime_is_checked():
     """An activation written now (softsign z/(1 + |z|), σ' = 1/(1 + |z|)²) is confirmed by the same check, and a
-    slip in its σ' (the square forgotten) is refuted; the module's float constants are restored afterwards."""
+    slip in its σ' (the square forgotten) is refuted; the module's float constants and its NumPy are restored
+    afterwards."""
     import numpy as np
 
     from crosscheck.proof import derivatives
@@ -278,6 +286,7 @@ def test_a_new_activation_needs_no_new_proof_and_its_sigma_prime_is_checked():
     assert wrong.verdict == "refuted" and wrong.detail == "z/(z + 1)**2"
     derivatives.catalogue()
     assert slope == reference_activations.LEAKY_SLOPE and type(reference_activations.LEAKY_SLOPE) is float
+    assert reference_activations.np is np
 
 
 def test_each_loss_gradient_is_confirmed_or_not_expressible_and_a_wrong_one_refuted(monkeypatch):

@@ -252,7 +252,7 @@ def _figures(cert: Certificate) -> str:
     header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
     mutants = "\n".join(
         f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
-        f"{', '.join(m.missed_by) or '—'} | {min(m.examples.values()) if m.examples else '—'} |"
+        f"{', '.join(m.missed_by) or '—'} | {_counterexample(m)} | {_symbolic_evidence(cert, m.mutant)} |"
         for m in cert.mutants
     )
     trajectory = "\n".join(
@@ -301,10 +301,39 @@ def _figures(cert: Certificate) -> str:
         )
     }
 
-| mutant | slip | caught by | missed by | fewest cases to catch |
-| --- | --- | --- | --- | --- |
+{CONTROLS_HEADER}
 {mutants}
 """
+
+
+CONTROLS_HEADER = (
+    "| mutant | slip | caught by | missed by | numeric counterexample (fewest cases to catch; the shrunk case) "
+    "| proven wrong (symbolic residual) |\n| --- | --- | --- | --- | --- | --- |"
+)
+
+
+def _counterexample(m: Any) -> str:
+    """The numeric evidence against a mutant: the fewest cases an oracle drew to catch it, and
+    the shrunk case of the first oracle that caught it."""
+    if not m.examples:
+        return "—"
+    first = next(c for c in m.catches.values() if c is not None)
+    return f"{min(m.examples.values())}; {first.oracle} on {first.counterexample.label}"
+
+
+def _symbolic_evidence(cert: Certificate, mutant: Any) -> str:
+    """The symbolic tier's evidence against a mutant, beside the numeric one."""
+    if cert.proof is None:
+        return "not run"
+    found = cert.proof.of_mutant(mutant.name)
+    if found is None:
+        return "out of scope (the update is not proven)" if mutant.check == "step" else "none"
+    if hasattr(found, "job"):  # a refutation of BP1-BP4's formula
+        if not cert.proof.refuted(found):
+            return "**NOT REFUTED**"
+        return f"refuted at {found.failed} ({found.equation}): `{found.residual}`"
+    verdicts = {"refuted": f"refuted ({found.branch}): `{found.detail}`", "confirmed": "**CONFIRMED: not refuted**"}
+    return verdicts.get(found.verdict, f"not expressible: {found.detail}")
 
 
 def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:
@@ -476,9 +505,10 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
     )
     refutations = tagged(
         (
-            "Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2, fails at the "
-            "equation it breaks; its residual (the mutant's value − the truth, at the first element that differs; z2_ic "
-            "and z3_ic are the pre-activations, C_ajx = ∂C/∂a^L_jx) is factored for reading.",
+            "Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2 (the softmax "
+            "Jacobian's with softmax output, the others' with τ undefined), fails at the equation it breaks; its "
+            "residual (the mutant's value − the truth, at the first element that differs; z2_ic and z3_ic are the "
+            "pre-activations, E(z) = e^z, C_ajx = ∂C/∂a^L_jx) is factored for reading.",
             tag("Proven", "each residual decided non-zero"),
         )
     )

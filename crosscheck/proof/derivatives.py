@@ -256,25 +256,61 @@ def _rational(out: Any, z: Any) -> Any:
     return out
 
 
+def _lifted(value: Any) -> Any:
+    """An argument of a NumPy function with each plain number in it a `_Value`: a constant of the
+    code that met the symbol in `np.minimum(z, 0.0)` is a float, which has no `.expm1()`."""
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return np.frompyfunc(lambda e: e if isinstance(e, _Value) else _Value(_exact(e)), 1, 1)(value)
+    if isinstance(value, (bool, int, float, np.number)):
+        return _Value(_exact(value))
+    return value
+
+
+DEFINED = {"logaddexp": lambda x, y: _Value(sp.log(sp.exp(_exact(x)) + sp.exp(_exact(y))))}
+"""NumPy functions with no object loop, each as its definition (log(e^x + e^y))."""
+
+
+class _SymbolicNumPy:
+    """NumPy as the code sees it while it runs on symbols: the same module, but a ufunc given
+    symbols also takes the plain numbers beside them (`_lifted`), and those of `DEFINED` have an
+    object loop. Everything else is NumPy's own."""
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(np, name)
+        if not isinstance(found, np.ufunc):
+            return found
+        loop = np.frompyfunc(DEFINED[name], found.nin, 1) if name in DEFINED else found
+
+        def ufunc(*args: Any, **kwargs: Any) -> Any:
+            if not any(isinstance(a, np.ndarray) and a.dtype == object for a in args):
+                return found(*args, **kwargs)
+            return loop(*map(_lifted, args), **kwargs)
+
+        return ufunc
+
+
 @contextlib.contextmanager
 def _symbolic_constants(*functions: Callable[..., Any]) -> Iterator[None]:
     """The float constants at module level of the functions' modules (a slope, √(2/π), 0.044715)
     as positive symbols while the code runs: the identity is then proven for any value of them,
     the float's included, and the code's own float products of them (3·0.044715) are not rounded
-    apart from SymPy's exact ones."""
+    apart from SymPy's exact ones. Those modules' `np` is `_SymbolicNumPy` meanwhile."""
     import sys
 
-    saved: list[tuple[Any, str, float]] = []
+    saved: list[tuple[Any, str, Any]] = []
     for fn in functions:
         module = sys.modules.get(getattr(fn, "__module__", "") or "")
         for key, value in list(vars(module).items()) if module is not None else []:
             if type(value) is float and not key.startswith("__"):
                 saved.append((module, key, value))
                 setattr(module, key, _Value(sp.Symbol(key.strip("_") or "c", positive=True)))
+            elif value is np:
+                saved.append((module, key, value))
+                setattr(module, key, _SymbolicNumPy())
     try:
         yield
     finally:
-        for module, key, value in saved:
+        for module, key, value in reversed(saved):
             setattr(module, key, value)
 
 

@@ -12,8 +12,8 @@
 - **End to end**, as a cross-check of the lemmas: whole networks of 1 to 4 weight layers of
   widths ≤ 3, every quantity of each.
 - **Refutations**: each formula mutant of `crosscheck.mutants` (the errata's literal δ
-  recursion among them) on a (2, 2, 2) network, N = 2, refuted at its equation with a non-zero
-  residual.
+  recursion among them, and softmax's Jacobian treated as element-wise, with softmax output) on
+  a (2, 2, 2) network, N = 2, refuted at its equation with a non-zero residual.
 - **The registry's σ' and ∇_a C**: each catalogue σ' against SymPy's derivative of its σ, each
   loss's gradient against its cost's, and each wrong σ' or ∇_a C of the mutant catalogue and the
   printed sigmoid (the other erratum) refuted the same way
@@ -64,11 +64,15 @@ FORMULA_MUTANTS = {
     "one_over_n_twice": "BP1",
     "wrong_sign_error": "BP1",
     "literal_recursion": "BP2",
+    "wrong_softmax_derivative": "BP1",
 }
-"""The mutants that change a formula of BP1-BP4 for any σ and C, each with the equation it
-breaks (the first a walk back from the output meets). The update's `ascent_update` is out of
+"""The mutants that change a formula of BP1-BP4, each with the equation it breaks (the first a
+walk back from the output meets): every one for any σ and C, but the softmax Jacobian treated as
+element-wise, which breaks BP1 for softmax and any C. The update's `ascent_update` is out of
 the tier's scope; a catalogue entry's wrong σ' or ∇C, and the printed sigmoid, change a
-concrete σ or C, which the lemmas leave undefined."""
+concrete σ or C, which the lemmas leave undefined (`crosscheck.proof.derivatives` refutes them)."""
+OUTPUT_OF = {"wrong_softmax_derivative": "softmax"}
+"""The output activation a mutant is refuted with, where τ undefined would never call its slip."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def plan() -> list[Job]:
     jobs = [Job("lemma", (1, p, q), N) for p, q in itertools.product(WIDTHS, WIDTHS) for N in SAMPLES]
     jobs += [Job("softmax", (1, q), N, output="softmax") for q in WIDTHS for N in SAMPLES]
     jobs += [Job("end-to-end", sizes, N) for sizes, N in END_TO_END]
-    jobs += [Job("refutation", *REFUTED_AT, mutant=name) for name in FORMULA_MUTANTS]
+    jobs += [Job("refutation", *REFUTED_AT, output=OUTPUT_OF.get(name, "τ"), mutant=name) for name in FORMULA_MUTANTS]
     return jobs
 
 
@@ -251,6 +255,12 @@ class Proof:
 
     def refutations(self) -> list[Result]:
         return [r for r in self.results if r.job.claim == "refutation"]
+
+    def of_mutant(self, name: str) -> Result | Any | None:
+        """The tier's evidence against mutant `name`: its refutation (a `Result`), its wrong σ' or
+        ∇_a C checked (a `derivatives.Check`), or None where the tier has none (the update's)."""
+        found = [r for r in self.refutations() if r.job.mutant == name] + [c for c in self.wrong if c.name == name]
+        return found[0] if found else None
 
     def refuted(self, result: Result) -> bool:
         """A mutant's result refutes it: not an identity, at the equation it breaks."""
