@@ -29,13 +29,34 @@ def stop(signum: int, frame: Any) -> None:
     then crashes. Child processes (Dask workers) are stopped first."""
     code, word = STOPS.get(signum, (128 + signum, "stopped"))
     try:
-        os.write(2, f"\n{word}: stopped, nothing written\n".encode())
+        os.write(_silenced(), f"\n{word}: stopped, nothing written\n".encode())
         for path in WRITING:
             with contextlib.suppress(OSError):
                 os.unlink(path)
         _children()
     finally:  # whatever the moment, the exit is this one
         os._exit(code)
+
+
+def _silenced() -> int:
+    """This process's stdout and stderr sent to /dev/null, so that the one line is the stop's last
+    word; the descriptor to write that line to (a copy of stderr). A library thread that the
+    teardown below breaks (a process pool's queue feeder, whose pipe the finalizers close under it)
+    would otherwise print its traceback after the line. A write already under way in another
+    thread is given SETTLE s to land before the line. Child processes keep their own streams: the
+    resource tracker's warnings still show."""
+    try:
+        line = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+    except OSError:
+        return 2
+    time.sleep(SETTLE)
+    return line
+
+
+SETTLE = 0.005
 
 
 def _children() -> None:
