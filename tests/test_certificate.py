@@ -315,10 +315,10 @@ def test_the_committed_certificate_names_committed_code():
     code had no uncommitted changes (a later change to reference/ leaves it a certificate of that commit)."""
     text = DOCS.read_text()
     for package in ("reference", "crosscheck"):
-        assert re.search(rf"^- {package}/ sha256: `[0-9a-f]{{64}}`$", text, re.M), (
+        assert re.search(rf"^- {package}/ sha256: `[0-9a-f]{{64}}` \[Measured\]$", text, re.M), (
             f"docs/CERTIFICATE.md names no {package}/ digest: run `{REGENERATE}`"
         )
-    assert re.search(r"^- git commit: `[0-9a-f]{40}`$", text, re.M), f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
+    assert re.search(r"^- git commit: `[0-9a-f]{40}` \[Measured\]$", text, re.M), f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
     assert "- git status: `clean`" in text, f"docs/CERTIFICATE.md was made from uncommitted code: commit, then run `{REGENERATE}`"
 
 
@@ -327,7 +327,7 @@ def test_the_committed_certificate_certifies_this_code():
     without regenerating it fails here, with the command that regenerates it."""
     text = DOCS.read_text()
     for package in ("reference", "crosscheck"):
-        found = re.search(rf"^- {package}/ sha256: `([0-9a-f]{{64}})`$", text, re.M)
+        found = re.search(rf"^- {package}/ sha256: `([0-9a-f]{{64}})` \[Measured\]$", text, re.M)
         assert found, f"docs/CERTIFICATE.md names no {package}/ digest: run `{REGENERATE}`"
         assert found[1] == source_digest(package), (
             f"docs/CERTIFICATE.md certifies another {package}/ (sha256 {found[1][:12]}, now {source_digest(package)[:12]}): "

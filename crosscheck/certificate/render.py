@@ -497,9 +497,10 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             tag("Hypothesis", "σ and C differentiable"),
         ),
         (
-            "Out of scope: the update W ← W − η ∂C/∂W and the rules that stop training (checked numerically above, not "
-            "proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C undefined), and the rounding of "
-            "floating point (the proof is over the reals).",
+            "Out of the lemmas' scope: the update W ← W − η ∂C/∂W and the rules that stop training (checked "
+            "numerically above, not proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C undefined; "
+            "each is checked against its own σ or C below), and the rounding of floating point (the proof is over the "
+            "reals).",
             tag("Trusted", "IEEE 754 rounding, bounded by the error model"),
         ),
     )
