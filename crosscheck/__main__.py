@@ -533,7 +533,7 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
     if not proof.available():
         print(f"python -m crosscheck --symbolic needs SymPy: {proof.INSTALL}", file=sys.stderr)
         return 2
-    from crosscheck.certificate import render as report
+    from crosscheck.certificate import proven as report
     from crosscheck.certificate.ledger import tag
     from crosscheck.proof import sweep
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from crosscheck.certificate import ledger
 from crosscheck.certificate.ledger import tag, tagged
+from crosscheck.certificate.proven import mutant_evidence, proof_markdown, proof_terminal
 from crosscheck.certificate.run import Certificate
 from crosscheck.certificate.trajectory import TRAJECTORY_RTOL
 from crosscheck.oracles import ORACLES
@@ -252,7 +253,7 @@ def _figures(cert: Certificate) -> str:
     header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
     mutants = "\n".join(
         f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
-        f"{', '.join(m.missed_by) or '—'} | {_counterexample(m)} | {_symbolic_evidence(cert, m.mutant)} |"
+        f"{', '.join(m.missed_by) or '—'} | {_counterexample(m)} | {mutant_evidence(cert.proof, m.mutant)} |"
         for m in cert.mutants
     )
     trajectory = "\n".join(
@@ -319,21 +320,6 @@ def _counterexample(m: Any) -> str:
         return "—"
     first = next(c for c in m.catches.values() if c is not None)
     return f"{min(m.examples.values())}; {first.oracle} on {first.counterexample.label}"
-
-
-def _symbolic_evidence(cert: Certificate, mutant: Any) -> str:
-    """The symbolic tier's evidence against a mutant, beside the numeric one."""
-    if cert.proof is None:
-        return "not run"
-    found = cert.proof.of_mutant(mutant.name)
-    if found is None:
-        return "out of scope (the update is not proven)" if mutant.check == "step" else "none"
-    if hasattr(found, "job"):  # a refutation of BP1-BP4's formula
-        if not cert.proof.refuted(found):
-            return "**NOT REFUTED**"
-        return f"refuted at {found.failed} ({found.equation}): `{found.residual}`"
-    verdicts = {"refuted": f"refuted ({found.branch}): `{found.detail}`", "confirmed": "**CONFIRMED: not refuted**"}
-    return verdicts.get(found.verdict, f"not expressible: {found.detail}")
 
 
 def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:
@@ -420,148 +406,3 @@ def _save(fig: Any, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
-    """The symbolic tier's lines of the terminal report: each identity, then each refutation."""
-    if proof is None:
-        return [f"Proven (symbolic): not run ({skipped})."]
-    lines = [f"Proven (symbolic, exact; {len(proof.results)} networks in {proof.seconds:.1f} s on {proof.workers} process(es)):"]
-    for row in proof.rows():
-        N = ", ".join(map(str, row.samples))
-        lines.append(f"  {row.equation:14} {'proven' if row.complete else 'NOT PROVEN'} at {row.proven_at}; N = {N}")
-    lines.append("Formula mutants refuted (reference − truth at the first element that differs):")
-    for r in proof.refutations():
-        verdict = f"{r.failed} ({r.equation})" if proof.refuted(r) else f"NOT REFUTED at its equation ({r.failed or 'proven'})"
-        lines.append(f"  {r.job.mutant:30} {verdict}: {r.residual}")
-    lines.append("Each catalogue σ' and ∇_a C against SymPy's derivative of its σ or C (the registry's code):")
-    lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.derivatives]
-    lines.append("Each wrong σ' and ∇_a C of the mutant catalogue, and the printed sigmoid, the same way:")
-    lines += [f"  {c.name:30} {c.verdict}{': ' + c.detail if c.detail else ''}" for c in proof.wrong]
-    return lines
-
-
-def proof_markdown(proof: Any, skipped: str = "") -> str:
-    """The certificate's "Proven" section, every sentence tagged (`crosscheck.certificate.ledger`)."""
-    if proof is None:
-        return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing. {tag('Measured')}\n\n"
-    rows = "\n".join(
-        f"| {row.equation} | {row.statement} | {row.proven_at} | {', '.join(map(str, row.samples))} | {row.networks} | "
-        f"{row.seconds:.1f} | {'proven' if row.complete else '**NOT PROVEN**'} |"
-        for row in proof.rows()
-    )
-    refuted = "\n".join(
-        f"| `{r.job.mutant}` | {r.failed} ({r.equation}) | {'refuted' if proof.refuted(r) else '**NOT REFUTED**'} | "
-        f"`{r.residual}` |"
-        for r in proof.refutations()
-    )
-    sympy = tag("Trusted", "SymPy's diff, and its polynomial arithmetic over ℚ")
-    proven = tag("Proven")
-    method = tagged(
-        (
-            "The reference's own `Network.backward` runs on arrays of SymPy symbols: the parameters and the input are "
-            "symbols, σ and the output activation τ are undefined functions (`sympy.Function`) whose derivatives are "
-            "other undefined functions, and the cost C is an undefined function of every output a^L_jx (the quadratic "
-            "cost and every catalogue loss are special cases of it).",
-            tag("Cross-checked", "tests/test_proof.py: one broken line of each of BP1-BP4 in a copy of reference/ is refuted"),
-        ),
-        (
-            "What it computes is compared, element by element, with SymPy's derivative of C through a forward pass "
-            "written in `crosscheck/proof/`, and each difference is decided exactly: each function application becomes "
-            "a symbol, and the difference, a polynomial in them (for softmax a rational function), is expanded to zero "
-            "in SymPy's polynomial ring over ℚ, with no `simplify`.",
-            sympy,
-        ),
-        (f"{len(proof.results)} networks took {proof.seconds:.1f} s on {proof.workers} process(es).", tag("Measured")),
-    )
-    induction = tagged(
-        (
-            "The lemmas are proven on networks (1, p, q): BP1 at layer 3 for any τ and C; BP2 from δ^3 to δ^2 through "
-            "the q × p matrix W^3, where ∂C/∂z^3 is any vector as C varies, so that the rest of the network is an "
-            "arbitrary function G of z^3; BP3 and BP4 at layer 3, where C depends on b^3 and W^3 only through "
-            "z^3 = W^3 a^2 + b^3 and a^2 is any vector.",
-            proven,
-        ),
-        (
-            "Induction on l then covers every depth at these widths: BP1 gives δ^L = ∂C/∂z^L, and if "
-            "δ^{l+1} = ∂C/∂z^{l+1}, BP2 at the widths of layers l and l + 1 gives δ^l = ∂C/∂z^l, from which BP3 and BP4 "
-            "give the gradients of layer l.",
-            tag("Proven", "by induction on l, from the lemmas"),
-        ),
-        ("The whole networks check the lemmas end to end, hidden layers' BP3 and BP4 included.", proven),
-    )
-    scope = tagged(
-        (
-            "A new element-wise activation or loss needs no new proof: the lemmas hold for any differentiable σ and "
-            "any differentiable C.",
-            tag("Hypothesis", "σ and C differentiable"),
-        ),
-        (
-            "Out of the lemmas' scope: the update W ← W − η ∂C/∂W and the rules that stop training (checked "
-            "numerically above, not proven), a concrete σ' or ∇C of the catalogue (the lemmas leave σ and C undefined; "
-            "each is checked against its own σ or C below), and the rounding of floating point (the proof is over the "
-            "reals).",
-            tag("Trusted", "IEEE 754 rounding, bounded by the error model"),
-        ),
-    )
-    refutations = tagged(
-        (
-            "Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2 (the softmax "
-            "Jacobian's with softmax output, the others' with τ undefined), fails at the equation it breaks; its "
-            "residual (the mutant's value − the truth, at the first element that differs; z2_ic and z3_ic are the "
-            "pre-activations, E(z) = e^z, C_ajx = ∂C/∂a^L_jx) is factored for reading.",
-            tag("Proven", "each residual decided non-zero"),
-        )
-    )
-    derivatives = "\n".join(
-        f"| {c.name} | {c.identity} | {c.verdict} | {c.branch if c.verdict == 'refuted' else ''} {c.detail} |"
-        for c in proof.derivatives
-    )
-    wrong = "\n".join(f"| `{c.name}` | {c.identity} | {c.verdict} | {c.branch} | `{c.detail}` |" for c in proof.wrong)
-    registry = tagged(
-        (
-            "Each catalogue σ' against SymPy's derivative of its σ, both as the registry's own code computes them on a "
-            "symbol z, positive on one branch and negative on the other, with its float constants as symbols, and each "
-            "loss's ∇_a C against the derivative of its C at outputs a in (0, 1) and targets 0, 1/4, 3/4 and 1 "
-            "(`crosscheck/proof/derivatives.py`); code SymPy cannot follow is not expressible, with the reason.",
-            tag("Proven", "on z > 0 and z < 0; at the kink z = 0, the Hypothesis"),
-        )
-    )
-    refuted_registry = tagged(
-        (
-            "Each wrong σ' and ∇_a C of the mutant catalogue, and the printed sigmoid 1/(1 + e^z) with the standard σ', "
-            "the same way; the residual is the code's value minus the derivative, where shown.",
-            tag("Proven", "each residual decided non-zero"),
-        )
-    )
-    return f"""## Proven
-
-{method}
-
-| identity | statement | proven at | N | networks | CPU s | |
-| --- | --- | --- | --- | --- | --- | --- |
-{rows}
-
-{induction}
-
-{scope}
-
-{refutations}
-
-| mutant | refuted at | | residual |
-| --- | --- | --- | --- |
-{refuted}
-
-{registry}
-
-| entry | identity | | where, or why not |
-| --- | --- | --- | --- |
-{derivatives}
-
-{refuted_registry}
-
-| mutant | identity | verdict | where | residual, or why not |
-| --- | --- | --- | --- | --- |
-{wrong}
-
-"""
