@@ -318,7 +318,9 @@ def test_the_committed_certificate_names_committed_code():
         assert re.search(rf"^- {package}/ sha256: `[0-9a-f]{{64}}` \[Measured\]$", text, re.M), (
             f"docs/CERTIFICATE.md names no {package}/ digest: run `{REGENERATE}`"
         )
-    assert re.search(r"^- git commit: `[0-9a-f]{40}` \[Measured\]$", text, re.M), f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
+    assert re.search(r"^- git commit: `[0-9a-f]{40}` \[Measured\]$", text, re.M), (
+        f"docs/CERTIFICATE.md names no commit: run `{REGENERATE}`"
+    )
     assert "- git status: `clean`" in text, f"docs/CERTIFICATE.md was made from uncommitted code: commit, then run `{REGENERATE}`"
 
 
