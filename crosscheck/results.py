@@ -149,7 +149,8 @@ class CaseCheck(_Result):
                 for name, c in ((n, self.comparisons[n]) for n in against)
             )
             return (
-                f"{join(against)} disagree with {self.who}, but each rests on hand-written counterparts "
+                f"{join(against)} {'disagrees' if len(against) == 1 else 'disagree'} with {self.who}, but each rests on "
+                "hand-written counterparts "
                 f"({', '.join(entries)}), not framework built-ins: the counterparts and {self.who} disagree, and either "
                 f"may be the one that is off ({errors}); check the counterparts against an independent computation"
             )

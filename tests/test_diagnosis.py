@@ -21,6 +21,10 @@ from crosscheck.mutants import MUTANTS
 from crosscheck.problems import Problem
 from reference import Gradients, Network
 
+needs_frameworks = pytest.mark.skipif(
+    not (framework_available("torch") and framework_available("jax")), reason="check_implementation's oracles: torch and jax"
+)
+
 BUGS = [
     # (variant, the equation implicated, the key of the named slip: crosscheck.diagnosis.SLIPS)
     ("sign", "BP1", "sign"),
@@ -39,6 +43,7 @@ BUGS = [
 ]
 
 
+@needs_frameworks
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "equation", "slip"), BUGS, ids=[b[0] for b in BUGS])
 def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
@@ -56,6 +61,7 @@ def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
     assert named.text in report
 
 
+@needs_frameworks
 def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
     """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
     declared, it passes."""
@@ -69,6 +75,7 @@ def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
     assert declared.ok, declared.report()
 
 
+@needs_frameworks
 def test_a_kink_convention_is_a_convention_and_passes_when_declared():
     """relu'(0) = 1 fails only where z sits exactly on the kink, is reported as a convention, and passes with kink='right'."""
     options = {"activation": "relu", "output_activation": "sigmoid", "cases": 300}
