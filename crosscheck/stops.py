@@ -57,6 +57,8 @@ def _silenced() -> int:
 
 
 SETTLE = 0.005
+"""Seconds a write under way in another thread has to land before the stop's line (a write
+that entered the kernel before the redirection finishes in microseconds)."""
 
 
 def _children() -> None:
