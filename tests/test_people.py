@@ -51,6 +51,7 @@ def test_a_correct_implementation_agrees_on_every_case(entry):
     assert sum(result.judged.values()) >= CASES, result.summary()  # a clip may leave some cases unjudged, never most
 
 
+@pytest.mark.slow  # 31 shrinks and diagnoses, 2-5 s each: CI's run, as test_diagnosis's buggy variants are
 @pytest.mark.parametrize("entry", people.SLIPS, ids=[e.name for e in people.SLIPS])
 def test_a_planted_slip_is_caught_and_its_equation_named(entry):
     """Each realistic slip fails the check, and the diagnosis names the equation it breaks."""
