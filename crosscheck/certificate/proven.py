@@ -29,21 +29,21 @@ def proof_terminal(proof: Any, skipped: str = "") -> list[str]:
 
 
 def proof_markdown(proof: Any, skipped: str = "") -> str:
-    """The certificate's "Proven" section, every sentence tagged (`crosscheck.certificate.ledger`)."""
+    """The certificate's "Proven" section, every sentence tagged (`crosscheck.certificate.ledger`):
+    how it proves, what (the identities), why that covers every depth, what it refutes, and the
+    registry's own derivatives."""
     if proof is None:
         return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing. {tag('Measured')}\n\n"
+    return "## Proven\n\n" + _how(proof) + _every_depth() + _refutations(proof) + _registry(proof)
+
+
+def _how(proof: Any) -> str:
+    """The method, and the identities proven with their widths, N and time."""
     rows = "\n".join(
         f"| {row.equation} | {row.statement} | {row.proven_at} | {', '.join(map(str, row.samples))} | {row.networks} | "
         f"{row.seconds:.1f} | {'proven' if row.complete else '**NOT PROVEN**'} |"
         for row in proof.rows()
     )
-    refuted = "\n".join(
-        f"| `{r.job.mutant}` | {r.failed} ({r.equation}) | {'refuted' if proof.refuted(r) else '**NOT REFUTED**'} | "
-        f"`{r.residual}` |"
-        for r in proof.refutations()
-    )
-    sympy = tag("Trusted", "SymPy's diff, and its polynomial arithmetic over ℚ")
-    proven = tag("Proven")
     method = tagged(
         (
             "The reference's own `Network.backward` runs on arrays of SymPy symbols: the parameters and the input are "
@@ -57,10 +57,22 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             "written in `crosscheck/proof/`, and each difference is decided exactly: each function application becomes "
             "a symbol, and the difference, a polynomial in them (for softmax a rational function), is expanded to zero "
             "in SymPy's polynomial ring over ℚ, with no `simplify`.",
-            sympy,
+            tag("Trusted", "SymPy's diff, and its polynomial arithmetic over ℚ"),
         ),
         (f"{len(proof.results)} networks took {proof.seconds:.1f} s on {proof.workers} process(es).", tag("Measured")),
     )
+    return f"""{method}
+
+| identity | statement | proven at | N | networks | CPU s | |
+| --- | --- | --- | --- | --- | --- | --- |
+{rows}
+
+"""
+
+
+def _every_depth() -> str:
+    """Why the lemmas at these widths cover every depth, and what they leave out."""
+    proven = tag("Proven")
     induction = tagged(
         (
             "The lemmas are proven on networks (1, p, q): BP1 at layer 3 for any τ and C; BP2 from δ^3 to δ^2 through "
@@ -91,6 +103,16 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             tag("Trusted", "IEEE 754 rounding, bounded by the error model"),
         ),
     )
+    return f"{induction}\n\n{scope}\n\n"
+
+
+def _refutations(proof: Any) -> str:
+    """Each formula mutant, refuted at its equation with its residual."""
+    refuted = "\n".join(
+        f"| `{r.job.mutant}` | {r.failed} ({r.equation}) | {'refuted' if proof.refuted(r) else '**NOT REFUTED**'} | "
+        f"`{r.residual}` |"
+        for r in proof.refutations()
+    )
     refutations = tagged(
         (
             "Refutations: each formula mutant of `crosscheck/mutants.py`, on the network 2-2-2 with N = 2 (the softmax "
@@ -100,6 +122,17 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             tag("Proven", "each residual decided non-zero"),
         )
     )
+    return f"""{refutations}
+
+| mutant | refuted at | | residual |
+| --- | --- | --- | --- |
+{refuted}
+
+"""
+
+
+def _registry(proof: Any) -> str:
+    """Each catalogue σ' and ∇_a C against SymPy's derivative of its own σ or C, and the wrong ones refuted."""
     derivatives = "\n".join(
         f"| {c.name} | {c.identity} | {c.verdict} | {c.branch if c.verdict == 'refuted' else ''} {c.detail} |"
         for c in proof.derivatives
@@ -121,25 +154,7 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
             tag("Proven", "each residual decided non-zero"),
         )
     )
-    return f"""## Proven
-
-{method}
-
-| identity | statement | proven at | N | networks | CPU s | |
-| --- | --- | --- | --- | --- | --- | --- |
-{rows}
-
-{induction}
-
-{scope}
-
-{refutations}
-
-| mutant | refuted at | | residual |
-| --- | --- | --- | --- |
-{refuted}
-
-{registry}
+    return f"""{registry}
 
 | entry | identity | | where, or why not |
 | --- | --- | --- | --- |

@@ -159,9 +159,12 @@ def _identity(cert: Certificate, command: str) -> str:
 
 def _method(cert: Certificate) -> str:
     """What was verified, against which oracles, on which cases, at which tolerances."""
-    totals = cert.total_cases()
+    return _verified(cert) + _how(cert)
+
+
+def _verified(cert: Certificate) -> str:
+    """What was verified: the equations, the cost, the update, and the kink convention."""
     checked = tag("Cross-checked", cert.tolerances_in_words())
-    shares = ", ".join(f"{o} {ORACLES[o].share:.3g}" for o in cert.oracles)
     trained = tag("Cross-checked", f"torch.optim.SGD and a jax.grad loop; rtol {TRAJECTORY_RTOL:g}")
     return f"""## What was verified
 
@@ -181,7 +184,14 @@ def _method(cert: Certificate) -> str:
         )
     }
 
-## How
+"""
+
+
+def _how(cert: Certificate) -> str:
+    """The oracles, the cases and the tolerances."""
+    totals = cert.total_cases()
+    shares = ", ".join(f"{o} {ORACLES[o].share:.3g}" for o in cert.oracles)
+    return f"""## How
 
 {
         tagged(
@@ -211,7 +221,12 @@ def _method(cert: Certificate) -> str:
         )
     }
 
-{
+""" + _tolerances()
+
+
+def _tolerances() -> str:
+    """The acceptance rule, its rtol table, and where it is calibrated."""
+    return f"""{
         tagged(
             (
                 "Tolerances (`crosscheck/tolerances.py`): an element passes when |reference − oracle| ≤ rtol · S (+ the "
@@ -251,11 +266,6 @@ def _figures(cert: Certificate) -> str:
         for name, worst in cert.entry_table()
     )
     header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
-    mutants = "\n".join(
-        f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
-        f"{', '.join(m.missed_by) or '—'} | {_counterexample(m)} | {mutant_evidence(cert.proof, m.mutant)} |"
-        for m in cert.mutants
-    )
     trajectory = "\n".join(
         f"| {k} | {t.stop_iteration} | {t.largest_loss_difference():.1e} | "
         f"{t.largest_parameter_difference():.1e} | {'ok' if t.ok else 'FAILED'} |"
@@ -293,7 +303,18 @@ def _figures(cert: Certificate) -> str:
 | --- | --- | --- | --- | --- |
 {trajectory}
 
-{
+""" + _controls(cert)
+
+
+def _controls(cert: Certificate) -> str:
+    """The negative controls: who caught each mutant, the numeric counterexample and, beside it, the
+    symbolic tier's residual."""
+    mutants = "\n".join(
+        f"| `{m.mutant.name}` | {m.mutant.description} | {', '.join(m.caught_by) or '—'} | "
+        f"{', '.join(m.missed_by) or '—'} | {_counterexample(m)} | {mutant_evidence(cert.proof, m.mutant)} |"
+        for m in cert.mutants
+    )
+    return f"""{
         tagged(
             (
                 "Negative controls: each plausible wrong derivation must be rejected by each oracle on its own.",
