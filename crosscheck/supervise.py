@@ -51,7 +51,7 @@ class _Terminal(BaseException):
 
 def call(fn: Callable[..., Any], args: tuple[Any, ...], limit: float, raised: str = "raised") -> Any:
     """`fn(*args)` supervised (see the module); its result, or an ImplementationProblem."""
-    before = {t.ident for t in threading.enumerate()}
+    before = set(threading.enumerate())  # the Thread objects: an ident is reused once its thread ends
     streams = sys.stdout, sys.stderr
     try:
         if threading.current_thread() is threading.main_thread():
@@ -62,7 +62,7 @@ def call(fn: Callable[..., Any], args: tuple[Any, ...], limit: float, raised: st
         raise ImplementationProblem(Problem("timed_out", got=limit, detail=raised)) from None
     finally:
         _restore(streams)
-    left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon]
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     if left:
         raise ImplementationProblem(Problem("thread_left", got=left[0].name, detail=str(len(left))))
     return result

@@ -155,6 +155,34 @@ def test_a_hang_stops_the_sweep_at_the_first_stuck_call():
     assert sum(result.judged.values()) == 1
 
 
+def test_a_thread_left_behind_is_reported_when_it_takes_the_ident_of_one_that_ended():
+    """A thread your code leaves running is reported even when a thread that was alive before the call ends during
+    it, so that the new one may be given its ident (threads are told apart as objects, not by ident)."""
+    previous: list[tuple[threading.Thread, threading.Event]] = []
+
+    def waiting_thread() -> tuple[threading.Thread, threading.Event]:
+        release = threading.Event()
+        thread = threading.Thread(target=release.wait, args=(30,), name="left-behind")
+        thread.start()
+        return thread, release
+
+    def hands_over(w, b, x, y):
+        thread, release = previous.pop()
+        release.set()
+        thread.join()  # the thread alive before this call has ended: its ident is free
+        previous.append(waiting_thread())
+        return correct(w, b, x, y)
+
+    previous.append(waiting_thread())
+    try:
+        result = crosscheck.check_implementation(hands_over, cases=3, shrink=False)
+    finally:
+        for _, release in previous:
+            release.set()
+    assert not result.ok
+    assert "started a thread ('left-behind', 1 in all) and left it running" in result.report(), result.report()
+
+
 def test_an_update_that_hangs_is_reported():
     """An update that never returns is reported beside the gradient verdict, named as the update's."""
 
