@@ -6,9 +6,11 @@ time, and what it does besides answering is watched.
 
 * an exception of any kind, `SystemExit` and a `KeyboardInterrupt` your code raises itself
   included ("raised", or "update_raised" for an update). A Ctrl-C from the terminal during
-  the call is not your code's: it propagates and stops the run;
+  the call is not your code's: it stops the run, even when your code (or a gc callback) caught
+  the KeyboardInterrupt on its way out;
 * a call that runs past `limit` seconds ("timed_out", with the limit). In the main thread the
-  limit is a SIGALRM timer that interrupts your Python code where it is; elsewhere the call
+  limit is a SIGALRM timer that interrupts your Python code where it is, and fires again every
+  REFIRE s should your code catch it; elsewhere the call
   runs in a daemon thread that is abandoned at the limit (it cannot be stopped, but it keeps
   nothing alive);
 * a non-daemon thread your call started and left running ("thread_left"): it would keep the
@@ -78,6 +80,9 @@ def _restore(streams: tuple[Any, Any]) -> None:
                 stream = open(fd, "w", closefd=False, encoding=getattr(stream, "encoding", None) or "utf-8")  # noqa: SIM115 (kept as the stream)
             setattr(sys, name, stream)
 
+
+REFIRE = 0.1
+"""Seconds between the timer's shots once a call is past its limit (until the call gives up)."""
 
 GRACE = 5.0
 """Seconds past its limit after which a call is taken to be stuck in native code (`on_stuck`)."""
@@ -174,9 +179,12 @@ def _timed_here(fn: Callable[..., Any], args: tuple[Any, ...], limit: float, rai
 def _armed(watch: _Watch, fn: Callable[..., Any], args: tuple[Any, ...], limit: float, raised: str) -> Any:
     watch.since, watch.limit = time.monotonic(), limit
     watch.armed, watch.terminal = True, False
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    # Past the limit the timer fires again every REFIRE s: an exception raised from a signal
+    # handler can be swallowed (by your code's own `except BaseException`, or by a gc callback
+    # that runs at that moment), and one expiry must not be the only one.
+    signal.setitimer(signal.ITIMER_REAL, limit, REFIRE)
     try:
-        return fn(*args)
+        result = fn(*args)
     except _Expired:
         raise ImplementationProblem(Problem("timed_out", got=limit, detail=raised)) from None
     except KeyboardInterrupt:
@@ -186,10 +194,15 @@ def _armed(watch: _Watch, fn: Callable[..., Any], args: tuple[Any, ...], limit: 
     except ImplementationProblem:
         raise
     except (Exception, SystemExit) as error:  # your code may raise anything, exit included: that is the report
+        if watch.terminal:  # the terminal's Ctrl-C, turned into another exception on its way out
+            raise KeyboardInterrupt from None
         raise ImplementationProblem(Problem(raised, got=type(error).__name__, detail=str(error))) from error
     finally:
         watch.armed = False  # first: a timer or Ctrl-C from here on is not your call's
         signal.setitimer(signal.ITIMER_REAL, 0)
+    if watch.terminal:  # the terminal's Ctrl-C came during your call and its KeyboardInterrupt was swallowed
+        raise KeyboardInterrupt  # on the way (a gc callback, your code's own except): the check stops all the same
+    return result
 
 
 def _timed_in_thread(fn: Callable[..., Any], args: tuple[Any, ...], limit: float, raised: str) -> Any:

@@ -121,6 +121,49 @@ def test_a_ctrl_c_from_the_terminal_is_not_your_codes():
         crosscheck.check_implementation(interrupted, cases=2, shrink=False)
 
 
+def test_a_ctrl_c_from_the_terminal_stops_the_check_even_when_your_code_swallows_it():
+    """A terminal's SIGINT during your call stops the check even when its KeyboardInterrupt is caught on the
+    way out (here by your code; a gc callback running at that moment swallows it the same way)."""
+    import signal
+
+    def swallows(w, b, x, y):
+        try:
+            signal.raise_signal(signal.SIGINT)  # to this thread: the handler runs inside the try
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        return correct(w, b, x, y)
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    with pytest.raises(KeyboardInterrupt):
+        crosscheck.check_implementation(swallows, cases=2, shrink=False)
+
+
+def test_a_time_limit_your_code_catches_fires_again():
+    """A call that catches the first expiry of its time limit (a bare except) and goes on is still stopped and
+    reported, a moment later, not when it chooses to return."""
+
+    def catches_the_first(w, b, x, y):
+        try:
+            while True:
+                time.sleep(0.01)
+        except BaseException:
+            pass
+        deadline = time.monotonic() + 5  # without a second shot, the call returns a correct answer after 5 s
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+        return correct(w, b, x, y)
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("the timer is a signal in the main thread only")
+    start = time.perf_counter()
+    result = crosscheck.check_implementation(catches_the_first, cases=2, shrink=False, time_limit=0.3)
+    assert not result.ok
+    assert "did not return within its time limit of 0.3 s" in result.report(), result.report()
+    assert time.perf_counter() - start < 4.5
+
+
 def test_a_check_leaves_your_signal_handlers_as_it_found_them_and_chains_to_them():
     """check_implementation installs its SIGINT and SIGALRM handlers once for the whole check, puts yours
     back after, and a SIGINT that arrives between calls of your code goes to your own handler."""
