@@ -5,6 +5,7 @@ the result is a report that says what happened, never 'agrees', never a tracebac
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -106,38 +107,30 @@ def test_a_misbehaving_implementation_gets_a_report_never_agrees(fn, words):
     assert "agrees with torch and jax on all" not in result.summary()
 
 
-def test_a_ctrl_c_from_the_terminal_is_not_your_codes():
-    """A SIGINT that arrives while your code runs stops the check (KeyboardInterrupt), it is not reported as your code's."""
-    import signal
+def _interrupted(w, b, x, y):
+    os.kill(os.getpid(), signal.SIGINT)  # as the terminal sends it: to the process
+    time.sleep(1)
+    return correct(w, b, x, y)
 
-    def interrupted(w, b, x, y):
-        os.kill(os.getpid(), signal.SIGINT)
+
+def _swallows_the_interrupt(w, b, x, y):
+    try:
+        signal.raise_signal(signal.SIGINT)  # to this thread: the handler runs inside the try
         time.sleep(1)
-        return correct(w, b, x, y)
+    except KeyboardInterrupt:
+        pass
+    return correct(w, b, x, y)
 
+
+@pytest.mark.parametrize("fn", [_interrupted, _swallows_the_interrupt], ids=["propagated", "swallowed"])
+def test_a_ctrl_c_from_the_terminal_is_not_your_codes(fn):
+    """A SIGINT that arrives while your code runs stops the check (KeyboardInterrupt), it is not reported as your
+    code's, even when its KeyboardInterrupt is caught on the way out (by your code, or by a gc callback running at
+    that moment)."""
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach the main thread only")
     with pytest.raises(KeyboardInterrupt):
-        crosscheck.check_implementation(interrupted, cases=2, shrink=False)
-
-
-def test_a_ctrl_c_from_the_terminal_stops_the_check_even_when_your_code_swallows_it():
-    """A terminal's SIGINT during your call stops the check even when its KeyboardInterrupt is caught on the
-    way out (here by your code; a gc callback running at that moment swallows it the same way)."""
-    import signal
-
-    def swallows(w, b, x, y):
-        try:
-            signal.raise_signal(signal.SIGINT)  # to this thread: the handler runs inside the try
-            time.sleep(1)
-        except KeyboardInterrupt:
-            pass
-        return correct(w, b, x, y)
-
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals reach the main thread only")
-    with pytest.raises(KeyboardInterrupt):
-        crosscheck.check_implementation(swallows, cases=2, shrink=False)
+        crosscheck.check_implementation(fn, cases=2, shrink=False)
 
 
 def test_a_time_limit_your_code_catches_fires_again():
@@ -167,8 +160,6 @@ def test_a_time_limit_your_code_catches_fires_again():
 def test_a_check_leaves_your_signal_handlers_as_it_found_them_and_chains_to_them():
     """check_implementation installs its SIGINT and SIGALRM handlers once for the whole check, puts yours
     back after, and a SIGINT that arrives between calls of your code goes to your own handler."""
-    import signal
-
     from crosscheck import supervise
 
     if threading.current_thread() is not threading.main_thread():
