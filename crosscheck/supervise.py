@@ -44,11 +44,8 @@ DEFAULT_LIMIT = 60.0
 
 
 class _Expired(BaseException):
-    """Raised into your code by the timer (a BaseException: an `except Exception` in it does not swallow it)."""
-
-
-class _Terminal(BaseException):
-    """Marks a Ctrl-C that came from the terminal during the call."""
+    """Raised into your code by the timer (a BaseException: an `except Exception` in it does not swallow it,
+    and one that catches everything meets the next shot, REFIRE s later)."""
 
 
 def call(fn: Callable[..., Any], args: tuple[Any, ...], limit: float, raised: str = "raised") -> Any:
