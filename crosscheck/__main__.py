@@ -28,7 +28,6 @@ import os
 import shlex
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -98,6 +97,7 @@ def _declarations(parser: argparse.ArgumentParser) -> None:
     """What your code does, declared: each changes the named --convention (crosscheck.Convention's
     fields) or the structure drawn (check_implementation's options)."""
     from crosscheck.implementations import BIASES, COSTS, KINKS, L2_FORMS, SAMPLES, TARGETS, WEIGHTS
+    from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS
 
     layout = parser.add_argument_group("your convention (each overrides --convention's field)")
     for option, choices in (
@@ -120,8 +120,20 @@ def _declarations(parser: argparse.ArgumentParser) -> None:
     for option, default in (("min-layers", 1), ("max-layers", 5), ("min-width", 1), ("max-width", 8), ("max-batch", 8)):
         drawn.add_argument(f"--{option}", type=_at_least(1), default=default, help=f"(default {default})")
     drawn.add_argument("--outputs", type=_at_least(1), default=None, help="a fixed output width n_L")
-    drawn.add_argument(
-        "--time-limit", type=_positive_seconds, default=60.0, metavar="SECONDS", help="per call of your code (default 60)"
+    limits = parser.add_argument_group("your code runs in a process of its own, within these limits")
+    limits.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"per call of your code; past it the call is stopped and reported (default {DEFAULT_SECONDS:g})",
+    )
+    limits.add_argument(
+        "--memory-limit",
+        type=_number_in(64.0, None),
+        default=DEFAULT_MEMORY,
+        metavar="MiB",
+        help=f"address space of your code's process, RLIMIT_AS (default {DEFAULT_MEMORY:g})",
     )
     drawn.add_argument("--dtypes", type=_dtypes, default=None, metavar="D,...", help="float64,float32 (default both)")
 
@@ -207,6 +219,11 @@ def _catalogue_name(text: str) -> str:
 
 def _spec(text: str) -> str:
     module, _, name = text.partition(":")
+    if module.endswith(".py"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names a file: give the module's name, {module.removesuffix('.py').replace('/', '.')}:{name or 'FUNCTION'} "
+            "(run from the folder that holds it, or put that folder on PYTHONPATH)"
+        )
     if not module or not name:
         raise argparse.ArgumentTypeError(f"{text!r} must read MODULE:FUNCTION, e.g. mynet:backprop")
     return text
@@ -326,30 +343,11 @@ def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progres
     return 0 if result.ok else 1
 
 
-def _load(parser: argparse.ArgumentParser, spec: str) -> object:
-    """MODULE:FUNCTION, importable from the current directory or PYTHONPATH."""
-    import importlib
-
-    module_name, _, name = spec.partition(":")  # the form was checked by its type (`_spec`)
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:
-        parser.error(f"cannot import {module_name}: {type(error).__name__}: {error}")
-    try:
-        return getattr(module, name)
-    except AttributeError as error:
-        parser.error(str(error))
-
-
 def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """`python -m crosscheck verify`: exit 0 when your implementation agrees, 1 when not, 2 on a usage error."""
-    fn = _load(parser, args.function)
-    update = _load(parser, args.update) if args.update else None
-    if not callable(fn):
-        parser.error(f"{args.function} is not callable")
-    from crosscheck import oracles, supervise
+    """`python -m crosscheck verify`: exit 0 when your implementation agrees, 1 when not, 2 when it
+    could not be checked (your module does not load, a framework is missing, an output cannot be
+    written). Your module is imported in the process your code runs in, never in this one."""
+    from crosscheck import oracles
     from crosscheck.verify import check_implementation
 
     _remove_stale(args)
@@ -360,51 +358,27 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    supervise.on_stuck(_stuck)
     try:
         result = check_implementation(
-            fn,
+            args.function,
             convention=_convention(args),
             activation=args.activation,
             output_activation=args.output_activation,
             loss=args.loss,
-            update=update,  # type: ignore[arg-type]
+            update=args.update,
             cases=args.cases,
             seed=args.seed,
             **_drawn(args),
         )
     except (ValueError, TypeError) as error:
         parser.error(str(error))
-    except Exception as error:
-        print(f"crosscheck could not finish the check ({type(error).__name__}: {error}): nothing verified", file=sys.stderr)
-        return 2
-    finally:
-        supervise.on_stuck(None)
     _show(result.report())
+    if result.unchecked:
+        _remove_stale(args)  # whatever your code wrote there while it was loaded: no file looks like a result
+        return 2
     if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
         _nothing_written("--json PATH and --markdown PATH")
-    status = 0 if result.ok else 1
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        # Your code left a thread running (the report says so): it must not keep the verdict from being the exit status.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
-    return status
-
-
-def _stuck(limit: float, elapsed: float) -> None:
-    """A call of your code the timer cannot interrupt: the report, exit 1 (it did not agree: it did not answer)."""
-    os.write(
-        1,
-        (
-            f"your implementation did not return within its time limit of {limit:g} s: it was still running "
-            f"{elapsed:.0f} s after the call began, where the time limit cannot interrupt it (in native code, a long "
-            "NumPy/BLAS or C call, or with SIGALRM blocked). Nothing verified: stopped (exit 1). Give --time-limit "
-            "more seconds if the call is only slow.\n"
-        ).encode(),
-    )
-    stops.remove_written()
-    os._exit(1)
+    return 0 if result.ok else 1
 
 
 FIELDS = (
@@ -438,6 +412,7 @@ def _drawn(args: argparse.Namespace) -> dict[str, Any]:
     options = {name: getattr(args, name) for name in ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch")}
     options["outputs"] = args.outputs
     options["time_limit"] = args.time_limit
+    options["memory_limit"] = args.memory_limit
     if args.dtypes is not None:
         options["dtypes"] = args.dtypes
     return options

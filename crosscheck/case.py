@@ -163,6 +163,18 @@ class Implementation:
     diagnosis's probes (does it agree once its targets are declared otherwise?)."""
     observed: dict[str, Any] = field(default_factory=dict, compare=False)
     """What the edge noticed while calling it (e.g. a float64 answer to a float32 case), for notes."""
+    answers: Callable[[Sequence[Case]], list[Any]] | None = field(default=None, compare=False)
+    """Many cases at once: each one's Gradients, or the ImplementationProblem that stops judging it
+    (None: `backward` case by case). Your function's go to its process in one message."""
+    printed: Callable[[Case], str] | None = field(default=None, compare=False)
+    """What your code printed during the calls of a case ("" if nothing), for its report."""
+    runner: Any = field(default=None, compare=False)
+    """What runs your calls (`crosscheck.isolation`: a child process, or this one), None for the reference."""
+
+    @property
+    def isolated(self) -> bool:
+        """Whether your code runs in a process of its own."""
+        return bool(getattr(self.runner, "isolated", False))
 
     def given(self, gradients: Gradients) -> tuple[str, ...]:
         """The quantities judged for one answer of `backward`."""

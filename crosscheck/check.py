@@ -109,14 +109,18 @@ def with_l2(oracle: _oracles.Oracle, stack: Stack, gradients: Gradients, c: np.n
 
 
 # --- the public checks ------------------------------------------------------------------------
-def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementation: Implementation = REFERENCE) -> CaseCheck:
+def check_case(
+    case: Case, oracles: Sequence[str] | None = None, *, implementation: Implementation = REFERENCE, answer: object = None
+) -> CaseCheck:
     """The implementation under test (default: the reference) and each named oracle (default:
-    all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`."""
+    all) on `case`, every element judged; `.ok`, `.report()`, `.assert_ok()`. `answer`, when
+    given, is the implementation's answer already computed (Gradients, or the
+    ImplementationProblem that stopped it): it is judged instead of calling it again."""
     if not isinstance(case, Case):
         raise TypeError(f"case must be a crosscheck.Case, got {type(case).__name__}")
     _implementation_argument(implementation)
     names = [o.name for o in _oracles.lookup(oracles)]
-    tested, comparisons, strict = _comparisons(case, names, implementation)
+    tested, comparisons, strict = _comparisons(case, names, implementation, answer)
     failing = [c for c in comparisons.values() if not c.ok]
     # The diagnosis reads the first failing autograd oracle (finite differences when it is the only one).
     chosen = next((c for c in failing if c.kind == AUTOGRAD_KIND), failing[0]) if failing else None
@@ -125,17 +129,20 @@ def check_case(case: Case, oracles: Sequence[str] | None = None, *, implementati
     found = None if chosen is None else diagnose(case, tested, chosen.tensors, chosen.values, regularization=l2)
     note = precision_note(case, strict) if strict and not failing else None
     hand = {name: counterparts.hand_written(_oracles.ORACLES[name].framework, case.names) for name in names}
-    return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand, precision=note)
+    printed = implementation.printed(case) if failing and implementation.printed is not None else ""
+    return CaseCheck(case, tested, comparisons, implementation, found=found, hand_written=hand, precision=note, printed=printed)
 
 
 def _comparisons(
-    case: Case, names: list[str], implementation: Implementation
+    case: Case, names: list[str], implementation: Implementation, answer: object = None
 ) -> tuple[Gradients, dict[str, Comparison], tuple[TensorCheck, ...]]:
     """The implementation's answer for `case`, each oracle's comparison with it (a structural
     problem, when the answer cannot be judged element by element, for every oracle alike), and
     the first oracle's judgement at the reference's strict scale where that one fails (else ())."""
     try:
-        tested = implementation.backward(case)
+        if isinstance(answer, ImplementationProblem):
+            raise answer
+        tested = answer if isinstance(answer, Gradients) else implementation.backward(case)
         problems = _structure(case, tested, implementation.given(tested))
     except ImplementationProblem as raised:
         tested = Gradients(loss=np.nan, deltas=[], weights=[], biases=[])
@@ -186,24 +193,16 @@ def check_cases(
         groups = stacks(cases)
         tested = [reference_over(stack) for _, stack in groups]
         judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
-        return _many(cases, names, groups, judged, [], implementation)
-    # The implementation runs on the cases as given (a mutant of the reference stays a mutant).
-    # A case it cannot answer in the right structure goes straight to check_case, for the report.
+        return _many(cases, names, groups, judged, {}, implementation)
+    # The implementation runs on the cases as given (a mutant of the reference stays a mutant):
+    # yours, all at once in its own process. A case it cannot answer in the right structure is
+    # judged alone with that answer, for the report; a case not run is counted, never judged.
+    given = implementation.answers(cases) if implementation.answers is not None else [_answer(implementation, c) for c in cases]
     answers: dict[int, Gradients] = {}
-    unjudged: list[int] = []
-    for i, case in enumerate(cases):
-        try:
-            answer = implementation.backward(case)
-        except ImplementationProblem as raised:
-            unjudged.append(i)
-            if raised.problem.kind == "timed_out":
-                # A call that hangs would hang again on every later case: the cases after it are
-                # not run, and the result covers the cases up to this one.
-                cases = cases[: i + 1]
-                break
-            continue
-        if _structure(case, answer, implementation.given(answer)):
-            unjudged.append(i)
+    unjudged: dict[int, object] = {}
+    for i, (case, answer) in enumerate(zip(cases, given)):
+        if isinstance(answer, ImplementationProblem) or _structure(case, answer, implementation.given(answer)):
+            unjudged[i] = answer
         else:
             answers[i] = answer
     groups = stacks([cases[i] for i in answers])
@@ -215,18 +214,27 @@ def check_cases(
     return _many(cases, names, groups, judged, unjudged, implementation)
 
 
+def _answer(implementation: Implementation, case: Case) -> Gradients | ImplementationProblem:
+    try:
+        return implementation.backward(case)
+    except ImplementationProblem as problem:
+        return problem
+
+
 def _many(
     cases: list[Case],
     names: tuple[str, ...],
     groups: list[tuple[list[int], Stack]],
     judged: list[dict[str, StackJudgement]],
-    unjudged: list[int],
+    unjudged: dict[int, object],
     implementation: Implementation,
 ) -> ManyCheck:
     """Steps 5-6: per case, the largest |diff|/tol; a case over 1 run again alone for its report.
     A case of your implementation (not the reference) flagged in its stack that passes alone is
     run `RERUNS` times more: padding may move an oracle's last bits, but an answer that comes
-    and goes is a failure, reported as intermittent."""
+    and goes is a failure, reported as intermittent. A case your implementation could not answer
+    in the right structure is judged with the answer it gave (not called again: a call that hung
+    would hang again); a case not run is counted apart."""
     worst = {name: np.zeros(len(cases)) for name in names}
     strict = {name: np.zeros(len(cases)) for name in names}
     for (members, _), by_oracle in zip(groups, judged):
@@ -234,11 +242,15 @@ def _many(
             worst[name][members] = judgement.per_case()
             strict[name][members] = worst[name][members] if judgement.strict is None else judgement.strict.per_case()
     for name in names:
-        worst[name][unjudged] = np.inf
-        strict[name][unjudged] = np.inf
-    flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))})
+        worst[name][list(unjudged)] = np.inf
+        strict[name][list(unjudged)] = np.inf
+    not_run = [i for i, a in unjudged.items() if isinstance(a, ImplementationProblem) and a.problem.kind == "not_run"]
+    flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))} - set(not_run))
     failures, cleared = [], []
     for i in flagged:
+        if i in unjudged:
+            failures.append(check_case(cases[i], names, implementation=implementation, answer=unjudged[i]))
+            continue
         alone = check_case(cases[i], names, implementation=implementation)
         if alone.ok and implementation is not REFERENCE:
             alone = _rerun(cases[i], names, implementation, first=alone)
@@ -246,7 +258,7 @@ def _many(
             cleared.append(i)
         else:
             failures.append(alone)
-    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict=strict)
+    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict=strict, not_run=not_run)
 
 
 RERUNS = 4

@@ -151,6 +151,8 @@ def mismatch_line(t: TensorCheck, oracles: list[str], who: str = "the reference"
     """`∂C/∂W^3[1, 0] = 0.41 (the reference), but torch gives 0.39; |diff| ... > tol ...`."""
     names = join(oracles)
     verb = "gives" if len(oracles) == 1 else "give"
+    if t.problem is not None and t.problem.quantity is None:  # the call itself: no tensor to name
+        return f"{t.problem.message(who)} ({names})"
     if t.problem is not None:
         return f"{symbol(t.quantity, t.layer)}: {t.problem.message(who)} ({names})"
     bound = f"> tol {t.tolerance:.1e}"

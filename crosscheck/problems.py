@@ -28,7 +28,10 @@ KINDS = {
     "update_raised": "an exception from the update",
     "update_returned": "an update that returned something other than (new_weights, new_biases)",
     "timed_out": "a call of your code that ran past its time limit",
-    "thread_left": "a thread your code started and left running",
+    "died": "the process your code ran in ended during the call (a signal, os._exit, a crash, memory)",
+    "garbled": "the process your code ran in sent something other than its answer",
+    "unreadable": "an answer whose own methods raised while it was being read",
+    "not_run": "a call not made, because the calls before it did not finish",
     "not_array": "a value that is not convertible to a NumPy array",
 }
 """Every kind of problem, and what it means."""
@@ -61,7 +64,9 @@ class Problem:
     `quantity` and `layer` (the derivation's numbering) say where, when one tensor is
     meant; `got` and `want` are the data (shapes as tuples, dtypes as strings, counts as
     ints, key lists); `detail` is text that comes from outside (an exception's own
-    message, a type's name), carried as it came and shown, never read.
+    message, a type's name), carried as it came and shown, never read. For a call of
+    your code: where it raised (`at`, file:line), how many `seconds` it ran, and what it
+    printed (`output`, the end of it).
     """
 
     kind: str
@@ -70,6 +75,9 @@ class Problem:
     got: Any = None
     want: Any = None
     detail: str = ""
+    at: str = ""
+    seconds: float | None = None
+    output: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -96,6 +104,8 @@ class Problem:
 
 
 def _shape(p: Problem, who: str) -> str:
+    if p.detail == "update":
+        return f"{who}'s update returned {symbol('W', p.layer)} of shape {p.got}, but it is {p.want} in your layout"
     return f"shape {p.got} ({who}) but {p.want} (oracle)"
 
 
@@ -117,8 +127,9 @@ def _layers(p: Problem, who: str) -> str:
 
 def _raised(p: Problem, who: str) -> str:
     said = f": {p.detail}" if p.detail else " (with no message)"
+    at = f" (at {p.at})" if p.at else ""
     return (
-        f"{who} raised {p.got}{said}. If it handles only a fixed architecture or its own kind of targets, "
+        f"{who} raised {p.got}{said}{at}. If it handles only a fixed architecture or its own kind of targets, "
         "declare them (sizes=, outputs=, max_layers=; the convention's targets=) and the cases drawn will keep to them"
     )
 
@@ -152,6 +163,7 @@ _TEMPLATES = {
     "not_a_number": "{who}'s loss must be a number, got {got}",
     "changed_input": "{who} changed the {got} it was given (a backward pass must leave its inputs as they were)",
     "update_raised": "{who}'s update raised {got}: {detail}",
+    "unreadable": "what {who} returned raised {got} while it was being read ({detail}): return NumPy arrays",
     "update_returned": "{who}'s update returned {got}; expected (new_weights, new_biases)",
     "not_array": "{who}'s {words} hold a value NumPy cannot make an array of ({got}: {detail})",
 }
@@ -165,25 +177,39 @@ def _template(kind: str) -> Callable[[Problem, str], str]:
     return message
 
 
+def _whose(p: Problem, who: str) -> str:
+    return f"{who}'s update" if p.detail == "update_raised" else who
+
+
 def _timed_out(p: Problem, who: str) -> str:
-    what = f"{who}'s update" if p.detail == "update_raised" else who
     return (
-        f"{what} did not return within its time limit of {p.got:g} s on this case (it may hang, or be very slow): "
-        "raise the limit with time_limit= (verify --time-limit) if it is only slow"
+        f"{_whose(p, who)} did not return within its time limit of {p.got:g} s on this case (it may hang, or be very slow); "
+        "it was stopped and a fresh process took the next case: raise the limit with time_limit= (verify --time-limit) "
+        "if it is only slow"
     )
 
 
-def _thread_left(p: Problem, who: str) -> str:
+def _died(p: Problem, who: str) -> str:
     return (
-        f"{who} started a thread ({p.got!r}, {p.detail} in all) and left it running after it returned: it would keep "
-        "the process alive after the verdict; join it, or make it a daemon"
+        f"the process {_whose(p, who)} ran in {p.got} during this case, after {p.seconds or 0:.2g} s (os._exit, a crash, "
+        "a signal, or memory: the limit is memory_limit= / verify --memory-limit); a fresh process took the next case"
     )
+
+
+def _garbled(p: Problem, who: str) -> str:
+    return f"the process {_whose(p, who)} ran in sent something other than its answer ({p.got}): it was stopped"
+
+
+def _not_run(p: Problem, who: str) -> str:
+    return f"{p.got or 'not run'}: {who} was not called on this case"
 
 
 _MESSAGES: dict[str, Callable[[Problem, str], str]] = {
     "raised": _raised,
     "timed_out": _timed_out,
-    "thread_left": _thread_left,
+    "died": _died,
+    "garbled": _garbled,
+    "not_run": _not_run,
     "shape": _shape,
     "dtype": _dtype,
     "layers": _layers,

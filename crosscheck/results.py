@@ -16,12 +16,16 @@ from typing import Any, TypeVar
 import numpy as np
 
 from crosscheck.case import REFERENCE, Case, Implementation
+from crosscheck.convention import Convention
 from crosscheck.findings import Diagnosis, PrecisionNote
 from crosscheck.judge import TensorCheck, join, mismatch_line
 from crosscheck.tolerances import Tolerance
 from reference import Gradients
 
 R = TypeVar("R", bound="_Result")
+
+UNFINISHED = ("timed_out", "died", "garbled")
+"""The problems of a call that did not come back: the case was not finished."""
 
 
 class _Result:
@@ -119,6 +123,24 @@ class CaseCheck(_Result):
     """Where the implementation agrees but is less precise than the frameworks (a note)."""
     intermittent: tuple[int, int] | None = None
     """(k, n): the case failed in k of n runs of the same check (a result that comes and goes)."""
+    printed: str = ""
+    """What your code printed during this case, when it failed (the end of it)."""
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether your code did not finish this case (it timed out, or its process died or garbled its answer)."""
+        return any(
+            t.problem is not None and t.problem.kind in UNFINISHED for c in self.comparisons.values() for t in c.tensors
+        )
+
+    def printed_lines(self) -> list[str]:
+        """What your code printed during this case (the call that failed to answer, or all its calls), its end."""
+        printed = next((t.problem.output for c in self.comparisons.values() for t in c.tensors if t.problem is not None), "")
+        printed = printed or self.printed
+        if not printed.strip():
+            return []
+        kept = printed.rstrip().splitlines()[-20:]
+        return [f"{self.implementation.subject} printed, during this case (its end):", *("    | " + k[:300] for k in kept)]
 
     @property
     def ok(self) -> bool:
@@ -136,6 +158,8 @@ class CaseCheck(_Result):
         agree = [name for name, c in self.comparisons.items() if c.ok]
         if not against:
             return f"{self.who} agrees with {join(agree)}"
+        if self.unfinished:
+            return f"{self.who} did not finish this case: nothing of it was compared, and it counts against {self.who}"
         found = self.diagnosis()
         if found is not None and found.convention and not agree:
             return f"{join(against)} all differ from {self.who} by a convention, not an error in the derivation"
@@ -195,7 +219,7 @@ class CaseCheck(_Result):
         explained = [found.text(self.who)] if found is not None and found.text(self.who) else []
         comes_and_goes = [self.intermittent_line()] if self.intermittent else []
         rebuild = ["", "Rebuild the case:", "", self.reproduction()]
-        return "\n".join([*comes_and_goes, *self.mismatch_lines(), self.verdict(), *explained, *rebuild])
+        return "\n".join([*comes_and_goes, *self.mismatch_lines(), self.verdict(), *explained, *self.printed_lines(), *rebuild])
 
     def intermittent_line(self) -> str:
         """ "Intermittent: ... fails in k of n runs of this case"."""
@@ -246,6 +270,8 @@ class ManyCheck(_Result):
     strict: dict[str, np.ndarray] | None = None
     """Per oracle, per case: the largest |diff|/tol at the reference's strict error scale (for an
     implementation judged as "any" formulation: over 1 where it is less precise than the frameworks)."""
+    not_run: list[int] = field(default_factory=list)
+    """Cases your implementation was not called on: the sweep stopped after cases that did not finish."""
 
     @property
     def imprecise(self) -> list[int]:
@@ -259,9 +285,16 @@ class ManyCheck(_Result):
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.not_run
+
+    @property
+    def judged(self) -> int:
+        """Cases judged: every case but those not run."""
+        return len(self.cases) - len(self.not_run)
 
     def report(self) -> str:
+        if self.not_run and not self.failures:
+            return f"{len(self.not_run)} of {len(self.cases)} cases were not run: nothing is claimed for them"
         if self.ok:
             worst = ", ".join(f"{name} {self.worst[name].max(initial=0.0):.2g}" for name in self.oracles)
             cleared = f"; {len(self.cleared)} flagged in a padded group passed alone" if self.cleared else ""
@@ -269,10 +302,11 @@ class ManyCheck(_Result):
                 f"{self.who} agrees with {join(list(self.oracles))} on all {len(self.cases)} cases "
                 f"(worst |diff|/tol: {worst}{cleared})"
             )
-        return f"{len(self.failures)} of {len(self.cases)} cases fail; the first:\n\n{self.failures[0].report()}"
+        skipped = f" ({len(self.not_run)} more not run)" if self.not_run else ""
+        return f"{len(self.failures)} of {len(self.cases)} cases fail{skipped}; the first:\n\n{self.failures[0].report()}"
 
     def markdown(self) -> str:
-        if self.ok:
+        if not self.failures:
             return f"**{self.report()}**"
         return f"**{len(self.failures)} of {len(self.cases)} cases fail**; the first:\n\n{self.failures[0].markdown()}"
 
@@ -284,6 +318,7 @@ class ManyCheck(_Result):
             "worst_ratio": {name: float(self.worst[name].max(initial=0.0)) for name in self.oracles},
             "failures": [f.as_dict() for f in self.failures],
             "cleared": self.cleared,
+            "not_run": self.not_run,
         }
 
 
@@ -298,3 +333,162 @@ def diagnosis_dict(found: Diagnosis | None) -> dict[str, Any] | None:
         "slip_keys": list(found.keys),
         "problem": None if found.problem is None else found.problem.kind,
     }
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Every case asked for, accounted for, per dtype: judged, left unjudged by a declared
+    convention (a kink's slope, a clip), not finished by your code (it timed out, or its process
+    died), and not run (the sweep stopped after cases that did not finish)."""
+
+    asked: dict[str, int] = field(default_factory=dict)
+    judged: dict[str, int] = field(default_factory=dict)
+    unjudged: int = 0
+    not_finished: int = 0
+    not_run: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.asked.values())
+
+    @property
+    def checked(self) -> int:
+        return sum(self.judged.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every case asked for was judged, or left unjudged by a declared convention."""
+        return self.not_finished == 0 and self.not_run == 0 and self.checked + self.unjudged == self.total
+
+    def words(self, why_unjudged: str) -> list[str]:
+        """The counts as a report's parts: per dtype judged, and each kind of case not judged."""
+        parts = [", ".join(f"{n:,} {d}" for d, n in self.judged.items()) + " judged"]
+        if self.unjudged:
+            parts.append(f"{self.unjudged:,} cases not judged, by your declaration: {why_unjudged}")
+        if self.not_finished:
+            parts.append(f"{self.not_finished:,} cases did not finish")
+        if self.not_run:
+            parts.append(f"{self.not_run:,} cases not run (the check stopped after cases that did not finish)")
+        return parts
+
+
+@dataclass(frozen=True)
+class ImplementationCheck(_Result):
+    """Your implementation against the oracles on many drawn cases."""
+
+    implementation: Implementation
+    convention: Convention
+    names: tuple[str, str, str]
+    oracles: tuple[str, ...]
+    counts: Counts
+    worst: dict[str, float]
+    """Per oracle: the largest |diff|/tol over every case judged."""
+    failure: CaseCheck | None = None
+    """The (shrunk) failing case, with its report and diagnosis."""
+    shrunk: bool = False
+    failing: int = 0
+    """How many cases of the sweep failed (those that did not finish included)."""
+    steps: int = 0
+    step_failure: Comparison | None = None
+    step_note: str = ""
+    notes: list[str] = field(default_factory=list)
+    precision: PrecisionNote | None = None
+    """Where your implementation agrees but is less precise than the frameworks (a note, only when it agrees)."""
+    unchecked: str = ""
+    """Why your code could not be checked at all (it could not be loaded), or ""."""
+
+    @property
+    def judged(self) -> dict[str, int]:
+        """Cases judged, per dtype."""
+        return self.counts.judged
+
+    @property
+    def checked(self) -> int:
+        """Cases judged in all (0: nothing was compared, and that is no agreement)."""
+        return self.counts.checked
+
+    @property
+    def ok(self) -> bool:
+        """Every case asked for judged (or left unjudged by a declared convention, and counted) and agreed."""
+        return (
+            not self.unchecked
+            and self.checked > 0
+            and self.counts.complete
+            and self.failure is None
+            and self.step_failure is None
+        )
+
+    def summary(self) -> str:
+        who = self.implementation.name
+        if self.unchecked:
+            return f"Could not check {who}: {self.unchecked}. Nothing verified"
+        hidden, output, loss = self.names
+        acts = hidden if output == hidden else f"{hidden}→{output}"
+        parts = [f"{acts}/{loss}", f"convention {self.convention.describe()}", *self.counts.words(self._why_unjudged())]
+        if self.steps:
+            parts.append(f"{self.steps:,} updates checked")
+        where = "in a process of its own" if self.implementation.isolated else "in this process (isolate=False)"
+        if self.checked == 0 and self.failure is None:
+            return f"Nothing checked: no drawn case was judged [{'; '.join(parts)}]: {who} is not verified"
+        if self.ok:
+            worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
+            return (
+                f"{who} agrees with {join(list(self.oracles))} on all {self.checked:,} cases judged of {self.counts.total:,} "
+                f"asked [{'; '.join(parts)}; worst |diff|/tol: {worst}; each case called twice {where}, its inputs left unchanged]"
+            )
+        return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
+
+    def _why_unjudged(self) -> str:
+        why = []
+        if self.convention.kink != "left":
+            why.append(f"z exactly on a kink (kink={self.convention.kink!r})")
+        if self.convention.clip:
+            why.append(f"an output within 2·clip of 0 or 1 (clip={self.convention.clip:g})")
+        return " or ".join(why)
+
+    def report(self) -> str:
+        lines = [self.summary()]
+        if self.failure is not None:
+            how = "the minimal case Hypothesis shrank it to" if self.shrunk else "the first failing case"
+            lines += ["", f"{self.failing:,} of the cases fail; {how}:", "", self.failure.report()]
+        if self.step_failure is not None:
+            lines += ["", "The update:", self.step_failure.report()]
+            if self.step_note:
+                lines.append(self.step_note)
+        if self.precision is not None:
+            lines += ["", self.precision.text(self.implementation.name)]
+        return "\n".join(lines + self.notes)
+
+    def markdown(self) -> str:
+        lines = [f"**{self.summary()}**"]
+        if self.precision is not None:
+            lines += ["", self.precision.text(self.implementation.name)]
+        if self.failure is not None:
+            lines += ["", self.failure.markdown()]
+        if self.step_failure is not None:
+            lines += ["", "The update:", "", "```", self.step_failure.report(), "```"]
+        return "\n".join(lines + ["", *self.notes] if self.notes else lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "implementation": self.implementation.name,
+            "isolated": self.implementation.isolated,
+            "convention": self.convention.describe(),
+            "names": list(self.names),
+            "oracles": list(self.oracles),
+            "asked": self.counts.asked,
+            "cases": self.counts.judged,
+            "unjudged_by_convention": self.counts.unjudged,
+            "not_finished": self.counts.not_finished,
+            "not_run": self.counts.not_run,
+            "worst_ratio": self.worst,
+            "failing_cases": self.failing,
+            "failure": None if self.failure is None else self.failure.as_dict(),
+            "updates_checked": self.steps,
+            "update_failure": None if self.step_failure is None else self.step_failure.report(),
+            "precision_note": None if self.precision is None else self.precision.text(self.implementation.name),
+            "notes": self.notes,
+            "unchecked": self.unchecked or None,
+            "ok": self.ok,
+            "verdict": self.summary(),
+        }

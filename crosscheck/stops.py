@@ -18,6 +18,10 @@ WRITING: list[str] = []
 """The temporary file being written, if any, and then each file this run wrote: a stop removes
 them all, so a stopped run leaves nothing that looks like its result."""
 
+CHILDREN: set[int] = set()
+"""The processes your code runs in (`crosscheck.isolation`), each the leader of its own process
+group: a stop kills each group, your code's own children with it."""
+
 STOPS: dict[int, tuple[int, str]] = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
 """Each stopping signal's exit status and word."""
 
@@ -62,8 +66,8 @@ that entered the kernel before the redirection finishes in microseconds)."""
 
 
 def _children() -> None:
-    """Stop the Dask workers and the symbolic tier's pool (the only child processes started
-    here), leaving nothing behind.
+    """Stop your code's processes, the Dask workers and the symbolic tier's pool (the child
+    processes started here), leaving nothing behind.
     No new semaphore can be made from here on; those this process made for its workers are
     released (multiprocessing's own finalizers, which os._exit would skip); then every worker is
     killed at once, so that no worker's cleanup and no nanny's restart is caught halfway by the
@@ -71,6 +75,9 @@ def _children() -> None:
     killed, it would leave the run's semaphores in /dev/shm."""
     import logging
 
+    for pid in list(CHILDREN):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
     logging.disable(logging.CRITICAL)
     _no_new_semaphores()
     _release_semaphores()

@@ -27,132 +27,22 @@ from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.findings import Diagnosis, PrecisionNote, Slip
-from crosscheck.implementations import PROMOTED, Convention, implementation
+from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
 from crosscheck.implementations import convention_named as convention_of
-from crosscheck.judge import join
+from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure
 from crosscheck.problems import ImplementationProblem
-from crosscheck.results import CaseCheck, Comparison
+from crosscheck.results import UNFINISHED, CaseCheck, Comparison, Counts, ImplementationCheck
 from crosscheck.strategies import DTYPES, cases, random_cases
-from crosscheck.supervise import DEFAULT_LIMIT, watching
-
-
-@dataclass(frozen=True)
-class ImplementationCheck:
-    """Your implementation against the oracles on many drawn cases."""
-
-    implementation: Implementation
-    convention: Convention
-    names: tuple[str, str, str]
-    oracles: tuple[str, ...]
-    judged: dict[str, int]
-    """Cases judged, per dtype."""
-    worst: dict[str, float]
-    """Per oracle: the largest |diff|/tol over every case judged."""
-    kinks_skipped: int = 0
-    """Cases not judged because some z sat exactly on a kink and the convention takes another slope there."""
-    failure: CaseCheck | None = None
-    """The (shrunk) failing case, with its report and diagnosis."""
-    shrunk: bool = False
-    failing: int = 0
-    """How many cases of the sweep failed."""
-    steps: int = 0
-    step_failure: Comparison | None = None
-    step_note: str = ""
-    notes: list[str] = field(default_factory=list)
-    precision: PrecisionNote | None = None
-    """Where your implementation agrees but is less precise than the frameworks (a note)."""
-
-    @property
-    def checked(self) -> int:
-        """Cases judged in all (0: nothing was compared, and that is no agreement)."""
-        return sum(self.judged.values())
-
-    @property
-    def ok(self) -> bool:
-        return self.checked > 0 and self.failure is None and self.step_failure is None
-
-    def summary(self) -> str:
-        hidden, output, loss = self.names
-        acts = hidden if output == hidden else f"{hidden}→{output}"
-        counts = ", ".join(f"{n:,} {d}" for d, n in self.judged.items())
-        total = sum(self.judged.values())
-        parts = [f"{acts}/{loss}", f"convention {self.convention.describe()}", counts]
-        if self.kinks_skipped:
-            why = []
-            if self.convention.kink != "left":
-                why.append(f"z exactly on a kink (kink={self.convention.kink!r})")
-            if self.convention.clip:
-                why.append(f"an output within 2·clip of 0 or 1 (clip={self.convention.clip:g})")
-            parts.append(f"{self.kinks_skipped:,} cases with {' or '.join(why)} not judged")
-        if self.steps:
-            parts.append(f"{self.steps:,} updates checked")
-        worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
-        if self.checked == 0:
-            parts_text = "; ".join(parts)
-            who = self.implementation.name
-            return f"Nothing checked: every drawn case was left unjudged [{parts_text}]: {who} is not verified"
-        if self.ok:
-            return (
-                f"{self.implementation.name} agrees with {join(list(self.oracles))} on all {total:,} cases "
-                f"[{'; '.join(parts)}; worst |diff|/tol: {worst}; each case called twice, its inputs left unchanged]"
-            )
-        return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
-
-    def report(self) -> str:
-        lines = [self.summary()]
-        if self.failure is not None:
-            how = "the minimal case Hypothesis shrank it to" if self.shrunk else "the first failing case"
-            lines += ["", f"{self.failing:,} of the cases fail; {how}:", "", self.failure.report()]
-        if self.step_failure is not None:
-            lines += ["", "The update:", self.step_failure.report()]
-            if self.step_note:
-                lines.append(self.step_note)
-        if self.precision is not None:
-            lines += ["", self.precision.text(self.implementation.name)]
-        return "\n".join(lines + self.notes)
-
-    def markdown(self) -> str:
-        lines = [f"**{self.summary()}**"]
-        if self.precision is not None:
-            lines += ["", self.precision.text(self.implementation.name)]
-        if self.failure is not None:
-            lines += ["", self.failure.markdown()]
-        if self.step_failure is not None:
-            lines += ["", "The update:", "", "```", self.step_failure.report(), "```"]
-        return "\n".join(lines)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "implementation": self.implementation.name,
-            "convention": self.convention.describe(),
-            "names": list(self.names),
-            "oracles": list(self.oracles),
-            "cases": self.judged,
-            "kinks_skipped": self.kinks_skipped,
-            "worst_ratio": self.worst,
-            "failing_cases": self.failing,
-            "failure": None if self.failure is None else self.failure.as_dict(),
-            "updates_checked": self.steps,
-            "update_failure": None if self.step_failure is None else self.step_failure.report(),
-            "precision_note": None if self.precision is None else self.precision.text(self.implementation.name),
-            "ok": self.ok,
-            "verdict": self.summary(),
-        }
-
-    def assert_ok(self) -> ImplementationCheck:
-        if not self.ok:
-            raise AssertionError(self.report())
-        return self
 
 
 def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a default)
-    fn: Callable[..., Any] | Implementation,
+    fn: Yours | Implementation,
     *,
     convention: str | Convention = "columns",
     activation: str = "sigmoid",
     output_activation: str | None = None,
     loss: str = "quadratic",
-    update: Callable[..., Any] | None = None,
+    update: Yours | None = None,
     learning_rate: float = 0.5,
     oracles: Sequence[str] = ("torch", "jax"),
     cases: int = 1000,
@@ -167,7 +57,9 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     min_width: int = 1,
     min_batch: int = 1,
     outputs: int | None = None,
-    time_limit: float = DEFAULT_LIMIT,
+    time_limit: float = DEFAULT_SECONDS,
+    memory_limit: float | None = DEFAULT_MEMORY,
+    isolate: bool = True,
 ) -> ImplementationCheck:
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
     `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
@@ -177,10 +69,16 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     The structure drawn: `sizes` fixes it, e.g. (4, 10, 3) for a fixed two-layer network;
     else `min_layers..max_layers` weight layers, widths `min_width..max_width`, and
     `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples.
-    Every call of your code may take `time_limit` seconds (`crosscheck.supervise`)."""
+    Your code runs in a process of its own (`isolate=False`: here, for a function you trust),
+    each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`)."""
     c = convention_of(convention)
     _declared(c, loss)
-    under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update, time_limit=time_limit)
+    made = not isinstance(fn, Implementation)
+    under_test = (
+        implementation(fn, convention=c, update=update, time_limit=time_limit, memory_limit=memory_limit, isolate=isolate)
+        if not isinstance(fn, Implementation)
+        else fn
+    )
     output = output_activation or activation
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
     cases, dtypes, learning_rate = _counts(cases, dtypes, learning_rate, seed)
@@ -188,35 +86,58 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
     options = {**names, **drawn, "targets": DRAWN_TARGETS[c.targets]}
-    rng = np.random.default_rng(seed)
-    plan = Plan(under_test, c, chosen, options, tuple(dtypes), rng)
-    with watching():  # one pair of signal handlers for the whole check, not one per call
+    plan = Plan(under_test, c, chosen, options, tuple(dtypes), np.random.default_rng(seed))
+    if under_test.runner is not None:
+        under_test.runner.start()  # your code loads in its process while the frameworks load here
+    try:
         found = sweep(plan, cases)
         failure, shrunk = _minimal(found, plan, shrink)
-        updates = check_updates(plan, min(cases, 50), learning_rate)
+        updates = check_updates(plan, min(cases, 50), learning_rate) if found.counts.not_run == 0 else Updates()
+    except LoadFailure as failed:
+        return _unchecked(plan, (activation, output, loss), failed, cases)
+    finally:
+        if made and under_test.runner is not None:
+            under_test.runner.close()
     return _checked(plan, (activation, output, loss), found, (failure, shrunk), updates)
 
 
 def _checked(
     plan: Plan, names: tuple[str, str, str], found: Sweep, failure: tuple[CaseCheck | None, bool], updates: Updates
 ) -> ImplementationCheck:
-    """The three steps' findings as the result."""
+    """The three steps' findings as the result (a precision note only where everything agrees)."""
+    agrees = failure[0] is None and updates.failure is None and found.counts.complete
     return ImplementationCheck(
         implementation=plan.implementation,
         convention=plan.convention,
         names=names,
         oracles=plan.oracles,
-        judged=found.judged,
+        counts=found.counts,
         worst=found.worst,
-        kinks_skipped=found.skipped,
         failure=failure[0],
         shrunk=failure[1],
         failing=found.failing,
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
-        precision=found.precision,
+        precision=found.precision if agrees else None,
         notes=_notes(plan.implementation),
+    )
+
+
+def _unchecked(plan: Plan, names: tuple[str, str, str], failed: LoadFailure, count: int) -> ImplementationCheck:
+    """Your code could not be loaded in its process: nothing was checked."""
+    printed = ""
+    if failed.output.strip():
+        printed = "\n".join(["It printed (its end):", *("    | " + line[:300] for line in failed.output.rstrip().splitlines()[-20:])])
+    return ImplementationCheck(
+        implementation=plan.implementation,
+        convention=plan.convention,
+        names=names,
+        oracles=plan.oracles,
+        counts=Counts(asked={str(np.dtype(d)): count for d in plan.dtypes}, judged={str(np.dtype(d)): 0 for d in plan.dtypes}),
+        worst={},
+        unchecked=failed.what,
+        notes=[printed] if printed else [],
     )
 
 
@@ -237,7 +158,7 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
     targets probe; and whether it was shrunk."""
     failure, shrunk = found.first, False
     # A result that comes and goes does not shrink, and a hang is not searched for more hangs.
-    if failure is not None and shrink and failure.intermittent is None and not _timed_out(failure):
+    if failure is not None and shrink and failure.intermittent is None and not failure.unfinished:
         minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, {**plan.options, "dtype": found.first_dtype})
         if minimal is not None:
             failure, shrunk = minimal, True
@@ -317,16 +238,21 @@ def _notes(under_test: Implementation) -> list[str]:
             f"Note: {under_test.name} returned float64 on float32 cases ({promoted:,} tensors): "
             "they were rounded to float32 and judged there (a promotion, e.g. a float64 constant in your code)."
         )
+    left = getattr(under_test.runner, "left_running", 0)
+    if left:
+        notes.append(
+            f"Note: {under_test.name} started {left:,} process(es) that were still running when its own process was "
+            "stopped; they were stopped with it (they cannot outlive the check)."
+        )
     return notes
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """Step 1's findings: cases judged and the worst |diff|/tol, and the first failing case."""
+    """Step 1's findings: every case asked for, accounted for; the worst |diff|/tol, and the first failing case."""
 
-    judged: dict[str, int]
+    counts: Counts
     worst: dict[str, float]
-    skipped: int
     failing: int
     first: CaseCheck | None
     first_dtype: Any
@@ -347,31 +273,42 @@ class Plan:
 
 
 def sweep(plan: Plan, count: int) -> Sweep:
-    """Step 1: `count` drawn cases per dtype through the pipeline (cases on a kink the
-    convention leaves unjudged are skipped)."""
+    """Step 1: `count` drawn cases per dtype through the pipeline. Cases the convention leaves
+    unjudged (on a kink, within a clip) are counted, not checked; once your code has left
+    STOP_AFTER consecutive cases unfinished, the rest (of this dtype and the next) are not run."""
     under_test, c, oracles = plan.implementation, plan.convention, plan.oracles
+    asked: dict[str, int] = {}
     judged: dict[str, int] = {}
     worst = dict.fromkeys(oracles, 0.0)
-    skipped = failing = 0
+    unjudged = failing = not_finished = not_run = 0
     first: CaseCheck | None = None
     first_dtype: Any = None
     imprecise: list[Case] = []
     for dtype in plan.dtypes:
+        name = str(np.dtype(dtype))
+        asked[name], judged[name] = count, 0
+        if not_run:  # the check already stopped: these are not run either
+            not_run += count
+            continue
         drawn = random_cases(plan.rng, count, dtype=dtype, **plan.options)
         kept = [case for case in drawn if not _skip(case, c)]
-        skipped += len(drawn) - len(kept)
+        unjudged += len(drawn) - len(kept)
+        if not kept:
+            continue
         result = check_cases(kept, oracles, implementation=under_test)
-        judged[str(np.dtype(dtype))] = len(result.cases)
-        for name in oracles:
-            finite = result.worst[name][np.isfinite(result.worst[name])]
-            worst[name] = max(worst[name], float(finite.max(initial=0.0)))
+        unfinished = sum(f.unfinished for f in result.failures)
+        judged[name] = result.judged - unfinished
+        not_finished += unfinished
+        not_run += len(result.not_run)
+        for oracle in oracles:
+            finite = result.worst[oracle][np.isfinite(result.worst[oracle])]
+            worst[oracle] = max(worst[oracle], float(finite.max(initial=0.0)))
         failing += len(result.failures)
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
         imprecise += [kept[i] for i in result.imprecise]
-        if first is not None and _timed_out(first):
-            break  # a call that hangs: the other dtypes would hang too
-    return Sweep(judged, worst, skipped, failing, first, first_dtype, _precision(imprecise, plan, sum(judged.values())))
+    counts = Counts(asked, judged, unjudged, not_finished, not_run)
+    return Sweep(counts, worst, failing, first, first_dtype, _precision(imprecise, plan, counts.checked))
 
 
 def _precision(imprecise: list[Case], plan: Plan, total: int) -> PrecisionNote | None:
@@ -395,7 +332,8 @@ class Updates:
 def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
     """Step 3: with an update, one gradient-descent step against each framework's own update
     on `count` drawn cases per dtype (a per-sample convention's update gets the batch: one
-    mini-batch step, the mean of its samples' gradients)."""
+    mini-batch step, the mean of its samples' gradients). It stops at the first update that
+    does not finish: it would not finish on the later cases either."""
     under_test, c, oracles = plan.implementation, plan.convention, plan.oracles
     if under_test.step is None:
         return Updates()
@@ -412,14 +350,14 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
                 if not comparison.ok and failure is None:
                     failure = comparison
                     note = _step_note(case, under_test, learning_rate, oracles)
-            if failure is not None and any(t.problem is not None and t.problem.kind == "timed_out" for t in failure.tensors):
-                return Updates(steps, failure, note)  # an update that hangs would hang on every later case
+            if failure is not None and _unfinished(failure.tensors):
+                return Updates(steps, failure, note)
     return Updates(steps, failure, note)
 
 
-def _timed_out(failure: CaseCheck) -> bool:
-    """Whether the failing case's answer is a call that ran past its time limit."""
-    return any(t.problem is not None and t.problem.kind == "timed_out" for c in failure.comparisons.values() for t in c.tensors)
+def _unfinished(tensors: Sequence[Any]) -> bool:
+    """Whether a comparison's answer is a call that did not finish (timed out, died, garbled)."""
+    return any(t.problem is not None and t.problem.kind in UNFINISHED for t in tensors)
 
 
 def _skip(case: Case, c: Convention) -> bool:
@@ -440,8 +378,18 @@ def shrunk_failure(
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
+    unfinished: list[Case] = []
+
     def fails(case: Case) -> bool:
-        return not _skip(case, c) and not check_case(case, oracles, implementation=under_test).ok
+        if _skip(case, c):
+            return False
+        checked = check_case(case, oracles, implementation=under_test)
+        if checked.unfinished:  # a hang is not shrunk: after STOP_AFTER of them, the search ends
+            unfinished.append(case)
+            if len(unfinished) >= STOP_AFTER:
+                raise _Stopped
+            return False
+        return not checked.ok
 
     config = settings(
         max_examples=500,
@@ -453,13 +401,17 @@ def shrunk_failure(
     )
     try:
         minimal = find(cases(**options), fails, settings=config)
-    except NoSuchExample:
+    except (NoSuchExample, _Stopped):
         return None
     except Exception:  # a search that met a result coming and going (Flaky) or gave up: keep the sweep's case
         return None
     shrunk = check_case(minimal, oracles, implementation=under_test)
     # The shrunk case is shown only if it fails now too: never a "minimal case" that agrees.
     return None if shrunk.ok else shrunk
+
+
+class _Stopped(Exception):
+    """The shrinker's search met cases that did not finish: it keeps the sweep's case."""
 
 
 def _step_note(case: Case, under_test: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:

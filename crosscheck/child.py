@@ -1,0 +1,181 @@
+"""The process your code runs in (`crosscheck.isolation` starts it; docs/DESIGN.md, "The process boundary").
+
+It imports your module (or unpickles your function, shipped with cloudpickle), then answers
+the checker's requests: each is a list of calls of your backward pass or your update on arrays
+the checker sent; for each call it sends back, as data (`crosscheck.wire`), what your code
+returned or raised, and which of its input arrays it changed. It never judges anything: the
+checker's process judges what arrives, and whatever your code does here (exit, patch NumPy,
+torch or JAX, install signal handlers, fork, start threads, close its streams, leave atexit
+handlers) stays in this process, which the checker kills when it is done with it.
+
+It ignores SIGINT and SIGTERM (the checker owns them: a Ctrl-C stops the checker, which kills
+this process), runs in its own session (a terminal's Ctrl-C never reaches it), and ends when
+the checker does: a watcher thread sees the parent go.
+
+Only the standard library, NumPy and `crosscheck.wire` are imported here (cloudpickle's
+functions are loaded by pickle when your function was shipped by value).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from crosscheck import wire
+
+FRAME = struct.Struct("<Q")
+"""Each message on the channel is its length (8 bytes, little-endian) and then its bytes."""
+
+
+def send(channel: socket.socket, data: bytes) -> None:
+    channel.sendall(FRAME.pack(len(data)) + data)
+
+
+def receive(channel: socket.socket) -> bytes:
+    """One whole message from the checker; EOF (the checker is gone) ends this process."""
+    head = _exactly(channel, FRAME.size)
+    return _exactly(channel, FRAME.unpack(head)[0])
+
+
+def _exactly(channel: socket.socket, count: int) -> bytes:
+    chunks, left = [], count
+    while left:
+        chunk = channel.recv(min(left, 1 << 20))
+        if not chunk:
+            os._exit(0)
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def main(fd: int) -> None:
+    """Serve the checker on the socket `fd`: load, then answer calls until the checker goes."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), name="crosscheck-parent-watch", daemon=True).start()
+    channel = socket.socket(fileno=fd)
+    load = pickle.loads(receive(channel))  # from the checker, which started this process: trusted
+    _limit_memory(load["memory"])
+    sys.path[:] = load["path"]
+    functions: dict[str, Callable[..., Any]] = {}
+    try:
+        for role, target in load["targets"].items():
+            functions[role] = _loaded(target)
+    except BaseException as error:  # your module's import may raise anything, exit included: that is the report
+        _flush()
+        send(channel, wire.encode({"type": "load_failed", **_described(error), "role": role}))
+        os._exit(0)
+    not_callable = sorted(role for role, fn in functions.items() if not callable(fn))
+    _flush()
+    send(channel, wire.encode({"type": "loaded", "pid": os.getpid(), "not_callable": not_callable}))
+    while True:
+        calls = pickle.loads(receive(channel))
+        for ident, role, args in calls:
+            outcome = answer(functions[role], args)
+            _flush()
+            send(channel, _encoded({"id": ident, "pid": os.getpid(), **outcome}))
+
+
+def _encoded(message: dict[str, Any]) -> bytes:
+    """The outcome as bytes; one that cannot be encoded (your object's methods raised while being
+    read) is described instead."""
+    try:
+        return wire.encode(message)
+    except BaseException as error:
+        return wire.encode({"id": message["id"], "pid": os.getpid(), "type": "unreadable", **_described(error)})
+
+
+def answer(fn: Callable[..., Any], args: tuple[Any, ...]) -> dict[str, Any]:
+    """One call of your code: what it returned (or raised), how long it took, and which of the
+    arrays it was given it changed. Also what `isolation.InProcess` runs, in the checker's own process."""
+    given = _inputs(args)
+    before = [array.tobytes() for _, array in given]
+    start = time.perf_counter()
+    try:
+        with np.errstate(all="ignore"):
+            value = fn(*args)
+    except BaseException as error:  # anything your code raises, SystemExit and KeyboardInterrupt included, is its answer
+        return {"type": "raised", "seconds": time.perf_counter() - start, **_described(error)}
+    seconds = time.perf_counter() - start
+    changed = [name for (name, array), old in zip(given, before) if array.tobytes() != old]
+    return {"type": "returned", "seconds": seconds, "changed": changed, "value": value}
+
+
+def _inputs(args: tuple[Any, ...]) -> list[tuple[str, np.ndarray]]:
+    """The arrays of a call (weights, biases, x, y[, η]) with the names a report gives them."""
+    weights, biases, x, y = args[:4]
+    named = [(f"weights[{i}]", W) for i, W in enumerate(weights)] + [(f"biases[{i}]", b) for i, b in enumerate(biases)]
+    return [*named, ("x", x), ("y", y)]
+
+
+def _described(error: BaseException) -> dict[str, Any]:
+    """An exception as data: its type, its message, SystemExit's code, and the last line of your code it passed."""
+    where = ""
+    with contextlib.suppress(Exception):
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if not _ours(f.filename)]
+        if frames:
+            name = frames[-1].filename
+            relative = os.path.relpath(name)
+            where = f"{name if relative.startswith('..') else relative}:{frames[-1].lineno}"
+    described = {"error": type(error).__name__, "message": wire.said(error), "where": where}
+    if isinstance(error, SystemExit):
+        described["code"] = error.code if isinstance(error.code, (int, type(None))) else str(error.code)[: wire.TEXT]
+    return described
+
+
+def _ours(filename: str) -> bool:
+    return filename == __file__ or "importlib" in filename or filename.startswith("<frozen")
+
+
+def _loaded(target: tuple[str, ...] | tuple[str, bytes]) -> Any:
+    """Your function, as the checker named it: ("import", module, name) or ("pickled", bytes)."""
+    if target[0] == "pickled":
+        return pickle.loads(target[1])  # type: ignore[arg-type]
+    _, module, name = target
+    value: Any = importlib.import_module(str(module))
+    for part in str(name).split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _flush() -> None:
+    """What your code printed, out to the file the checker reads (even if it replaced sys.stdout)."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(Exception):
+            stream.flush()  # type: ignore[union-attr]
+
+
+def _limit_memory(megabytes: float | None) -> None:
+    """RLIMIT_AS, the address space this process may map, when a limit is set."""
+    if megabytes is None:
+        return
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        limit = int(megabytes * 2**20)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process when the checker is gone (its parent changes), even while your code runs."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

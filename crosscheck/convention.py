@@ -1,0 +1,161 @@
+"""Your convention: how your backprop lays out its arrays, its targets and its cost, declared as data.
+
+`Convention` is what your code does (each field is also an option of `python -m crosscheck
+verify`); `CONVENTIONS` names the common ones. `crosscheck.edge` converts between your layout
+and the derivation's with it, once, at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SAMPLES = ("columns", "rows")
+WEIGHTS = ("out_in", "in_out")
+BIASES = ("column", "flat", "row")
+COSTS = ("mean", "sum", "elements")
+KINKS = ("left", "right", "either")
+TARGETS = ("probabilities", "one_hot", "labels", "labels_row", "binary")
+L2_FORMS = ("lambda/2n", "reg")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How an implementation lays out its arrays, its targets and its cost: what your code
+    does, declared as data (each field is also an option of `python -m crosscheck verify`).
+
+    Layout:
+
+    * samples: "columns" (x is (n_1, N), the derivation's) or "rows" (x is (N, n_1));
+    * weights: "out_in" (W^l is (n_l, n_{l-1}), the derivation's) or "in_out" (x @ W);
+    * biases: "column" (b^l is (n_l, 1)), "flat" (n_l,) or "row" (1, n_l);
+    * per_sample: one sample per call (the batch's gradient is the mean of the calls');
+    * targets: "probabilities" (y as the loss takes it, the default), "one_hot" (drawn
+      one-hot), "labels" (integer class labels of shape (N,)), "labels_row" ((1, N)), or
+      "binary" (0/1 targets, for a sigmoid output).
+
+    Cost (your C; the oracles' is converted to it):
+
+    * cost: "mean" (over the batch, the derivation's), "sum" (Σ_x C_x) or "elements" (the
+      mean over every output element, as the frameworks' MSE);
+    * half: the quadratic cost's ½ (False: C = mean (a − y)², no ½);
+    * clip: the loss's argument clipped to [clip, 1 − clip] (a log loss); a case where an
+      output lies within 2·clip of 0 or 1 is not judged (the clip changes C there);
+    * l2, l2_form: L2 in the cost, "lambda/2n" (+ λ/(2N) ΣW², N the batch; Nielsen's) or
+      "reg" (+ reg · ΣW², a course assignment's), weights only; the oracles add the same term;
+    * weight_decay: your update's own decay, torch.optim.SGD's: W ← W − η(∂C/∂W + wd·W).
+
+    Other:
+
+    * kink: σ' at a kink (relu at 0): "left" (the reference's and PyTorch's slope),
+      "right", or "either". With another value than "left", a case where some z sits
+      exactly on a kink is not judged (the frameworks take the left slope there).
+    """
+
+    name: str
+    samples: str = "columns"
+    weights: str = "out_in"
+    biases: str = "column"
+    cost: str = "mean"
+    per_sample: bool = False
+    kink: str = "left"
+    targets: str = "probabilities"
+    half: bool = True
+    clip: float = 0.0
+    l2: float = 0.0
+    l2_form: str = "lambda/2n"
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"convention name must be a non-empty str, got {self.name!r}")
+        for field, value, allowed in (
+            ("samples", self.samples, SAMPLES),
+            ("weights", self.weights, WEIGHTS),
+            ("biases", self.biases, BIASES),
+            ("cost", self.cost, COSTS),
+            ("kink", self.kink, KINKS),
+            ("targets", self.targets, TARGETS),
+            ("l2_form", self.l2_form, L2_FORMS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"convention {field} must be one of {list(allowed)}, got {value!r}")
+        for field in ("per_sample", "half"):
+            if not isinstance(getattr(self, field), bool):
+                raise TypeError(f"convention {field} must be True or False, got {getattr(self, field)!r}")
+        for field, high in (("clip", 0.5), ("l2", None), ("weight_decay", None)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"convention {field} must be a number, got {type(value).__name__} {value!r}")
+            if not (np.isfinite(value) and value >= 0 and (high is None or value < high)):
+                bound = f"in [0, {high})" if high is not None else ">= 0"
+                raise ValueError(f"convention {field} must be a finite number {bound}, got {value!r}")
+        if self.per_sample and self.l2:
+            raise ValueError(
+                "convention l2 with per_sample: one sample's call has no batch to scale λ/2n by; "
+                "declare the update's weight_decay instead (λ/n, as the chapter's update applies it)"
+            )
+
+    def describe(self) -> str:
+        layout = ("x as (n, 1)" if self.samples == "columns" else "x as (1, n)") if self.per_sample else None
+        parts = [
+            layout or ("x as (n, N) columns" if self.samples == "columns" else "x as (N, n) rows"),
+            "W as (n_out, n_in)" if self.weights == "out_in" else "W as (n_in, n_out)",
+            {"column": "b as (n, 1)", "flat": "b as (n,)", "row": "b as (1, n)"}[self.biases],
+            "one sample per call" if self.per_sample else "a batch per call",
+            {"mean": "the mean cost", "sum": "the summed cost", "elements": "the cost's mean over every output element"}[
+                self.cost
+            ],
+        ]
+        if not self.half:
+            parts.append("no ½ in the quadratic cost")
+        if self.targets != "probabilities":
+            parts.append(
+                {
+                    "one_hot": "one-hot targets",
+                    "labels": "integer labels y of shape (N,)",
+                    "labels_row": "integer labels y of shape (1, N)",
+                    "binary": "0/1 targets",
+                }[self.targets]
+            )
+        if self.clip:
+            parts.append(f"the loss's argument clipped at {self.clip:g}")
+        if self.l2:
+            parts.append(f"L2 {'λ/2n' if self.l2_form == 'lambda/2n' else 'reg'} = {self.l2:g} in the cost")
+        if self.weight_decay:
+            parts.append(f"weight decay {self.weight_decay:g} in the update")
+        return f"{self.name}: " + ", ".join(parts)
+
+    def factor(self, N: int, outputs: int) -> float:
+        """Your data cost over the derivation's C (the mean over the batch, with the ½ of the
+        quadratic): N for "sum", 1/n_L for "elements", times 2 without the ½."""
+        scale = {"mean": 1.0, "sum": float(N), "elements": 1.0 / outputs}[self.cost]
+        return scale * (1.0 if self.half else 2.0)
+
+    def l2_coefficient(self, N: int, outputs: int) -> float:
+        """c of the c·ΣW² your cost adds, in the derivation's scaling (your coefficient over `factor`)."""
+        yours = self.l2 / (2 * N) if self.l2_form == "lambda/2n" else self.l2
+        return yours / self.factor(N, outputs)
+
+
+CONVENTIONS: dict[str, Convention] = {
+    convention.name: convention
+    for convention in (
+        Convention("columns"),
+        Convention("rows", samples="rows", weights="in_out", biases="flat"),
+        Convention("per-sample", per_sample=True, cost="sum"),
+    )
+}
+"""The named conventions: the derivation's layout; the row-major `x @ W + b` of course
+assignments; one column-vector sample per call with C = ½‖a − y‖², as the chapter's
+companion code."""
+
+
+def convention_named(value: str | Convention) -> Convention:
+    """A convention by name, or one described by the user."""
+    if isinstance(value, Convention):
+        return value
+    if value not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {list(CONVENTIONS)} or a Convention, got {value!r}")
+    return CONVENTIONS[value]
