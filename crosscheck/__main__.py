@@ -15,7 +15,7 @@ shows the counterexample), 2 on bad usage or a missing framework.
 
 from __future__ import annotations
 
-from crosscheck import stops
+from crosscheck import outputs, stops
 
 if __name__ == "__main__":
     stops.install()  # before anything else loads: a signal during an import is a stop too
@@ -27,8 +27,8 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -57,7 +57,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=_positive_seconds,
         default=10.0,
-        help="with --scheduler: how long to wait for it to answer (default 10)",
+        help="with --scheduler: how long to wait for it to answer and have a worker (default 10)",
+    )
+    parser.add_argument(
+        "--stall-timeout",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=300.0,
+        help="with --soak: stop, exit 2, when no chunk finishes for this long (default 300)",
     )
     parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write a citable Markdown certificate")
@@ -229,27 +236,19 @@ def _spec(text: str) -> str:
     return text
 
 
-def _output_file(text: str) -> Path:
-    """An output file that can be written, resolved now (before any code of yours runs)."""
-    return _writable(Path(text), folder=False)
+def _output_file(text: str) -> outputs.Output:
+    """An output file that can be written, checked now (before any code of yours runs)."""
+    try:
+        return outputs.output_file(text)
+    except outputs.Refused as refused:
+        raise argparse.ArgumentTypeError(str(refused)) from None
 
 
 def _output_folder(text: str) -> Path:
-    return _writable(Path(text), folder=True)
-
-
-def _writable(path: Path, folder: bool) -> Path:
-    """`path`, absolute, or ArgumentTypeError when it cannot be written."""
-    if path.exists() and (path.is_dir() != folder):
-        raise argparse.ArgumentTypeError(f"{path}: {'is not a folder' if folder else 'is a folder, not a file'}")
-    ancestor = path if folder and path.exists() else path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise argparse.ArgumentTypeError(f"{path}: cannot write there, {ancestor} is a file")
-    if not os.access(ancestor, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{path}: cannot write there, {ancestor} is not writable")
-    return path.resolve()
+    try:
+        return outputs.output_folder(text)
+    except outputs.Refused as refused:
+        raise argparse.ArgumentTypeError(str(refused)) from None
 
 
 class _Progress:
@@ -290,29 +289,8 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _write(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside `path`, then os.replace (a reader sees the old file or the new)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    stops.WRITING.append(temporary)
-    try:
-        with os.fdopen(handle, "w") as f:
-            f.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would survive the rename
-        os.replace(temporary, path)
-        stops.WRITING.append(str(path))  # written: a stop from here on removes it
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    finally:
-        stops.WRITING.remove(temporary)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+FILES = "--json PATH and --markdown PATH"
+"""The options that save a result (said when none was given)."""
 
 
 def _nothing_written(options: str) -> None:
@@ -321,7 +299,7 @@ def _nothing_written(options: str) -> None:
 
 def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progress, command: str) -> int:
     """`--soak N`: N cases over the cells, on Dask when installed; exit 0 when all agree."""
-    from crosscheck.certificate.soak import SchedulerUnreachable, soak
+    from crosscheck.certificate.soak import SchedulerUnreachable, SoakStopped, soak
 
     try:
         result = soak(
@@ -333,14 +311,14 @@ def _soak(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Progres
             only=args.only,
             progress=progress,
             connect_timeout=args.connect_timeout,
+            stall=args.stall_timeout,
         )
-    except SchedulerUnreachable as error:
+    except (SchedulerUnreachable, SoakStopped) as error:
         print(f"python -m crosscheck: {error}", file=sys.stderr)
         return 2
     print(result.verdict() if args.quiet else result.terminal())
-    if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": lambda: result.markdown(command)}):
-        _nothing_written("--json PATH and --markdown PATH")
-    return 0 if result.ok else 1
+    writers = {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": lambda: result.markdown(command)}
+    return _save(args, writers, FILES) or (0 if result.ok else 1)
 
 
 def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -376,9 +354,8 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if result.unchecked:
         _remove_stale(args)  # whatever your code wrote there while it was loaded: no file looks like a result
         return 2
-    if not _save(args, {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}):
-        _nothing_written("--json PATH and --markdown PATH")
-    return 0 if result.ok else 1
+    writers = {"json": lambda: json.dumps(result.as_dict(), indent=1), "markdown": result.markdown}
+    return _save(args, writers, FILES) or (0 if result.ok else 1)
 
 
 FIELDS = (
@@ -422,9 +399,7 @@ def _remove_stale(args: argparse.Namespace) -> None:
     """An earlier run's --json or --markdown file is removed before this run: a run that fails or
     is stopped leaves no file that looks like its result."""
     for option in ("json", "markdown"):
-        path = getattr(args, option, None)
-        if path is not None and Path(path).is_file():
-            Path(path).unlink()
+        outputs.remove_stale(getattr(args, option, None))
 
 
 def _show(text: str) -> None:
@@ -435,17 +410,27 @@ def _show(text: str) -> None:
         os.write(1, (text + "\n").encode())
 
 
-def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str]]) -> list[Path]:
-    """Write each requested output (`args.json`, `args.markdown`); the paths written."""
+def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str | bytes]], what: str, *, more: Sequence[Any] = ()) -> int:
+    """Write each requested output (`args.json`, `args.markdown`; `more`: (Output, bytes) pairs such
+    as the figures) and say so; 2 when one could not be written (one line each, naming the file and
+    why), else 0. With nothing requested, say that `what` would have saved the result."""
+    failed = 0
     written = []
-    for option, text in writers.items():
-        path = getattr(args, option)
-        if path is not None:
-            _write(path, text())
-            written.append(path)
-    for path in written:
-        print(f"wrote {path}", file=sys.stderr)
-    return written
+    wanted = [(getattr(args, option), make) for option, make in writers.items() if getattr(args, option, None) is not None]
+    for output, make in [*wanted, *((o, lambda d=d: d) for o, d in more)]:
+        data = make()
+        try:
+            outputs.write(output, data.encode() if isinstance(data, str) else data)
+        except outputs.Unwritable as error:
+            print(f"python -m crosscheck: {error}", file=sys.stderr)
+            failed = 2
+        else:
+            written.append(output)
+    for output in written:
+        print(f"wrote {output}", file=sys.stderr)
+    if not written and not failed:
+        _nothing_written(what)
+    return failed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -461,6 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stops.remove_written()
         print("\ninterrupted: stopped, nothing written", file=sys.stderr)
         return 130
+    except Exception as error:  # a fault in the checker itself: never the status of a verdict
+        stops.remove_written()
+        traceback.print_exc()
+        print(f"python -m crosscheck: the checker failed ({type(error).__name__}): nothing verified", file=sys.stderr)
+        return 2
     finally:
         stops.restore(previous)
 
@@ -473,6 +463,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     # warns after a matmul of finite inputs (never reproducible with the same inputs). A genuine NaN
     # still fails the comparison, so the spurious warning is not shown.
     warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
+    _different_files(parser, args)
     if args.command == "verify":
         return verify(parser, args)
     _check_combinations(parser, args)
@@ -525,9 +516,19 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
             + report.proof_markdown(result)
         ),
     }
-    if not _save(args, writers):
-        _nothing_written("--json PATH and --markdown PATH")
-    return 0 if result.ok else 1
+    return _save(args, writers, FILES) or (0 if result.ok else 1)
+
+
+def _different_files(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Two options that would write the same file (one result would silently replace the other): exit 2."""
+    named: dict[str, Any] = {"--json": args.json, "--markdown": args.markdown}
+    if getattr(args, "plots", None) is not None:
+        from crosscheck.certificate.render import FIGURES
+
+        named |= {f"--plots' {name}": args.plots / name for name in FIGURES}
+    clash = outputs.same_file(named)
+    if clash is not None:
+        parser.error(clash)
 
 
 def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -568,19 +569,15 @@ def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Prog
     else:
         cert.proof_skipped = "not asked for: --no-symbolic"
     print(cert.verdict() if args.quiet else report.terminal(cert))
-    figures = report.plots(cert, args.plots, cert.curves) if args.plots else []
-    stops.WRITING.extend(str(f) for f in figures)  # a stop from here on removes them
-    for path in figures:
-        print(f"wrote {path}", file=sys.stderr)
+    figures = report.plots(cert, cert.curves) if args.plots else {}
+    drawn = [(outputs.Output(args.plots / name), data) for name, data in figures.items()]
 
     def markdown() -> str:
-        links = [os.path.relpath(f, args.markdown.parent) for f in (p.resolve() for p in figures)]
+        links = [os.path.relpath(args.plots / name, args.markdown.path.parent) for name in figures]
         return report.markdown(cert, command, links)
 
-    written = _save(args, {"json": lambda: json.dumps(cert.as_dict(), indent=1), "markdown": markdown})
-    if not written and not figures:
-        _nothing_written("--json PATH, --markdown PATH and --plots DIR")
-    return 0 if cert.ok else 1
+    writers = {"json": lambda: json.dumps(cert.as_dict(), indent=1), "markdown": markdown}
+    return _save(args, writers, "--json PATH, --markdown PATH and --plots DIR", more=drawn) or (0 if cert.ok else 1)
 
 
 if __name__ == "__main__":

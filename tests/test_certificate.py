@@ -220,7 +220,7 @@ def test_ctrl_c_stops_with_one_line_exit_130_and_no_files(monkeypatch, tmp_path,
 
 def test_files_are_written_atomically(tmp_path, monkeypatch):
     """A write goes to a temporary file and replaces the target in one step: a failure mid-write leaves the old file."""
-    from crosscheck import __main__ as cli
+    from crosscheck import outputs
 
     target = tmp_path / "c.json"
     target.write_text("old")
@@ -228,17 +228,17 @@ def test_files_are_written_atomically(tmp_path, monkeypatch):
     class Broken(Exception):
         pass
 
-    real_fdopen = cli.os.fdopen
+    real_fdopen = outputs.os.fdopen
 
     def failing(fd, mode):
         handle = real_fdopen(fd, mode)
-        handle.write("partial")
+        handle.write(b"partial")
         handle.close()
         raise Broken
 
-    monkeypatch.setattr(cli.os, "fdopen", failing)
+    monkeypatch.setattr(outputs.os, "fdopen", failing)
     with pytest.raises(Broken):
-        cli._write(target, "new")
+        outputs.write(outputs.Output(target), b"new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["c.json"], "the temporary file was left behind"
 

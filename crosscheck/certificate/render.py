@@ -343,21 +343,23 @@ def _counterexample(m: Any) -> str:
     return f"{min(m.examples.values())}; {first.oracle} on {first.counterexample.label}"
 
 
-def plots(cert: Certificate, directory: Path, trajectory_losses: dict[str, list[float]] | None) -> list[Path]:
-    """Write the PNG figures; returns their paths. Needs matplotlib (the `plots` extra)."""
+FIGURES = ("xor_trajectory.png", "relative_errors.png", "per_layer.png")
+"""The figures' file names (in the folder --plots names)."""
+
+
+def plots(cert: Certificate, trajectory_losses: dict[str, list[float]] | None) -> dict[str, bytes]:
+    """The PNG figures, by file name (the caller writes them). Needs matplotlib (the `plots` extra)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [_trajectory_plot(plt, trajectory_losses, directory)] if trajectory_losses else []
-    written.append(_relative_plot(plt, cert, directory))
-    written.append(_layer_plot(plt, cert, directory))
-    return written
+    drawn = dict([_trajectory_plot(plt, trajectory_losses)]) if trajectory_losses else {}
+    drawn.update([_relative_plot(plt, cert), _layer_plot(plt, cert)])
+    return drawn
 
 
-def _trajectory_plot(plt: Any, trajectory_losses: dict[str, list[float]], directory: Path) -> Path:
+def _trajectory_plot(plt: Any, trajectory_losses: dict[str, list[float]]) -> tuple[str, bytes]:
     """xor_trajectory.png: the loss under each backend, and each one's difference from the reference."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
     reference = np.array(trajectory_losses["reference"])
@@ -373,10 +375,10 @@ def _trajectory_plot(plt: Any, trajectory_losses: dict[str, list[float]], direct
     bottom.set_xlabel("iteration")
     bottom.set_ylabel("difference (floor 1e-20)")
     bottom.legend()
-    return _save(fig, directory / "xor_trajectory.png")
+    return _png(fig, "xor_trajectory.png")
 
 
-def _relative_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
+def _relative_plot(plt: Any, cert: Certificate) -> tuple[str, bytes]:
     """relative_errors.png: every inexact element's |diff|/tol, per oracle and dtype."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for oracle in cert.oracles:
@@ -393,10 +395,10 @@ def _relative_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
     ax.set_yscale("log")
     ax.set_title("Errors relative to the tolerance (exact agreements not shown)")
     ax.legend(fontsize=7)
-    return _save(fig, directory / "relative_errors.png")
+    return _png(fig, "relative_errors.png")
 
 
-def _layer_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
+def _layer_plot(plt: Any, cert: Certificate) -> tuple[str, bytes]:
     """per_layer.png: the largest |diff|/tol at each layer, per oracle."""
     fig, ax = plt.subplots(figsize=(7, 4))
     # per_layer[0] is the loss C, per_layer[i] layer l = i + 1 (δ^l, ∂C/∂W^l, ∂C/∂b^l, l = 2..L): the
@@ -417,13 +419,16 @@ def _layer_plot(plt: Any, cert: Certificate, directory: Path) -> Path:
     ax.set_ylabel("largest |diff|/tol")
     ax.set_title("Largest error per layer, over all cells")
     ax.legend(fontsize=8)
-    return _save(fig, directory / "per_layer.png")
+    return _png(fig, "per_layer.png")
 
 
-def _save(fig: Any, path: Path) -> Path:
+def _png(fig: Any, name: str) -> tuple[str, bytes]:
+    import io
+
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    data = io.BytesIO()
+    fig.savefig(data, dpi=110, format="png")
     plt.close(fig)
-    return path
+    return name, data.getvalue()

@@ -18,6 +18,7 @@ run here, one after the other: `pip install 'backprop-crosscheck[dask]'` for the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -190,6 +191,22 @@ CONNECT_TIMEOUT = 10.0
 """Seconds to wait for `--scheduler` to answer before giving up."""
 
 
+STALL = 300.0
+"""Seconds without a chunk finishing after which the soak gives up (`--stall-timeout`): workers that
+all died and are no longer restarted, or a cluster that stopped answering, never leave it waiting."""
+
+
+class SoakStopped(RuntimeError):
+    """The soak could not go on (no progress for `stall` s, or the cluster was lost): what was finished."""
+
+    def __init__(self, why: str, result: Soak) -> None:
+        self.result = result
+        super().__init__(
+            f"{why}: stopped after {result.cases:,} of {result.total:,} cases checked "
+            f"({result.chunks} chunks, {result.failures:,} disagreements among them); nothing is claimed for the rest"
+        )
+
+
 class SchedulerUnreachable(RuntimeError):
     """The Dask scheduler named could not be reached in time (or its address is not one)."""
 
@@ -212,11 +229,13 @@ def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     distributed: bool | None = None,
     client: Any = None,
     connect_timeout: float = CONNECT_TIMEOUT,
+    stall: float = STALL,
 ) -> Soak:
     """Check `total` cases, spread over the catalogue's cells, on Dask (a LocalCluster of
     `workers` processes, the cluster at `scheduler`, or an open `client`) or, without Dask
-    (or with `distributed=False`), here. A `scheduler` that does not answer within
-    `connect_timeout` seconds raises `SchedulerUnreachable`."""
+    (or with `distributed=False`), here. A `scheduler` that does not answer, or has no worker,
+    within `connect_timeout` seconds raises `SchedulerUnreachable`; no chunk finishing for
+    `stall` seconds, or a lost cluster, raises `SoakStopped` with what was finished."""
     chunks = plan(total, seed, chunk, only)
     use_dask = (dask_available() if distributed is None else distributed) or client is not None
     if scheduler is not None and not use_dask:
@@ -232,18 +251,30 @@ def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
             oracles=oracles,
             given=client,
             connect_timeout=connect_timeout,
+            stall=stall,
         )
     else:
         result = Soak(
             seed, total, 1, "in this process (Dask is not installed)" if distributed is None else "in this process", oracles
         )
         summaries = (run_chunk(c, oracles) for c in chunks)
-    for summary in summaries:
-        result.add(summary)
-        if progress:
-            progress("soak", result.chunks, len(chunks), result.cases, result.failures)
+    try:
+        for summary in summaries:
+            result.add(summary)
+            if progress:
+                progress("soak", result.chunks, len(chunks), result.cases, result.failures)
+    except _Stall:
+        raise SoakStopped(f"no chunk finished for {stall:g} s (--stall-timeout)", result) from None
+    except Exception as error:  # the cluster went: a closed comm, a cancelled future, a refused connection
+        if not use_dask:
+            raise
+        raise SoakStopped(f"the Dask cluster was lost ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})", result) from None
     result.seconds = time.perf_counter() - start
     return result
+
+
+class _Stall(Exception):
+    """No chunk finished within the stall time."""
 
 
 def dask_available() -> bool:
@@ -264,6 +295,7 @@ def _on_dask(
     oracles: tuple[str, ...],
     given: Any = None,
     connect_timeout: float = 10.0,
+    stall: float = STALL,
 ) -> tuple[Soak, Iterator[dict[str, Any]]]:
     from distributed import Client
 
@@ -277,6 +309,11 @@ def _on_dask(
             client = Client(scheduler, timeout=connect_timeout)
         except (OSError, TimeoutError, ValueError) as error:  # refused, unresolvable, timed out, or a bad address
             raise SchedulerUnreachable(scheduler, connect_timeout, error) from None
+        try:
+            client.wait_for_workers(1, timeout=connect_timeout)
+        except (OSError, TimeoutError) as error:
+            client.close()
+            raise SchedulerUnreachable(scheduler, connect_timeout, RuntimeError("it has no worker")) from error
         count = len(client.scheduler_info().get("workers", {}))
         where = f"the cluster at {scheduler}"
     else:
@@ -287,24 +324,29 @@ def _on_dask(
     result = Soak(seed, total, count, where, oracles)
 
     def summaries() -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
+        from distributed import wait
 
         try:
             window = max(2 * count, 4)  # chunks in flight: memory stays flat
             pending = iter(chunks)
-            futures = as_completed()
-            for chunk in [c for _, c in zip(range(window), pending)]:
-                futures.add(client.submit(run_chunk, chunk, oracles, retries=3, pure=False))
-            for future in futures:
-                yield future.result()
-                future.release()
-                following = next(pending, None)
-                if following is not None:
-                    futures.add(client.submit(run_chunk, following, oracles, retries=3, pure=False))
+            running = {client.submit(run_chunk, c, oracles, retries=3, pure=False) for _, c in zip(range(window), pending)}
+            while running:
+                try:
+                    done, running = wait(running, timeout=stall, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    raise _Stall from None
+                for future in done:
+                    yield future.result()
+                    future.release()
+                    following = next(pending, None)
+                    if following is not None:
+                        running.add(client.submit(run_chunk, following, oracles, retries=3, pure=False))
         finally:
             if given is None:
-                client.close()
+                with contextlib.suppress(Exception):  # a lost cluster closes badly; the report says so already
+                    client.close()
             if cluster is not None:
-                cluster.close()
+                with contextlib.suppress(Exception):
+                    cluster.close()
 
     return result, summaries()
