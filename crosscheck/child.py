@@ -126,7 +126,8 @@ def _described(error: BaseException) -> dict[str, Any]:
     """An exception as data: its type, its message, SystemExit's code, and the last line of your code it passed."""
     where = ""
     with contextlib.suppress(Exception):
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if not _ours(f.filename)]
+        every = traceback.extract_tb(error.__traceback__)
+        frames = [f for f in every if not _ours(f.filename)] or [f for f in every if f.filename != __file__]
         if frames:
             name = frames[-1].filename
             relative = os.path.relpath(name)
@@ -138,7 +139,18 @@ def _described(error: BaseException) -> dict[str, Any]:
 
 
 def _ours(filename: str) -> bool:
-    return filename == __file__ or "importlib" in filename or filename.startswith("<frozen")
+    """Frames that are not your code: this module, the import machinery, the standard library and installed packages."""
+    return filename == __file__ or filename.startswith(("<frozen", *_LIBRARIES)) or "importlib" in filename
+
+
+def _libraries() -> tuple[str, ...]:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return tuple({paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths})
+
+
+_LIBRARIES = _libraries()
 
 
 def _loaded(target: tuple[str, ...] | tuple[str, bytes]) -> Any:

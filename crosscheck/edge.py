@@ -82,12 +82,22 @@ def layers(quantity: str, value: Any, L: int, update: bool = False) -> list[np.n
 def array_of(quantity: str, value: Any) -> np.ndarray:
     """One layer's value as an array; a ragged list, a tensor that needs grad or any other value
     NumPy refuses is your implementation's problem, named (never an exception of ours)."""
-    if isinstance(value, (Opaque, Record)):
-        raise ImplementationProblem(Problem("not_array", quantity, got=value.type, detail=getattr(value, "why", "a record")))
+    inside = _opaque_in(value)
+    if inside is not None:
+        raise ImplementationProblem(Problem("not_array", quantity, got=inside.type, detail=getattr(inside, "why", "a record")))
     try:
         return np.asarray(value)
     except Exception as error:
         raise ImplementationProblem(Problem("not_array", quantity, got=type(value).__name__, detail=str(error))) from error
+
+
+def _opaque_in(value: Any, depth: int = 0) -> Opaque | Record | None:
+    """The first value in `value` (itself, or inside its lists) that did not cross as data."""
+    if isinstance(value, (Opaque, Record)):
+        return value
+    if isinstance(value, (list, tuple)) and depth < 64:
+        return next((found for v in value if (found := _opaque_in(v, depth + 1)) is not None), None)
+    return None
 
 
 PROMOTED = "promoted"
@@ -170,8 +180,8 @@ def differs(first: dict[str, Any], second: dict[str, Any], case: Case, c: Conven
     for k in ("loss", "deltas", "weights", "biases"):
         if k not in first:
             continue
-        a = first[k] if k != "loss" else [np.asarray(first[k])]
-        b = second[k] if k != "loss" else [np.asarray(second[k])]
+        a = first[k] if k != "loss" else [np.atleast_1d(first[k])]
+        b = second[k] if k != "loss" else [np.atleast_1d(second[k])]
         for l, (u, v) in enumerate(zip(a, b)):
             if identical(u, v):
                 continue
@@ -179,7 +189,7 @@ def differs(first: dict[str, Any], second: dict[str, Any], case: Case, c: Conven
             if u.shape == v.shape:
                 if scales is None:
                     scales = your_scales(case, c)
-                scale = scales.loss if k == "loss" else getattr(scales, k)[l]
+                scale = np.atleast_1d(scales.loss) if k == "loss" else getattr(scales, k)[l]
                 judged = judge(v, u, scale=scale, tolerance=tolerance(AUTOGRAD_KIND, case.network.dtype), kind=AUTOGRAD_KIND)
                 if np.all(judged.ratio <= 1):
                     continue

@@ -214,7 +214,7 @@ class _Child:
 
     def printed(self) -> str:
         """What the child printed since the last call of this (its end, OUTPUT characters)."""
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):  # ValueError: the file is closed (the child is gone)
             end = os.fstat(self.output.fileno()).st_size
             start, self.read_to = self.read_to, end
             if end > start:
@@ -294,8 +294,9 @@ class Runner:
         if self.pid == 0 or self.pid != child.process.pid:
             _, message, why = child.next(child.started, max(LOAD_SECONDS, self.limits.seconds))
             if message is None or message.get("type") != "loaded":
+                failure = LoadFailure(_load_failure(message, why, child), child.printed())
                 self._discard()
-                raise LoadFailure(_load_failure(message, why, child), child.printed())
+                raise failure
             if message.get("not_callable"):
                 self._discard()
                 raise LoadFailure(f"{' and '.join(message['not_callable'])} is not callable")
@@ -411,13 +412,13 @@ def _load_failure(message: dict[str, Any] | None, why: str, child: _Child) -> st
     """What happened to your code while the child loaded it, as a report says it."""
     if message is not None and message.get("type") == "load_failed":
         error, said, where = message.get("error", ""), message.get("message", ""), message.get("where", "")
-        at = f" at {where}" if where else ""
+        at = f" (at {where})" if where else ""
         if error == "SystemExit":
             return (
-                f"your code exited (SystemExit, code {message.get('code')!r}){at} while it was being imported: a script's "
+                f"your code exited (SystemExit, code {message.get('code')!r}) while it was being imported{at}: a script's "
                 "`sys.exit(main())` needs an `if __name__ == '__main__':` guard, so that importing it defines your function"
             )
-        return f"your code raised {error}{at} while it was being imported{': ' + said if said else ''}"
+        return f"your code raised {error} while it was being imported{': ' + said if said else ''}{at}"
     if why == "timed_out":
         return "your code did not finish importing within its time limit (a module that runs work, or waits, at import?)"
     if why == "died":

@@ -37,6 +37,8 @@ COMMANDS = {
     "certificate": ["--cases", "64", "--json", "{out}/c.json", "--markdown", "{out}/c.md"],
     "soak": ["--soak", "10000000", "--workers", "2", "--quiet", "--json", "{out}/s.json"],
     "verify": ["verify", "examples.columns:backprop", "--cases", "100000", "--json", "{out}/v.json"],
+    # your code holds its own SIGINT and SIGTERM handlers (a training loop's graceful stop), in its own process
+    "verify-handlers": ["verify", "misbehaving:installs_handlers", "--cases", "100000", "--json", "{out}/h.json"],
     "symbolic": ["--symbolic", "--json", "{out}/p.json", "--markdown", "{out}/p.md"],
 }
 """Each command, long enough that it is still running at the latest moment."""
@@ -57,8 +59,9 @@ def _stop_at(command: str, signum: int, at: float, out: Path) -> list[str]:
     import psutil
 
     args = [a.format(out=out) for a in COMMANDS[command]]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "crosscheck", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "crosscheck", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
     parent, children = psutil.Process(process.pid), set()
     deadline = time.perf_counter() + at

@@ -149,3 +149,61 @@ def test_a_malformed_scheduler_address_is_a_usage_error(address):
     done, _ = _crosscheck("--soak", "10", "--scheduler", address, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "argument --scheduler:" in done.stderr and "is not a Dask scheduler address" in done.stderr
+
+
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_a_soak_whose_workers_are_all_gone_stops_after_the_stall_time():
+    """Every worker gone and none restarted (as when nannies give up): the soak does not wait forever; it stops once
+    no chunk has finished for `stall` seconds, saying how many cases it had checked."""
+    import time
+
+    from distributed import Client
+
+    from crosscheck.certificate.run import local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+
+        def retire(stage, done, total, cases, disagreements):
+            if done == 1:
+                cluster.scale(0)
+
+        start = time.perf_counter()
+        with pytest.raises(soak_module.SoakStopped, match=r"no chunk finished for 3 s .* stopped after [\d,]+ of 200,000 cases checked"):
+            soak_module.soak(200_000, seed=1, client=client, progress=retire, stall=3)
+        assert time.perf_counter() - start < 90
+
+
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_a_cluster_lost_mid_run_is_one_sentence_with_what_was_checked():
+    """The cluster closing under a soak stops it with what was finished, not a traceback from the futures."""
+    from distributed import Client
+
+    from crosscheck.certificate.run import local_cluster
+
+    cluster = local_cluster(1)
+    client = Client(cluster)
+    try:
+
+        def close(stage, done, total, cases, disagreements):
+            if done == 1:
+                cluster.close()
+
+        with pytest.raises(soak_module.SoakStopped, match=r"the Dask cluster was lost .* stopped after [\d,]+ of 200,000 cases"):
+            soak_module.soak(200_000, seed=1, client=client, progress=close, stall=60)
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        cluster.close()
+
+
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_a_scheduler_with_no_worker_is_refused_within_the_connect_timeout():
+    """--scheduler of a cluster with no worker is one line and exit 2 within --connect-timeout, not a silent wait."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as empty:
+        done, seconds = _crosscheck("--soak", "10", "--quiet", "--scheduler", empty.scheduler_address, "--connect-timeout", "2")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the scheduler answered, but no worker joined it within 2 s" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert seconds < 40

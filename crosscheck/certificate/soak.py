@@ -208,10 +208,13 @@ class SoakStopped(RuntimeError):
 
 
 class SchedulerUnreachable(RuntimeError):
-    """The Dask scheduler named could not be reached in time (or its address is not one)."""
+    """The Dask scheduler named could not be reached in time (or its address is not one), or it has no worker."""
 
-    def __init__(self, address: str, timeout: float, error: BaseException) -> None:
+    def __init__(self, address: str, timeout: float, error: BaseException | None) -> None:
         self.address, self.timeout = address, timeout
+        if error is None:
+            super().__init__(f"--scheduler {address}: the scheduler answered, but no worker joined it within {timeout:g} s")
+            return
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         super().__init__(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({reason})")
 
@@ -313,7 +316,7 @@ def _on_dask(
             client.wait_for_workers(1, timeout=connect_timeout)
         except (OSError, TimeoutError) as error:
             client.close()
-            raise SchedulerUnreachable(scheduler, connect_timeout, RuntimeError("it has no worker")) from error
+            raise SchedulerUnreachable(scheduler, connect_timeout, None) from error
         count = len(client.scheduler_info().get("workers", {}))
         where = f"the cluster at {scheduler}"
     else:
