@@ -21,7 +21,6 @@ if __name__ == "__main__":
     stops.install()  # before anything else loads: a signal during an import is a stop too
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import os
@@ -30,7 +29,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -410,7 +409,9 @@ def _show(text: str) -> None:
         os.write(1, (text + "\n").encode())
 
 
-def _save(args: argparse.Namespace, writers: dict[str, Callable[[], str | bytes]], what: str, *, more: Sequence[Any] = ()) -> int:
+def _save(
+    args: argparse.Namespace, writers: Mapping[str, Callable[[], str | bytes]], what: str, *, more: Sequence[Any] = ()
+) -> int:
     """Write each requested output (`args.json`, `args.markdown`; `more`: (Output, bytes) pairs such
     as the figures) and say so; 2 when one could not be written (one line each, naming the file and
     why), else 0. With nothing requested, say that `what` would have saved the result."""

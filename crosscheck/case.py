@@ -163,9 +163,10 @@ class Implementation:
     diagnosis's probes (does it agree once its targets are declared otherwise?)."""
     observed: dict[str, Any] = field(default_factory=dict, compare=False)
     """What the edge noticed while calling it (e.g. a float64 answer to a float32 case), for notes."""
-    answers: Callable[[Sequence[Case]], list[Any]] | None = field(default=None, compare=False)
-    """Many cases at once: each one's Gradients, or the ImplementationProblem that stops judging it
-    (None: `backward` case by case). Your function's go to its process in one message."""
+    submit: Callable[[Sequence[Case]], Callable[[], list[Any]]] | None = field(default=None, compare=False)
+    """Many cases at once: `submit(cases)` starts them and returns what collects, per case, its
+    Gradients or the ImplementationProblem that stops judging it (None: `backward` case by case).
+    Your function's go to its process in one message, and run there while this process goes on."""
     printed: Callable[[Case], str] | None = field(default=None, compare=False)
     """What your code printed during the calls of a case ("" if nothing), for its report."""
     runner: Any = field(default=None, compare=False)

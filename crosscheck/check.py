@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -48,15 +49,17 @@ def stack_judgements(
     stacks_: Sequence[Stack],
     oracles: Sequence[str],
     implementation: Implementation = REFERENCE,
+    *,
     shares: bool = False,
     tested: list[Gradients] | None = None,
     provides: list[tuple[str, ...]] | None = None,
+    computed: list[dict[str, Any] | None] | None = None,
 ) -> list[dict[str, StackJudgement]]:
     """Steps 2-5 of the pipeline for each stack: the implementation, the scales, each oracle
     (all stacks of an oracle in one call), the judge. With `shares`, each oracle checks only
     its share of each stack's cases (the first ones; `Oracle.share`), as the certificate does.
     `tested`: the implementation's stacked results, when already computed, and `provides`
-    what they give."""
+    what they give; `computed`: each stack's oracle values, where already computed (`oracle_values`)."""
     chosen = _oracles.lookup(oracles)
     if tested is None:
         answers = [[implementation.backward(case) for case in stack.cases()] for stack in stacks_]
@@ -69,23 +72,39 @@ def stack_judgements(
     results: list[dict[str, StackJudgement]] = [{} for _ in stacks_]
     if provides is None:
         provides = [implementation.provides or QUANTITIES for _ in stacks_]
+    values: list[dict[str, Any] | None] = list(computed) if computed is not None else [None] * len(stacks_)
+    missing = [i for i, v in enumerate(values) if v is None]
+    for i, by_oracle in zip(missing, oracle_values([stacks_[i] for i in missing], [o.name for o in chosen], shares)):
+        values[i] = by_oracle
     for oracle in chosen:
+        for i, stack in enumerate(stacks_):
+            gradients, error, count = values[i][oracle.name]  # type: ignore[index]
+            c = coefficients[i]
+            if c is not None:
+                gradients = with_l2(oracle, stack.first(count) if count != stack.K else stack, gradients, c[:count])
+            tol = oracle.tolerance(stack.dtype)
+            options = {"error": error, "stack": stack, "count": count, "name": oracle.name, "provides": provides[i]}
+            judged = judge_stacked(tested[i], gradients, scales[i], tol, oracle.kind, **options)
+            if implementation.formulation != "strict":  # how it fares at the reference's own standard: a note, never the verdict
+                strict_scale = with_l2_scale(strict[i], stack.weights, coefficients[i])
+                judged = replace(judged, strict=judge_stacked(tested[i], gradients, strict_scale, tol, oracle.kind, **options))
+            results[i][oracle.name] = judged
+    return results
+
+
+def oracle_values(stacks_: Sequence[Stack], oracles: Sequence[str], shares: bool = False) -> list[dict[str, Any]]:
+    """Each oracle's values for each stack (all stacks of an oracle in one call): per stack, per
+    oracle, (gradients, its own error estimate, how many of the stack's cases it computed)."""
+    values: list[dict[str, Any]] = [{} for _ in stacks_]
+    if not stacks_:
+        return values
+    for oracle in _oracles.lookup(oracles):
         oracle.require()
         counts = [max(1, round(stack.K * oracle.share)) if shares else stack.K for stack in stacks_]
         subsets = [stack if c == stack.K else stack.first(c) for stack, c in zip(stacks_, counts)]
-        computed = oracle.compute(subsets)
-        for i, (stack, (gradients, error)) in enumerate(zip(stacks_, computed)):
-            c = coefficients[i]
-            if c is not None:
-                gradients = with_l2(oracle, subsets[i], gradients, c[: counts[i]])
-            tol = oracle.tolerance(stack.dtype)
-            options = {"error": error, "stack": stack, "count": counts[i], "name": oracle.name, "provides": provides[i]}
-            judged = judge_stacked(tested[i], gradients, scales[i], tol, oracle.kind, **options)  # type: ignore[arg-type]
-            if implementation.formulation != "strict":  # how it fares at the reference's own standard: a note, never the verdict
-                strict_scale = with_l2_scale(strict[i], stack.weights, coefficients[i])
-                judged = replace(judged, strict=judge_stacked(tested[i], gradients, strict_scale, tol, oracle.kind, **options))  # type: ignore[arg-type]
-            results[i][oracle.name] = judged
-    return results
+        for i, (gradients, error) in enumerate(oracle.compute(subsets)):
+            values[i][oracle.name] = (gradients, error, counts[i])
+    return values
 
 
 def regularization(stack: Stack, implementation: Implementation) -> np.ndarray | None:
@@ -195,23 +214,53 @@ def check_cases(
         judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested)
         return _many(cases, names, groups, judged, {}, implementation)
     # The implementation runs on the cases as given (a mutant of the reference stays a mutant):
-    # yours, all at once in its own process. A case it cannot answer in the right structure is
-    # judged alone with that answer, for the report; a case not run is counted, never judged.
-    given = implementation.answers(cases) if implementation.answers is not None else [_answer(implementation, c) for c in cases]
+    # yours, all at once in its own process, while the oracles compute here. A case it cannot
+    # answer in the right structure is judged alone with that answer, for the report; a case
+    # not run is counted, never judged.
+    if implementation.submit is not None:
+        collect = implementation.submit(cases)
+        everything = stacks(cases)
+        values = oracle_values([stack for _, stack in everything], names)  # while your code runs
+    else:
+        given = [_answer(implementation, c) for c in cases]
+        everything, values = [], []
+
+        def collect() -> list[Any]:
+            return given
+
     answers: dict[int, Gradients] = {}
     unjudged: dict[int, object] = {}
-    for i, (case, answer) in enumerate(zip(cases, given)):
+    for i, (case, answer) in enumerate(zip(cases, collect())):
         if isinstance(answer, ImplementationProblem) or _structure(case, answer, implementation.given(answer)):
             unjudged[i] = answer
         else:
             answers[i] = answer
-    groups = stacks([cases[i] for i in answers])
-    positions = list(answers)
-    groups = [([positions[j] for j in members], stack) for members, stack in groups]
+    groups, computed = _answered(cases, answers, everything, values)
     tested = [stack.stacked([answers[i] for i in members]) for members, stack in groups]
     provides = [implementation.given(answers[members[0]]) for members, _ in groups]
-    judged = stack_judgements([stack for _, stack in groups], names, implementation, tested=tested, provides=provides)
+    judged = stack_judgements(
+        [stack for _, stack in groups], names, implementation, tested=tested, provides=provides, computed=computed
+    )
     return _many(cases, names, groups, judged, unjudged, implementation)
+
+
+def _answered(
+    cases: list[Case], answers: dict[int, Gradients], everything: list[tuple[list[int], Stack]], values: list[dict[str, Any]]
+) -> tuple[list[tuple[list[int], Stack]], list[dict[str, Any] | None]]:
+    """The stacks of the answered cases, and the oracle values already computed for each (a stack
+    computed in full before the answers came keeps its values; one that lost cases is computed anew)."""
+    kept: list[tuple[list[int], Stack]] = []
+    computed: list[dict[str, Any] | None] = []
+    for (members, stack), by_oracle in zip(everything, values):
+        if all(i in answers for i in members):
+            kept.append((members, stack))
+            computed.append(by_oracle)
+    done = {i for members, _ in kept for i in members}
+    positions = [i for i in answers if i not in done]
+    for members, stack in stacks([cases[i] for i in positions]):
+        kept.append(([positions[j] for j in members], stack))
+        computed.append(None)
+    return kept, computed
 
 
 def _answer(implementation: Implementation, case: Case) -> Gradients | ImplementationProblem:

@@ -132,7 +132,7 @@ def _described(error: BaseException) -> dict[str, Any]:
             name = frames[-1].filename
             relative = os.path.relpath(name)
             where = f"{name if relative.startswith('..') else relative}:{frames[-1].lineno}"
-    described = {"error": type(error).__name__, "message": wire.said(error), "where": where}
+    described: dict[str, Any] = {"error": type(error).__name__, "message": wire.said(error), "where": where}
     if isinstance(error, SystemExit):
         described["code"] = error.code if isinstance(error.code, (int, type(None))) else str(error.code)[: wire.TEXT]
     return described
@@ -153,10 +153,10 @@ def _libraries() -> tuple[str, ...]:
 _LIBRARIES = _libraries()
 
 
-def _loaded(target: tuple[str, ...] | tuple[str, bytes]) -> Any:
+def _loaded(target: tuple[Any, ...]) -> Any:
     """Your function, as the checker named it: ("import", module, name) or ("pickled", bytes)."""
     if target[0] == "pickled":
-        return pickle.loads(target[1])  # type: ignore[arg-type]
+        return pickle.loads(target[1])
     _, module, name = target
     value: Any = importlib.import_module(str(module))
     for part in str(name).split("."):

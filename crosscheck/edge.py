@@ -25,6 +25,7 @@ from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from crosscheck.wire import Opaque, Record, type_name
 from reference import Gradients
 
+
 def inputs(case: Case, c: Convention, sample: int | None) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
     """Fresh copies of the case's arrays in the implementation's layout (one sample, or the batch)."""
     net = case.network
@@ -224,7 +225,6 @@ def identical(u: np.ndarray, v: np.ndarray) -> bool:
     if u.dtype == v.dtype and u.flags.c_contiguous and v.flags.c_contiguous and u.tobytes() == v.tobytes():
         return True
     return bool(np.array_equal(u, v, equal_nan=True))
-
 
 
 def accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any]) -> bool:

@@ -49,7 +49,7 @@ Yours = Callable[..., Any] | str
 """Your function, or "MODULE:FUNCTION" (imported in the child only, never in this process)."""
 
 
-def implementation(  # noqa: PLR0913 (keyword-only options, each with a default)
+def implementation(
     fn: Yours,
     *,
     convention: str | Convention = "columns",
@@ -90,10 +90,13 @@ def _arguments(fn: Any, update: Any, name: Any, provides: Any) -> None:
         if isinstance(value, str):
             module, _, function = value.partition(":")
             if not module or not function or module.endswith(".py"):
-                hint = f" (a module's name, not its file: {module.removesuffix('.py')}:{function})" if module.endswith(".py") else ""
+                hint = (
+                    f" (a module's name, not its file: {module.removesuffix('.py')}:{function})" if module.endswith(".py") else ""
+                )
                 raise ValueError(f"{argument} must read MODULE:FUNCTION, e.g. mynet:backprop, got {value!r}{hint}")
         elif not callable(value):
-            raise TypeError(f"{argument} must be callable (your {'backward pass' if argument == 'fn' else 'update'}), got {type(value).__name__}")
+            what = "backward pass" if argument == "fn" else "update"
+            raise TypeError(f"{argument} must be callable (your {what}), got {type(value).__name__}")
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str (how reports speak of your implementation), got {name!r}")
     if provides is not None:
@@ -149,7 +152,7 @@ def _here(f: Yours) -> Callable[..., Any]:
     value: Any = importlib.import_module(module)
     for part in name.split("."):
         value = getattr(value, part)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None, name: str, setup: str) -> Implementation:
@@ -166,7 +169,7 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         weight_decay=float(c.weight_decay),
         redeclared=lambda other: _made(runner, other, provides, name, setup),
         observed=calls.observed,
-        answers=calls.answers,
+        submit=calls.submit,
         printed=calls.printed,
         runner=runner,
     )
@@ -195,9 +198,13 @@ class YourCalls:
         samples = range(case.x.shape[1]) if self.c.per_sample else [None]
         return [("backward", edge.inputs(case, self.c, sample)) for sample in samples]
 
-    def answers(self, cases: Sequence[Case]) -> list[Gradients | ImplementationProblem]:
-        """Each case's gradients in the derivation's layout, or the problem that stops judging them."""
-        got = self.runner.run([self.calls(case) + self.calls(case) for case in cases])
+    def submit(self, cases: Sequence[Case]) -> Callable[[], list[Gradients | ImplementationProblem]]:
+        """Start every case's calls; what collects each case's gradients in the derivation's layout,
+        or the problem that stops judging them."""
+        pending = self.runner.submit([self.calls(case) + self.calls(case) for case in cases])
+        return lambda: self._collected(cases, pending())
+
+    def _collected(self, cases: Sequence[Case], got: list[list[Outcome]]) -> list[Gradients | ImplementationProblem]:
         results: list[Gradients | ImplementationProblem] = []
         again: list[tuple[int, dict[str, Any], dict[str, Any], Problem]] = []
         for i, (case, outcomes) in enumerate(zip(cases, got)):
@@ -205,13 +212,13 @@ class YourCalls:
             half = len(outcomes) // 2
             try:
                 first, second = self.taken(case, outcomes[:half]), self.taken(case, outcomes[half:])
-            except ImplementationProblem as problem:
-                results.append(problem)
+            except ImplementationProblem as stopped:
+                results.append(stopped)
                 continue
-            problem = edge.differs(first, second, case, self.c)
-            if problem is not None:
-                again.append((i, first, second, problem))
-            results.append(ImplementationProblem(problem) if problem is not None else _gradients(first))
+            differs = edge.differs(first, second, case, self.c)
+            if differs is not None:
+                again.append((i, first, second, differs))
+            results.append(ImplementationProblem(differs) if differs is not None else _gradients(first))
         if again:  # a third call tells accumulation (the same increment every call) from other state
             for (i, first, second, problem), outcomes in zip(again, self.runner.run([self.calls(cases[i]) for i, *_ in again])):
                 try:
@@ -222,7 +229,7 @@ class YourCalls:
         return results
 
     def backward(self, case: Case) -> Gradients:
-        (result,) = self.answers([case])
+        (result,) = self.submit([case])()
         if isinstance(result, ImplementationProblem):
             raise result
         return result
@@ -255,7 +262,9 @@ class YourCalls:
                 raise ImplementationProblem(Problem("shape", "weights", l, got=W.shape, want=want, detail="update"))
             new_W.append(W.T if c.weights == "in_out" else W)
         rows = case.network.sizes[1:]
-        new_b = [edge.bias_in(b, c, l + 2, n) for l, (b, n) in enumerate(zip(edge.layers("biases", result[1], L, update=True), rows))]
+        new_b = [
+            edge.bias_in(b, c, l + 2, n) for l, (b, n) in enumerate(zip(edge.layers("biases", result[1], L, update=True), rows))
+        ]
         return new_W, new_b
 
     def _keep(self, case: Case, outcomes: list[Outcome]) -> None:
@@ -280,14 +289,14 @@ def problem_of(outcome: Outcome, role: str, runner: isolation.Calls) -> Problem:
     """An outcome that is not an answer, as the Problem a report names."""
     raised = "raised" if role == "backward" else "update_raised"
     limit = runner.limits.seconds if isinstance(runner, isolation.Runner) else float("inf")
-    common = {"output": outcome.output, "seconds": outcome.seconds}
+    output, seconds = outcome.output, outcome.seconds
     if outcome.kind == "raised":
-        return Problem(raised, got=outcome.error, detail=outcome.message, at=outcome.where, **common)
+        return Problem(raised, got=outcome.error, detail=outcome.message, at=outcome.where, output=output, seconds=seconds)
     if outcome.kind == "timed_out":
-        return Problem("timed_out", got=limit, detail=raised, **common)
+        return Problem("timed_out", got=limit, detail=raised, output=output, seconds=seconds)
     if outcome.kind == "unreadable":
-        return Problem("unreadable", got=outcome.error, detail=outcome.message, **common)
-    return Problem(outcome.kind, got=outcome.how, detail=raised, **common)  # died, garbled, not_run
+        return Problem("unreadable", got=outcome.error, detail=outcome.message, output=output, seconds=seconds)
+    return Problem(outcome.kind, got=outcome.how, detail=raised, output=output, seconds=seconds)  # died, garbled, not_run
 
 
 def _setup(fn: Yours, update: Yours | None, c: Convention) -> str:

@@ -15,8 +15,8 @@ The checker alone keeps the time: a call that does not answer within `Limits.sec
 "timed_out", and its child is killed (with every process it started) and a fresh one takes the
 next case; a child that dies (a signal, os._exit, a segfault, memory) is "died", and one that
 sends anything but an answer is "garbled", each the same way. After STOP_AFTER consecutive
-cases whose calls did not finish, the cases after them are "not_run": a hang costs one time
-limit per case, and at most STOP_AFTER of them. What your code printed is captured (the
+cases whose calls did not finish (or STOP_IN_ALL in all), the cases after them are "not_run": a
+hang costs one time limit per case, and a run at most STOP_IN_ALL of them. What your code printed is captured (the
 child's stdout and stderr go to a file) and each outcome carries its call's share.
 
 `InProcess` runs the same calls in this process (`isolate=False`: a function you trust),
@@ -53,6 +53,9 @@ LOAD_SECONDS = 60.0
 """Seconds your module may take to import in the child (at least the call limit): torch alone takes 2."""
 STOP_AFTER = 2
 """Consecutive cases whose calls did not finish (timed out, died) after which the rest are not run."""
+STOP_IN_ALL = 5
+"""Cases whose calls did not finish, consecutive or not, after which the rest are not run: code that hangs
+on some shapes costs at most this many time limits."""
 MESSAGE = 1 << 28
 """Bytes of one answer at most (256 MiB): past it the answer is refused as garbled."""
 BATCH = 8 << 20
@@ -314,23 +317,38 @@ class Runner:
 
     def run(self, groups: Sequence[Sequence[Call]]) -> list[list[Outcome]]:
         """Each group's calls, in order, each answered or accounted for (see the module)."""
+        return self.submit(groups)()
+
+    def submit(self, groups: Sequence[Sequence[Call]]) -> Callable[[], list[list[Outcome]]]:
+        """`run`, begun: the first calls go to the child now (it answers while this process goes
+        on, its answers kept as they arrive); what is returned collects them all."""
         flat = [(g, role, args) for g, group in enumerate(groups) for role, args in group]
         outcomes: list[list[Outcome]] = [[] for _ in groups]
+        if not flat:
+            return lambda: outcomes
+        child = self._ready()
+        first = _batch(flat, 0)
+        sent = child.send([(k, role, args) for k, (_, role, args) in enumerate(first)])
+        return lambda: self._finish(flat, outcomes, child, len(first), sent)
+
+    def _finish(
+        self, flat: list[tuple[int, str, tuple[Any, ...]]], outcomes: list[list[Outcome]], child: _Child, count: int, sent: float
+    ) -> list[list[Outcome]]:
         unfinished: list[int] = []  # the groups whose calls did not finish
-        i = 0
+        i = self._collect(child, flat, 0, count, sent, outcomes, unfinished)
         while i < len(flat):
+            if _stopped(unfinished):
+                how = f"not run: {STOP_AFTER} consecutive cases before it, or {STOP_IN_ALL} in all, did not finish"
+                for g, _, _ in flat[i:]:
+                    outcomes[g].append(Outcome("not_run", how=how))
+                break
             child = self._ready()
             batch = _batch(flat, i)
             sent = child.send([(i + k, role, args) for k, (_, role, args) in enumerate(batch)])
             i = self._collect(child, flat, i, len(batch), sent, outcomes, unfinished)
-            if len(unfinished) >= STOP_AFTER and unfinished[-1] - unfinished[-STOP_AFTER] == STOP_AFTER - 1:
-                how = f"not run: {STOP_AFTER} consecutive cases before it did not finish"
-                for g, _, _ in flat[i:]:
-                    outcomes[g].append(Outcome("not_run", how=how))
-                break
         return outcomes
 
-    def _collect(  # noqa: PLR0913, PLR0917 (the state of one batch, shared with run)
+    def _collect(  # noqa: PLR0917 (the state of one batch, shared with run)
         self,
         child: _Child,
         flat: list[tuple[int, str, tuple[Any, ...]]],
@@ -353,10 +371,16 @@ class Runner:
             self._discard()
             unfinished.append(g)
             following = next((j for j in range(k + 1, len(flat)) if flat[j][0] != g), len(flat))
-            for j in range(k + 1, following):
+            for _ in range(k + 1, following):
                 outcomes[g].append(Outcome("not_run", how="not run: an earlier call of the same case did not finish"))
             return following
         return start + count
+
+
+def _stopped(unfinished: list[int]) -> bool:
+    """Whether the cases that did not finish (their indices, in order) end the run."""
+    consecutive = len(unfinished) >= STOP_AFTER and unfinished[-1] - unfinished[-STOP_AFTER] == STOP_AFTER - 1
+    return consecutive or len(unfinished) >= STOP_IN_ALL
 
 
 def _batch(flat: list[tuple[int, str, tuple[Any, ...]]], start: int) -> list[tuple[int, str, tuple[Any, ...]]]:
@@ -443,6 +467,11 @@ class InProcess:
 
     def close(self) -> None:
         """Nothing to stop."""
+
+    def submit(self, groups: Sequence[Sequence[Call]]) -> Callable[[], list[list[Outcome]]]:
+        """The calls made now, here; what returns their outcomes."""
+        done = self.run(groups)
+        return lambda: done
 
     def run(self, groups: Sequence[Sequence[Call]]) -> list[list[Outcome]]:
         outcomes = []

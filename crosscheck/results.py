@@ -129,9 +129,7 @@ class CaseCheck(_Result):
     @property
     def unfinished(self) -> bool:
         """Whether your code did not finish this case (it timed out, or its process died or garbled its answer)."""
-        return any(
-            t.problem is not None and t.problem.kind in UNFINISHED for c in self.comparisons.values() for t in c.tensors
-        )
+        return any(t.problem is not None and t.problem.kind in UNFINISHED for c in self.comparisons.values() for t in c.tensors)
 
     def printed_lines(self) -> list[str]:
         """What your code printed during this case (the call that failed to answer, or all its calls), its end."""
@@ -432,9 +430,10 @@ class ImplementationCheck(_Result):
             return f"Nothing checked: no drawn case was judged [{'; '.join(parts)}]: {who} is not verified"
         if self.ok:
             worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in self.worst.items())
+            how = f"worst |diff|/tol: {worst}; each case called twice {where}, its inputs left unchanged"
             return (
                 f"{who} agrees with {join(list(self.oracles))} on all {self.checked:,} cases judged of {self.counts.total:,} "
-                f"asked [{'; '.join(parts)}; worst |diff|/tol: {worst}; each case called twice {where}, its inputs left unchanged]"
+                f"asked [{'; '.join(parts)}; {how}]"
             )
         return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
 
@@ -467,7 +466,7 @@ class ImplementationCheck(_Result):
             lines += ["", self.failure.markdown()]
         if self.step_failure is not None:
             lines += ["", "The update:", "", "```", self.step_failure.report(), "```"]
-        return "\n".join(lines + ["", *self.notes] if self.notes else lines)
+        return "\n".join([*lines, "", *self.notes] if self.notes else lines)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -34,9 +34,7 @@ def stop(signum: int, frame: Any) -> None:
     code, word = STOPS.get(signum, (128 + signum, "stopped"))
     try:
         os.write(_silenced(), f"\n{word}: stopped, nothing written\n".encode())
-        for path in WRITING:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        remove_written()
         _children()
     finally:  # whatever the moment, the exit is this one
         os._exit(code)
@@ -75,9 +73,6 @@ def _children() -> None:
     killed, it would leave the run's semaphores in /dev/shm."""
     import logging
 
-    for pid in list(CHILDREN):
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
     logging.disable(logging.CRITICAL)
     _no_new_semaphores()
     _release_semaphores()
@@ -88,20 +83,16 @@ def _children() -> None:
                 if not _is_resource_tracker(child):
                     with contextlib.suppress(psutil.Error):
                         child.kill()
-    _kill_pool_workers()
-    _release_semaphores(rounds=SETTLE_ROUNDS)
-
-
-def _kill_pool_workers() -> None:
-    """Kill the processes multiprocessing started here (the symbolic tier's pool; without psutil,
-    the only way to see them): left running, they would hold the run's stderr open."""
+    # Without psutil these are the only ones seen: your code's process groups, and multiprocessing's
+    # (the symbolic tier's pool, which would hold the run's stderr open).
     multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return
+    pool = []
     with contextlib.suppress(Exception):
-        for child in multiprocessing.active_children():
-            with contextlib.suppress(Exception):
-                child.kill()
+        pool = [child.pid for child in multiprocessing.active_children()] if multiprocessing else []
+    for kill, pid in [*((os.killpg, group) for group in list(CHILDREN)), *((os.kill, pid) for pid in pool)]:
+        with contextlib.suppress(OSError):
+            kill(pid, signal.SIGKILL)
+    _release_semaphores(rounds=SETTLE_ROUNDS)
 
 
 SETTLE_ROUNDS = 5

@@ -16,8 +16,8 @@ the CLI (`python -m crosscheck verify MODULE:FUNCTION`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -128,7 +128,9 @@ def _unchecked(plan: Plan, names: tuple[str, str, str], failed: LoadFailure, cou
     """Your code could not be loaded in its process: nothing was checked."""
     printed = ""
     if failed.output.strip():
-        printed = "\n".join(["It printed (its end):", *("    | " + line[:300] for line in failed.output.rstrip().splitlines()[-20:])])
+        printed = "\n".join(
+            ["It printed (its end):", *("    | " + line[:300] for line in failed.output.rstrip().splitlines()[-20:])]
+        )
     return ImplementationCheck(
         implementation=plan.implementation,
         convention=plan.convention,

@@ -2,8 +2,9 @@
 
 Your code's answer is turned into bytes in its own process (`encode`) and read back in the
 checker's (`decode`). The format is JSON for the structure (lists, tuples, dicts, numbers,
-strings) and NumPy's own `.npy` format for each array, read with `allow_pickle=False`: no
-byte your process sends can make the checker run code (a pickle could, through `__reduce__`).
+strings) and each array's dtype (NumPy's `dtype.str`, numeric kinds only) and shape, then the
+arrays' bytes, read back with `numpy.frombuffer`: no byte your process sends can make the
+checker run code (a pickle could, through `__reduce__`).
 What JSON and `.npy` cannot hold is described, not sent: an object NumPy cannot make a
 numeric array of comes back as an `Opaque` (its type's name and why), a dataclass (such as
 `reference.Gradients`) as a `Record` of its fields, an object array as an empty array of
@@ -15,8 +16,8 @@ imports this module and nothing heavier of ours.
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -57,16 +58,12 @@ def encode(message: dict[str, Any]) -> bytes:
     arrays: list[np.ndarray] = []
     budget = [LEAVES]
     body = {key: (_tree(value, arrays, 0, budget) if key == "value" else value) for key, value in message.items()}
+    body["$arrays"] = [[array.dtype.str, list(array.shape)] for array in arrays]
     header = json.dumps(body, allow_nan=True).encode()
-    out = io.BytesIO()
-    out.write(struct.pack("<Q", len(header)))
-    out.write(header)
-    for array in arrays:
-        np.lib.format.write_array(out, array, allow_pickle=False)
-    return out.getvalue()
+    return b"".join([struct.pack("<Q", len(header)), header, *(array.tobytes() for array in arrays)])
 
 
-def _tree(value: Any, arrays: list[np.ndarray], depth: int, budget: list[int]) -> Any:  # noqa: C901, PLR0911 (one branch per kind of value)
+def _tree(value: Any, arrays: list[np.ndarray], depth: int, budget: list[int]) -> Any:
     """`value` as JSON, its arrays appended to `arrays` and named by index."""
     if depth > DEPTH:
         return {"$o": type(value).__name__, "why": f"nested deeper than {DEPTH} levels"}
@@ -105,7 +102,7 @@ def _leaf(value: Any, arrays: list[np.ndarray]) -> Any:
         return {"$o": name, "why": "not a numeric array"}
     if array.dtype.kind not in "biufc" or array.dtype.hasobject:
         return {"$o": name, "why": f"an array of dtype {array.dtype}"}
-    arrays.append(np.ascontiguousarray(array))
+    arrays.append(array)  # its bytes go in C order (tobytes), whatever its layout
     return {"$a": len(arrays) - 1}
 
 
@@ -136,10 +133,19 @@ def decode(data: bytes) -> dict[str, Any]:
         body = json.loads(data[8 : 8 + length].decode())
         if not isinstance(body, dict):
             raise WireError("the header is not a JSON object")
-        stream = io.BytesIO(data[8 + length :])
-        arrays = []
-        while stream.tell() < len(data) - 8 - length:
-            arrays.append(np.lib.format.read_array(stream, allow_pickle=False))
+        arrays, offset = [], 8 + length
+        for descr, shape in body.pop("$arrays", []):
+            dtype = np.dtype(str(descr))
+            if dtype.kind not in "biufc" or dtype.hasobject:
+                raise WireError(f"an array of dtype {dtype}")
+            shape = tuple(int(n) for n in shape)
+            if any(n < 0 for n in shape):
+                raise WireError(f"an array of shape {shape}")
+            count = math.prod(shape)
+            arrays.append(np.frombuffer(data, dtype, count, offset).reshape(shape).copy())
+            offset += count * dtype.itemsize
+        if offset != len(data):
+            raise WireError(f"{len(data) - offset} bytes after the last array")
     except WireError:
         raise
     except Exception as error:  # truncated, not JSON, not .npy, an object array: not this format
@@ -154,7 +160,7 @@ def decode(data: bytes) -> dict[str, Any]:
     return body
 
 
-def _rebuilt(tree: Any, arrays: list[np.ndarray], depth: int) -> Any:  # noqa: C901, PLR0911 (one branch per kind of value)
+def _rebuilt(tree: Any, arrays: list[np.ndarray], depth: int) -> Any:  # noqa: C901 (one branch per kind of value)
     if depth > DEPTH + 1:
         raise WireError("nested deeper than the format allows")
     if tree is None or isinstance(tree, (bool, int, float)):

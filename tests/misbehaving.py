@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -117,10 +118,8 @@ def closes_every_descriptor(w, b, x, y):
 
 def writes_on_every_descriptor(w, b, x, y):
     for fd in range(3, 64):
-        try:
+        with contextlib.suppress(OSError):
             os.write(fd, b"\x20\x00\x00\x00\x00\x00\x00\x00" + b"not an answer" * 4)
-        except OSError:
-            pass
     return correct(w, b, x, y)
 
 
@@ -155,10 +154,8 @@ def spins(w, b, x, y):
 
 def catches_every_interrupt(w, b, x, y):
     while True:
-        try:
+        with contextlib.suppress(BaseException):
             time.sleep(0.01)
-        except BaseException:
-            pass
 
 
 def blocks_sigalrm_and_sleeps(w, b, x, y):
@@ -264,10 +261,8 @@ def closes_its_streams(w, b, x, y):
 
 def closes_descriptors_one_and_two(w, b, x, y):
     for fd in (1, 2):
-        try:
+        with contextlib.suppress(OSError):  # closed by an earlier call
             os.close(fd)
-        except OSError:  # closed by an earlier call
-            pass
     return correct(w, b, x, y)
 
 

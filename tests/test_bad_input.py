@@ -337,7 +337,12 @@ CHECKER_BAD_CALLS = [
     ("Tolerance: rtol -1", lambda n: _tolerance(rtol=-1), ValueError, ["rtol", ">= 0", "-1"]),
     ("Tolerance: rtol str", lambda n: _tolerance(rtol="1e-9"), TypeError, ["rtol", "real number", "str"]),
     ("Tolerance: cost_rtol NaN", lambda n: _tolerance(rtol=1e-9, cost_rtol=float("nan")), ValueError, ["cost_rtol", "nan"]),
-    ("implementation: a name without its module", lambda n: _implementation("backprop"), ValueError, ["fn", "MODULE:FUNCTION", "'backprop'"]),
+    (
+        "implementation: a name without its module",
+        lambda n: _implementation("backprop"),
+        ValueError,
+        ["fn", "MODULE:FUNCTION", "'backprop'"],
+    ),
     ("implementation: not callable", lambda n: _implementation(42), TypeError, ["fn", "callable", "int"]),
     ("implementation: a file for a module", lambda n: _implementation("mine.py:backprop"), ValueError, ["mine:backprop"]),
     (

@@ -166,7 +166,9 @@ def test_a_check_that_compares_nothing_does_not_pass():
     with pytest.raises(ValueError, match="dtypes is empty: a check that compares nothing cannot fail"):
         crosscheck.check_implementation(buggy.correct, dtypes=[], cases=5)
     judged = crosscheck.check_implementation(buggy.correct, cases=5)
-    nothing = dataclasses.replace(judged, counts=dataclasses.replace(judged.counts, judged={"float64": 0, "float32": 0}, unjudged=10))
+    nothing = dataclasses.replace(
+        judged, counts=dataclasses.replace(judged.counts, judged={"float64": 0, "float32": 0}, unjudged=10)
+    )
     assert judged.ok and not nothing.ok
     assert nothing.summary().startswith("Nothing checked")
 

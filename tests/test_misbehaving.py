@@ -121,7 +121,13 @@ ROWS = [
     Row("returns_gradients", True),
     Row("returns_a_one_by_one_loss", True),
     # the update, beside the gradients
-    Row("correct", False, ("your implementation's update did not return within its time limit of 1 s",), {**HANG, "update": "update_hangs"}, 30),
+    Row(
+        "correct",
+        False,
+        ("your implementation's update did not return within its time limit of 1 s",),
+        {**HANG, "update": "update_hangs"},
+        30,
+    ),
     Row("correct", False, ("update ran in exited with status 7",), {"update": "update_dies"}),
     Row("correct", False, ("update returned W^2 of shape", "in your layout"), {"update": "update_wrong_shape"}),
 ]
@@ -219,18 +225,48 @@ WRONG = "from misbehaving import wrong as backprop\n"
 CORRECT = "from misbehaving import correct as backprop\n"
 CLI_ROWS = [
     # (id, module source, extra args, exit status, words in stdout + stderr)
-    ("exits at import", "import sys\ndef backprop(w, b, x, y):\n    return None\nsys.exit(0)\n", (), 2, "exited (SystemExit, code 0)"),
-    ("script without a guard", "import sys\ndef main():\n    return 3\nsys.exit(main())\n", (), 2, "needs an `if __name__ == '__main__':` guard"),
+    (
+        "exits at import",
+        "import sys\ndef backprop(w, b, x, y):\n    return None\nsys.exit(0)\n",
+        (),
+        2,
+        "exited (SystemExit, code 0)",
+    ),
+    (
+        "script without a guard",
+        "import sys\ndef main():\n    return 3\nsys.exit(main())\n",
+        (),
+        2,
+        "needs an `if __name__ == '__main__':` guard",
+    ),
     ("os._exit at import", "import os\nos._exit(0)\n", (), 2, "while importing it"),
-    ("raises at import", "raise GeneratorExit('at import')\n", (), 2, "raised GeneratorExit while it was being imported: at import"),
+    (
+        "raises at import",
+        "raise GeneratorExit('at import')\n",
+        (),
+        2,
+        "raised GeneratorExit while it was being imported: at import",
+    ),
     ("cancelled at import", "import asyncio\nraise asyncio.CancelledError('at import')\n", (), 2, "raised CancelledError"),
-    ("BaseException at import", "class Stop(BaseException):\n    pass\nraise Stop('mine')\n", (), 2, "raised Stop while it was being imported: mine"),
+    (
+        "BaseException at import",
+        "class Stop(BaseException):\n    pass\nraise Stop('mine')\n",
+        (),
+        2,
+        "raised Stop while it was being imported: mine",
+    ),
     ("missing dependency", "import not_a_module_anywhere\n", (), 2, "raised ModuleNotFoundError"),
     ("no such function", "x = 1\n", (), 2, "has no attribute 'backprop'"),
     ("not callable", "backprop = 42\n", (), 2, "is not callable"),
     ("atexit os._exit(0) on wrong code", WRONG + "import atexit, os\natexit.register(os._exit, 0)\n", (), 1, "disagrees"),
     ("atexit that blocks", WRONG + "import atexit, time\natexit.register(time.sleep, 3600)\n", (), 1, "disagrees"),
-    ("frameworks patched at import", WRONG.replace("wrong", "patches_the_frameworks") + "import torch, jax\ntorch.sigmoid = jax.nn.sigmoid = lambda z: z\n", (), 1, "disagrees"),
+    (
+        "frameworks patched at import",
+        WRONG.replace("wrong", "patches_the_frameworks") + "import torch, jax\ntorch.sigmoid = jax.nn.sigmoid = lambda z: z\n",
+        (),
+        1,
+        "disagrees",
+    ),
     ("a hang, default cases", CORRECT.replace("correct", "hangs"), ("--time-limit", "1"), 1, "2 cases did not finish"),
     ("correct code", CORRECT, ("--json", "out.json"), 0, "agrees"),
 ]

@@ -61,7 +61,12 @@ def _stop_at(command: str, signum: int, at: float, out: Path) -> list[str]:
     args = [a.format(out=out) for a in COMMANDS[command]]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "crosscheck", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-m", "crosscheck", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     parent, children = psutil.Process(process.pid), set()
     deadline = time.perf_counter() + at

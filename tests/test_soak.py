@@ -168,7 +168,9 @@ def test_a_soak_whose_workers_are_all_gone_stops_after_the_stall_time():
                 cluster.scale(0)
 
         start = time.perf_counter()
-        with pytest.raises(soak_module.SoakStopped, match=r"no chunk finished for 3 s .* stopped after [\d,]+ of 200,000 cases checked"):
+        with pytest.raises(
+            soak_module.SoakStopped, match=r"no chunk finished for 3 s .* stopped after [\d,]+ of 200,000 cases checked"
+        ):
             soak_module.soak(200_000, seed=1, client=client, progress=retire, stall=3)
         assert time.perf_counter() - start < 90
 

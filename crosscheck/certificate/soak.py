@@ -271,7 +271,9 @@ def soak(  # noqa: PLR0913 (keyword-only options, each with a default)
     except Exception as error:  # the cluster went: a closed comm, a cancelled future, a refused connection
         if not use_dask:
             raise
-        raise SoakStopped(f"the Dask cluster was lost ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})", result) from None
+        raise SoakStopped(
+            f"the Dask cluster was lost ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})", result
+        ) from None
     result.seconds = time.perf_counter() - start
     return result
 
@@ -288,7 +290,7 @@ def dask_available() -> bool:
     return True
 
 
-def _on_dask(
+def _on_dask(  # noqa: PLR0913 (keyword-only options, passed on from soak)
     chunks: list[Chunk],
     total: int,
     *,
