@@ -12,8 +12,9 @@
    `compare(case=)` and `step_check`; the false alarms and the largest |diff|/tol of each.
    2c, the same sweep on implementations under test: each correct implementation of
    tests/people.py at 1,000 cases per dtype in the diverse ranges its declarations allow.
-   2d, what supervising every call of your code costs: check_implementation's cases/s with
-   and without `crosscheck.supervise`, each in its own fresh process, in turns.
+   2d, what running your code in its own process costs (`benchmarks/learner.py`):
+   check_implementation from start to verdict isolated and in-process, and `verify` on
+   examples/columns.py here and (with --against COMMIT) at another commit, fresh processes in turns.
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32. First each contender in its own fresh process, in turns over several
    rounds, medians of medians: the reference (new arrays, out=), its matmuls alone, each torch
@@ -62,6 +63,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 from crosscheck.case import Case  # noqa: E402
 from crosscheck.check import check_case, check_cases  # noqa: E402
@@ -99,7 +101,11 @@ class Figures:
     """The certificate's batched mode, cases/s, by framework ("torch", "jax")."""
     false_alarms: int | None = None
     implementation_alarms: int | None = None
-    supervision_ratio: float | None = None
+    isolation_ratio: float | None = None
+    """check_implementation's wall time, your code in its own process over in-process (section 2d)."""
+    verify_against: float | None = None
+    """verify's wall time here over at `against` (section 2d, with --against)."""
+    against: str | None = None
     draw: dict[str, float] = field(default_factory=dict)
     """Hypothesis examples/s, by strategy ("cases", "every float", "batches")."""
     memory: dict[str, float] = field(default_factory=dict)
@@ -885,11 +891,18 @@ def _suite_targets(f: Figures, verdict: Callable[[bool], str]) -> list[tuple[str
     rows: list[tuple[str, str]] = []
     if f.false_alarms is not None:
         rows.append(("0 false alarms on correct diverse cases", f"{verdict(f.false_alarms == 0)}: {f.false_alarms}"))
-    if f.supervision_ratio is not None:
+    if f.isolation_ratio is not None:
         rows.append(
             (
-                "supervision costs <= 10 % of check_implementation's cases/s",
-                f"{verdict(f.supervision_ratio >= 0.9)}: supervised/bare {f.supervision_ratio:.3f}",
+                "your code in its own process: check_implementation <= 1.2x in-process, start to verdict",
+                f"{verdict(f.isolation_ratio <= 1.2)}: isolated/in-process {f.isolation_ratio:.3f}",
+            )
+        )
+    if f.verify_against is not None:
+        rows.append(
+            (
+                f"verify examples.columns:backprop <= 1.2x its time at {f.against}",
+                f"{verdict(f.verify_against <= 1.2)}: {f.verify_against:.3f}",
             )
         )
     if f.implementation_alarms is not None:
@@ -996,50 +1009,16 @@ def results_markdown(header: str, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def supervised_rate(mode: str, count: int) -> str:
-    """In this (fresh) process: check_implementation's cases/s on examples/columns.py, each call
-    supervised (`crosscheck.supervise`, the default) or, for comparison, called bare."""
-    from crosscheck import supervise
-    from crosscheck.verify import check_implementation
-    from examples import columns
+def isolation_cost(quick: bool, against: str | None) -> list[tuple[str, str]]:
+    """What running your code in its own process costs a learner (`benchmarks/learner.py`): check_implementation
+    from start to verdict isolated and in-process, and `verify` here and at `against`, fresh processes in turns."""
+    from learner import isolation_rows
 
-    if mode == "bare":
-        supervise.call = lambda fn, args, limit, raised="raised": fn(*args)  # type: ignore[assignment]
-    check_implementation(columns.backprop, cases=50, shrink=False)  # warm-up: JAX compiles
-    start = time.perf_counter()
-    result = check_implementation(columns.backprop, cases=count, shrink=False, seed=1)
-    elapsed = time.perf_counter() - start
-    assert result.ok
-    return json.dumps({"rate": 2 * count / elapsed})
-
-
-def supervision_cost(quick: bool) -> list[tuple[str, str]]:
-    """The cost of supervising every call of your code: check_implementation's cases/s, each
-    mode in its own fresh process, in turns (medians of the rounds)."""
-    count, rounds = (200, 1) if quick else (1000, 7)
-    rates: dict[str, list[float]] = {"supervised": [], "bare": []}
-    for _ in range(rounds):
-        for mode in rates:
-            done = subprocess.run(
-                [sys.executable, __file__, "--supervised-rate", mode, str(count)],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=ROOT,
-            )
-            rates[mode].append(json.loads(done.stdout.strip().splitlines()[-1])["rate"])
-    medians = {mode: float(np.median(r)) for mode, r in rates.items()}
-    FIGURES.supervision_ratio = medians["supervised"] / medians["bare"]
-    return [
-        (f"check_implementation, {mode}, {count:,} cases per dtype, {rounds} fresh processes", f"{rate:,.0f} cases/s")
-        for mode, rate in medians.items()
-    ] + [
-        ("supervised / bare", f"{FIGURES.supervision_ratio:.3f}"),
-        (
-            "  each round's supervised / bare",
-            ", ".join(f"{s / b:.3f}" for s, b in zip(rates["supervised"], rates["bare"], strict=True)),
-        ),
-    ]
+    rows, ratios = isolation_rows(1 if quick else 5, None if quick else against)
+    FIGURES.isolation_ratio = ratios["isolated / in-process"]
+    FIGURES.verify_against = ratios.get("verify / against")
+    FIGURES.against = against
+    return rows
 
 
 def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
@@ -1086,11 +1065,8 @@ def main() -> int:
         "--results", metavar="PATH", help="write the tables as Markdown (default for a full run: benchmarks/RESULTS.md)"
     )
     parser.add_argument("--backward-loop", nargs=4, metavar=("DTYPE", "WHO", "CALLS", "IDIOM"), help=argparse.SUPPRESS)
-    parser.add_argument("--supervised-rate", nargs=2, metavar=("MODE", "COUNT"), help=argparse.SUPPRESS)
+    parser.add_argument("--against", metavar="COMMIT", help="section 2d: also time verify at this commit (git worktree)")
     args = parser.parse_args()
-    if args.supervised_rate:
-        print(supervised_rate(args.supervised_rate[0], int(args.supervised_rate[1])))
-        return 0
     if args.backward_loop:
         dtype, who, calls, idiom = args.backward_loop
         print(backward_loop(dtype, who, int(calls), idiom))
@@ -1116,8 +1092,8 @@ def main() -> int:
         implementation_alarms(args.quick),
     )
     print_table(
-        "2d. The cost of supervising your code (a time limit and a thread watch on every call), fresh processes in turns",
-        supervision_cost(args.quick),
+        "2d. The cost of running your code in its own process, start to verdict, fresh processes in turns (cold JAX cache)",
+        isolation_cost(args.quick, args.against),
     )
     print_table(
         "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "
