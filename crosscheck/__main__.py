@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=_positive_seconds,
         default=300.0,
-        help="with --soak: stop, exit 2, when no chunk finishes for this long (default 300)",
+        help="with --soak or --workers: stop, exit 2, when nothing finishes on the cluster for this long (default 300)",
     )
     parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write a citable Markdown certificate")
@@ -485,7 +485,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
     command = "python -m crosscheck " + " ".join(_argv(argv))
     if args.soak is not None:
         return _soak(args, oracles, progress, command.strip())
-    return _certify(args, oracles, progress, command.strip())
+    try:
+        return _certify(args, oracles, progress, command.strip())
+    except certificate.Stalled as stalled:
+        print(f"python -m crosscheck: {stalled}; nothing written", file=sys.stderr)
+        return 2
 
 
 def _argv(argv: Sequence[str] | None) -> list[str]:
@@ -564,6 +568,7 @@ def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Prog
         iterations=args.iterations,
         workers=args.workers or 1,
         progress=progress,
+        stall=args.stall_timeout,
     )
     if not args.no_symbolic:
         certificate.add_proof(cert, progress)

@@ -209,3 +209,24 @@ def test_a_scheduler_with_no_worker_is_refused_within_the_connect_timeout():
     assert "the scheduler answered, but no worker joined it within 2 s" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert seconds < 40
+
+
+@pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
+def test_the_certificates_cells_on_a_cluster_that_stalls_stop_with_what_finished():
+    """The certificate's cells on a cluster whose workers are gone (--workers): `finished` raises Stalled within the
+    stall time, saying how many of the cells had finished, rather than waiting forever."""
+    import time
+
+    from distributed import Client
+
+    from crosscheck.certificate.run import Stalled, finished, local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        assert client.submit(sum, [1, 2], pure=False).result() == 3
+        cluster.scale(0)
+        while client.scheduler_info()["workers"]:
+            time.sleep(0.1)
+        stuck = client.submit(sum, [3, 4], pure=False)
+        with pytest.raises(Stalled, match=r"no cell finished for 2 s \(--stall-timeout\): stopped after 0 of 1 cells"):
+            for _ in finished([stuck], 2, "cell", 1):
+                pass

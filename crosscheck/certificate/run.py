@@ -10,7 +10,7 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -317,7 +317,34 @@ class Certificate:
         }
 
 
-def run(
+STALL = 300.0
+"""Seconds without a piece of work finishing on a cluster after which the run gives up (`--stall-timeout`)."""
+
+
+class Stalled(RuntimeError):
+    """Nothing finished on the cluster within the stall time: workers that all died and are no longer restarted."""
+
+    def __init__(self, stall: float, done: int, total: int, what: str) -> None:
+        self.done, self.total = done, total
+        super().__init__(f"no {what} finished for {stall:g} s (--stall-timeout): stopped after {done:,} of {total:,} {what}s")
+
+
+def finished(futures: Any, stall: float, what: str, total: int) -> Iterator[Any]:
+    """Each future as it finishes; Stalled when none does for `stall` seconds."""
+    from distributed import wait
+
+    running, done = set(futures), 0
+    while running:
+        try:
+            ready, running = wait(running, timeout=stall, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            raise Stalled(stall, done, total, what) from None
+        for future in ready:
+            done += 1
+            yield future
+
+
+def run(  # noqa: PLR0913 (keyword-only options, each with a default)
     *,
     cases: int = 64,
     seed: int = 0,
@@ -327,15 +354,16 @@ def run(
     iterations: int = 2000,
     workers: int = 1,
     progress: Callable[..., None] | None = None,
+    stall: float = STALL,
 ) -> Certificate:
     """Run the numeric checks, in three named stages (the cells, the XOR trajectory, the negative
     controls); `progress(stage, done, total, cases, disagreements)` is called as work
     completes. With `workers` > 1 the cells run on a dask.distributed LocalCluster of that
-    many processes (each imports and compiles anew; the `dask` extra). `add_proof` adds the
-    fourth stage, the symbolic tier."""
+    many processes (each imports and compiles anew; the `dask` extra), and no cell finishing
+    for `stall` seconds raises `Stalled`. `add_proof` adds the fourth stage, the symbolic tier."""
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    results = run_cells(cells(only), seed, cases, oracles, workers, progress)
+    results = run_cells(cells(only), seed, cases, oracles, workers, progress, stall)
     seconds["cells"] = time.perf_counter() - start
     start = time.perf_counter()
     trajectory, curves = run_trajectories(iterations, oracles, progress)
@@ -381,19 +409,25 @@ def local_cluster(workers: int) -> Any:
     )
 
 
-def run_cells(
-    todo: list[Cell], seed: int, cases: int, oracles: tuple[str, ...], workers: int, progress: Callable[..., None] | None
+def run_cells(  # noqa: PLR0917 (stage 1's pieces, each named as run names them)
+    todo: list[Cell],
+    seed: int,
+    cases: int,
+    oracles: tuple[str, ...],
+    workers: int,
+    progress: Callable[..., None] | None,
+    stall: float = STALL,
 ) -> list[CellResult]:
     """Stage 1: every cell, in order (on a LocalCluster with `workers` > 1)."""
     if workers > 1:
         # The cells on a dask.distributed LocalCluster (the `dask` extra); each cell's result
         # depends only on the seed and the cell, so the order they finish in changes nothing.
-        from distributed import Client, as_completed
+        from distributed import Client
 
         with local_cluster(workers) as cluster, Client(cluster) as client:
             futures = {client.submit(run_cell, cell, seed, cases, oracles, pure=False): i for i, cell in enumerate(todo)}
             ordered: dict[int, CellResult] = {}
-            for future in as_completed(futures):
+            for future in finished(futures, stall, "cell", len(todo)):
                 ordered[futures[future]] = future.result()
                 if progress:
                     progress("cells", len(ordered), len(todo), sum(sum(r.cases.values()) for r in ordered.values()), 0)
