@@ -509,9 +509,7 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
     from crosscheck.proof import sweep
 
     result = sweep.prove(progress=lambda done, total: progress("proof", done, total))
-    verdict = (
-        "PROVEN: every identity holds and every formula mutant is refuted." if result.ok else "NOT PROVEN: " + result.problem()
-    )
+    verdict = result.headline()
     print(verdict if args.quiet else "\n".join([*report.proof_terminal(result), "", verdict]))
     writers = {
         "json": lambda: json.dumps(result.as_dict() | {"verdict": verdict}, indent=1),

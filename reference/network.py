@@ -146,7 +146,7 @@ class Network:
         """
         self.check_batch(x, y)
         if out is not None:
-            self._check_out(out, x, y)
+            self.check_out(out, x, y)
         zs, activations = self.forward(x)
         L = self.L
         a_L = activations[L - 1]
@@ -235,7 +235,7 @@ class Network:
         _checks.shape("y", y, (*self.stack, self.sizes[-1], x.shape[-1]), "n_L rows, one column per sample of x")
         self.loss.check_targets(y)
 
-    def _check_out(self, out: Gradients, x: Array, y: Array) -> None:
+    def check_out(self, out: Gradients, x: Array, y: Array) -> None:
         """An `out` for backward: gradients of this network's shapes for x's batch, every array its own."""
         self._check_gradients(out, x.shape[-1])
         _checks.no_shared_memory(

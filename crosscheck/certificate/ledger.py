@@ -89,9 +89,34 @@ def _prose(markdown: str) -> list[str]:
     return blocks
 
 
+TRUSTED = (
+    (
+        "NumPy's float kernels and BLAS compute the same real function as NumPy's object loops",
+        "the proof runs `backward` on object arrays; the numeric checks, the certificate and train run it on floats, "
+        "through BLAS, on the same lines of code",
+    ),
+    (
+        "np.logaddexp(x, y) is log(e^x + e^y)",
+        "it has no object loop; the proof takes it as its definition where softplus calls it",
+    ),
+    (
+        "the symbolic NumPy swap changes no arithmetic",
+        "while σ, σ' and the costs run on symbols, their module's `np` lifts the plain numbers beside a symbol "
+        "into SymPy values, and `.astype` keeps the symbols",
+    ),
+    (
+        "SymPy's diff, its polynomial arithmetic over ℚ, and nsimplify's reading of a float constant",
+        "the truth's derivatives, the decision that a residual is zero, and the exact constant a float stands for",
+    ),
+)
+"""What the proof relies on without a check of its own: each a row of the ledger section."""
+
+
 def section() -> str:
-    """The certificate's "Trust ledger" section: the tags, as a table (each row names its tag)."""
+    """The certificate's "Trust ledger" section: the tags, as a table (each row names its tag), and
+    what the proof trusts (`TRUSTED`), each row tagged."""
     rows = "\n".join(f"| {tag(kind)} | {meaning} |" for kind, meaning in TAGS.items())
+    trusted = "\n".join(f"| {claim} | {why} {tag('Trusted')} |" for claim, why in TRUSTED)
     return f"""## Trust ledger
 
 Every sentence of this certificate ends with one tag, the kind of evidence behind it; a sentence without one
@@ -101,5 +126,12 @@ certificate]
 | tag | stands for |
 | --- | --- |
 {rows}
+
+What carries the proof from its symbols to the code as it runs on floats, relied on and not checked here:
+{tag("Trusted", "each row below")}
+
+| trusted | where it enters |
+| --- | --- |
+{trusted}
 
 """

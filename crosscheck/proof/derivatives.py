@@ -1,6 +1,6 @@
 """Each catalogue σ' checked exactly against SymPy's derivative of its σ, on the registry's own code.
 
-The registry's functions are NumPy code. They run here unchanged on object arrays of `_Value`s,
+The registry's functions are NumPy code. They run here unchanged on object arrays of `Value`s,
 a number type that carries a SymPy expression: NumPy's object loops call its arithmetic, its
 comparisons and its methods by name (`np.exp(z)` calls `z.exp()`), and a float constant of the
 code (1.0, 0.01, √(2/π) as a float) enters as the exact rational it is. The pre-activation z is
@@ -29,26 +29,54 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from crosscheck.proof.identities import decide
+from crosscheck.proof.identities import decide, readable
 
 
 class NotExpressible(Exception):
     """The code under test does something SymPy cannot follow exactly (the reason is the message)."""
 
 
-def _exact(value: Any) -> Any:
-    if isinstance(value, _Value):
+class Undecided(NotExpressible):
+    """A comparison of the code that the branch does not decide: `bound`, the number it compares with."""
+
+    def __init__(self, message: str, bound: Any) -> None:
+        super().__init__(message)
+        self.bound = bound
+
+
+def exact(value: Any) -> Any:
+    if isinstance(value, Value):
         return value.e
     if isinstance(value, (bool, np.bool_)):
         return sp.Integer(int(value))
     if isinstance(value, (int, np.integer)):
         return sp.Integer(int(value))
     if isinstance(value, (float, np.floating)):
-        return sp.Rational(float(value))  # the float's exact value
+        return constant(float(value))
     raise NotExpressible(f"the code combines a {type(value).__name__} with a symbol")
 
 
-class _Value:
+def constant(value: float) -> Any:
+    """A float constant of the code as the exact number it stands for: the float's own value when
+    it is a short binary fraction (1.0, 0.5, 0.25) or nothing simple rounds to it; else the
+    fraction of denominator ≤ 10⁶ (1.0/3), or the closed form of π and radicals (math.sqrt(2.0) is
+    √2, math.sqrt(2π) is √(2π)), that rounds to it within 4 ulps (`sympy.nsimplify`). The code's own
+    float arithmetic on constants is so read as the real arithmetic it rounds; the ledger names
+    this reading (Trusted)."""
+    exact_value = sp.Rational(value)
+    if exact_value.q <= 2**20 or not math.isfinite(value):
+        return exact_value
+    near = 4 * math.ulp(value)
+    fraction = sp.Rational(value).limit_denominator(10**6)
+    if abs(float(fraction) - value) <= near:
+        return fraction
+    form = sp.nsimplify(value, [sp.pi], tolerance=near, rational=False)
+    if form.is_Rational or abs(float(form) - value) > near:
+        return exact_value
+    return form
+
+
+class Value:
     """A number whose value is a SymPy expression; what NumPy's object loops call."""
 
     __slots__ = ("e",)
@@ -59,7 +87,7 @@ class _Value:
     def _with(self, other: Any, op: Callable[[Any, Any], Any]) -> Any:
         if isinstance(other, np.ndarray):
             return NotImplemented  # the array applies the operation element by element
-        return _Value(op(self.e, _exact(other)))
+        return Value(op(self.e, exact(other)))
 
     def __add__(self, o: Any) -> Any:
         return self._with(o, lambda a, b: a + b)
@@ -91,36 +119,40 @@ class _Value:
     def __rpow__(self, o: Any) -> Any:
         return self._with(o, lambda a, b: b**a)
 
-    def __neg__(self) -> _Value:
-        return _Value(-self.e)
+    def __neg__(self) -> Value:
+        return Value(-self.e)
 
-    def __pos__(self) -> _Value:
+    def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> _Value:
-        return _Value(sp.Abs(self.e))
+    def __abs__(self) -> Value:
+        return Value(sp.Abs(self.e))
 
     def _decided(self, relation: Any) -> bool:
         if relation is sp.true or relation is True:
             return True
         if relation is sp.false or relation is False:
             return False
-        raise NotExpressible(f"the code compares {relation.lhs} with {relation.rhs}, which the branch does not decide")
+        # The difference, simplified, often has a sign the domain's assumptions decide (t/(1 + t) − 1 < 0).
+        settled = relation.func(sp.simplify(relation.lhs - relation.rhs), 0)
+        if settled in (sp.true, sp.false):
+            return bool(settled)
+        raise Undecided(f"the code compares {relation.lhs} with {relation.rhs}, which the branch does not decide", relation.rhs)
 
     def __gt__(self, o: Any) -> bool:
-        return self._decided(sp.Gt(self.e, _exact(o)))
+        return self._decided(sp.Gt(self.e, exact(o)))
 
     def __ge__(self, o: Any) -> bool:
-        return self._decided(sp.Ge(self.e, _exact(o)))
+        return self._decided(sp.Ge(self.e, exact(o)))
 
     def __lt__(self, o: Any) -> bool:
-        return self._decided(sp.Lt(self.e, _exact(o)))
+        return self._decided(sp.Lt(self.e, exact(o)))
 
     def __le__(self, o: Any) -> bool:
-        return self._decided(sp.Le(self.e, _exact(o)))
+        return self._decided(sp.Le(self.e, exact(o)))
 
     def __eq__(self, o: object) -> bool:
-        return self._decided(sp.Eq(self.e, _exact(o)))
+        return self._decided(sp.Eq(self.e, exact(o)))
 
     def __ne__(self, o: object) -> bool:
         return not self.__eq__(o)
@@ -133,23 +165,23 @@ class _Value:
     def __bool__(self) -> bool:
         raise NotExpressible("the code takes the truth value of an expression in z")
 
-    def exp(self) -> _Value:
-        return _Value(sp.exp(self.e))
+    def exp(self) -> Value:
+        return Value(sp.exp(self.e))
 
-    def expm1(self) -> _Value:
-        return _Value(sp.exp(self.e) - 1)
+    def expm1(self) -> Value:
+        return Value(sp.exp(self.e) - 1)
 
-    def log(self) -> _Value:
-        return _Value(sp.log(self.e))
+    def log(self) -> Value:
+        return Value(sp.log(self.e))
 
-    def log1p(self) -> _Value:
-        return _Value(sp.log(1 + self.e))
+    def log1p(self) -> Value:
+        return Value(sp.log(1 + self.e))
 
-    def tanh(self) -> _Value:
-        return _Value(sp.tanh(self.e))
+    def tanh(self) -> Value:
+        return Value(sp.tanh(self.e))
 
-    def sqrt(self) -> _Value:
-        return _Value(sp.sqrt(self.e))
+    def sqrt(self) -> Value:
+        return Value(sp.sqrt(self.e))
 
 
 @dataclass(frozen=True)
@@ -175,32 +207,73 @@ def check(name: str, function: Callable[[Any], Any], derivative: Callable[[Any, 
     for branch, assumptions in BRANCHES.items():
         z = sp.Symbol("z", real=True, **assumptions)
         try:
-            sigma, prime = _run(function, derivative, z)
-            residual = prime - sp.diff(sigma, z)
-            decided = decide(_exponentials(residual, z))
+            try:
+                sigma, prime = _run(function, derivative, z)
+            except Undecided as undecided:
+                # A comparison with a constant c on the branch's side of 0 (np.minimum(z, 700)): beyond
+                # c the branch decides it; z = c ± t, t > 0, there.
+                z, branch = _beyond(undecided.bound, branch)
+                sigma, prime = _run(function, derivative, z)
+            t = next(iter(sp.sympify(z).free_symbols))
+            residual = prime - sp.diff(sigma, t)
+            decided = decide(_exponentials(residual, t))
         except NotExpressible as why:
             return Check(name, "not expressible", branch, str(why))
-        except TypeError as error:  # a ufunc without an object loop (np.logaddexp, ...)
-            return Check(name, "not expressible", branch, f"a NumPy function of the code takes no SymPy value here ({error})")
+        except Exception as error:
+            if no_object_loop(error):
+                return Check(name, "not expressible", branch, f"a NumPy function of the code has no loop for symbols ({error})")
+            return Check(name, "refuted", branch, f"the code raised {type(error).__name__} on a symbol: {error}")
         if decided != 0:
-            return Check(name, "refuted", branch, _shown(residual))
+            return Check(name, "refuted", branch, shown(residual))
     return Check(name, "confirmed")
 
 
-def _shown(residual: Any) -> str:
-    """The residual factored, a rational of a long float (0.99 as 2^-59 ratios) shown to 6 digits."""
-    factored = sp.factor(residual)
-    long = {r: sp.Float(r, 6) for r in factored.atoms(sp.Rational) if r.q > 10**6}
-    return str(factored.xreplace(long))
+def _beyond(bound: Any, branch: str) -> tuple[Any, str]:
+    """z past the constant `bound` on `branch`'s side of 0, as c + t (or c − t), t > 0; NotExpressible
+    when the bound is not a number on that side."""
+    c = sp.sympify(bound)
+    positive = branch == "z > 0"
+    if not c.is_number or not ((c > 0) if positive else (c < 0)):
+        raise NotExpressible(f"the code compares z with {bound}, which the branch does not decide")
+    t = sp.Symbol("t", positive=True)
+    return (c + t if positive else c - t), f"z {'>' if positive else '<'} {c}"
+
+
+def no_object_loop(error: BaseException) -> bool:
+    """Whether `error` is a NumPy ufunc that has no loop for objects (the one TypeError that means
+    "SymPy cannot follow this code", not "this code is wrong")."""
+    return isinstance(error, TypeError) and "ufunc" in str(error) and ("loop" in str(error) or "not supported" in str(error))
+
+
+def shown(residual: Any) -> str:
+    """The residual for reading (`identities.readable`: factored when small), a rational of a long
+    float (0.99 as 2^-59 ratios) shown to 6 digits."""
+    residual = sp.sympify(residual)
+    long = {r: sp.Float(r, 6) for r in residual.atoms(sp.Rational) if r.q > 10**6}
+    return readable(residual.xreplace(long))
 
 
 def _run(function: Callable[[Any], Any], derivative: Callable[[Any, Any], Any], z: Any) -> tuple[Any, Any]:
-    """σ(z) and σ'(z) as the code computes them on a 1 × 1 object array holding z."""
-    Z = np.array([[_Value(z)]], dtype=object)
-    with np.errstate(all="ignore"), _symbolic_constants(function, derivative):
-        a = function(Z.copy())
-        prime = derivative(Z.copy(), np.array(a, dtype=object, copy=True))
-    return _exact(np.asarray(a, dtype=object).flat[0]), _exact(np.asarray(prime, dtype=object).flat[0])
+    """σ(z) and σ'(z) as the code computes them on a 1 × 1 array holding z, handed over as
+    `Network.backward` hands them: σ' gets the very array σ was given and the a it returned, so
+    that σ writing into its input (in place) is seen by σ' as it would be in the network."""
+    Z = symbol_array([[Value(z)]])
+    with np.errstate(all="ignore"), symbolic_constants(function, derivative):
+        a = function(Z)
+        prime = derivative(Z, a)
+    return exact(np.asarray(a, dtype=object).flat[0]), exact(np.asarray(prime, dtype=object).flat[0])
+
+
+class SymbolArray(np.ndarray):
+    """An object array of `Value`s whose `astype` keeps them (the code's `.astype(np.float64)` or
+    `.astype(z.dtype)` would call float() on a symbol; the values are exact either way)."""
+
+    def astype(self, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+
+def symbol_array(values: Any) -> np.ndarray:
+    return np.array(values, dtype=object).view(SymbolArray)
 
 
 MAX_POWER = 64
@@ -242,11 +315,15 @@ def _exponentials(expr: Any, z: Any) -> Any:
                 raise NotExpressible(f"e^({atom.args[0]}) would be a power {n} of e^({bases[k] / D[k]} z^{k})")
             value *= T[k] ** n
         replaced[atom] = value
-    return _rational(expr.xreplace(replaced), z)
+    return rational(expr.xreplace(replaced), z)
 
 
-def _rational(out: Any, z: Any) -> Any:
-    """`out` if it is a rational function of z and the T_k (what `decide` decides); else NotExpressible."""
+def rational(out: Any, z: Any) -> Any:
+    """`out` if it is a rational function of z and the T_k (what `decide` decides), each application
+    of erfc (or erf) written as a fresh symbol (they are algebraically independent of z and the
+    exponentials of z's powers: the ledger names this, Trusted); else NotExpressible."""
+    out = out.rewrite(sp.erf, sp.erfc)
+    out = out.xreplace({f: sp.Dummy("Erfc") for f in out.atoms(sp.erfc) if f.has(z)})
     left = [f for f in out.atoms(sp.Function) if f.has(z)]
     if left:
         raise NotExpressible(f"the code uses {left[0].func.__name__}, which this check does not reduce")
@@ -257,17 +334,19 @@ def _rational(out: Any, z: Any) -> Any:
 
 
 def _lifted(value: Any) -> Any:
-    """An argument of a NumPy function with each plain number in it a `_Value`: a constant of the
+    """An argument of a NumPy function with each plain number in it a `Value`: a constant of the
     code that met the symbol in `np.minimum(z, 0.0)` is a float, which has no `.expm1()`."""
     if isinstance(value, np.ndarray) and value.dtype == object:
-        return np.frompyfunc(lambda e: e if isinstance(e, _Value) else _Value(_exact(e)), 1, 1)(value)
+        return np.frompyfunc(lambda e: e if isinstance(e, Value) else Value(exact(e)), 1, 1)(value)
     if isinstance(value, (bool, int, float, np.number)):
-        return _Value(_exact(value))
+        return Value(exact(value))
     return value
 
 
-DEFINED = {"logaddexp": lambda x, y: _Value(sp.log(sp.exp(_exact(x)) + sp.exp(_exact(y))))}
+DEFINED = {"logaddexp": lambda x, y: Value(sp.log(sp.exp(exact(x)) + sp.exp(exact(y))))}
 """NumPy functions with no object loop, each as its definition (log(e^x + e^y))."""
+MATH = {"erfc": sp.erfc, "erf": sp.erf, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sqrt": sp.sqrt}
+"""The math-module functions a registry module may wrap with np.frompyfunc (gelu's erfc), each as SymPy's."""
 
 
 class _SymbolicNumPy:
@@ -290,7 +369,7 @@ class _SymbolicNumPy:
 
 
 @contextlib.contextmanager
-def _symbolic_constants(*functions: Callable[..., Any]) -> Iterator[None]:
+def symbolic_constants(*functions: Callable[..., Any]) -> Iterator[None]:
     """The float constants at module level of the functions' modules (a slope, √(2/π), 0.044715)
     as positive symbols while the code runs: the identity is then proven for any value of them,
     the float's included, and the code's own float products of them (3·0.044715) are not rounded
@@ -303,7 +382,11 @@ def _symbolic_constants(*functions: Callable[..., Any]) -> Iterator[None]:
         for key, value in list(vars(module).items()) if module is not None else []:
             if type(value) is float and not key.startswith("__"):
                 saved.append((module, key, value))
-                setattr(module, key, _Value(sp.Symbol(key.strip("_") or "c", positive=True)))
+                setattr(module, key, Value(sp.Symbol(key.strip("_") or "c", positive=True)))
+            elif isinstance(value, np.ufunc) and value.__name__.split(" ")[0] in MATH and "vectorized" in value.__name__:
+                saved.append((module, key, value))  # np.frompyfunc(math.erfc): SymPy's erfc on a symbol
+                wrapped = MATH[value.__name__.split(" ")[0]]
+                setattr(module, key, np.frompyfunc(lambda v, f=wrapped: Value(f(exact(v))), 1, 1))
             elif value is np:
                 saved.append((module, key, value))
                 setattr(module, key, _SymbolicNumPy())
@@ -321,48 +404,6 @@ def catalogue() -> list[Check]:
     return [check(name, entry.function, entry.derivative) for name, entry in ACTIVATIONS.items() if entry.elementwise]
 
 
-TARGETS = np.array([[[1.0, 0.25], [0.0, 0.75]]])
-"""y for the loss checks (one case, 2 outputs × 2 samples): exact binary values that reach every
-branch of the catalogue's costs (y = 0, 0 < y < 1, y = 1), each column a distribution."""
-
-
-def check_loss(name: str, cost: Callable[[Any, Any], Any], gradient: Callable[[Any, Any], Any]) -> Check:
-    """∇_a C (`gradient(a, y)`) against SymPy's derivative of `cost(a, y)`, both the code's, on one
-    case of a stack (so that the cost is an array, not a float) with a_jx = s_jx/(1 + s_jx), s_jx > 0
-    (every output in (0, 1), where every catalogue loss is defined) and y = TARGETS: ∂C/∂a_jx is
-    ∂C/∂s_jx divided by da_jx/ds_jx."""
-    s = np.array([[[sp.Symbol(f"s{j + 1}{x + 1}", positive=True) for x in range(2)] for j in range(2)]], dtype=object)
-    a = s / (1 + s)
-    A = np.array([[[_Value(v) for v in row] for row in a[0]]], dtype=object)
-    try:
-        with np.errstate(all="ignore"), _symbolic_constants(cost, gradient):
-            C = _exact(np.asarray(cost(A.copy(), TARGETS.copy()), dtype=object).flat[0])
-            G = np.asarray(gradient(A.copy(), TARGETS.copy()), dtype=object)
-        for index in np.ndindex(s.shape):
-            truth = sp.diff(C, s[index]) / sp.diff(a[index], s[index])
-            residual = _exact(G[index]) - truth
-            if decide(_rational(residual, s[index])) != 0:
-                j, x = index[1] + 1, index[2] + 1
-                named = sp.Symbol(f"a{j}{x}", positive=True)
-                shown = _shown(residual.xreplace({s[index]: named / (1 - named)}))
-                return Check(name, "refuted", f"a{j}{x}, y = {TARGETS[index]:g}", shown, GRADIENT)
-    except NotExpressible as why:
-        return Check(name, "not expressible", "", str(why), GRADIENT)
-    except TypeError as error:
-        return Check(name, "not expressible", "", f"a NumPy function of the code takes no SymPy value here ({error})", GRADIENT)
-    return Check(name, "confirmed", identity=GRADIENT)
-
-
-GRADIENT = "∇_a C = ∂C/∂a"
-
-
-def losses() -> list[Check]:
-    """Every catalogue loss, its ∇_a C against SymPy's derivative of its C."""
-    from reference import LOSSES
-
-    return [check_loss(name, entry.cost, entry.gradient) for name, entry in LOSSES.items()]
-
-
 def wrong_derivatives() -> list[Check]:
     """Each catalogue wrong-σ' mutant (`crosscheck.mutants.CATALOGUE_SLIPS`) and the printed
     sigmoid (its σ with the standard σ'), checked the same way: each should be refuted."""
@@ -375,9 +416,6 @@ def wrong_derivatives() -> list[Check]:
         if ACTIVATIONS[name].elementwise
     ]
     printed: Any = getattr(mutants.LiteralSigmoid, "variant")  # noqa: B009 (set by type(), unseen by mypy)
-    from reference import LOSSES
+    from crosscheck.proof import costs
 
-    gradients = [
-        check_loss(f"wrong_{name}_gradient", LOSSES[name].cost, wrong.gradient) for name, wrong in mutants.LOSS_SLIPS.items()
-    ]
-    return [*checks, *gradients, check("literal_sigmoid", printed.function, printed.derivative)]
+    return [*checks, *costs.wrong_gradients(), check("literal_sigmoid", printed.function, printed.derivative)]

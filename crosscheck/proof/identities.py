@@ -18,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import linecache
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -39,14 +41,17 @@ EQUATIONS = {"forward": "the forward pass z^l = W^l a^{l-1} + b^l, a^l = σ(z^l)
 
 
 def undefined(name: str) -> tuple[type[sp.Function], Any]:
-    """σ and σ', undefined functions linked only by d/dz σ(z) = σ'(z) (σ differentiable)."""
+    """σ and σ', undefined functions linked only by d/dz σ(z) = σ'(z, σ(z)) (σ differentiable). σ'
+    takes the two arguments the code hands it, z and a = σ(z), as `Activation.derivative` does: code
+    that hands it the right a meets the truth's application, and a wrong a (z, a^{l+1}, a copy
+    overwritten in place) is another application, a residual."""
     prime = sp.Function(f"{name}'")
 
     class sigma(sp.Function):
         nargs = 1
 
         def fdiff(self, argindex: int = 1) -> Any:
-            return prime(self.args[0])
+            return prime(self.args[0], self)
 
     sigma.__name__ = sigma.__qualname__ = name
     return sigma, prime
@@ -65,25 +70,67 @@ def cost(n: int, N: int) -> tuple[type[sp.Function], list[Any]]:
     return C, partials
 
 
-def _elementwise(fn: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
-    apply = np.frompyfunc(fn, 1, 1)
-    return lambda z: np.asarray(apply(z), dtype=object)
-
-
-class E(sp.Function):
-    """e^z as a function whose derivative is itself (all softmax's proof needs of exp)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex: int = 1) -> Any:
-        return self
+def _elementwise(fn: Callable[..., Any], arguments: int = 1) -> Callable[..., np.ndarray]:
+    apply = np.frompyfunc(fn, arguments, 1)
+    return lambda *z: np.asarray(apply(*z), dtype=object)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    """a_j = e^{z_j} / Σ_k e^{z_k}, column by column (written here: the reference's max-shifted
-    form computes the same function)."""
-    e = np.array([[E(v) for v in row] for row in z], dtype=object)
-    return e / e.sum(axis=0, keepdims=True)
+    """The truth's softmax, written here: a_j = e^{z_j} / Σ_k e^{z_k} over the neurons (axis −2) of each column."""
+    e = np.frompyfunc(sp.exp, 1, 1)(z)
+    return e / e.sum(axis=-2, keepdims=True)
+
+
+class ForwardDiffers(Exception):
+    """The code's own softmax is not the truth's softmax on these symbols: `index`, `residual` where not."""
+
+    def __init__(self, index: tuple[int, ...], residual: Any) -> None:
+        super().__init__(f"softmax differs at {index}")
+        self.index, self.residual = index, residual
+
+
+def _softmax_checked(own: Callable[[Any], Any], z: np.ndarray) -> np.ndarray:
+    """The code's own softmax run on z (its max an undefined M), decided equal, element by element, to the
+    truth's e^{z_j}/Σ_k e^{z_k} (ForwardDiffers where not); the truth's form is then handed on, the equal
+    value it is, so that the rest of the proof does not carry the shift that cancelled."""
+    z = np.asarray(z, dtype=object)
+    mine, truth = np.asarray(own(z.view(Shifted)), dtype=object), _softmax(z)
+    if mine.shape != truth.shape:
+        raise ForwardDiffers((0,), sp.Symbol(f"shape{mine.shape}≠{truth.shape}"))
+    values = _Values()
+    for index in np.ndindex(truth.shape):
+        if decide(values.of(sp.sympify(mine[index])) - values.of(truth[index])) != 0:
+            residual = (sp.sympify(mine[index]) - truth[index]).replace(
+                lambda e: getattr(e.func, "__name__", "") == "M", lambda e: 0
+            )
+            raise ForwardDiffers(index, residual)
+    return truth
+
+
+class Shifted(np.ndarray):
+    """z as the code's own softmax gets it on the proven path: `.max(axis)` is an undefined function
+    M of the values it takes the maximum of (so that the shift, taken over the right axis, must
+    cancel: over another axis it does not), and np.exp is SymPy's exp, element by element."""
+
+    def max(self, axis: Any = None, out: Any = None, keepdims: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+        values = np.asarray(self)
+        axis = -1 if axis is None else axis
+        taken = np.apply_along_axis(lambda v: sp.Function("M")(*v), axis, values)
+        return (np.expand_dims(taken, axis) if keepdims else taken).view(Shifted)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = tuple(np.asarray(i) if isinstance(i, Shifted) else i for i in inputs)
+        if ufunc is np.exp and method == "__call__":
+            result = np.frompyfunc(sp.exp, 1, 1)(*plain)
+            out = kwargs.get("out")
+            if out is not None:
+                np.asarray(out[0])[...] = result
+                return out[0]
+            return np.asarray(result, dtype=object).view(Shifted)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, Shifted) else o for o in kwargs["out"])
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        return result.view(Shifted) if isinstance(result, np.ndarray) and result.dtype == object else result
 
 
 def activation(name: str, jacobian: Callable[[Any, Any], Any] | None = None) -> Activation:
@@ -95,16 +142,16 @@ def activation(name: str, jacobian: Callable[[Any, Any], Any] | None = None) -> 
             raise ValueError("softmax needs the Jacobian code under test (jacobian=)")
         return Activation("softmax", _softmax, jacobian, "softmax", elementwise=False)
     sigma, prime = undefined(name)
-    return Activation(name, _elementwise(sigma), lambda z, a: _elementwise(prime)(z), f"{name} undefined")
+    return Activation(name, _elementwise(sigma), _elementwise(prime, 2), f"{name} undefined")
 
 
-def _jacobian_under_test(cls: type[Network], sizes: tuple[int, ...]) -> Callable[[Any, Any], Any]:
-    """The softmax Jacobian that `cls` itself computes BP1 with: its constructor's choice, through
-    its public `sigma(L)` (a mutant that overrides either is judged on its own)."""
+def _softmax_under_test(cls: type[Network], sizes: tuple[int, ...]) -> Activation:
+    """The softmax that `cls` itself computes with, its function and its Jacobian: its constructor's
+    choice, through its public `sigma(L)` (a mutant that overrides either is judged on its own)."""
     W = [np.zeros((m, n)) for n, m in itertools.pairwise(sizes)]
     b = [np.zeros((m, 1)) for m in sizes[1:]]
     probe = cls(W, b, activation="sigmoid", output_activation="softmax", loss="quadratic")
-    return probe.sigma(probe.L).derivative
+    return probe.sigma(probe.L)
 
 
 @functools.cache
@@ -116,13 +163,13 @@ def _seam(cls: type[Network]) -> type[Network]:
 
     def sigma(self: Network, l: int) -> Activation:
         chosen = cls.sigma(self, l)
-        return dataclasses.replace(chosen, function=_softmax) if chosen.name == "softmax" else chosen
+        if chosen.name != "softmax":
+            return chosen
+        own = chosen.function  # the code's own softmax (the registry's, or a mutant's variant), on symbols
+        return dataclasses.replace(chosen, function=lambda z: _softmax_checked(own, z))
 
-    return type(
-        f"Symbolic{cls.__name__}",
-        (cls,),
-        {"check_input": lambda self, x: None, "check_batch": lambda self, x, y: None, "sigma": sigma},
-    )
+    quiet = {name: (lambda self, *arguments: None) for name in ("check_input", "check_batch", "check_out")}
+    return type(f"Symbolic{cls.__name__}", (cls,), {**quiet, "sigma": sigma})
 
 
 def _symbols(name: str, rows: int, columns: int) -> np.ndarray:
@@ -220,23 +267,45 @@ class _Values:
     """Each application of a function (σ(z), σ'(z), ∂C/∂a_{jx}(a^L), e^{z}) as one symbol, the
     same symbol wherever the same application occurs: the residual is then a polynomial (a
     rational function, for softmax) in these values and the parameters, and expansion to zero
-    decides it. Applications are matched structurally (SymPy's canonical form): two equal
-    values written differently would read as different, so a residual can only be
-    over-reported, never proven zero when it is not."""
+    decides it. Applications are matched by their function and their arguments' normal form (each
+    argument's values as symbols, `sympy.cancel`ed: ∂C/∂a_{jx} of the shifted softmax's outputs and
+    of the truth's is one application); two equal values whose normal forms differ still read as
+    different, so a residual can only be over-reported, never proven zero when it is not."""
 
     def __init__(self) -> None:
         self.symbols: dict[Any, sp.Symbol] = {}
+        self.keys: dict[Any, sp.Symbol] = {}
         self.seen: dict[Any, Any] = {}
+        self.normal: dict[Any, Any] = {}
+
+    def _normal(self, argument: Any) -> Any:
+        """An argument's normal form: its values as symbols, over one denominator (once per argument)."""
+        if argument not in self.normal:
+            self.normal[argument] = sp.cancel(self.of(argument))
+        return self.normal[argument]
+
+    def _symbol(self, applied: Any, key: Any) -> sp.Symbol:
+        if key not in self.keys:
+            self.keys[key] = sp.Symbol(f"v{len(self.keys)}")
+            self.symbols[applied] = self.keys[key]
+        return self.keys[key]
 
     def of(self, expr: Any) -> Any:
         """`expr` with each outermost application replaced by its value's symbol, and each float
-        constant of the reference's (1.0, 0.01, ...) by the exact rational it is."""
+        constant of the reference's (1.0, 0.01, ...) by the exact rational it is. An exponential is
+        first split over the terms of its argument, e^{z − M} = e^{z} (e^{M})^{-1}, so that a shifted
+        softmax and the truth's meet in the same symbols."""
         if expr in self.seen:
             return self.seen[expr]
-        if isinstance(expr, sp.Function):
-            if expr not in self.symbols:
-                self.symbols[expr] = sp.Symbol(f"v{len(self.symbols)}")
-            out = self.symbols[expr]
+        if expr.func is sp.exp:
+            out = sp.Integer(1)
+            for term in sp.Add.make_args(sp.expand(expr.args[0])):
+                c, rest = term.as_coeff_Mul()  # e^{c m} = (e^{m/q})^{p} for c = p/q: e^{2z} and (e^z)² meet
+                power, rest = (int(c), rest) if c.is_Integer else (int(c.p), rest / c.q) if c.is_Rational else (1, term)
+                applied = sp.exp(rest, evaluate=False)
+                out *= self._symbol(applied, (sp.exp, self._normal(rest))) ** power
+        elif isinstance(expr, sp.Function):
+            out = self._symbol(expr, (expr.func, *(self._normal(a) for a in expr.args)))
         elif isinstance(expr, sp.Float):
             out = sp.Rational(expr)
         elif expr.args:
@@ -258,7 +327,11 @@ def _first_residual(mine: np.ndarray, truth: np.ndarray, values: _Values) -> tup
     for index in np.ndindex(truth.shape):
         residual = decide(values.of(sp.sympify(mine[index])) - values.of(truth[index]))
         if residual != 0:
-            return (int(index[0]), int(index[1])), values.back(residual)
+            # For reading: the difference as computed, the softmax's shift M (which cancels) taken as 0.
+            shown = (sp.sympify(mine[index]) - truth[index]).replace(
+                lambda e: getattr(e.func, "__name__", "") == "M", lambda e: 0
+            )
+            return (int(index[0]), int(index[1])), shown
     return None
 
 
@@ -275,6 +348,12 @@ def _quantities(L: int, layers: tuple[int, ...] | None) -> Iterator[tuple[str, s
         yield f"∂C/∂W^{l}", "BP4", "weight", l
 
 
+PATHS = ("arrays", "stack", "out")
+"""The code paths the reference takes, each run on symbols: one case's 2-D arrays; a stack of K = 2
+cases on a leading axis (`@` mapped over it, `.mT`, the certificate's numeric path); and `out=`,
+a second backward writing into the first one's arrays (what `train` does from its second step)."""
+
+
 def run(
     cls: type[Network],
     sizes: tuple[int, ...],
@@ -282,51 +361,173 @@ def run(
     output: str = "τ",
     hidden: str = "σ",
     gradients_of: tuple[int, ...] | None = None,
+    *,
+    path: str = "arrays",
 ) -> Outcome:
-    """`cls`'s backward on a network of `sizes` with N samples, symbol for symbol against the truth:
-    C, every δ^l, and ∂C/∂b^l, ∂C/∂W^l of the layers `gradients_of` (default all)."""
+    """`cls`'s backward on a network of `sizes` with N samples, on the code path `path` (PATHS),
+    symbol for symbol against the truth: C, every δ^l, and ∂C/∂b^l, ∂C/∂W^l of the layers
+    `gradients_of` (default all), of each case."""
     start = time.perf_counter()
-    W = [_symbols(f"W{l}", m, n) for l, (n, m) in enumerate(itertools.pairwise(sizes), start=2)]
-    b = [_symbols(f"b{l}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
-    x = _symbols("x", sizes[0], N)
+    K = 2 if path == "stack" else 1
+    cases = [_parameters(sizes, N, f"k{k + 1}" if path == "stack" else "") for k in range(K)]
     C, partials = cost(sizes[-1], N)
     sigma = activation(hidden)
-    tau = activation(output, _jacobian_under_test(cls, sizes) if output == "softmax" else None)
-    loss = SimpleNamespace(
+    own = _softmax_under_test(cls, sizes) if output == "softmax" else None
+    tau = activation(output, own.derivative if own is not None else None)  # the truth's: its function written here
+    network: Any = object.__new__(_seam(cls))  # type: ignore[arg-type]
+    if path == "stack":
+        network.weights = [np.stack([case[0][i] for case in cases]) for i in range(len(sizes) - 1)]
+        network.biases = [np.stack([case[1][i] for case in cases]) for i in range(len(sizes) - 1)]
+        x = np.stack([case[2] for case in cases])
+    else:
+        network.weights, network.biases, x = cases[0]
+    network.activation, network.output_activation = sigma, own if own is not None else tau
+    network.loss = _undefined_loss(C, partials)
+    L = len(sizes)
+    try:
+        with np.errstate(all="ignore"):
+            y = np.zeros((*x.shape[:-2], sizes[-1], N), dtype=object)
+            gradients = network.backward(x, y)
+            if path == "out":
+                gradients = network.backward(x, y, out=gradients)
+    except ForwardDiffers as differs:  # the code's own softmax computes another function: its forward, C, is refuted
+        shown = f"a^L{list(differs.index)} (the code's softmax − the truth's) = {readable(differs.residual)}"
+        element = (int(differs.index[-2]), int(differs.index[-1]))
+        return Outcome(
+            cls.__name__, sizes, N, output, (), "C", "forward", element, differs.residual, time.perf_counter() - start, shown
+        )
+    except Exception as error:  # the code under test crashed on symbols: that refutes what it was computing
+        label, equation = raised_in(error, L)
+        shown = f"{type(error).__name__}: {error}"
+        return Outcome(cls.__name__, sizes, N, output, (), label, equation, None, None, time.perf_counter() - start, shown)
+    proven: list[str] = []
+    for k, (W, b, x_k) in enumerate(cases):
+        mine = _case(gradients, k) if path == "stack" else gradients
+        truth = _Truth(W, b, x_k, [sigma] * (L - 2) + [tau], C)
+        values = _Values()
+        for label, equation, kind, l in _quantities(L, gradients_of):
+            want_mine, want = _pair(kind, l, mine, truth, W, b)
+            found = _first_residual(want_mine, want, values)
+            if found is not None:
+                element, residual = found
+                shown = _reading(residual, truth, partials)
+                named = f"{label} (case {k + 1} of the stack)" if path == "stack" else label
+                return Outcome(
+                    cls.__name__,
+                    sizes,
+                    N,
+                    output,
+                    tuple(proven),
+                    named,
+                    equation,
+                    element,
+                    residual,
+                    time.perf_counter() - start,
+                    shown,
+                )
+            proven.append(label if k == 0 else f"{label} (case {k + 1})")
+    return Outcome(cls.__name__, sizes, N, output, tuple(proven), seconds=time.perf_counter() - start)
+
+
+def _parameters(sizes: tuple[int, ...], N: int, suffix: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """W^l, b^l and x as symbols (named with `suffix`, one case of a stack)."""
+    W = [_symbols(f"W{l}{suffix}", m, n) for l, (n, m) in enumerate(itertools.pairwise(sizes), start=2)]
+    b = [_symbols(f"b{l}{suffix}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
+    return W, b, _symbols(f"x{suffix}", sizes[0], N)
+
+
+def _undefined_loss(C: Any, partials: list[Any]) -> SimpleNamespace:
+    """The cost C, an undefined function of the outputs, and its partials, for one case or a stack."""
+
+    def each(a: np.ndarray, apply: Callable[[np.ndarray], Any]) -> Any:
+        return apply(a) if a.ndim == 2 else np.array([apply(case) for case in a], dtype=object)
+
+    return SimpleNamespace(
         name="C",
-        cost=lambda a, y: C(*a.flat),
-        gradient=lambda a, y: np.array([f(*a.flat) for f in partials], dtype=object).reshape(a.shape),
+        cost=lambda a, y: each(a, lambda case: C(*case.flat)),
+        gradient=lambda a, y: each(a, lambda case: np.array([f(*case.flat) for f in partials], dtype=object).reshape(case.shape)),
         check_targets=lambda y: None,
         output=None,
         formula="C undefined",
     )
-    network: Any = object.__new__(_seam(cls))  # type: ignore[arg-type]
-    network.weights, network.biases = W, b
-    network.activation, network.output_activation, network.loss = sigma, tau, loss
-    with np.errstate(all="ignore"):
-        gradients = network.backward(x, np.zeros((sizes[-1], N), dtype=object))
-    L = len(sizes)
-    truth = _Truth(W, b, x, [sigma] * (L - 2) + [tau], C)
-    values = _Values()
-    proven: list[str] = []
-    for label, equation, kind, l in _quantities(L, gradients_of):
-        mine, want = _pair(kind, l, gradients, truth, W, b)
-        found = _first_residual(mine, want, values)
-        if found is not None:
-            element, residual = found
-            seconds = time.perf_counter() - start
-            shown = _reading(residual, truth, partials)
-            return Outcome(cls.__name__, sizes, N, output, tuple(proven), label, equation, element, residual, seconds, shown)
-        proven.append(label)
-    return Outcome(cls.__name__, sizes, N, output, tuple(proven), seconds=time.perf_counter() - start)
+
+
+def _case(gradients: Any, k: int) -> SimpleNamespace:
+    """Case k's quantities out of a stack's."""
+    return SimpleNamespace(
+        loss=gradients.loss[k],
+        deltas=[d[k] for d in gradients.deltas],
+        weights=[W[k] for W in gradients.weights],
+        biases=[b[k] for b in gradients.biases],
+    )
+
+
+def raised_in(error: BaseException, L: int) -> tuple[str, str]:
+    """(quantity, equation) that the code under test was computing when it raised: read off its
+    traceback, the innermost frame of `backward`, `_bp1` or `forward` (and of the comprehensions
+    in `backward` that compute BP3 and BP4), with that frame's layer l."""
+    found, layer = ("C", "forward"), L
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        code, l = frame.f_code, frame.f_locals.get("l")
+        layer = l if isinstance(l, int) else layer
+        equation = METHODS.get(code.co_name)
+        if code.co_name == "backward" and isinstance(l, int):
+            equation = "BP2"
+        elif code.co_name in ("<listcomp>", "<genexpr>") and isinstance(l, int):
+            line = linecache.getline(code.co_filename, frame.f_lineno)
+            equation = "BP3" if "biases" in line or "np.sum" in line else "BP4"
+        if equation is not None:
+            found = (_label(equation, L if equation == "BP1" else layer, L), equation)
+    return found
+
+
+METHODS = {"forward": "forward", "_bp1": "BP1", "bp1": "BP1", "bp2": "BP2", "sigma_prime": "BP2", "bp3": "BP3", "bp4": "BP4"}
+"""The reference's (and the mutants') methods, each with the equation it computes."""
+
+
+def _label(equation: str, l: int, L: int) -> str:
+    return {"forward": "C", "BP1": f"δ^{L}", "BP2": f"δ^{l}", "BP3": f"∂C/∂b^{l}", "BP4": f"∂C/∂W^{l}"}[equation]
+
+
+def _exp_named(argument: Any, names: dict[Any, Any]) -> Any:
+    """e^{c·z} as (e^{z_name})^c where the argument is an integer multiple of a named z (display only)."""
+    c, inner = argument.as_content_primitive()
+    if c.is_Integer and inner in names:
+        return sp.Pow(sp.exp(names[inner], evaluate=False), c, evaluate=False)
+    return sp.exp(argument)
 
 
 def _reading(residual: Any, truth: _Truth, partials: list[Any]) -> str:
     """The residual with z^l and ∂C/∂a^L named (see `Outcome.shown`), factored."""
     names = {z[i, c]: sp.Symbol(f"z{l}_{i + 1}{c + 1}") for l, z in enumerate(truth.zs, start=2) for i, c in np.ndindex(z.shape)}
-    named = residual.xreplace(names)
+    named = residual.replace(lambda e: e.func is sp.exp, lambda e: _exp_named(e.args[0], names))  # e^{2 z}: (e^{z})²
+    named = named.xreplace(names)
     named = named.replace(lambda e: e.func in partials, lambda e: sp.Symbol(e.func.__name__))
-    return str(sp.factor(named))
+    return readable(named)
+
+
+FACTORED = 120
+"""Operations in a residual above which it is shown as it is, not factored (factoring a large one
+took minutes: a refutation must cost no more than a proof)."""
+SHOWN = 600
+"""Characters of a residual shown; past them, its size."""
+
+
+def readable(residual: Any) -> str:
+    """A residual for reading: factored (`sympy.factor`, for display only) when it has at most FACTORED
+    operations, each exponential kept whole (e^700 − 1 is not split into its cyclotomic factors, e^{z} not into e^{b} e^{W a});
+    else as it is, cut at SHOWN characters with its size."""
+    size = sp.count_ops(residual)
+    if size <= FACTORED:
+        constants = {
+            e: sp.Dummy(f"exp{i}") for i, e in enumerate(residual.atoms(sp.exp)) if e.args[0].is_number or e.args[0].is_Add
+        }
+        text = str(sp.factor(residual.xreplace(constants)).xreplace({d: e for e, d in constants.items()}))
+    else:
+        text = str(residual)
+    if len(text) > SHOWN:
+        text = text[:SHOWN] + f" … ({size} operations, {len(text):,} characters in all)"
+    return text
 
 
 def decide(residual: Any) -> Any:

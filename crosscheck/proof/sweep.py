@@ -48,6 +48,9 @@ END_TO_END: tuple[tuple[tuple[int, ...], int], ...] = (
     ((3, 3, 3, 3, 3), 1),
 )
 """Whole networks (sizes, N): 1 to 4 weight layers, widths ≤ 3."""
+PATHS: tuple[tuple[tuple[int, ...], int, str], ...] = (((2, 3, 2), 2, "τ"), ((3, 2, 3, 1), 2, "τ"), ((2, 3), 2, "softmax"))
+"""Whole networks (sizes, N, output) run again on the reference's other code paths: as a stack of
+two cases (the certificate's numeric path) and with out= (train's), `identities.PATHS`."""
 REFUTED_AT = ((2, 2, 2), 2)
 """The network each formula mutant runs on: square layers (some slips need them), two of
 them (BP2 needs a layer above), N = 2 (a 1/N slip needs N > 1)."""
@@ -85,12 +88,14 @@ class Job:
     N: int
     output: str = "τ"
     mutant: str | None = None
+    path: str = "arrays"
+    """The code path (`identities.PATHS`): one case's arrays, a stack of two, or out=."""
 
     @property
     def weight(self) -> int:
         """A cost estimate for ordering (the number of parameters times samples)."""
         parameters = sum(m * (n + 1) for n, m in itertools.pairwise(self.sizes))
-        return parameters * self.N * (4 if self.output == "softmax" else 1)
+        return parameters * self.N * (4 if self.output == "softmax" else 1) * (2 if self.path == "stack" else 1)
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ def plan() -> list[Job]:
     jobs = [Job("lemma", (1, p, q), N) for p, q in itertools.product(WIDTHS, WIDTHS) for N in SAMPLES]
     jobs += [Job("softmax", (1, q), N, output="softmax") for q in WIDTHS for N in SAMPLES]
     jobs += [Job("end-to-end", sizes, N) for sizes, N in END_TO_END]
+    jobs += [Job("path", sizes, N, output=output, path=path) for sizes, N, output in PATHS for path in ("stack", "out")]
     jobs += [Job("refutation", *REFUTED_AT, output=OUTPUT_OF.get(name, "τ"), mutant=name) for name in FORMULA_MUTANTS]
     return jobs
 
@@ -131,7 +137,7 @@ def run_job(job: Job) -> Result:
 
         cls = MUTANTS[job.mutant].network
     layers = (len(job.sizes),) if job.claim == "lemma" else None
-    outcome = identities.run(cls, job.sizes, job.N, output=job.output, gradients_of=layers)
+    outcome = identities.run(cls, job.sizes, job.N, output=job.output, gradients_of=layers, path=job.path)
     return Result(job, outcome.proven, outcome.failed, outcome.equation, outcome.element, outcome.shown, outcome.seconds)
 
 
@@ -164,9 +170,9 @@ def prove(
                     progress(len(results), len(todo))
     checks: tuple[list[Any], list[Any]] = ([], [])
     if jobs is None:
-        from crosscheck.proof import derivatives
+        from crosscheck.proof import costs, derivatives
 
-        checks = derivatives.catalogue() + derivatives.losses(), derivatives.wrong_derivatives()
+        checks = derivatives.catalogue() + costs.losses(), derivatives.wrong_derivatives()
     return Proof([results[i] for i in range(len(todo))], time.perf_counter() - start, workers, *checks)
 
 
@@ -251,6 +257,19 @@ class Proof:
                 bool(whole) and len(done) == len(whole),
             )
         )
+        paths = [r for r in self.results if r.job.claim == "path"]
+        done = [r for r in paths if r.ok]
+        rows.append(
+            Row(
+                "code paths",
+                "the same quantities on a stack of two cases (a leading axis, `.mT`) and with out= buffers",
+                ", ".join(f"{'-'.join(map(str, r.job.sizes))} {r.job.output} {r.job.path}" for r in done) or "none",
+                _samples(done),
+                len(done),
+                sum(r.seconds for r in paths),
+                bool(paths) and len(done) == len(paths),
+            )
+        )
         return rows
 
     def refutations(self) -> list[Result]:
@@ -268,11 +287,13 @@ class Proof:
 
     @property
     def ok(self) -> bool:
+        """Every identity of the plan proven, every formula mutant refuted at its equation, every catalogue
+        entry's σ', C and ∇_a C confirmed (not expressible is not proven), every wrong one refuted."""
         return (
             all(row.complete for row in self.rows())
             and all(self.refuted(r) for r in self.refutations())
-            and all(c.verdict != "refuted" for c in self.derivatives)
-            and all(c.verdict != "confirmed" for c in self.wrong)
+            and all(c.verdict == "confirmed" for c in self.derivatives)
+            and all(c.verdict == "refuted" for c in self.wrong)
         )
 
     def problem(self) -> str:
@@ -281,10 +302,9 @@ class Proof:
         if failed:
             r = failed[0]
             network = "-".join(map(str, r.job.sizes))
-            return (
-                f"refutes {r.equation} ({r.failed}) of the network {network}, N = {r.job.N}, at element {r.element}: "
-                f"residual {r.residual}"
-            )
+            where = f"at element {r.element}: residual" if r.element is not None else "where the code raised"
+            on = "" if r.job.path == "arrays" else f" on its {r.job.path} path"
+            return f"refutes {r.equation} ({r.failed}) of the network {network}, N = {r.job.N}{on}, {where} {r.residual}"
         missed = [r.job.mutant or "" for r in self.refutations() if not self.refuted(r)]
         if missed:
             return f"does not refute the formula mutant(s) {', '.join(missed)} at their equation"
@@ -295,8 +315,32 @@ class Proof:
         blind = [c.name for c in self.wrong if c.verdict == "confirmed"]
         if blind:
             return f"confirms the wrong derivative(s) {', '.join(blind)}"
+        unfollowed = [
+            f"{c.name} ({c.identity}: {c.detail})" for c in [*self.derivatives, *self.wrong] if c.verdict == "not expressible"
+        ]
+        if unfollowed:
+            return f"cannot follow, so does not prove, {'; '.join(unfollowed)}"
         incomplete = [row.equation for row in self.rows() if not row.complete]
         return f"did not prove {', '.join(incomplete)} at every width" if incomplete else ""
+
+    def scope(self) -> str:
+        """What is proven, on which code paths, at which sizes: the headline's scope."""
+        depth = max((len(r.job.sizes) - 1 for r in self.results if r.job.claim == "end-to-end" and r.ok), default=0)
+        widest = max(WIDTHS)
+        return (
+            f"BP1-BP4 on the reference's own backward, for any σ and C, at every width pair up to {widest} × {widest} and "
+            f"N ≤ {max(SAMPLES)}, whole networks of up to {depth} weight layers, on one case's arrays, a stack of two and out="
+        )
+
+    def headline(self) -> str:
+        """The tier's verdict in one line: PROVEN with its scope, or NOT PROVEN with what is and what is not."""
+        if self.ok:
+            return (
+                f"PROVEN: {self.scope()}; every formula mutant refuted; each catalogue σ', C and ∇_a C equal to the "
+                "derivative or formula it states (every depth beyond rests on the loop's uniformity, a hypothesis)."
+            )
+        proven = [row.equation for row in self.rows() if row.complete]
+        return f"NOT PROVEN: the tier {self.problem()} (proven: {', '.join(proven) or 'nothing'})."
 
     def as_dict(self) -> dict[str, object]:
         return {
