@@ -409,11 +409,11 @@ def test_the_committed_certificate_proves_every_identity():
     from crosscheck.proof import sweep
 
     text = DOCS.read_text()
-    assert "BP1-BP4 are proven as exact identities for any σ and cost at every width pair up to 6 × 6" in " ".join(text.split())
+    assert "for any σ and C, at every width pair up to 6 × 6 and N ≤ 3" in " ".join(text.split())
     section = text[text.index("## Proven") : text.index("## Figures")]
-    rows = [line for line in section.splitlines() if line.startswith("| BP") or line.startswith("| end to end")]
-    assert len(rows) == 6 and all(row.endswith("| proven |") for row in rows), rows
-    table = section[section.index("Refutations:") :].split("\n\n")[1].splitlines()[2:]
+    rows = [line for line in section.splitlines() if line.startswith(("| BP", "| end to end", "| code paths"))]
+    assert len(rows) == 7 and all(row.endswith("| proven |") for row in rows), rows
+    table = section[section.index("Each formula mutant of") :].split("\n\n")[1].splitlines()[2:]
     assert [line.split("`")[1] for line in table] == list(sweep.FORMULA_MUTANTS), table
     assert all("| refuted |" in line for line in table), table
 
