@@ -493,7 +493,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 def _argv(argv: Sequence[str] | None) -> list[str]:
-    return [shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])]
+    """The command line as given, quoted, each output path relative to the working directory (the
+    Reproduce line of a certificate names no folder of the machine that wrote it)."""
+    given = list(argv if argv is not None else sys.argv[1:])
+    for i, argument in enumerate(given[:-1]):
+        if argument in ("--json", "--markdown", "--plots") and os.path.isabs(given[i + 1]):
+            given[i + 1] = os.path.relpath(given[i + 1])
+    return [shlex.quote(a) for a in given]
 
 
 def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> int:

@@ -267,7 +267,7 @@ def _figures(cert: Certificate) -> str:
     )
     header = " | ".join(f"{o} {d}" for o in cert.oracles for d in ("float64", "float32")) + " | hand-written for"
     trajectory = "\n".join(
-        f"| {k} | {t.stop_iteration} | {t.largest_loss_difference():.1e} | "
+        f"| {k} | {', '.join(f'{who} {n:,}' for who, n in t.stop_iteration.items())} | {t.largest_loss_difference():.1e} | "
         f"{t.largest_parameter_difference():.1e} | {'ok' if t.ok else 'FAILED'} |"
         for k, t in cert.trajectory.items()
     )
