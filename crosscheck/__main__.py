@@ -85,12 +85,23 @@ VERIFY = "Check your own backprop against PyTorch and JAX on drawn networks, in 
 
 def _verify_options(parser: argparse.ArgumentParser) -> None:
     from crosscheck.implementations import CONVENTIONS
+    from reference import ACTIVATIONS, LOSSES
 
+    hidden = sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)
     parser.add_argument("function", metavar="MODULE:FUNCTION", type=_spec, help="your backward pass fn(weights, biases, x, y)")
     parser.add_argument("--convention", choices=sorted(CONVENTIONS), default="columns", help="its layout (default columns)")
-    parser.add_argument("--activation", default="sigmoid", help="hidden activation (default sigmoid)")
-    parser.add_argument("--output-activation", default=None, help="output activation (default: the hidden one)")
-    parser.add_argument("--loss", default="quadratic", help="the cost (default quadratic)")
+    parser.add_argument(
+        "--activation", default="sigmoid", metavar="NAME", help=f"hidden activation, one of {', '.join(hidden)} (default sigmoid)"
+    )
+    parser.add_argument(
+        "--output-activation",
+        default=None,
+        metavar="NAME",
+        help=f"output activation: {', '.join(ACTIVATIONS)} (default: the hidden one)",
+    )
+    parser.add_argument(
+        "--loss", default="quadratic", metavar="NAME", help=f"the cost, one of {', '.join(LOSSES)} (default quadratic)"
+    )
     parser.add_argument("--update", metavar="MODULE:FUNCTION", type=_spec, help="your update(weights, biases, x, y, η)")
     parser.add_argument("--cases", type=_at_least(1), default=1000, help="cases per dtype (default 1000)")
     parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed (default 0)")
@@ -102,6 +113,7 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
 def _declarations(parser: argparse.ArgumentParser) -> None:
     """What your code does, declared: each changes the named --convention (crosscheck.Convention's
     fields) or the structure drawn (check_implementation's options)."""
+    from crosscheck.convention import L2_FORMULAS
     from crosscheck.implementations import BIASES, COSTS, KINKS, L2_FORMS, SAMPLES, TARGETS, WEIGHTS
     from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS
 
@@ -113,13 +125,14 @@ def _declarations(parser: argparse.ArgumentParser) -> None:
         ("cost", COSTS),
         ("kink", KINKS),
         ("targets", TARGETS),
-        ("l2-form", L2_FORMS),
     ):
         layout.add_argument(f"--{option}", choices=choices, default=None, help=f"one of {', '.join(choices)}")
     layout.add_argument("--per-sample", action="store_true", default=None, help="one sample per call")
     layout.add_argument("--no-half", dest="half", action="store_false", default=None, help="the quadratic cost without ½")
     layout.add_argument("--clip", type=_number_in(0.0, 0.5), default=None, help="the log loss's argument clipped at this ε")
     layout.add_argument("--l2", type=_number_in(0.0, None), default=None, help="L2 in the cost (λ or reg, see --l2-form)")
+    forms = "; ".join(f"{form}: {formula}" for form, formula in L2_FORMULAS.items())
+    layout.add_argument("--l2-form", choices=L2_FORMS, default=None, help=f"what --l2 adds to your cost: {forms}")
     layout.add_argument("--weight-decay", type=_number_in(0.0, None), default=None, help="your update's weight decay")
     drawn = parser.add_argument_group("the structure drawn")
     drawn.add_argument("--sizes", type=_sizes, default=None, metavar="N1,...,NL", help="a fixed architecture, e.g. 4,10,3")

@@ -17,7 +17,9 @@ BIASES = ("column", "flat", "row")
 COSTS = ("mean", "sum", "elements")
 KINKS = ("left", "right", "either")
 TARGETS = ("probabilities", "one_hot", "labels", "labels_row", "binary")
-L2_FORMS = ("lambda/2n", "reg")
+L2_FORMS = ("lambda/2n", "lambda/2", "reg")
+L2_FORMULAS = {"lambda/2n": "+ λ/(2N)·ΣW², N the batch (Nielsen's)", "lambda/2": "+ λ/2·ΣW²", "reg": "+ reg·ΣW² (c·ΣW²)"}
+"""What each L2 form adds to the cost, over every weight matrix W^l (never the biases)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class Convention:
     * half: the quadratic cost's ½ (False: C = mean (a − y)², no ½);
     * clip: the loss's argument clipped to [clip, 1 − clip] (a log loss); a case where an
       output lies within 2·clip of 0 or 1 is not judged (the clip changes C there);
-    * l2, l2_form: L2 in the cost, "lambda/2n" (+ λ/(2N) ΣW², N the batch; Nielsen's) or
+    * l2, l2_form: L2 in the cost, "lambda/2n" (+ λ/(2N) ΣW², N the batch; Nielsen's), "lambda/2"
+      (+ λ/2 ΣW²) or
       "reg" (+ reg · ΣW², a course assignment's), weights only; the oracles add the same term;
     * weight_decay: your update's own decay, torch.optim.SGD's: W ← W − η(∂C/∂W + wd·W).
 
@@ -122,7 +125,8 @@ class Convention:
         if self.clip:
             parts.append(f"the loss's argument clipped at {self.clip:g}")
         if self.l2:
-            parts.append(f"L2 {'λ/2n' if self.l2_form == 'lambda/2n' else 'reg'} = {self.l2:g} in the cost")
+            name = {"lambda/2n": "λ/2n", "lambda/2": "λ/2", "reg": "reg"}[self.l2_form]
+            parts.append(f"L2 {name} = {self.l2:g} in the cost ({L2_FORMULAS[self.l2_form]})")
         if self.weight_decay:
             parts.append(f"weight decay {self.weight_decay:g} in the update")
         return f"{self.name}: " + ", ".join(parts)
@@ -135,7 +139,7 @@ class Convention:
 
     def l2_coefficient(self, N: int, outputs: int) -> float:
         """c of the c·ΣW² your cost adds, in the derivation's scaling (your coefficient over `factor`)."""
-        yours = self.l2 / (2 * N) if self.l2_form == "lambda/2n" else self.l2
+        yours = {"lambda/2n": self.l2 / (2 * N), "lambda/2": self.l2 / 2, "reg": self.l2}[self.l2_form]
         return yours / self.factor(N, outputs)
 
 

@@ -199,7 +199,7 @@ def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None
     return Slip(
         "regularizer",
         f"an L2 term the convention does not declare: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer} "
-        f"(the gradient of c·ΣW² with c = {k / 2:.4g}); declare it: Convention(l2=..., l2_form='reg' or 'lambda/2n')",
+        f"(the gradient of c·ΣW² with c = {k / 2:.4g}); declare it: Convention(l2=..., l2_form='reg', 'lambda/2' or 'lambda/2n')",
     )
 
 

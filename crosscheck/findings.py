@@ -18,6 +18,7 @@ EQUATIONS = {
     "update": "the update W ← W − η ∂C/∂W, b ← b − η ∂C/∂b",
     "L2": "the L2 term of the cost, R = c ΣW² with ∂R/∂W = 2c W (weights only)",
     "targets": "the targets y (what your implementation takes them to be: the convention's targets=)",
+    "declaration": "what your implementation computes: another activation, output activation, loss or L2 term than declared",
 }
 SLIPS = {
     "summed_cost": "every element N times the oracles' (the cost summed, or the mean's 1/N left out)",
@@ -48,6 +49,7 @@ SLIPS = {
     "regularizer": "the L2 term's gradient off (or an L2 term not declared)",
     "targets": "targets taken as class labels or one-hot where probabilities were given",
     "weight_decay": "the update's weight decay off (or not declared)",
+    "undeclared": "another activation, output activation, loss or L2 term than the one declared",
 }
 """Every slip the diagnosis can name, by key: a mutant declares the key it must be
 diagnosed as (`crosscheck.mutants.Mutant.slips`), and a test links the two by key."""

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck import declarations
 from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
@@ -166,7 +167,23 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
             failure, shrunk = minimal, True
     if failure is not None:
         failure = _targets_evidence(failure, plan.convention, plan.oracles, plan.implementation)
+    if failure is not None and (failure.found is None or failure.found.equation != "targets"):
+        failure = declarations.evidence(failure, lambda case, candidate: _agrees_redeclared(case, candidate, plan))
     return failure, shrunk
+
+
+def _agrees_redeclared(case: Case, candidate: declarations.Redeclaration, plan: Plan) -> bool:
+    """Whether the oracles agree with your implementation on `case` (already under the candidate's names),
+    with the candidate's L2 term declared as well."""
+    under_test = plan.implementation
+    if candidate.l2:
+        if plan.convention.cost != "mean" or plan.convention.l2:
+            return False  # an L2 fitted on the mean cost: declared on another cost, its coefficient would differ
+        redeclared = _redeclared(under_test, replace(plan.convention, l2=candidate.l2, l2_form="reg"))
+        if redeclared is None:
+            return False
+        under_test = redeclared
+    return check_case(case, plan.oracles, implementation=under_test).ok
 
 
 DRAWN_TARGETS = {"probabilities": None, "one_hot": "one_hot", "labels": "one_hot", "labels_row": "one_hot", "binary": "binary"}

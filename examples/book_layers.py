@@ -6,8 +6,8 @@ adds ½λ ΣW² to its loss (weight decay in the book's sense, here L2 in the co
 The glue (7 lines) and its check:
 
     python -m crosscheck verify examples.book_layers:backprop --samples rows --weights in_out --biases row \\
-        --targets one_hot --l2 0.05 --l2-form reg --output-activation softmax --loss cross_entropy
-(½λ = 0.05 as the `reg` coefficient: λ = 0.1.)
+        --targets one_hot --l2 0.1 --l2-form lambda/2 --output-activation softmax --loss cross_entropy
+(the book's λ = 0.1 as it writes it: ½λ ΣW², the lambda/2 form.)
 """
 
 from __future__ import annotations
