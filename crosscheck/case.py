@@ -169,6 +169,9 @@ class Implementation:
     Your function's go to its process in one message, and run there while this process goes on."""
     printed: Callable[[Case], str] | None = field(default=None, compare=False)
     """What your code printed during the calls of a case ("" if nothing), for its report."""
+    yours: Callable[[str, int | None, tuple[int, ...]], str] | None = field(default=None, compare=False)
+    """A quantity's name in your own convention ("your weights[0][2, 1]" for ∂C/∂W^2[1, 2] with W as
+    (n_in, n_out)), for reports; None for the reference, which speaks the derivation's."""
     runner: Any = field(default=None, compare=False)
     """What runs your calls (`crosscheck.isolation`: a child process, or this one), None for the reference."""
 

@@ -91,7 +91,8 @@ class Diagnosis:
         """The keys of the slips named."""
         return tuple(slip.key for slip in self.slips)
 
-    def text(self, who: str = "your implementation") -> str:
+    def text(self, who: str = "your implementation", yours: str = "") -> str:
+        """The diagnosis's sentences; `yours` names the departing quantity in your convention ("your weights[0]")."""
         where = ""
         if self.quantity:
             first = symbol(self.quantity, self.layer)
@@ -101,7 +102,9 @@ class Diagnosis:
             lines.append(f"Diagnosis: look at {EQUATIONS[self.equation]}.")
         elif self.equation:
             lines.append(
-                f"Diagnosis: {where}: look at {EQUATIONS[self.equation]}" + (f" (layer {self.layer})" if self.layer else "") + "."
+                f"Diagnosis: {where}: look at {EQUATIONS[self.equation]}"
+                + (f" (layer {self.layer}{', ' + yours if yours else ''})" if self.layer else "")
+                + "."
             )
         if self.problem is not None:
             lines.append(self.problem.message(who))

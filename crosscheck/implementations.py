@@ -172,7 +172,30 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         submit=calls.submit,
         printed=calls.printed,
         runner=runner,
+        yours=your_names(c),
     )
+
+
+def your_names(c: Convention) -> Callable[[str, int | None, tuple[int, ...]], str]:
+    """Each quantity's name in convention `c`: ∂C/∂W^l[j, k] is "your weights[l-2][k, j]" with W as
+    (n_in, n_out), ∂C/∂b^l[j, 0] "your biases[l-2][j]" with flat biases, δ^l[j, x] "your deltas[l-2][x, j]"
+    with samples as rows, C "your loss"."""
+
+    def yours(quantity: str, layer: int | None, index: tuple[int, ...]) -> str:
+        if quantity == "loss" or layer is None:
+            return "your loss" if quantity == "loss" else ""
+        if quantity == "weights":
+            at = index if c.weights == "out_in" else index[::-1]
+        elif quantity == "biases":
+            at = {"column": index, "flat": index[:1], "row": (0, *index[:1])}[c.biases]
+        elif c.per_sample and index:
+            return f"your deltas[{layer - 2}] of sample {index[1]}, element {index[0]}"
+        else:
+            at = index if c.samples == "columns" else index[::-1]
+        element = f"[{', '.join(map(str, at))}]" if index else ""
+        return f"your {quantity}[{layer - 2}]{element}"
+
+    return yours
 
 
 def _roles(runner: isolation.Calls) -> set[str]:

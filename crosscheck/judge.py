@@ -147,8 +147,9 @@ def mismatch(tested: np.ndarray, oracle: np.ndarray, quantity: str, layer: int |
     return None
 
 
-def mismatch_line(t: TensorCheck, oracles: list[str], who: str = "the reference") -> str:
-    """`∂C/∂W^3[1, 0] = 0.41 (the reference), but torch gives 0.39; |diff| ... > tol ...`."""
+def mismatch_line(t: TensorCheck, oracles: list[str], who: str = "the reference", yours: str = "") -> str:
+    """`∂C/∂W^3[1, 0] = 0.41 (the reference), but torch gives 0.39; |diff| ... > tol ...`; with `yours`, the
+    element's name in your convention after the derivation's (`∂C/∂W^2[1, 0], your weights[0][0, 1], = ...`)."""
     names = join(oracles)
     verb = "gives" if len(oracles) == 1 else "give"
     if t.problem is not None and t.problem.quantity is None:  # the call itself: no tensor to name
@@ -158,8 +159,9 @@ def mismatch_line(t: TensorCheck, oracles: list[str], who: str = "the reference"
     bound = f"> tol {t.tolerance:.1e}"
     if not np.isfinite(t.tolerance):
         bound = f"and the tolerance is {t.tolerance} (an overflowed scale)"
+    name = f"{t.name} ({yours})" if yours else t.name
     return (
-        f"{t.name} = {t.tested:.10g} ({who}), but {names} {verb} {t.oracle:.10g}; "
+        f"{name} = {t.tested:.10g} ({who}), but {names} {verb} {t.oracle:.10g}; "
         f"|diff| {t.difference:.1e} {bound} ({t.failed} of {t.checked} elements off)"
     )
 

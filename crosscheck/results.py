@@ -92,7 +92,7 @@ class Comparison(_Result):
         if self.ok:
             return f"{self.who} and {self.oracle} agree ({self.kind}, worst |diff|/tol {self.worst_ratio:.2g})"
         label = f" {self.case.label}" if self.case is not None else ""
-        lines = [mismatch_line(t, [self.oracle], self.who) + label for t in self.mismatches]
+        lines = [mismatch_line(t, [self.oracle], self.who, _yours(self.implementation, t)) + label for t in self.mismatches]
         if reproduce and self.case is not None:
             lines += ["", "Rebuild the case:", "", self.reproduction()]
         return "\n".join(lines)
@@ -130,6 +130,13 @@ class CaseCheck(_Result):
     def unfinished(self) -> bool:
         """Whether your code did not finish this case (it timed out, or its process died or garbled its answer)."""
         return any(t.problem is not None and t.problem.kind in UNFINISHED for c in self.comparisons.values() for t in c.tensors)
+
+    def _yours_layer(self) -> str:
+        """The diagnosed quantity's name in your convention ("your weights[0]"), or ""."""
+        found = self.found
+        if found is None or found.quantity is None or self.implementation.yours is None:
+            return ""
+        return self.implementation.yours(found.quantity, found.layer, ())
 
     def printed_lines(self) -> list[str]:
         """What your code printed during this case (the call that failed to answer, or all its calls), its end."""
@@ -199,7 +206,11 @@ class CaseCheck(_Result):
         lines = []
         for entries in by_tensor.values():
             worst = max(entries, key=lambda e: e[1].ratio)[1]
-            lines.append(mismatch_line(worst, [n for n, _ in entries], self.who) + " " + self.case.label)
+            lines.append(
+                mismatch_line(worst, [n for n, _ in entries], self.who, _yours(self.implementation, worst))
+                + " "
+                + self.case.label
+            )
         return lines
 
     def reproduction(self) -> str:
@@ -214,7 +225,7 @@ class CaseCheck(_Result):
         if self.ok:
             return self.verdict() + ("" if self.precision is None else "\n" + self.precision.text(self.who))
         found = self.diagnosis()
-        explained = [found.text(self.who)] if found is not None and found.text(self.who) else []
+        explained = [found.text(self.who, self._yours_layer())] if found is not None and found.text(self.who) else []
         comes_and_goes = [self.intermittent_line()] if self.intermittent else []
         rebuild = ["", "Rebuild the case:", "", self.reproduction()]
         return "\n".join([*comes_and_goes, *self.mismatch_lines(), self.verdict(), *explained, *self.printed_lines(), *rebuild])
@@ -235,7 +246,7 @@ class CaseCheck(_Result):
         lines = [f"**{self.verdict()}**", "", *([self.intermittent_line(), ""] if self.intermittent else [])]
         lines += [f"- {line}" for line in self.mismatch_lines()]
         if found is not None and found.text(self.who):
-            lines += ["", found.text(self.who)]
+            lines += ["", found.text(self.who, self._yours_layer())]
         return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
 
     def as_dict(self) -> dict[str, Any]:
@@ -318,6 +329,13 @@ class ManyCheck(_Result):
             "cleared": self.cleared,
             "not_run": self.not_run,
         }
+
+
+def _yours(implementation: Implementation, t: TensorCheck) -> str:
+    """A tensor's element named in the convention of the implementation judged ("" for the reference)."""
+    if implementation.yours is None or t.problem is not None:
+        return ""
+    return implementation.yours(t.quantity, t.layer, t.index)
 
 
 def diagnosis_dict(found: Diagnosis | None) -> dict[str, Any] | None:

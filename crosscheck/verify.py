@@ -167,7 +167,7 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
             failure, shrunk = minimal, True
     if failure is not None:
         failure = _targets_evidence(failure, plan.convention, plan.oracles, plan.implementation)
-    if failure is not None and (failure.found is None or failure.found.equation != "targets"):
+    if failure is not None and (failure.found is None or (failure.found.equation != "targets" and not failure.found.convention)):
         failure = declarations.evidence(failure, lambda case, candidate: _agrees_redeclared(case, candidate, plan))
     return failure, shrunk
 
