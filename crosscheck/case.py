@@ -158,6 +158,9 @@ class Implementation:
     regularization: Callable[[int, int], float] | None = None
     weight_decay: float = 0.0
     """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
+    cost_factor: Callable[[int, int], float] | None = None
+    """Your cost over the derivation's mean cost, for a batch of N and n_L outputs (N for a summed cost):
+    the update you step on it is η times that over the mean cost's. None: the mean cost."""
     redeclared: Callable[[Any], Implementation] | None = field(default=None, compare=False)
     """The same function under another `Convention` (None: not made from a function), for the
     diagnosis's probes (does it agree once its targets are declared otherwise?)."""

@@ -33,7 +33,6 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import REFERENCE, Case, Implementation, Parameters, Stack, gradients_literal, stacks
 from crosscheck.diagnosis import diagnose, precision_note
 from crosscheck.judge import QUANTITIES, TensorCheck, judge, mismatch, symbol
-from crosscheck.oracles import torch as _torch_oracle
 from crosscheck.problems import ImplementationProblem, Problem
 from crosscheck.results import CaseCheck, Comparison, ManyCheck
 from crosscheck.scales import magnitudes, stack_magnitudes, with_l2_scale
@@ -366,7 +365,8 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
         return Comparison(oracle, chosen.kind, network.dtype, tol, problem, case=case, implementation=implementation)
     tol = chosen.tolerance(network.dtype)
     expected, extra = _oracle_update(case, chosen, learning_rate, implementation)
-    checks = _judge_update(case, tested, expected, extra, tol, chosen.kind, learning_rate, implementation)
+    effective = learning_rate * stepped(case, implementation)
+    checks = _judge_update(case, tested, expected, extra, tol, chosen.kind, effective, implementation)
     keyword = ", implementation=implementation" if implementation.setup else ""
     rebuild = "\n".join(
         [
@@ -380,17 +380,17 @@ def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implement
 def _oracle_update(
     case: Case, chosen: _oracles.Oracle, learning_rate: float, implementation: Implementation = REFERENCE
 ) -> tuple[Parameters, Gradients | None]:
-    """The oracle's parameters after one step: its framework's own update (torch.optim.SGD, with
-    the implementation's weight decay and L2 term when it declares them; a jax.grad step), or
-    W − η (∂C/∂W + ∂R/∂W + wd·W) from its gradients; and its own error estimate, if it has one."""
+    """The oracle's parameters after one step on the implementation's own cost (η times its cost's scale
+    over the mean cost: a summed cost steps N times as far), with its L2 term and weight decay: the
+    framework's own update (`Oracle.update`: torch.optim.SGD, a jax.grad step), or W − η (∂C/∂W + ∂R/∂W
+    + wd·W) from its gradients; and its own error estimate, if it has one."""
     network = case.network
     stack = Stack.of([case])
     c = regularization(stack, implementation)
-    decay = implementation.weight_decay
-    if chosen.name == "torch" and (c is not None or decay):
-        return _torch_oracle.regularized_step(case, learning_rate, 0.0 if c is None else float(c[0]), decay), None
-    if chosen.sgd_step is not None and c is None and not decay:
-        return chosen.sgd_step(case, learning_rate)[0], None
+    scale = stepped(case, implementation)
+    learning_rate, decay = learning_rate * scale, implementation.weight_decay / scale
+    if chosen.update is not None:
+        return chosen.update(case, learning_rate, 0.0 if c is None else float(c[0]), decay), None
     stacked, error = chosen.compute([stack])[0]
     if c is not None:
         stacked = with_l2(chosen, stack, stacked, c)
@@ -401,6 +401,13 @@ def _oracle_update(
         [b - eta * db for b, db in zip(network.biases, g.biases)],
     )
     return expected, None if error is None else stack.unstacked(error, 0)
+
+
+def stepped(case: Case, implementation: Implementation) -> float:
+    """How far the implementation's update steps per unit of η, over a step on the mean cost (N for a summed cost)."""
+    if implementation.cost_factor is None:
+        return 1.0
+    return float(implementation.cost_factor(case.x.shape[1], case.network.sizes[-1]))
 
 
 def _judge_update(  # noqa: PLR0917 (the pieces of one update, each named as step_check names them)
@@ -422,7 +429,7 @@ def _judge_update(  # noqa: PLR0917 (the pieces of one update, each named as ste
     stack = Stack.of([case])
     c = regularization(stack, implementation)
     weight_scales = [
-        s + 4 * (0.0 if c is None else c[0]) * np.abs(W) + implementation.weight_decay * np.abs(W)
+        s + 4 * (0.0 if c is None else c[0]) * np.abs(W) + implementation.weight_decay / stepped(case, implementation) * np.abs(W)
         for s, W in zip(S.weights, network.weights)
     ]
     checks = []

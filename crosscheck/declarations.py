@@ -134,9 +134,11 @@ def _found(old: Diagnosis | None, candidate: Redeclaration, names: tuple[str, st
         f"{who} agrees with the oracles on this same case once declared {changes}: it computes another network than "
         f"the one declared; if that is the one you mean, declare it (verify: {flags})",
     )
-    if old is None:
-        return Diagnosis(None, None, "declaration", (slip,))
-    return replace(old, equation="declaration", slips=(slip, *old.slips), convention="")
+    if old is None or not old.equation:
+        return (
+            Diagnosis(None, None, "declaration", (slip,)) if old is None else replace(old, equation="declaration", slips=(slip,))
+        )
+    return replace(old, slips=(*old.slips, slip))  # the equation stays named; the declaration is one more hypothesis
 
 
 def _flag(change: str) -> str:

@@ -167,6 +167,7 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         formulation="any",
         regularization=c.l2_coefficient if c.l2 else None,
         weight_decay=float(c.weight_decay),
+        cost_factor=_update_scale(c),
         redeclared=lambda other: _made(runner, other, provides, name, setup),
         observed=calls.observed,
         submit=calls.submit,
@@ -174,6 +175,14 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         runner=runner,
         yours=your_names(c),
     )
+
+
+def _update_scale(c: Convention) -> Callable[[int, int], float] | None:
+    """The cost your update steps on, over the mean cost (None: the mean cost): the convention's factor for a
+    batch per call; for one sample per call, the mean over the mini-batch of the per-sample cost."""
+    if c.per_sample:
+        return None if c.factor(1, 2) == 1.0 else (lambda N, outputs: c.factor(1, outputs))
+    return None if c.cost == "mean" and c.half else c.factor
 
 
 def your_names(c: Convention) -> Callable[[str, int | None, tuple[int, ...]], str]:

@@ -26,6 +26,7 @@ from crosscheck import declarations
 from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
+from crosscheck.check import stepped as stepped_scale
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.findings import Diagnosis, PrecisionNote, Slip
 from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
@@ -444,5 +445,6 @@ def _step_note(case: Case, under_test: Implementation, learning_rate: float, ora
         stepped = under_test.step(case, learning_rate)
     except ImplementationProblem:  # the update raised or answered in the wrong form: its report says so already
         return ""
-    found = diagnose_step(case, stepped, learning_rate, under_test.backward(case), under_test.weight_decay)
+    scale = stepped_scale(case, under_test)  # your update steps on your cost: η times its scale over the mean cost's
+    found = diagnose_step(case, stepped, learning_rate * scale, under_test.backward(case), under_test.weight_decay / scale)
     return found.text()

@@ -530,7 +530,12 @@ DECLARATION_BAD_CALLS = [
     ),
     ("convention cost", lambda n: _declared_convention(cost="avg"), ValueError, ["cost", "'mean', 'sum', 'elements'", "'avg'"]),
     ("convention targets", lambda n: _declared_convention(targets="ints"), ValueError, ["targets", "'labels'", "'ints'"]),
-    ("convention l2_form", lambda n: _declared_convention(l2_form="l2"), ValueError, ["l2_form", "'lambda/2n', 'lambda/2', 'reg'"]),
+    (
+        "convention l2_form",
+        lambda n: _declared_convention(l2_form="l2"),
+        ValueError,
+        ["l2_form", "'lambda/2n', 'lambda/2', 'reg'"],
+    ),
     ("convention half not a bool", lambda n: _declared_convention(half=1), TypeError, ["half", "True or False", "1"]),
     ("convention clip negative", lambda n: _declared_convention(clip=-1e-7), ValueError, ["clip", "[0, 0.5)", "-1e-07"]),
     ("convention clip 0.5", lambda n: _declared_convention(clip=0.5), ValueError, ["clip", "[0, 0.5)", "0.5"]),

@@ -267,7 +267,7 @@ def _raises_keyboard(w, b, x, y):
     [
         ("test_people:_returns_junk", [], 1, "must be a list of arrays"),
         ("test_people:_raises_keyboard", [], 1, "raised KeyError"),
-        ("examples.rows:backprop", ["--convention", "rows", "--dtypes", "float64", "--max-layers", "2"], 0, "float64;"),
+        ("examples.rows:backprop", ["--convention", "rows", "--dtypes", "float64", "--max-layers", "2"], 0, "float64 judged;"),
         ("examples.rows:backprop", ["--convention", "rows", "--sizes", "3,x"], 2, "argument --sizes"),
         ("examples.rows:backprop", ["--convention", "rows", "--clip", "0.7"], 2, "argument --clip"),
         ("examples.rows:backprop", ["--convention", "rows", "--clip", "0.01"], 2, "clips a log loss's argument"),

@@ -41,6 +41,9 @@ class Oracle:
     compute: Computation
     sgd_step: Callable[[Case, float], tuple[Parameters, float]] | None = None
     """The framework's own update (and the cost before it); None: W − η ∂C/∂W from `compute`."""
+    update: Callable[[Case, float, float, float], Parameters] | None = None
+    """(case, η, c, wd) -> the parameters after the framework's own step on C + c·ΣW² with weight decay wd
+    (torch.optim.SGD's); None: W − η (∂C/∂W + 2cW + wd·W) from `compute` and `l2`."""
     share: float = 1.0
     """The share of a certificate cell's cases it checks: forward mode and finite
     differences cost one pass per parameter, so they see a fixed subset (at least one)."""
@@ -72,6 +75,7 @@ ORACLES: dict[str, Oracle] = {
             _torch.gradients,
             _torch.sgd_step,
             l2=_torch.l2,
+            update=_torch.update,
         ),
         Oracle(
             "jax",
@@ -81,6 +85,7 @@ ORACLES: dict[str, Oracle] = {
             functools.partial(_jax.gradients, mode="reverse"),
             _jax.sgd_step,
             l2=_jax.l2,
+            update=_jax.update,
         ),
         Oracle(
             "jax_forward",

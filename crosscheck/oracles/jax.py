@@ -210,6 +210,41 @@ def _step(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
     return jax.jit(step)
 
 
+@functools.cache
+def _regularized(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
+    jax = frameworks.jax()
+    C = cost_function(activations, losses)
+
+    def step(Ws: Any, bs: Any, x: Any, y: Any, mask: Any, choice: Any, eta: Any, c: Any, decay: Any) -> Any:  # noqa: PLR0913, PLR0917 (jit's positional arguments)
+        def cost(Ws: Any, bs: Any) -> Any:
+            return C(Ws, bs, _zero_perturbations(Ws, x), x, y, mask, choice) + (c * Ws * Ws).sum()
+
+        gW, gb = jax.grad(cost, argnums=(0, 1))(Ws, bs)
+        return Ws - eta * (gW + decay * Ws), bs - eta * gb
+
+    return jax.jit(step)
+
+
+def update(case: Case, learning_rate: float, l2: float, weight_decay: float) -> Parameters:
+    """One step W ← W − η (∂(C + c·ΣW²)/∂W + wd·W), b ← b − η ∂C/∂b, the gradient by `jax.grad` of the cost
+    with the L2 term `l2` (= c) added in JAX (identity layers padded in front carry no weight decay: their
+    W is the identity and only the case's own layers are read back)."""
+    jax = frameworks.jax()
+    sizes, dtype = case.network.sizes, case.network.dtype
+    (Ws, bs, xs, ys, mask, choice), skip = padded(Stack.of([case]))
+    real = np.zeros_like(Ws[0])
+    real[skip:] = 1  # the L2 term and the decay on the case's own layers only
+    eta, c, decay = (dtype.type(v) for v in (learning_rate, l2, weight_decay))
+    with frameworks.jax_precision(dtype):
+        W_new, b_new = jax.device_get(
+            _regularized(*catalogue())(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, eta, c * real, decay * real)
+        )
+    return (
+        [np.array(W[:n, :m], dtype=dtype) for W, n, m in zip(W_new[skip:], sizes[1:], sizes)],
+        [np.array(b[:n], dtype=dtype) for b, n in zip(b_new[skip:], sizes[1:])],
+    )
+
+
 def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
     """One step W ← W − η ∂C/∂W, b ← b − η ∂C/∂b with `jax.grad` and `jax.tree_util`, and
     the cost C before the step; the case is left as it is."""

@@ -102,7 +102,7 @@ def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.nd
     return R.detach().numpy().astype(np.float64), [g.numpy() for g in grads]
 
 
-def regularized_step(case: Case, learning_rate: float, l2_coefficient: float, weight_decay: float) -> Parameters:
+def update(case: Case, learning_rate: float, l2_coefficient: float, weight_decay: float) -> Parameters:
     """One `torch.optim.SGD(lr=, weight_decay=)` step on the case's cost plus c · ΣW² (weights only)."""
     torch = frameworks.torch()
     Ws, bs, _, costs = forward(Stack.of([case]))
