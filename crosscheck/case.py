@@ -158,6 +158,8 @@ class Implementation:
     regularization: Callable[[int, int], float] | None = None
     weight_decay: float = 0.0
     """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
+    clip: float = 0.0
+    """The clip of a log loss's argument it declares (its cost on a clipped to [clip, 1 − clip]): the oracles clip too."""
     cost_factor: Callable[[int, int], float] | None = None
     """Your cost over the derivation's mean cost, for a batch of N and n_L outputs (N for a summed cost):
     the update you step on it is η times that over the mean cost's. None: the mean cost."""
@@ -235,6 +237,8 @@ class Stack:
     loss: str
     sizes: np.ndarray
     origins: tuple[str, ...] = ()
+    clip: float = 0.0
+    """The loss's argument clipped to [clip, 1 − clip] (an implementation's declaration): each oracle clips it too."""
 
     @classmethod
     def of(cls, cases: Sequence[Case]) -> Stack:
@@ -300,6 +304,7 @@ class Stack:
             *self.names,
             self.sizes[:count],
             self.origins[:count],
+            self.clip,
         )
 
     def case(self, k: int) -> Case:

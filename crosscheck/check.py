@@ -106,6 +106,11 @@ def oracle_values(stacks_: Sequence[Stack], oracles: Sequence[str], shares: bool
     return values
 
 
+def clipped(stack: Stack, implementation: Implementation) -> Stack:
+    """The stack with the implementation's declared clip, which every oracle then applies in its own framework."""
+    return replace(stack, clip=implementation.clip) if implementation.clip else stack
+
+
 def regularization(stack: Stack, implementation: Implementation) -> np.ndarray | None:
     """The coefficient c (K,) of the c·ΣW² the implementation adds to each case's cost, or None."""
     if implementation.regularization is None:
@@ -177,7 +182,7 @@ def _comparisons(
             },
             (),
         )
-    stack = Stack.of([case])
+    stack = clipped(Stack.of([case]), implementation)
     judged = stack_judgements(
         [stack], names, implementation, tested=[stack.stacked([tested])], provides=[implementation.given(tested)]
     )[0]
@@ -218,7 +223,7 @@ def check_cases(
     # not run is counted, never judged.
     if implementation.submit is not None:
         collect = implementation.submit(cases)
-        everything = stacks(cases)
+        everything = [(members, clipped(stack, implementation)) for members, stack in stacks(cases)]
         values = oracle_values([stack for _, stack in everything], names)  # while your code runs
     else:
         given = [_answer(implementation, c) for c in cases]
@@ -235,6 +240,7 @@ def check_cases(
         else:
             answers[i] = answer
     groups, computed = _answered(cases, answers, everything, values)
+    groups = [(members, clipped(stack, implementation)) for members, stack in groups]
     tested = [stack.stacked([answers[i] for i in members]) for members, stack in groups]
     provides = [implementation.given(answers[members[0]]) for members, _ in groups]
     judged = stack_judgements(

@@ -42,8 +42,8 @@ class Convention:
     * cost: "mean" (over the batch, the derivation's), "sum" (Σ_x C_x) or "elements" (the
       mean over every output element, as the frameworks' MSE);
     * half: the quadratic cost's ½ (False: C = mean (a − y)², no ½);
-    * clip: the loss's argument clipped to [clip, 1 − clip] (a log loss); a case where an
-      output lies within 2·clip of 0 or 1 is not judged (the clip changes C there);
+    * clip: the loss's argument clipped to [clip, 1 − clip] (a log loss); every oracle clips it too,
+      in its own framework, and only a case with an output within rounding of a bound is not judged;
     * l2, l2_form: L2 in the cost, "lambda/2n" (+ λ/(2N) ΣW², N the batch; Nielsen's), "lambda/2"
       (+ λ/2 ΣW²) or
       "reg" (+ reg · ΣW², a course assignment's), weights only; the oracles add the same term;

@@ -16,6 +16,7 @@ under the same name as the reference's entry (README, "Use 2: add an activation 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -451,8 +452,18 @@ def activation(name: str) -> ActivationCounterpart:
         ) from None
 
 
-def loss(name: str) -> LossCounterpart:
-    """The counterpart of the reference's loss `name`."""
+CLIPPED: dict[str, LossCounterpart] = {}
+"""Losses with a declared clip of their argument (`loss(name, clip)` makes each), by name: kept apart from
+LOSSES, which mirrors the reference's registry."""
+
+
+def loss(name: str, clip: float = 0.0) -> LossCounterpart:
+    """The counterpart of the reference's loss `name`; with `clip`, the same cost on a clipped to
+    [clip, 1 − clip] in each framework (an implementation's declared clip of a log loss's argument)."""
+    if clip:
+        return _clipped(name, float(clip))
+    if name in CLIPPED:
+        return CLIPPED[name]
     try:
         return LOSSES[name]
     except KeyError:
@@ -461,6 +472,22 @@ def loss(name: str) -> LossCounterpart:
             f"{name!r} to LOSSES in crosscheck/counterparts.py "
             "(README, 'Use 2: add an activation or a loss')"
         ) from None
+
+
+def _clipped(name: str, clip: float) -> LossCounterpart:
+    """`name`'s counterpart with a clipped to [clip, 1 − clip] before the cost, in torch (clamp), JAX (clip)
+    and NumPy (clip): where the clip holds, the cost is flat and its gradient 0, as in code that clips."""
+    label = f"{name} clipped at {clip:g}"
+    if label not in CLIPPED:
+        base = loss(name)
+        CLIPPED[label] = dataclasses.replace(
+            base,
+            name=label,
+            torch=lambda a, y: base.torch(torch_module().clamp(a, clip, 1 - clip), y),
+            jax=lambda a, y, mask: base.jax(jax_numpy().clip(a, clip, 1 - clip), y, mask),
+            numpy_per_sample=lambda a, y: base.numpy_per_sample(np.clip(a, clip, 1 - clip), y),
+        )
+    return CLIPPED[label]
 
 
 def hand_written(framework: str | None, names: tuple[str, ...]) -> list[str]:

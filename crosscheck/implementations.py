@@ -168,6 +168,7 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         regularization=c.l2_coefficient if c.l2 else None,
         weight_decay=float(c.weight_decay),
         cost_factor=_update_scale(c),
+        clip=float(c.clip),
         redeclared=lambda other: _made(runner, other, provides, name, setup),
         observed=calls.observed,
         submit=calls.submit,

@@ -460,7 +460,7 @@ class ImplementationCheck(_Result):
         if self.convention.kink != "left":
             why.append(f"z exactly on a kink (kink={self.convention.kink!r})")
         if self.convention.clip:
-            why.append(f"an output within 2·clip of 0 or 1 (clip={self.convention.clip:g})")
+            why.append(f"an output within rounding of the clip's bounds (clip={self.convention.clip:g})")
         return " or ".join(why)
 
     def report(self) -> str:

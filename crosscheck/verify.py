@@ -382,13 +382,20 @@ def _unfinished(tensors: Sequence[Any]) -> bool:
 
 def _skip(case: Case, c: Convention) -> bool:
     """A case the convention leaves unjudged: some z exactly on a kink, where it takes another
-    slope, or an output within 2·clip of 0 or 1, where a declared clip changes the cost."""
+    slope, or an output within rounding of a declared clip's bound (clip or 1 − clip), where your
+    code and an oracle may fall on either side of it (every oracle applies the clip itself)."""
     if c.kink == "left" and not c.clip:
         return False
     zs, acts = forward(case)
-    if c.clip and bool(np.any((acts[-1] < 2 * c.clip) | (acts[-1] > 1 - 2 * c.clip))):
+    if c.clip and _near_a_bound(acts[-1], c.clip):
         return True
     return c.kink != "left" and bool(kink_samples(case, zs).any())
+
+
+def _near_a_bound(a: np.ndarray, clip: float) -> bool:
+    """Whether an output lies within rounding (8 ulps of 1, or 1e-4 of the bound, relative) of clip or 1 − clip."""
+    band = max(8 * float(np.finfo(a.dtype).eps), 1e-4 * clip)
+    return bool(np.any((np.abs(a - clip) <= band) | (np.abs(a - (1 - clip)) <= band)))
 
 
 def shrunk_failure(

@@ -52,7 +52,7 @@ def bucket(n: int, sizes: tuple[int, ...] | None = None) -> int:
 
 def catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The counterparts' activation and loss names, in the order `choice` indexes them."""
-    return tuple(counterparts.ACTIVATIONS), tuple(counterparts.LOSSES)
+    return tuple(counterparts.ACTIVATIONS), (*counterparts.LOSSES, *counterparts.CLIPPED)
 
 
 def padded(stack: Stack) -> tuple[tuple[np.ndarray, ...], int]:
@@ -79,7 +79,7 @@ def padded(stack: Stack) -> tuple[tuple[np.ndarray, ...], int]:
     activations, losses = catalogue()
     hidden, output = (activations.index(counterparts.activation(name).name) for name in stack.names[:2])
     layers = [activations.index("identity")] * skip + [hidden] * (depth - 1) + [output]
-    choice = np.array([*layers, losses.index(counterparts.loss(stack.loss).name)], dtype=np.int32)
+    choice = np.array([*layers, losses.index(counterparts.loss(stack.loss, stack.clip).name)], dtype=np.int32)
     return (Ws, bs, xs, ys, mask, choice), skip
 
 
@@ -89,7 +89,7 @@ def cost_function(activations: tuple[str, ...], losses: tuple[str, ...]) -> Any:
     jax = frameworks.jax()
     switch = jax.lax.switch
     sigmas = [counterparts.ACTIVATIONS[name].jax for name in activations]
-    costs = [counterparts.LOSSES[name].jax for name in losses]
+    costs = [counterparts.loss(name).jax for name in losses]
 
     def C(Ws: Any, bs: Any, eps: Any, x: Any, y: Any, mask: Any, choice: Any) -> Any:  # noqa: PLR0917 (jit and grad take positional arguments)
         rows = jax.numpy.any(mask > 0, axis=1, keepdims=True)  # the real output neurons

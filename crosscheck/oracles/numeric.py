@@ -62,14 +62,15 @@ def gradients(stacks: list[Stack]) -> list[tuple[Gradients, Gradients | None]]:
     Each case is differenced at its own sizes: one pass per parameter, no padding."""
     results: list[tuple[Gradients, Gradients | None]] = []
     for stack in stacks:
-        pairs = [with_error(case.network, case.x, case.y) for case in stack.cases()]
+        pairs = [with_error(case.network, case.x, case.y, stack.clip) for case in stack.cases()]
         results.append((stack.stacked([p[0] for p in pairs]), stack.stacked([p[1] for p in pairs])))
     return results
 
 
-def with_error(network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Gradients, Gradients]:
-    """The finite differences and, alongside, the estimate |D(h) − D(2h)| of their error."""
-    model = _Model(network, x, y)
+def with_error(network: Network, x: np.ndarray, y: np.ndarray, clip: float = 0.0) -> tuple[Gradients, Gradients]:
+    """The finite differences and, alongside, the estimate |D(h) − D(2h)| of their error (the loss's
+    argument clipped at `clip`, when declared)."""
+    model = _Model(network, x, y, clip)
     S = len(POINTS)
     theta = np.concatenate([p.ravel() for pair in zip(model.Ws, model.bs) for p in pair])
     P = theta.size
@@ -125,10 +126,10 @@ def _difference(costs: np.ndarray, h: np.ndarray, crossed: np.ndarray) -> tuple[
 class _Model:
     """The network's forward pass in float64 from the counterparts' NumPy formulas."""
 
-    def __init__(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, network: Network, x: np.ndarray, y: np.ndarray, clip: float = 0.0) -> None:
         self.hidden = counterparts.activation(network.activation.name)
         self.output = counterparts.activation(network.output_activation.name)
-        self.loss = counterparts.loss(network.loss.name)
+        self.loss = counterparts.loss(network.loss.name, clip)
         self.Ws = [W.astype(np.float64) for W in network.weights]
         self.bs = [b.astype(np.float64) for b in network.biases]
         self.x, self.y = x.astype(np.float64), y.astype(np.float64)

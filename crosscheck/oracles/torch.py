@@ -26,7 +26,7 @@ def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
     case (K,), from torch's own functions."""
     torch = frameworks.torch()
     hidden, output = (counterparts.activation(name) for name in stack.names[:2])
-    cost = counterparts.loss(stack.loss)
+    cost = counterparts.loss(stack.loss, stack.clip)
     Ws = [torch.from_numpy(W).requires_grad_() for W in stack.weights]
     bs = [torch.from_numpy(b).requires_grad_() for b in stack.biases]
     a = torch.from_numpy(stack.x)
@@ -40,7 +40,7 @@ def forward(stack: Stack) -> tuple[list[Any], list[Any], list[Any], Any]:
     outputs = stack.sizes[:, -1]
     if (outputs == a.shape[-2]).all():  # no padded output row
         return Ws, bs, zs, torch.func.vmap(cost.torch)(a, y)
-    if _zero_at_one(stack.loss, a.dtype):  # padded rows set to a = y = 1, where the loss is exactly 0
+    if _zero_at_one(cost.name, a.dtype):  # padded rows set to a = y = 1, where the loss is exactly 0
         real = torch.from_numpy(np.arange(a.shape[-2])[:, None] < outputs[:, None, None])
         one = torch.ones((), dtype=a.dtype)
         return Ws, bs, zs, torch.func.vmap(cost.torch)(torch.where(real, a, one), torch.where(real, y, one))
