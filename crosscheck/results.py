@@ -51,8 +51,25 @@ class _Result:
             raise AssertionError(self.report())
         return self
 
+    def markdown(self) -> str:
+        raise NotImplementedError
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        """One line: the verdict, cut short (the whole of it: `.report()`, `.markdown()`, `.as_dict()`)."""
+        first = self.report().splitlines()[0] if self.report() else ""
+        shown = first if len(first) <= REPR else first[: REPR - 1] + "…"
+        return f"<{type(self).__name__} ok={self.ok}: {shown}>"
+
+    def _repr_markdown_(self) -> str:
+        """What a notebook shows: the Markdown report."""
+        return self.markdown()
+
+
+REPR = 160
+"""Characters of a result's verdict its repr shows."""
+
+
+@dataclass(frozen=True, repr=False)
 class Comparison(_Result):
     """The implementation under test against one oracle, for one case."""
 
@@ -106,7 +123,7 @@ class Comparison(_Result):
         return self.case.reproduction(self.implementation.check_call([self.oracle]), self.implementation.setup)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CaseCheck(_Result):
     """The implementation under test against several oracles on one case."""
 
@@ -263,7 +280,7 @@ class CaseCheck(_Result):
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ManyCheck(_Result):
     """The implementation under test against several oracles on many cases."""
 
@@ -388,7 +405,7 @@ class Counts:
         return parts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ImplementationCheck(_Result):
     """Your implementation against the oracles on many drawn cases."""
 

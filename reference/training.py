@@ -27,6 +27,23 @@ class History:
     def iterations(self) -> int:
         return len(self.losses)
 
+    def __repr__(self) -> str:
+        """One line: how many iterations, the first and last loss, and why it stopped."""
+        if not self.losses:
+            return "History(no iteration)"
+        return (
+            f"History({self.iterations:,} iterations, C {self.losses[0]:.6g} → {self.losses[-1]:.6g}, "
+            f"stopped by {self.stop_reason or 'nothing yet'})"
+        )
+
+    def _repr_markdown_(self) -> str:
+        """What a notebook shows: a short table of the loss, every tenth of the run, and the stop rule."""
+        if not self.losses:
+            return "*No iteration.*"
+        step = max(1, self.iterations // 10)
+        rows = "\n".join(f"| {t + 1:,} | {self.losses[t]:.6g} |" for t in [*range(0, self.iterations, step), self.iterations - 1])
+        return f"**{self.iterations:,} iterations, stopped by {self.stop_reason}**\n\n| iteration | C |\n| --- | --- |\n{rows}"
+
 
 def train(
     network: Network,
