@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from helpers import available_oracles, families, oracle_params, require
@@ -182,14 +184,16 @@ def test_an_activation_added_at_run_time_is_drawn(monkeypatch):
 
 
 def test_an_entry_on_one_side_only_names_the_missing_counterpart(monkeypatch):
-    """softsign in reference/ alone: the registry check and the oracles name the missing counterpart and where to add it."""
-    monkeypatch.setitem(reference_activations.ACTIVATIONS, "softsign", SOFTSIGN)
-    assert counterparts.registry_mismatches() == [
-        "the reference's activation 'softsign' has no counterpart: add a ActivationCounterpart named 'softsign' "
-        "to ACTIVATIONS in crosscheck/counterparts.py"
-    ]
-    case = Case(Network.random((2, 2, 1), seed=0, activation="softsign"), np.ones((2, 1)), np.zeros((1, 1)))
-    with pytest.raises(counterparts.MissingCounterpart, match="add an ActivationCounterpart named 'softsign'"):
+    """An activation in reference/ alone: the registry check and the oracles name the missing counterpart and where to add it."""
+    monkeypatch.setitem(
+        reference_activations.ACTIVATIONS, "only_in_this_test", dataclasses.replace(SOFTSIGN, name="only_in_this_test")
+    )
+    assert (
+        "the reference's activation 'only_in_this_test' has no counterpart: add a ActivationCounterpart named "
+        "'only_in_this_test' to ACTIVATIONS in crosscheck/counterparts.py"
+    ) in counterparts.registry_mismatches()
+    case = Case(Network.random((2, 2, 1), seed=0, activation="only_in_this_test"), np.ones((2, 1)), np.zeros((1, 1)))
+    with pytest.raises(counterparts.MissingCounterpart, match="add an ActivationCounterpart named 'only_in_this_test'"):
         crosscheck.check_case(case, ["numeric"])
 
 

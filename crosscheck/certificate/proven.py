@@ -185,7 +185,8 @@ def _registry(proof: Any) -> str:
             tag("Trusted", "sympy.nsimplify's reading of a float"),
         ),
         (
-            "Applications of erfc, and logs of distinct irreducible factors, are taken as algebraically independent.",
+            "Applications of erfc, exponentials of distinct arguments, and logs of distinct irreducible factors are taken "
+            "as algebraically independent.",
             tag("Trusted", "classical transcendence results, not proven here"),
         ),
     )

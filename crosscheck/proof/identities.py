@@ -97,7 +97,7 @@ def _softmax_checked(own: Callable[[Any], Any], z: np.ndarray) -> np.ndarray:
     mine, truth = np.asarray(own(z.view(Shifted)), dtype=object), _softmax(z)
     if mine.shape != truth.shape:
         raise ForwardDiffers((0,), sp.Symbol(f"shape{mine.shape}≠{truth.shape}"))
-    values = _Values()
+    values = Values()
     for index in np.ndindex(truth.shape):
         if decide(values.of(sp.sympify(mine[index])) - values.of(truth[index])) != 0:
             residual = (sp.sympify(mine[index]) - truth[index]).replace(
@@ -263,7 +263,7 @@ def _derivatives(C: Any, by: np.ndarray, put_back: np.ndarray | None = None, sub
     return np.array([[sp.diff(C, s).xreplace(back) for s in row] for row in by], dtype=object)
 
 
-class _Values:
+class Values:
     """Each application of a function (σ(z), σ'(z), ∂C/∂a_{jx}(a^L), e^{z}) as one symbol, the
     same symbol wherever the same application occurs: the residual is then a polynomial (a
     rational function, for softmax) in these values and the parameters, and expansion to zero
@@ -319,7 +319,7 @@ class _Values:
         return expr.xreplace({v: applied for applied, v in self.symbols.items()})
 
 
-def _first_residual(mine: np.ndarray, truth: np.ndarray, values: _Values) -> tuple[tuple[int, int], Any] | None:
+def _first_residual(mine: np.ndarray, truth: np.ndarray, values: Values) -> tuple[tuple[int, int], Any] | None:
     """The first element where reference − truth is not decided zero, with its residual."""
     mine = np.asarray(mine, dtype=object)
     if mine.shape != truth.shape:
@@ -404,7 +404,7 @@ def run(
     for k, (W, b, x_k) in enumerate(cases):
         mine = _case(gradients, k) if path == "stack" else gradients
         truth = _Truth(W, b, x_k, [sigma] * (L - 2) + [tau], C)
-        values = _Values()
+        values = Values()
         for label, equation, kind, l in _quantities(L, gradients_of):
             want_mine, want = _pair(kind, l, mine, truth, W, b)
             found = _first_residual(want_mine, want, values)
