@@ -447,6 +447,20 @@ def _save(
     return failed
 
 
+def _jax_cache() -> None:
+    """JAX's persistent compilation cache for the command line (a learner's second run compiles nothing): in
+    $CROSSCHECK_JAX_CACHE, else JAX_COMPILATION_CACHE_DIR, else ~/.cache/crosscheck/jax (XDG_CACHE_HOME);
+    CROSSCHECK_JAX_CACHE="" turns it off. It caches compiled programs, keyed by program, flags and versions,
+    never a result."""
+    chosen = os.environ.get("CROSSCHECK_JAX_CACHE")
+    if chosen == "":
+        return
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = chosen or os.environ.get("JAX_COMPILATION_CACHE_DIR") or os.path.join(home, "crosscheck", "jax")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", folder)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Ctrl-C stops with one line and exit 130, SIGTERM with one line and exit 143
     (`crosscheck.stops`); files are written only at the end, atomically, and a stop removes
@@ -454,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     than by a signal is reported the same way."""
     previous = stops.install()
     stops.WRITING.clear()
+    _jax_cache()
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -92,9 +92,10 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     if under_test.runner is not None:
         under_test.runner.start()  # your code loads in its process while the frameworks load here
     try:
-        found = sweep(plan, cases)
-        failure, shrunk = _minimal(found, plan, shrink)
-        updates = check_updates(plan, min(cases, 50), learning_rate) if found.counts.not_run == 0 else Updates()
+        with _oracles.focused(activation, output, loss, c.clip):  # every case of the check has these names
+            found = sweep(plan, cases)
+            failure, shrunk = _minimal(found, plan, shrink)
+            updates = check_updates(plan, min(cases, 50), learning_rate) if found.counts.not_run == 0 else Updates()
     except LoadFailure as failed:
         return _unchecked(plan, (activation, output, loss), failed, cases)
     finally:

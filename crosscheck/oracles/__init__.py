@@ -10,13 +10,15 @@ activation and loss names reach it; every formula is the framework's own
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from crosscheck import counterparts as _counterparts
 from crosscheck import frameworks
 from crosscheck.case import Case, Parameters, Stack
 from crosscheck.oracles import jax as _jax
@@ -107,6 +109,22 @@ ORACLES: dict[str, Oracle] = {
         ),
     )
 }
+
+
+@contextlib.contextmanager
+def focused(activation: str, output_activation: str, loss: str, clip: float = 0.0) -> Iterator[None]:
+    """Within: every check uses only these names (a check of your implementation), so an oracle that compiles
+    may compile for them alone (JAX's programs then switch over two activations and one loss, not the catalogue)."""
+    try:
+        names = (tuple(dict.fromkeys((activation, output_activation, "identity"))), (_counterparts.loss(loss, clip).name,))
+    except _counterparts.MissingCounterpart:  # a name the check itself will refuse, naming it: no focus
+        yield
+        return
+    _jax.FOCUS.append(names)
+    try:
+        yield
+    finally:
+        _jax.FOCUS.pop()
 
 
 def lookup(names: Sequence[str] | None) -> list[Oracle]:

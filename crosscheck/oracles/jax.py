@@ -50,8 +50,19 @@ def bucket(n: int, sizes: tuple[int, ...] | None = None) -> int:
     return n
 
 
-def catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The counterparts' activation and loss names, in the order `choice` indexes them."""
+FOCUS: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+"""The names of the check at hand, when it uses only these (`crosscheck.oracles.focused`): the compiled
+programs then switch over them alone, which traces and compiles in a fraction of the whole catalogue's time."""
+
+
+def catalogue(stack: Stack | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The activation and loss names, in the order `choice` indexes them: the focus's, when `stack` uses only
+    those; else the counterparts' (the whole catalogue, one program for every cell)."""
+    if FOCUS and stack is not None:
+        activations, losses = FOCUS[-1]
+        used = {counterparts.activation(name).name for name in stack.names[:2]}
+        if used <= set(activations) and counterparts.loss(stack.loss, stack.clip).name in losses:
+            return FOCUS[-1]
     return tuple(counterparts.ACTIVATIONS), (*counterparts.LOSSES, *counterparts.CLIPPED)
 
 
@@ -76,7 +87,7 @@ def padded(stack: Stack) -> tuple[tuple[np.ndarray, ...], int]:
     ys[:, : stack.y.shape[1], :N] = stack.y
     rows = np.arange(width)[None, :, None] < stack.sizes[:, -1, None, None]
     mask = (rows & (np.arange(batch)[None, None, :] < N)).astype(dtype)
-    activations, losses = catalogue()
+    activations, losses = catalogue(stack)
     hidden, output = (activations.index(counterparts.activation(name).name) for name in stack.names[:2])
     layers = [activations.index("identity")] * skip + [hidden] * (depth - 1) + [output]
     choice = np.array([*layers, losses.index(counterparts.loss(stack.loss, stack.clip).name)], dtype=np.int32)
@@ -152,13 +163,14 @@ def _vmapped(activations: tuple[str, ...], losses: tuple[str, ...], mode: str) -
     return jax.jit(jax.vmap(with_deltas(activations, losses, mode), in_axes=(0, 0, 0, 0, 0, None)))
 
 
-def _mapped(arrays: tuple[np.ndarray, ...], choice: np.ndarray, mode: str) -> np.ndarray:
-    """`with_deltas`'s flat result for each of K stacked padded cases, a chunk per call."""
+def _mapped(arrays: tuple[np.ndarray, ...], choice: np.ndarray, mode: str, names: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    """`with_deltas`'s flat result for each of K stacked padded cases, a chunk per call (`names`: the catalogue
+    `choice` indexes)."""
     total = arrays[0].shape[0]
     size = 1 if total == 1 else CHUNK[mode]
     flats = []
     with frameworks.jax_precision(arrays[2].dtype):
-        function = _vmapped(*catalogue(), mode)
+        function = _vmapped(names[0], names[1], mode)
         for start in range(0, total, size):
             chunk = [array[start : start + size] for array in arrays]
             if chunk[0].shape[0] < size:
@@ -174,11 +186,12 @@ def gradients(stacks: list[Stack], mode: str) -> list[tuple[Gradients, Gradients
     inputs = [padded(stack) for stack in stacks]
     pools: dict[tuple[Any, ...], list[int]] = {}
     for index, ((Ws, _, xs, _, _, choice), _) in enumerate(inputs):
-        pools.setdefault((Ws.shape[1:], xs.shape[1:], xs.dtype.str, choice.tobytes()), []).append(index)
+        key = (Ws.shape[1:], xs.shape[1:], xs.dtype.str, choice.tobytes(), catalogue(stacks[index]))
+        pools.setdefault(key, []).append(index)
     results: list[Any] = [None] * len(stacks)
-    for members in pools.values():
+    for key, members in pools.items():
         arrays = tuple(np.concatenate([inputs[i][0][j] for i in members]) for j in range(5))
-        flat = _mapped(arrays, inputs[members[0]][0][5], mode)
+        flat = _mapped(arrays, inputs[members[0]][0][5], mode, key[-1])
         depth, width = arrays[0].shape[1:3]
         loss, dWs, dbs, deltas = unpack(flat, depth, width, arrays[2].shape[-1])
         offset = 0
@@ -231,13 +244,14 @@ def update(case: Case, learning_rate: float, l2: float, weight_decay: float) -> 
     W is the identity and only the case's own layers are read back)."""
     jax = frameworks.jax()
     sizes, dtype = case.network.sizes, case.network.dtype
-    (Ws, bs, xs, ys, mask, choice), skip = padded(Stack.of([case]))
+    stack = Stack.of([case])
+    (Ws, bs, xs, ys, mask, choice), skip = padded(stack)
     real = np.zeros_like(Ws[0])
     real[skip:] = 1  # the L2 term and the decay on the case's own layers only
     eta, c, decay = (dtype.type(v) for v in (learning_rate, l2, weight_decay))
     with frameworks.jax_precision(dtype):
         W_new, b_new = jax.device_get(
-            _regularized(*catalogue())(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, eta, c * real, decay * real)
+            _regularized(*catalogue(stack))(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, eta, c * real, decay * real)
         )
     return (
         [np.array(W[:n, :m], dtype=dtype) for W, n, m in zip(W_new[skip:], sizes[1:], sizes)],
@@ -250,10 +264,11 @@ def sgd_step(case: Case, learning_rate: float) -> tuple[Parameters, float]:
     the cost C before the step; the case is left as it is."""
     jax = frameworks.jax()
     sizes, dtype = case.network.sizes, case.network.dtype
-    (Ws, bs, xs, ys, mask, choice), skip = padded(Stack.of([case]))
+    stack = Stack.of([case])
+    (Ws, bs, xs, ys, mask, choice), skip = padded(stack)
     with frameworks.jax_precision(dtype):
         (Ws, bs), loss = jax.device_get(
-            _step(*catalogue())(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, dtype.type(learning_rate))
+            _step(*catalogue(stack))(Ws[0], bs[0], xs[0], ys[0], mask[0], choice, dtype.type(learning_rate))
         )
     parameters = (
         [np.array(W[:n, :m], dtype=dtype) for W, n, m in zip(Ws[skip:], sizes[1:], sizes)],
