@@ -138,7 +138,21 @@ def _ids(row: Row) -> str:
     return f"{row.fn}+{update}" if update else row.fn
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[_ids(r) for r in ROWS])
+QUICK = {
+    "raises_generator_exit",
+    "os_exit_zero",
+    "hangs",
+    "patches_the_frameworks",
+    "returns_a_generator",
+    "forks",
+    "starts_a_process",
+}
+"""The rows the quick (dev) profile runs, one of each kind; the ci and thorough profiles run every row."""
+
+
+@pytest.mark.parametrize(
+    "row", [pytest.param(r, marks=[] if r.fn in QUICK else [pytest.mark.slow]) for r in ROWS], ids=[_ids(r) for r in ROWS]
+)
 def test_a_misbehaving_implementation_gets_the_verdict_its_answers_earn(row):
     """Each misbehaviour gets the verdict its answers earn (agrees only when every case asked was judged and agreed),
     a report in words that say what your code did, and every case asked accounted for, in bounded time."""
