@@ -50,6 +50,7 @@ FD_BATCH = 28
 example spread over them)."""
 
 
+@pytest.mark.slow
 @given(batch=batches(size=FD_BATCH))
 def test_batches_of_one_structure_match_finite_differences(batch):
     """Every one of FD_BATCH cases of a drawn structure agrees with central differences (each case differenced on its

@@ -61,6 +61,7 @@ def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
     assert named.text in report
 
 
+@pytest.mark.slow
 @needs_frameworks
 def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
     """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
@@ -75,6 +76,7 @@ def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
     assert declared.ok, declared.report()
 
 
+@pytest.mark.slow
 @needs_frameworks
 def test_a_kink_convention_is_a_convention_and_passes_when_declared():
     """relu'(0) = 1 fails only where z sits exactly on the kink, is reported as a convention, and passes with kink='right'."""

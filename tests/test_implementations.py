@@ -30,8 +30,11 @@ pytestmark = [
 
 @pytest.mark.parametrize(
     ("module", "convention", "update"),
-    [(columns, "columns", columns.update), (rows, "rows", None), (per_sample, "per-sample", None)],
-    ids=["columns", "rows", "per-sample"],
+    [
+        pytest.param(columns, "columns", columns.update, id="columns"),
+        pytest.param(rows, "rows", None, id="rows", marks=pytest.mark.slow),
+        pytest.param(per_sample, "per-sample", None, id="per-sample", marks=pytest.mark.slow),
+    ],
 )
 def test_the_examples_agree_in_their_conventions(module, convention, update):
     """Each example implementation passes on 1,000 drawn cases per dtype (float64 and float32) in its own convention."""
@@ -90,6 +93,7 @@ def test_the_reproduction_imports_your_function_and_fails_as_printed(tmp_path):
     assert "AssertionError" in done.stderr and "(your implementation), but" in done.stderr
 
 
+@pytest.mark.slow
 def test_step_check_against_finite_differences_raises_no_false_alarm():
     """One correct update against W − η ∂C/∂W from finite differences agrees on 1,000 diverse cases, float32 and float64."""
     found = []

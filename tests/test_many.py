@@ -100,6 +100,7 @@ def test_mixed_cases_match_the_frameworks_in_every_mode():
     assert all(len(w) == 40 and (w <= 1).all() for w in result.worst.values())
 
 
+@pytest.mark.slow
 def test_check_cases_rejects_exactly_the_cases_check_case_rejects():
     """For every gradient mutant, the cases check_cases fails are those check_case fails, with check_case's report."""
     rejected_some = []

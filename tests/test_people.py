@@ -43,7 +43,16 @@ def test_the_tables_are_as_large_as_promised():
     assert len({e.name for e in people.CORRECT + people.SLIPS}) == len(people.CORRECT) + len(people.SLIPS)
 
 
-@pytest.mark.parametrize("entry", people.CORRECT, ids=[e.name for e in people.CORRECT])
+QUICK = {"the summed cost, summed last to first", "a scalar autodiff engine, set order", "leaky relu by np.where, rows",
+         "binary cross-entropy clipped at 1e-7"}
+"""The correct entries the quick (dev) profile runs, four styles apart; the ci and thorough profiles run every entry."""
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [pytest.param(e, marks=[] if e.name in QUICK else [pytest.mark.slow]) for e in people.CORRECT],
+    ids=[e.name for e in people.CORRECT],
+)
 def test_a_correct_implementation_agrees_on_every_case(entry):
     """A correct implementation, however its σ, σ', sums, layout, targets or regularizer are written, has no false alarm."""
     result = crosscheck.check_implementation(entry.fn, cases=CASES, **entry.options)
@@ -173,6 +182,7 @@ def test_the_l2_term_is_added_by_each_oracle_in_its_own_framework():
     assert result.ok, result.report()
 
 
+@pytest.mark.slow
 def test_a_summed_gradient_with_a_mean_loss_is_a_slip_not_a_convention():
     """When the returned loss is the mean and the gradient N× the oracles', the report names the missing 1/N, not cost='sum'."""
     result = crosscheck.check_implementation(people.two_layer_net("no_mean"), cases=100, **people.TWO_LAYER)
@@ -180,6 +190,7 @@ def test_a_summed_gradient_with_a_mean_loss_is_a_slip_not_a_convention():
     assert "the mean's 1/N left out of the gradient" in report and "convention, not a slip" not in report, report
 
 
+@pytest.mark.slow
 def test_a_bias_slip_where_the_weights_agree_is_bp3():
     """∂C/∂W^l agrees and ∂C/∂b^l does not: BP3, not BP1."""
     result = crosscheck.check_implementation(people.two_layer_net("db2_scaled"), cases=100, **people.TWO_LAYER)
