@@ -300,10 +300,13 @@ def _many(
         strict[name][list(unjudged)] = np.inf
     not_run = [i for i, a in unjudged.items() if isinstance(a, ImplementationProblem) and a.problem.kind == "not_run"]
     flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))} - set(not_run))
-    failures, cleared = [], []
+    failures, cleared, unconfirmed = [], [], []
     for i in flagged:
-        if i in unjudged:
+        if i in unjudged:  # judged with the answer it gave: no call
             failures.append(check_case(cases[i], names, implementation=implementation, answer=unjudged[i]))
+            continue
+        if implementation is not REFERENCE and len(failures) >= CONFIRMED and not cleared:
+            unconfirmed.append(i)  # the first CONFIRMED flagged cases all failed alone too: this one stands on its stack
             continue
         alone = check_case(cases[i], names, implementation=implementation)
         if alone.ok and implementation is not REFERENCE:
@@ -312,7 +315,13 @@ def _many(
             cleared.append(i)
         else:
             failures.append(alone)
-    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict=strict, not_run=not_run)
+    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict, not_run, unconfirmed)
+
+
+CONFIRMED = 20
+"""Flagged cases of an implementation under test rechecked alone before the rest are taken as judged in
+their stacks: when all of the first CONFIRMED fail alone too (none was a padding artefact), rechecking
+hundreds more (a call of your code and of each oracle per case) would only repeat the verdict."""
 
 
 RERUNS = 4
@@ -352,7 +361,7 @@ def positive_learning_rate(value: object) -> float:
 def step_check(case: Case, oracle: str, learning_rate: float = 0.5, *, implementation: Implementation = REFERENCE) -> Comparison:
     """One update by the implementation under test against the oracle's update.
 
-    torch takes one `torch.optim.SGD` step and jax one `jax.grad` step; the other oracles
+    torch takes one step of its SGD (`torch.optim.sgd.sgd`) and jax one `jax.grad` step; the other oracles
     apply W − η ∂C/∂W to their gradients. Each element is judged at the scale
     |W| + η S(∂C/∂W): the old value's rounding plus the gradient's, scaled by the step.
     """
@@ -388,7 +397,7 @@ def _oracle_update(
 ) -> tuple[Parameters, Gradients | None]:
     """The oracle's parameters after one step on the implementation's own cost (η times its cost's scale
     over the mean cost: a summed cost steps N times as far), with its L2 term and weight decay: the
-    framework's own update (`Oracle.update`: torch.optim.SGD, a jax.grad step), or W − η (∂C/∂W + ∂R/∂W
+    framework's own update (`Oracle.update`: torch's SGD, a jax.grad step), or W − η (∂C/∂W + ∂R/∂W
     + wd·W) from its gradients; and its own error estimate, if it has one."""
     network = case.network
     stack = Stack.of([case])

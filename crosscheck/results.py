@@ -298,6 +298,14 @@ class ManyCheck(_Result):
     implementation judged as "any" formulation: over 1 where it is less precise than the frameworks)."""
     not_run: list[int] = field(default_factory=list)
     """Cases your implementation was not called on: the sweep stopped after cases that did not finish."""
+    unconfirmed: list[int] = field(default_factory=list)
+    """Cases flagged in their stacks and not rechecked alone (the first `check.CONFIRMED` flagged
+    cases all failed alone as well): they fail on their stack's judgement."""
+
+    @property
+    def failing(self) -> int:
+        """Cases that fail: those confirmed alone and those judged in their stacks only."""
+        return len(self.failures) + len(self.unconfirmed)
 
     @property
     def imprecise(self) -> list[int]:
@@ -329,12 +337,19 @@ class ManyCheck(_Result):
                 f"(worst |diff|/tol: {worst}{cleared})"
             )
         skipped = f" ({len(self.not_run)} more not run)" if self.not_run else ""
-        return f"{len(self.failures)} of {len(self.cases)} cases fail{skipped}; the first:\n\n{self.failures[0].report()}"
+        return f"{self.failing} of {len(self.cases)} cases fail{skipped}{self.alone}; the first:\n\n{self.failures[0].report()}"
+
+    @property
+    def alone(self) -> str:
+        """How many of the failing cases were each rechecked alone, when not all were."""
+        if not self.unconfirmed:
+            return ""
+        return f" ({len(self.failures)} each rechecked alone, the other {len(self.unconfirmed)} judged in their stacks)"
 
     def markdown(self) -> str:
         if not self.failures:
             return f"**{self.report()}**"
-        return f"**{len(self.failures)} of {len(self.cases)} cases fail**; the first:\n\n{self.failures[0].markdown()}"
+        return f"**{self.failing} of {len(self.cases)} cases fail**{self.alone}; the first:\n\n{self.failures[0].markdown()}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -345,6 +360,7 @@ class ManyCheck(_Result):
             "failures": [f.as_dict() for f in self.failures],
             "cleared": self.cleared,
             "not_run": self.not_run,
+            "unconfirmed": self.unconfirmed,
         }
 
 
@@ -421,6 +437,8 @@ class ImplementationCheck(_Result):
     shrunk: bool = False
     failing: int = 0
     """How many cases of the sweep failed (those that did not finish included)."""
+    unconfirmed: int = 0
+    """How many of them failed in their stacks and were not rechecked alone (see ManyCheck.unconfirmed)."""
     steps: int = 0
     step_failure: Comparison | None = None
     step_note: str = ""
@@ -484,7 +502,8 @@ class ImplementationCheck(_Result):
         lines = [self.summary()]
         if self.failure is not None:
             how = "the minimal case Hypothesis shrank it to" if self.shrunk else "the first failing case"
-            lines += ["", f"{self.failing:,} of the cases fail; {how}:", "", self.failure.report()]
+            alone = f" ({self.unconfirmed:,} of them judged in their stacks, not rechecked alone)" if self.unconfirmed else ""
+            lines += ["", f"{self.failing:,} of the cases fail{alone}; {how}:", "", self.failure.report()]
         if self.step_failure is not None:
             lines += ["", "The update:", self.step_failure.report()]
             if self.step_note:
@@ -517,6 +536,7 @@ class ImplementationCheck(_Result):
             "not_run": self.counts.not_run,
             "worst_ratio": self.worst,
             "failing_cases": self.failing,
+            "failing_unconfirmed": self.unconfirmed,
             "failure": None if self.failure is None else self.failure.as_dict(),
             "updates_checked": self.steps,
             "update_failure": None if self.step_failure is None else self.step_failure.report(),

@@ -119,6 +119,7 @@ def _checked(
         failure=failure[0],
         shrunk=failure[1],
         failing=found.failing,
+        unconfirmed=found.unconfirmed,
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
@@ -278,6 +279,7 @@ class Sweep:
     first: CaseCheck | None
     first_dtype: Any
     precision: PrecisionNote | None = None
+    unconfirmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -301,7 +303,7 @@ def sweep(plan: Plan, count: int) -> Sweep:
     asked: dict[str, int] = {}
     judged: dict[str, int] = {}
     worst = dict.fromkeys(oracles, 0.0)
-    unjudged = failing = not_finished = not_run = 0
+    unjudged = failing = unconfirmed = not_finished = not_run = 0
     first: CaseCheck | None = None
     first_dtype: Any = None
     imprecise: list[Case] = []
@@ -324,12 +326,13 @@ def sweep(plan: Plan, count: int) -> Sweep:
         for oracle in oracles:
             finite = result.worst[oracle][np.isfinite(result.worst[oracle])]
             worst[oracle] = max(worst[oracle], float(finite.max(initial=0.0)))
-        failing += len(result.failures)
+        failing += result.failing
+        unconfirmed += len(result.unconfirmed)
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
         imprecise += [kept[i] for i in result.imprecise]
     counts = Counts(asked, judged, unjudged, not_finished, not_run)
-    return Sweep(counts, worst, failing, first, first_dtype, _precision(imprecise, plan, counts.checked))
+    return Sweep(counts, worst, failing, first, first_dtype, _precision(imprecise, plan, counts.checked), unconfirmed)
 
 
 def _precision(imprecise: list[Case], plan: Plan, total: int) -> PrecisionNote | None:

@@ -45,7 +45,7 @@ class Oracle:
     """The framework's own update (and the cost before it); None: W − η ∂C/∂W from `compute`."""
     update: Callable[[Case, float, float, float], Parameters] | None = None
     """(case, η, c, wd) -> the parameters after the framework's own step on C + c·ΣW² with weight decay wd
-    (torch.optim.SGD's); None: W − η (∂C/∂W + 2cW + wd·W) from `compute` and `l2`."""
+    (torch.optim.SGD's rule); None: W − η (∂C/∂W + 2cW + wd·W) from `compute` and `l2`."""
     share: float = 1.0
     """The share of a certificate cell's cases it checks: forward mode and finite
     differences cost one pass per parameter, so they see a fixed subset (at least one)."""

@@ -103,12 +103,19 @@ def l2(weights: list[np.ndarray], c: np.ndarray) -> tuple[np.ndarray, list[np.nd
 
 
 def update(case: Case, learning_rate: float, l2_coefficient: float, weight_decay: float) -> Parameters:
-    """One `torch.optim.SGD(lr=, weight_decay=)` step on the case's cost plus c · ΣW² (weights only)."""
+    """One step of torch's SGD (`torch.optim.sgd.sgd`, the function `torch.optim.SGD.step` runs, called
+    directly: the optimizer object's constructor imports torch._dynamo, a second here) with
+    `weight_decay` on the weights only, on the case's cost plus c · ΣW²."""
     torch = frameworks.torch()
+    from torch.optim.sgd import sgd
+
     Ws, bs, _, costs = forward(Stack.of([case]))
     R = sum((W * W).sum() for W in Ws) * l2_coefficient
-    optimizer = torch.optim.SGD([{"params": Ws, "weight_decay": weight_decay}, {"params": bs}], lr=learning_rate)
-    optimizer.zero_grad()
     (costs.sum() + R).backward()
-    optimizer.step()
+    with torch.no_grad():
+        for params, decay in ((Ws, weight_decay), (bs, 0.0)):
+            grads = [p.grad for p in params]
+            assert all(g is not None for g in grads)
+            sgd(params, grads, [None] * len(params), foreach=False, weight_decay=decay, momentum=0.0, lr=learning_rate,
+                dampening=0.0, nesterov=False, maximize=False)  # fmt: skip
     return [W.detach().numpy()[0] for W in Ws], [b.detach().numpy()[0] for b in bs]
