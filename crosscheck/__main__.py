@@ -358,6 +358,7 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             update=args.update,
             cases=args.cases,
             seed=args.seed,
+            progress=_Progress(True),
             **_drawn(args),
         )
     except (ValueError, TypeError) as error:

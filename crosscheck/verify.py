@@ -16,7 +16,7 @@ the CLI (`python -m crosscheck verify MODULE:FUNCTION`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,6 +62,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     time_limit: float = DEFAULT_SECONDS,
     memory_limit: float | None = DEFAULT_MEMORY,
     isolate: bool = True,
+    progress: Progress | None = None,
 ) -> ImplementationCheck:
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
     `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
@@ -72,7 +73,9 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     else `min_layers..max_layers` weight layers, widths `min_width..max_width`, and
     `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples.
     Your code runs in a process of its own (`isolate=False`: here, for a function you trust),
-    each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`)."""
+    each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`).
+    `progress(stage, done, total, cases=0, disagreements=0)`, if given, hears of each step: the
+    cases judged of those asked, the shrinker's examples, the updates (the CLI draws a bar with it)."""
     c = convention_of(convention)
     _declared(c, loss)
     made = not isinstance(fn, Implementation)
@@ -88,7 +91,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
     options = {**names, **drawn, "targets": DRAWN_TARGETS[c.targets]}
-    plan = Plan(under_test, c, chosen, options, tuple(dtypes), np.random.default_rng(seed))
+    plan = Plan(under_test, c, chosen, options, tuple(dtypes), np.random.default_rng(seed), progress or _silent)
     if under_test.runner is not None:
         under_test.runner.start()  # your code loads in its process while the frameworks load here
     try:
@@ -165,7 +168,8 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
     failure, shrunk = found.first, False
     # A result that comes and goes does not shrink, and a hang is not searched for more hangs.
     if failure is not None and shrink and failure.intermittent is None and not failure.unfinished:
-        minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, {**plan.options, "dtype": found.first_dtype})
+        options = {**plan.options, "dtype": found.first_dtype}
+        minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, options, plan.progress)
         if minimal is not None:
             failure, shrunk = minimal, True
     if failure is not None:
@@ -269,6 +273,14 @@ def _notes(under_test: Implementation) -> list[str]:
     return notes
 
 
+Progress = Callable[..., None]
+"""progress(stage, done, total, cases=0, disagreements=0): told of each step of a check."""
+
+
+def _silent(*_: Any, **__: Any) -> None:
+    """The progress of a check nobody watches."""
+
+
 @dataclass(frozen=True)
 class Sweep:
     """Step 1's findings: every case asked for, accounted for; the worst |diff|/tol, and the first failing case."""
@@ -293,6 +305,7 @@ class Plan:
     options: dict[str, Any]
     dtypes: tuple[Any, ...]
     rng: np.random.Generator
+    progress: Progress
 
 
 def sweep(plan: Plan, count: int) -> Sweep:
@@ -307,7 +320,9 @@ def sweep(plan: Plan, count: int) -> Sweep:
     first: CaseCheck | None = None
     first_dtype: Any = None
     imprecise: list[Case] = []
-    for dtype in plan.dtypes:
+    total = count * len(plan.dtypes)
+    for k, dtype in enumerate(plan.dtypes):
+        plan.progress("cases", k * count, total, cases=sum(judged.values()), disagreements=failing)
         name = str(np.dtype(dtype))
         asked[name], judged[name] = count, 0
         if not_run:  # the check already stopped: these are not run either
@@ -331,6 +346,7 @@ def sweep(plan: Plan, count: int) -> Sweep:
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
         imprecise += [kept[i] for i in result.imprecise]
+    plan.progress("cases", total, total, cases=sum(judged.values()), disagreements=failing)
     counts = Counts(asked, judged, unjudged, not_finished, not_run)
     return Sweep(counts, worst, failing, first, first_dtype, _precision(imprecise, plan, counts.checked), unconfirmed)
 
@@ -364,8 +380,10 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
     options = plan.options
     framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
     steps, failure, note = 0, None, ""
-    for dtype in plan.dtypes:
-        for case in random_cases(plan.rng, count, dtype=dtype, **options):
+    total = count * len(plan.dtypes)
+    for k, dtype in enumerate(plan.dtypes):
+        for j, case in enumerate(random_cases(plan.rng, count, dtype=dtype, **options)):
+            plan.progress("updates", k * count + j, total, disagreements=int(failure is not None))
             if _skip(case, c):
                 continue
             for name in framework_steps:
@@ -375,7 +393,9 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
                     failure = comparison
                     note = _step_note(case, under_test, learning_rate, oracles)
             if failure is not None and _unfinished(failure.tensors):
+                plan.progress("updates", total, total, disagreements=1)
                 return Updates(steps, failure, note)
+    plan.progress("updates", total, total, disagreements=int(failure is not None))
     return Updates(steps, failure, note)
 
 
@@ -403,15 +423,18 @@ def _near_a_bound(a: np.ndarray, clip: float) -> bool:
 
 
 def shrunk_failure(
-    under_test: Implementation, c: Convention, oracles: tuple[str, ...], options: dict[str, Any]
+    under_test: Implementation, c: Convention, oracles: tuple[str, ...], options: dict[str, Any], progress: Progress = _silent
 ) -> CaseCheck | None:
     """Step 2: a minimal failing case, found and shrunk by Hypothesis (None if its search finds none)."""
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
     unfinished: list[Case] = []
+    tried = [0]
 
     def fails(case: Case) -> bool:
+        tried[0] += 1
+        progress("shrinking", min(tried[0], SEARCHED - 1), SEARCHED)
         if _skip(case, c):
             return False
         checked = check_case(case, oracles, implementation=under_test)
@@ -423,7 +446,7 @@ def shrunk_failure(
         return not checked.ok
 
     config = settings(
-        max_examples=500,
+        max_examples=SEARCHED,
         database=None,
         derandomize=True,
         deadline=None,
@@ -436,9 +459,15 @@ def shrunk_failure(
         return None
     except Exception:  # a search that met a result coming and going (Flaky) or gave up: keep the sweep's case
         return None
+    finally:
+        progress("shrinking", SEARCHED, SEARCHED)
     shrunk = check_case(minimal, oracles, implementation=under_test)
     # The shrunk case is shown only if it fails now too: never a "minimal case" that agrees.
     return None if shrunk.ok else shrunk
+
+
+SEARCHED = 500
+"""The shrinker's examples at most (Hypothesis's max_examples; its shrinking steps come on top)."""
 
 
 class _Stopped(Exception):

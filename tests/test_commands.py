@@ -48,3 +48,58 @@ def test_a_printed_command_runs_as_printed_and_agrees(where, command):
     first = done.stdout.splitlines()[0] if done.stdout else ""
     assert done.returncode == 0, f"{where}: {command}\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
     assert first.startswith("your implementation agrees with torch and jax on all"), first
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="verify needs torch and jax")
+def test_the_slipped_mlp_exits_1_and_names_bp2_at_its_first_hidden_layer():
+    """examples/mlp.py's command on its slipped twin (tanh' left out at the first hidden layer) exits 1 and names
+    BP2 at layer 2, the learner's weights[0], as its docstring says."""
+    command = next(c for w, c in printed_commands() if w == "mlp.py").replace("mlp:backprop", "mlp:backprop_slipped")
+    done = subprocess.run([sys.executable, *shlex.split(command)[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.stdout.startswith("Your implementation disagrees with the oracles"), done.stdout[:300]
+    assert "look at BP2" in done.stdout and "(layer 2, your " in done.stdout, done.stdout
+
+
+def _on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+    """The command with its standard error on a pseudo-terminal (120 columns) and its standard output piped:
+    (exit status, what the terminal showed, standard output)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal's other end closed: the command has ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    with process:
+        out = process.stdout.read() if process.stdout else ""
+        status = process.wait(timeout=300)
+    os.close(master)
+    return status, shown.decode("utf-8", "replace"), out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="verify needs torch and jax")
+def test_verify_draws_a_progress_bar_on_a_terminal_and_none_when_piped():
+    """On a terminal, verify's standard error shows its progress (the cases judged of those asked, each stage to the
+    end); piped, it shows none; the report on standard output is the same either way."""
+    args = ["-m", "crosscheck", "verify", "examples.columns:backprop", "--cases", "30"]
+    status, shown, out = _on_a_terminal(args)
+    piped = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert status == piped.returncode == 0, shown + piped.stderr
+    assert "cases" in shown and "60/60" in shown, shown[-2000:]
+    assert "60/60" not in piped.stderr and "cases" not in piped.stderr, piped.stderr
+    assert out == piped.stdout
