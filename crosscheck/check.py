@@ -300,7 +300,9 @@ def _many(
         strict[name][list(unjudged)] = np.inf
     not_run = [i for i, a in unjudged.items() if isinstance(a, ImplementationProblem) and a.problem.kind == "not_run"]
     flagged = sorted({int(i) for name in names for i in np.flatnonzero(~(worst[name] <= 1))} - set(not_run))
-    failures, cleared, unconfirmed = [], [], []
+    failures: list[CaseCheck] = []
+    cleared: list[int] = []
+    unconfirmed: list[int] = []
     for i in flagged:
         if i in unjudged:  # judged with the answer it gave: no call
             failures.append(check_case(cases[i], names, implementation=implementation, answer=unjudged[i]))

@@ -43,8 +43,12 @@ def test_the_tables_are_as_large_as_promised():
     assert len({e.name for e in people.CORRECT + people.SLIPS}) == len(people.CORRECT) + len(people.SLIPS)
 
 
-QUICK = {"the summed cost, summed last to first", "a scalar autodiff engine, set order", "leaky relu by np.where, rows",
-         "binary cross-entropy clipped at 1e-7"}
+QUICK = {
+    "the summed cost, summed last to first",
+    "a scalar autodiff engine, set order",
+    "leaky relu by np.where, rows",
+    "binary cross-entropy clipped at 1e-7",
+}
 """The correct entries the quick (dev) profile runs, four styles apart; the ci and thorough profiles run every entry."""
 
 
