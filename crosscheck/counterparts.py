@@ -307,9 +307,12 @@ def _unit_interval(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarr
 
 
 def _distributions(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Columns that sum to 1: one-hot or drawn probabilities, about half each."""
+    """Columns that sum to 1: one-hot or drawn probabilities, about half each. The last row is 1 minus the
+    others, so a single class's target is exactly 1 (NumPy's Dirichlet can give 0.9999999999999999, and a
+    one-output softmax's gradient, a·Σy − y, is then 1e-16 where code that takes Σy = 1 gives 0)."""
     n, N = shape
     probabilities = rng.dirichlet(np.ones(n), size=N).T
+    probabilities[-1] = np.maximum(1.0 - probabilities[:-1].sum(axis=0), 0.0)
     one_hot = np.eye(n)[:, rng.integers(0, n, size=N)]
     return np.where(rng.uniform(size=N) < 0.5, one_hot, probabilities)
 

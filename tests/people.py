@@ -347,6 +347,8 @@ class Entry:
     options: dict[str, Any] = field(default_factory=dict)
     equation: str = ""
     """For a slip: the key of crosscheck.findings.EQUATIONS the diagnosis must name."""
+    slip: str = ""
+    """For a slip, where given: the key of the named slip (crosscheck.findings.Slip.key) the report must give."""
 
 
 ROWS = {"samples": "rows", "biases": "flat"}
