@@ -132,8 +132,9 @@ def diagnose(
         equation = "BP1" if layer == L else "BP2"
     elif "deltas" in given:
         equation = "BP3" if quantity == "biases" else "BP4"
-    elif quantity == "biases" and ("weights", layer) not in off:
-        # ∂C/∂W^l = δ^l (a^{l−1})ᵀ agrees, so δ^l is right: the sum over the samples is off.
+    elif quantity == "biases" and ("weights", layer) not in off and _determines(case, layer):
+        # ∂C/∂W^l = δ^l (a^{l−1})ᵀ agrees, so δ^l is right: the sum over the samples is off. (Where a^{l−1}
+        # is all zeros, a dead ReLU layer say, an agreeing ∂C/∂W^l says nothing of δ^l.)
         equation = "BP3"
     else:
         # No δ to separate them: the gradients of layer l depart first. ∂C/∂b^l = Σ δ^l, so a
@@ -142,7 +143,7 @@ def diagnose(
     no_deltas = "deltas" not in given and quantity in ("biases", "weights") and equation != "BP3"
     loss_agrees = any(t.quantity == "loss" and t.ok for t in tensors)
     slips = () if oracle is None else _slips(case, tested, oracle, quantity, layer, loss_agrees=loss_agrees)
-    if quantity == "weights" and oracle is not None:
+    if quantity == "weights" and oracle is not None and not set(Diagnosis(None, None, "", slips).keys) & BP4_VALUES:
         l2 = _l2_slip(case, tested, oracle, layer, regularization)
         if l2 is not None:
             slips, equation, no_deltas = (l2, *slips), "L2", False
@@ -152,6 +153,21 @@ def diagnose(
             slips, equation, quantity, layer = (in_loss[0], *slips), "L2", "weights", in_loss[1]
     convention = "" if oracle is None or loss_agrees else _conventional(case, tested, oracle, given, slips)
     return Diagnosis(quantity, layer, equation, slips, no_deltas=no_deltas, convention=convention)
+
+
+BP4_VALUES = {"bp4_current_activation", "product_rule_operand"}
+"""BP4's slips whose values name them, which a one-weight layer's difference can also fit as k·W (an L2 term)."""
+
+
+def _determines(case: Case, layer: int | None) -> bool:
+    """Whether an agreeing ∂C/∂W^l = δ^l (a^{l−1})ᵀ vouches for δ^l: a^{l−1} is finite and not all zeros. (It
+    pins δ^l down exactly only where a^{l−1} has independent columns; a slip of δ that keeps δ (a^{l−1})ᵀ
+    while changing Σ_n δ takes a^{l−1} with no information in it, and all zeros is the case met.)"""
+    if layer is None:
+        return False
+    _, acts = forward(case)
+    a = acts[layer - 2]
+    return bool(np.all(np.isfinite(a)) and np.any(a != 0))
 
 
 def _l2_in_loss(
@@ -185,6 +201,9 @@ def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None
     rtol = MATCH[np.dtype(case.network.dtype)]
     if k == 0 or not _close(d, k * W, rtol):
         return None
+    if W.size < 2 and not (c and _simple((2 * c + k) / (2 * c))):
+        # One weight: any difference is some k·W. Only a declared term off by a plain factor (none, ½, 2, ...) says L2.
+        return None
     o = _get(oracle, "weights", layer)
     if not c and np.any(o != 0) and _close(d, float(np.sum(d * o) / np.sum(o * o)) * o, rtol):
         return None  # as much a scaled ∂C/∂W (a 1×1 layer, say) as an L2 term, and none is declared
@@ -201,6 +220,11 @@ def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None
         f"an L2 term the convention does not declare: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer} "
         f"(the gradient of c·ΣW² with c = {k / 2:.4g}); declare it: Convention(l2=..., l2_form='reg', 'lambda/2' or 'lambda/2n')",
     )
+
+
+def _simple(ratio: float) -> bool:
+    """A factor a regularizer's slip gives: a multiple of ¼ within ±4 (0 for a term left out, ½, 2, −1, ...)."""
+    return abs(ratio) <= 4 and abs(4 * ratio - round(4 * ratio)) <= 1e-6 and round(4 * ratio) != 4
 
 
 def precision_note(case: Case, strict: tuple[TensorCheck, ...]) -> PrecisionNote | None:
@@ -306,7 +330,16 @@ def _slips(
     if quantity == "deltas" and layer is not None:
         found += _delta_slips(case, u, oracle, zs, acts, layer, rtol=rtol, named=bool(found))
     if quantity in ("biases", "weights") and layer is not None and not tested.deltas and oracle.deltas:
-        found += _gradient_slips(case, u, oracle, zs, acts, quantity=quantity, layer=layer, rtol=rtol)
+        if quantity == "biases" and case.x.shape[1] == 1 and u.shape == _get(oracle, "deltas", layer).shape:
+            # At N = 1, ∂C/∂b^l = δ^l: your δ^l, read off it, tells BP1's and BP2's slips apart.
+            seen = _delta_slips(case, u, oracle, zs, acts, layer, rtol=rtol, named=bool(found))
+            found += [
+                Slip(s.key, f"{s.text} (seen through {symbol(quantity, layer)}, which is δ^{layer} at N = 1)") for s in seen
+            ]
+        else:
+            found += _gradient_slips(case, u, oracle, zs, acts, quantity=quantity, layer=layer, rtol=rtol)
+    if layer is not None and oracle.deltas and quantity in ("biases", "weights", "deltas"):
+        found += _one_path(case, u, oracle, (zs, acts), quantity, layer, rtol=rtol)
     found += _layer_slips(case, u, oracle, acts, quantity, layer, rtol=rtol)
     found += _kink_slip(case, u, o, zs, quantity, layer, rtol=rtol)
     return tuple(found)
@@ -371,7 +404,48 @@ def _layer_slips(
         a = acts[layer - 1]
         if a.shape[0] == acts[layer - 2].shape[0] and _close(u, delta @ a.T, rtol):
             found.append(Slip("bp4_current_activation", "BP4 with a^l where a^{l−1} belongs: ∂C/∂W^l = δ^l (a^{l−1})ᵀ"))
+        W = case.network.weights[layer - 2].astype(np.float64)
+        if _close(u, W * delta.sum(axis=1, keepdims=True), rtol):
+            found.append(Slip("product_rule_operand", PRODUCT_RULE + f": ∂(W a)/∂W taken as W where a^{layer - 1} belongs (BP4)"))
     return found
+
+
+PRODUCT_RULE = "the product rule with the wrong operand (∂(u·v)/∂u = v, not u)"
+
+
+def _one_path(
+    case: Case, u: np.ndarray, oracle: Gradients, forward_: tuple[list[Any], list[Any]], quantity: str, layer: int, *, rtol: float
+) -> list[Slip]:
+    """A lost accumulation: every element of yours is one term of the sum the derivation takes (one sample's
+    share of ∂C/∂b^l or ∂C/∂W^l, or, in δ^l, one unit's share of (W^{l+1})ᵀ δ^{l+1}), where the oracles give
+    the whole sum: a gradient overwritten (=) where it is accumulated (+=)."""
+    zs, acts = forward_
+    delta = _get(oracle, "deltas", layer)
+    N = delta.shape[1]
+    carried = quantity == "deltas" or (quantity == "biases" and N == 1)  # δ^l itself: a sum over layer l+1's units
+    if carried:
+        if layer == case.network.L:
+            return []
+        W_next, d_next = case.network.weights[layer - 1].astype(np.float64), _get(oracle, "deltas", layer + 1)
+        terms = W_next[:, :, None] * d_next[:, None, :] * _slope(case.names[0], zs[layer - 2])[None]  # (n_{l+1}, n_l, N)
+    elif quantity == "biases":
+        terms = np.moveaxis(delta, 1, 0)[:, :, None]  # (N, n_l, 1): each sample's δ^l
+    else:
+        terms = np.einsum("jn,kn->njk", delta, acts[layer - 2])  # (N, n_l, n_{l−1}): each sample's δ (a^{l−1})ᵀ
+    if terms.shape[0] < 2 or terms.shape[1:] != u.shape:
+        return []
+    scale = max(float(np.max(np.abs(terms), initial=0.0)), float(np.max(np.abs(u), initial=0.0)), 1e-300)
+    matched = np.any(np.abs(terms - u[None]) <= rtol * scale, axis=0)
+    if not matched.all() or _close(u, terms.sum(axis=0), rtol):
+        return []
+    return [
+        Slip(
+            "lost_accumulation",
+            f"a lost accumulation: each element of your {symbol(quantity, layer)} is one term of the sum the "
+            "derivation takes (one sample's, or one unit's, share), where the oracles give the whole sum: a gradient "
+            "overwritten (=) where it must be accumulated (+=)",
+        )
+    ]
 
 
 def _kink_slip(
@@ -420,12 +494,25 @@ def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[A
                         f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
                     ),
                     g * a * (1 - a),
-                )
+                ),
+                *_kept(case, oracle, zs),
             ]
-        return [
+        found = [
             (Slip("bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing"), g),
             (Slip("sigma_prime_of_a", "σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)"), g * _slope(output, a)),
         ]
+        if case.names[2] == "quadratic":
+            found.append(
+                (
+                    Slip(
+                        "lost_accumulation",
+                        "∇_a C half the quadratic cost's: (a − y)·(a − y) has two paths back to a and one was lost, a "
+                        "gradient overwritten (=) where it must be accumulated (+=); or the ½ applied twice",
+                    ),
+                    g / 2 * _slope(output, zs[-1]),
+                )
+            )
+        return found + _kept(case, oracle, zs)
     W_next = case.network.weights[layer - 1].astype(np.float64)
     delta_next = _get(oracle, "deltas", layer + 1)
     carried = W_next.T @ delta_next
@@ -459,7 +546,40 @@ def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[A
             (delta_next.T @ W_next).reshape(carried.shape) * slope,
         )
     )
+    W_own = case.network.weights[layer - 2].astype(np.float64)
+    if W_own.shape[1] == carried.shape[0] and W_own.shape[0] == delta_next.shape[0]:
+        found.append(
+            (
+                Slip("wrong_layer_weights", f"the wrong layer's weights in BP2: (W^{layer})ᵀ where (W^{layer + 1})ᵀ belongs"),
+                (W_own.T @ delta_next) * slope,
+            )
+        )
+    found.append(
+        (
+            Slip("product_rule_operand", PRODUCT_RULE + f": ∂(W a)/∂a taken as a^{layer} where W^{layer + 1} belongs (BP2)"),
+            acts[layer - 1] * delta_next.sum(axis=0, keepdims=True) * slope,
+        )
+    )
     return found
+
+
+def _kept(case: Case, oracle: Gradients, zs: list[Any]) -> list[tuple[Slip, np.ndarray]]:
+    """δ^L with σ' kept where a cross-entropy cancels it (a sigmoid's or a softmax's δ^L is a − y over N): the
+    quadratic cost's δ^L, ∇_a C ⊙ σ'(z^L) with ∇_a C taken as a − y."""
+    _, output, loss = case.names
+    if loss not in ("cross_entropy", "binary_cross_entropy") or output not in ("sigmoid", "softmax"):
+        return []
+    a = counterparts.activation(output).numpy(zs[-1])
+    return [
+        (
+            Slip(
+                "sigma_prime_kept",
+                f"σ' kept in δ^L: with {output} and {loss} the σ'(z^L) of BP1 cancels (δ^L = (a − y)/N), and your δ^L "
+                "still carries a factor a(1 − a): the quadratic cost's δ^L",
+            ),
+            _get(oracle, "deltas", case.network.L) * a * (1 - a),
+        )
+    ]
 
 
 def _delta_slips(
@@ -468,6 +588,14 @@ def _delta_slips(
     """The signatures of δ^l's slips; the σ' that δ^l implies only when nothing else is `named`."""
     hidden, output, _ = case.names
     found = [slip for slip, candidate in _delta_candidates(case, oracle, zs, acts, layer) if _close(u, candidate, rtol)]
+    if any(slip.key == "sigma_prime_kept" for slip in found):
+        found.append(
+            Slip(
+                "wrong_loss_gradient",
+                f"the same numbers: ∇_a C of {case.names[2]!r} taken as (a − y)/N, the quadratic cost's, without its "
+                "a(1 − a) denominator",
+            )
+        )
     if not found and not named:
         if layer == case.network.L:
             g = _loss_gradient(case, acts[-1])

@@ -50,6 +50,10 @@ SLIPS = {
     "targets": "targets taken as class labels or one-hot where probabilities were given",
     "weight_decay": "the update's weight decay off (or not declared)",
     "undeclared": "another activation, output activation, loss or L2 term than the one declared",
+    "wrong_layer_weights": "the wrong layer's weights in BP2 (W^l where W^{l+1} belongs)",
+    "product_rule_operand": "the product rule with the wrong operand (∂(W a)/∂W taken as W, or ∂/∂a as a)",
+    "lost_accumulation": "a gradient overwritten where it must be accumulated (one term of a sum)",
+    "sigma_prime_kept": "σ' kept in δ^L where a cross-entropy cancels it",
 }
 """Every slip the diagnosis can name, by key: a mutant declares the key it must be
 diagnosed as (`crosscheck.mutants.Mutant.slips`), and a test links the two by key."""

@@ -142,6 +142,9 @@ class CaseCheck(_Result):
     """(k, n): the case failed in k of n runs of the same check (a result that comes and goes)."""
     printed: str = ""
     """What your code printed during this case, when it failed (the end of it)."""
+    revealed: CaseCheck | None = None
+    """Where your code raised (or answered in the wrong structure) here: a case where it runs and disagrees,
+    whose diagnosis `found` is (`verify` looks for one: square layers, one sample, a layer more or fewer)."""
 
     @property
     def unfinished(self) -> bool:
@@ -243,9 +246,23 @@ class CaseCheck(_Result):
             return self.verdict() + ("" if self.precision is None else "\n" + self.precision.text(self.who))
         found = self.diagnosis()
         explained = [found.text(self.who, self._yours_layer())] if found is not None and found.text(self.who) else []
+        if self.revealed is not None:
+            explained = self.revealed_lines()
         comes_and_goes = [self.intermittent_line()] if self.intermittent else []
         rebuild = ["", "Rebuild the case:", "", self.reproduction()]
         return "\n".join([*comes_and_goes, *self.mismatch_lines(), self.verdict(), *explained, *self.printed_lines(), *rebuild])
+
+    def revealed_lines(self) -> list[str]:
+        """The case where your code runs, and the slip it shows there."""
+        other = self.revealed
+        if other is None or other.found is None:
+            return []
+        return [
+            "",
+            f"On another case it runs, and disagrees: {other.case.label}",
+            *other.mismatch_lines(),
+            other.found.text(self.who, other._yours_layer()),
+        ]
 
     def intermittent_line(self) -> str:
         """ "Intermittent: ... fails in k of n runs of this case"."""
@@ -262,7 +279,9 @@ class CaseCheck(_Result):
         found = self.diagnosis()
         lines = [f"**{self.verdict()}**", "", *([self.intermittent_line(), ""] if self.intermittent else [])]
         lines += [f"- {line}" for line in self.mismatch_lines()]
-        if found is not None and found.text(self.who):
+        if self.revealed is not None:
+            lines += self.revealed_lines()
+        elif found is not None and found.text(self.who):
             lines += ["", found.text(self.who, self._yours_layer())]
         return "\n".join([*lines, "", "Rebuild the case:", "", "```python", self.reproduction(), "```"])
 
@@ -277,6 +296,7 @@ class CaseCheck(_Result):
             "reproduction": None if self.ok else self.reproduction(),
             "intermittent": None if self.intermittent is None else list(self.intermittent),
             "precision_note": None if self.precision is None else self.precision.text(self.who),
+            "revealed": None if self.revealed is None else self.revealed.as_dict(),
         }
 
 

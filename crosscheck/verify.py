@@ -172,11 +172,62 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
         minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, options, plan.progress)
         if minimal is not None:
             failure, shrunk = minimal, True
+    if failure is not None and _structural(failure) and not failure.unfinished and not _named(failure.found):
+        failure = _where_it_runs(failure, plan)
     if failure is not None:
         failure = _targets_evidence(failure, plan.convention, plan.oracles, plan.implementation)
     if failure is not None and (failure.found is None or (failure.found.equation != "targets" and not failure.found.convention)):
         failure = declarations.evidence(failure, lambda case, candidate: _agrees_redeclared(case, candidate, plan))
     return failure, shrunk
+
+
+RUNS = ("raised", "shape", "layers", "returned")
+"""The problems of a case your code cannot answer in the right structure, which another case may let it answer."""
+
+
+def _structural(failure: CaseCheck) -> bool:
+    """Whether the failing case's answer stopped the comparison: your code raised, or answered in the wrong structure."""
+    return any(t.problem is not None and t.problem.kind in RUNS for c in failure.comparisons.values() for t in c.tensors)
+
+
+def _named(found: Diagnosis | None) -> bool:
+    """Whether a diagnosis names an equation and a slip (a wrong shape often does: a transpose, the wrong axis)."""
+    return found is not None and bool(found.equation) and bool(found.slips)
+
+
+def _where_it_runs(failure: CaseCheck, plan: Plan) -> CaseCheck:
+    """When your code raised (or answered in the wrong shape) on the minimal case: the same search on cases where
+    it may run, its layers square (every width equal, at least 2), one sample, one layer more or fewer, a few cases
+    each; the first where it answers and disagrees is kept beside the crash (`CaseCheck.revealed`), and its
+    diagnosis names the equation. A slip like W^{l+1} for its transpose raises off square layers and shows there."""
+    case = failure.case
+    sizes, N, L = tuple(case.network.sizes), case.x.shape[1], case.network.L
+    o = plan.options
+    structures: list[tuple[tuple[int, ...], int]] = []
+    if o.get("sizes") is not None:
+        structures += [(sizes, 1)]
+    else:
+        width = o["outputs"] or max(2, max(sizes))
+        depths = [d for d in (L, L + 1, L - 1) if o["min_layers"] <= d <= o["max_layers"]]
+        for depth in depths:
+            square = (width,) * (depth + 1) if o["outputs"] is None else (width,) * depth + (o["outputs"],)
+            if max(square) <= o["max_width"]:
+                structures += [(square, N), (square, 1)]
+        structures += [(sizes, 1)]
+    rng = np.random.default_rng(0)
+    dtype = case.network.dtype
+    for shape, batch in dict.fromkeys(structures):
+        drawn = {**o, "sizes": shape, "outputs": None, "min_batch": batch, "max_batch": batch, "min_layers": 1}
+        drawn |= {"weight_scales": (0.5, 1.0), "input_scales": (1.0,), "zeros": False}  # typical z: every tensor carries the slip
+        for other in random_cases(rng, 3, dtype=dtype, **drawn):
+            if _skip(other, plan.convention):
+                continue
+            checked = check_case(other, plan.oracles, implementation=plan.implementation)
+            if checked.unfinished:
+                return failure
+            if not checked.ok and not _structural(checked) and checked.found is not None and checked.found.equation:
+                return replace(failure, revealed=checked, found=checked.found)
+    return failure
 
 
 def _agrees_redeclared(case: Case, candidate: declarations.Redeclaration, plan: Plan) -> bool:

@@ -101,27 +101,48 @@ def rows_sigmoid_bce(slip: str = ""):
     return backprop
 
 
-# --- (C) a scalar engine with one backward rule changed ---------------------------------------------
+# --- (C) a scalar engine ------------------------------------------------------------------------------
+def _dot(ws, xs, bias, slip):
+    """A neuron's Σ w·x + b as one node of examples/scalar_engine's graph (a fused op a learner writes)."""
+    Value = scalar_engine.Value
+    out = Value(sum(w.data * x.data for w, x in zip(ws, xs)) + bias.data, (*ws, *xs, bias))
+
+    def backward():
+        for w, x in zip(ws, xs):
+            w._add((w.data if slip == "wrong_operand" else x.data) * out.grad)
+            x._add((x.data if slip == "wrong_operand" else w.data) * out.grad)
+        bias._add(out.grad)
+
+    out._backward = backward
+    return out
+
+
 def engine_with(slip: str):
+    """examples/scalar_engine with one slip: its neurons through a fused dot node whose backward takes the product
+    rule's wrong operand ("wrong_operand"), or every gradient overwritten where it is accumulated ("overwrite")."""
     Value = scalar_engine.Value
 
-    def wrong_operand_mul(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other))
-        out._backward = lambda: (self._add(self.data * out.grad), other._add(other.data * out.grad))
-        return out
+    def dotted(weights, biases, x, y):
+        Ws, bs = ([[[Value(v) for v in row] for row in P] for P in group] for group in (weights, biases))
+        loss = Value(0.0)
+        for n in range(x.shape[1]):
+            a = [Value(v) for v in x[:, n]]
+            for W, b in zip(Ws, bs):
+                a = [_dot(row, a, bias[0], slip).tanh() for row, bias in zip(W, b)]
+            loss = sum(((out - float(t)) * (out - float(t)) * 0.5 for out, t in zip(a, y[:, n])), loss)
+        loss.backward()
+        grads = [np.array([[v.grad for v in row] for row in P], x.dtype) for P in Ws + bs]
+        return grads[: len(weights)], grads[len(weights) :]
 
-    rules = {"wrong_operand": ("__mul__", wrong_operand_mul), "overwrite": ("_add", lambda self, g: setattr(self, "grad", g))}
-
-    def backprop(weights, biases, x, y):
-        name, rule = rules[slip]
-        original = getattr(Value, name)
-        setattr(Value, name, rule)
+    def overwritten(weights, biases, x, y):
+        original = Value._add
+        Value._add = lambda self, g: setattr(self, "grad", g)
         try:
             return scalar_engine.backprop(weights, biases, x, y)
         finally:
-            setattr(Value, name, original)
+            Value._add = original
 
+    backprop = overwritten if slip == "overwrite" else dotted
     backprop.__name__ = f"engine_{slip}"
     return backprop
 
@@ -295,7 +316,7 @@ SLIPS = [
     Entry(
         "layers: Dense.backward with W, not Wᵀ (raises off square layers)",
         layer_objects("tanh", "untransposed"),
-        LAYERS,
+        {**LAYERS, "activation": "tanh"},
         "BP2",
         "weights_not_transposed",
     ),

@@ -161,3 +161,101 @@ def test_every_slip_key_is_known():
     with pytest.raises(ValueError, match="slip key must be one of"):
         Slip("sigma_forgotten", "words")
     assert "transposed" in SLIPS
+
+
+# --- the signatures issue 36 asked for, each on one hand-made case (the corpus in tests/slips.py runs them end to end)
+def _truth(net: Network, x, y):
+    """The derivation's gradients of the case, in columns (δ, ∂C/∂W, ∂C/∂b): the answer each slip below perturbs."""
+    g = net.backward(x, y)
+    return [d.copy() for d in g.deltas], [w.copy() for w in g.weights], [b.copy() for b in g.biases]
+
+
+def _diagnosed(net: Network, x, y, fn):
+    result = crosscheck.check_case(Case(net, x, y), ["torch"], implementation=crosscheck.implementation(fn, isolate=False))
+    assert not result.ok, result.report()
+    return result.diagnosis(), result.report()
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not framework_available("torch"), reason="needs torch")
+def test_a_dead_relu_layer_vouches_for_no_delta_so_a_bias_slip_above_it_is_bp1():
+    """Where a^{L−1} is all zeros, an agreeing ∂C/∂W^L says nothing of δ^L: a departing ∂C/∂b^L is BP1, not BP3."""
+    net = Network.random((2, 3, 2), seed=1, activation="relu", output_activation="softmax", loss="cross_entropy")
+    net.biases[0][:] = -50.0  # every hidden z < 0: a^2 = 0
+    x, y = np.ones((2, 1)), np.array([[1.0], [0.0]])
+
+    def no_minus_y(weights, biases, x_, y_):
+        _, W, b = _truth(net, x, y)
+        b[-1] = b[-1] + y  # δ^L without its − y
+        return W, b
+
+    found, report = _diagnosed(net, x, y, no_minus_y)
+    assert found.equation == "BP1", report
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not framework_available("torch"), reason="needs torch")
+def test_one_samples_share_where_the_sum_belongs_is_a_lost_accumulation():
+    """∂C/∂b^L equal to the last sample's δ^L where BP3 sums them all is named a lost accumulation (= for +=)."""
+    net = Network.random((2, 3, 2), seed=2)
+    x, y = np.random.default_rng(0).normal(size=(2, 3)), np.full((2, 3), 0.5)
+
+    def overwritten(weights, biases, x_, y_):
+        d, W, b = _truth(net, x, y)
+        b[-1] = d[-1][:, -1:].copy()
+        return W, b
+
+    found, report = _diagnosed(net, x, y, overwritten)
+    assert "lost_accumulation" in found.keys, report
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not framework_available("torch"), reason="needs torch")
+def test_sigma_prime_kept_in_a_cross_entropy_delta_is_named():
+    """A sigmoid output with binary cross-entropy whose δ^L keeps σ'(z^L) = a(1 − a): BP1, σ' kept."""
+    net = Network.random((2, 3, 2), seed=3, loss="binary_cross_entropy")
+    x, y = np.random.default_rng(1).normal(size=(2, 2)), np.full((2, 2), 0.25)
+
+    def kept(weights, biases, x_, y_):
+        d, _, _ = _truth(net, x, y)
+        a = net.forward(x)[1][-1]
+        d[-1] = d[-1] * a * (1 - a)
+        for l in range(len(d) - 2, -1, -1):
+            a_l = net.forward(x)[1][l + 1]
+            d[l] = (net.weights[l + 1].T @ d[l + 1]) * a_l * (1 - a_l)
+        acts = net.forward(x)[1]
+        return {"weights": [dl @ acts[i].T for i, dl in enumerate(d)], "biases": [dl.sum(1, keepdims=True) for dl in d],
+                "deltas": d}  # fmt: skip
+
+    found, report = _diagnosed(net, x, y, kept)
+    assert found.equation == "BP1" and "sigma_prime_kept" in found.keys, report
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not framework_available("torch"), reason="needs torch")
+def test_the_product_rule_with_the_wrong_operand_is_named_at_bp4():
+    """∂C/∂W^L = W^L ⊙ Σ_n δ^L (the weight where its input belongs) is BP4, the product rule's wrong operand."""
+    net = Network.random((2, 3, 2), seed=4)
+    x, y = np.random.default_rng(2).normal(size=(2, 2)), np.full((2, 2), 0.5)
+
+    def wrong_operand(weights, biases, x_, y_):
+        d, W, b = _truth(net, x, y)
+        W[-1] = net.weights[-1] * d[-1].sum(axis=1, keepdims=True)
+        return W, b
+
+    found, report = _diagnosed(net, x, y, wrong_operand)
+    assert found.equation == "BP4" and "product_rule_operand" in found.keys, report
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_a_crash_off_square_layers_is_shown_beside_the_slip_it_shows_on_square_ones():
+    """Code that raises on the drawn shapes (W^{l+1} untransposed in BP2) gets both: the crash on the minimal case, and
+    a case where it runs with the slip it shows there, named (BP2, W^{l+1} untransposed)."""
+    import slips
+
+    result = crosscheck.check_implementation(slips.columns_with_deltas("untransposed"), cases=50, isolate=False)
+    report = result.report()
+    assert "your implementation raised ValueError" in report and "On another case it runs, and disagrees:" in report, report
+    assert result.failure.found.equation == "BP2" and "weights_not_transposed" in result.failure.found.keys, report
+    assert result.as_dict()["failure"]["revealed"]["diagnosis"]["equation"] == "BP2"

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import people
 import pytest
+import slips
 from conftest import PROFILE
 from helpers import framework_available
 
@@ -64,19 +65,31 @@ def test_a_correct_implementation_agrees_on_every_case(entry):
     assert sum(result.judged.values()) >= CASES, result.summary()  # a clip may leave some cases unjudged, never most
 
 
-@pytest.mark.slow  # 31 shrinks and diagnoses, 2-5 s each: CI's run, as test_diagnosis's buggy variants are
-@pytest.mark.parametrize("entry", people.SLIPS, ids=[e.name for e in people.SLIPS])
+CORPUS = people.SLIPS + slips.SLIPS
+"""The slips the diagnosis rate is measured on: tests/people.py's and tests/slips.py's."""
+
+
+def test_the_diagnosis_corpus_holds_forty_slips_in_four_styles_or_more():
+    """The corpus holds at least 40 slips, at least 4 interface styles among tests/slips.py's alone, each named once."""
+    assert len(CORPUS) >= 40 and len({e.name for e in CORPUS}) == len(CORPUS)
+    assert len({e.name.split(":")[0] for e in slips.SLIPS}) >= 4
+    assert {e.equation for e in CORPUS} <= set(EQUATIONS)
+
+
+@pytest.mark.slow  # 51 shrinks and diagnoses, 1-6 s each: CI's run, as test_diagnosis's buggy variants are
+@pytest.mark.parametrize("entry", CORPUS, ids=[e.name for e in CORPUS])
 def test_a_planted_slip_is_caught_and_its_equation_named(entry):
-    """Each realistic slip fails the check, and the diagnosis names the equation it breaks."""
+    """Each realistic slip fails the check, and the diagnosis names the equation it breaks (and the slip, where the
+    table gives one); an update's slip is reported beside gradients that agree."""
     result = crosscheck.check_implementation(entry.fn, cases=200, **entry.options)
     assert not result.ok, f"{entry.name}: not caught\n{result.report()}"
     if entry.equation == "update":
         assert result.failure is None and result.step_failure is not None, result.report()
         return
     assert result.failure is not None and result.failure.found is not None, result.report()
-    assert result.failure.found.equation == entry.equation, (
-        f"{entry.name}: named {result.failure.found.equation}\n{result.report()}"
-    )
+    found = result.failure.found
+    assert found.equation == entry.equation, f"{entry.name}: named {found.equation}\n{result.report()}"
+    assert not entry.slip or entry.slip in found.keys, f"{entry.name}: named {found.keys}, not {entry.slip}\n{result.report()}"
 
 
 def test_sigma_through_tanh_agrees_with_a_note_on_its_precision():
