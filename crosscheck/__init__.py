@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from crosscheck.case import REFERENCE, Case, Implementation, Stack
     from crosscheck.check import check_case, check_cases, compare, step_check
     from crosscheck.implementations import CONVENTIONS, Convention, implementation
+    from crosscheck.isolation import Submission
     from crosscheck.judge import TensorCheck
     from crosscheck.oracles import ORACLES, oracle_gradients
     from crosscheck.results import CaseCheck, Comparison, ManyCheck
@@ -36,6 +37,7 @@ _PUBLIC = {
     "CONVENTIONS": "crosscheck.implementations",
     "Convention": "crosscheck.implementations",
     "implementation": "crosscheck.implementations",
+    "Submission": "crosscheck.isolation",
     "TensorCheck": "crosscheck.judge",
     "ORACLES": "crosscheck.oracles",
     "oracle_gradients": "crosscheck.oracles",
@@ -81,6 +83,7 @@ __all__ = [
     "ImplementationCheck",
     "ManyCheck",
     "Stack",
+    "Submission",
     "TensorCheck",
     "Tolerance",
     "check_case",

@@ -246,7 +246,8 @@ def check_cases(
     judged = stack_judgements(
         [stack for _, stack in groups], names, implementation, tested=tested, provides=provides, computed=computed
     )
-    return _many(cases, names, groups, judged, unjudged, implementation)
+    many = _many(cases, names, groups, judged, unjudged, implementation)
+    return replace(many, given=tuple(q for q in QUANTITIES if any(q in p for p in provides)))
 
 
 def _answered(
@@ -317,7 +318,7 @@ def _many(
             cleared.append(i)
         else:
             failures.append(alone)
-    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict, not_run, unconfirmed)
+    return ManyCheck(cases, names, worst, failures, cleared, implementation, strict, not_run, unconfirmed=unconfirmed)
 
 
 CONFIRMED = 20

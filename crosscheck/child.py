@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
+import json
 import os
 import pickle
 import signal
@@ -81,7 +83,8 @@ def main(fd: int) -> None:
         os._exit(0)
     not_callable = sorted(role for role, fn in functions.items() if not callable(fn))
     _flush()
-    send(channel, wire.encode({"type": "loaded", "pid": os.getpid(), "not_callable": not_callable}))
+    notes = [note for module in _FILES.values() for note in getattr(module, "__crosscheck_notes__", [])]
+    send(channel, wire.encode({"type": "loaded", "pid": os.getpid(), "not_callable": not_callable, "notes": notes}))
     while True:
         calls = pickle.loads(receive(channel))
         for ident, role, args in calls:
@@ -154,14 +157,69 @@ _LIBRARIES = _libraries()
 
 
 def _loaded(target: tuple[Any, ...]) -> Any:
-    """Your function, as the checker named it: ("import", module, name) or ("pickled", bytes)."""
+    """Your function, as the checker named it: ("import", module, name), ("pickled", bytes), or ("file", path,
+    name) for a submission (a module's file, a package's folder or a Jupyter notebook: `loaded_file`)."""
     if target[0] == "pickled":
         return pickle.loads(target[1])
-    _, module, name = target
-    value: Any = importlib.import_module(str(module))
+    _, where, name = target
+    value: Any = loaded_file(str(where)) if target[0] == "file" else importlib.import_module(str(where))
     for part in str(name).split("."):
+        if not hasattr(value, part) and target[0] == "file":
+            raise AttributeError(f"{where} defines no {name}")
         value = getattr(value, part)
     return value
+
+
+_FILES: dict[str, Any] = {}
+"""The submissions loaded in this process, by path (a backward pass and an update from one file share it)."""
+
+
+def loaded_file(path: str) -> Any:
+    """The module a submission defines: a .py file or a package folder imported under a name of its own (never
+    __main__, so a script's `if __name__ == '__main__':` block does not run), or a notebook whose code cells run
+    in order in a fresh module (lines of IPython magic, % and !, skipped); a cell that raises is noted in the
+    module's `__crosscheck_notes__` and the cells after it still run, as a notebook's Run All would not."""
+    path = os.path.abspath(path)
+    if path in _FILES:
+        return _FILES[path]
+    name = f"crosscheck_submission_{len(_FILES)}"
+    if path.endswith(".ipynb"):
+        module = type(sys)(name)
+        module.__file__ = path
+        module.__crosscheck_notes__ = []  # type: ignore[attr-defined]
+        sys.modules[name] = module
+        _FILES[path] = module
+        _run_cells(path, module)
+        return module
+    package = os.path.isdir(path)
+    location = os.path.join(path, "__init__.py") if package else path
+    spec = importlib.util.spec_from_file_location(name, location, submodule_search_locations=[path] if package else None)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path} is neither a .py file, a package folder nor a notebook")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    _FILES[path] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_cells(path: str, module: Any) -> None:
+    """A notebook's code cells, in order, in `module`'s namespace (nbformat's JSON read with the standard library)."""
+    with open(path, encoding="utf-8") as f:
+        notebook = json.load(f)
+    cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        kept = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        try:
+            exec(compile(kept, f"{path} [cell {number}]", "exec"), module.__dict__)
+        except BaseException as error:  # a cell that fails is part of your report; the cells after it still run
+            said = wire.said(error)
+            module.__crosscheck_notes__.append(
+                f"code cell {number} of {os.path.basename(path)} raised {type(error).__name__}"
+                f"{': ' + said if said else ''} (the cells after it ran)"
+            )
 
 
 def _flush() -> None:

@@ -45,8 +45,9 @@ from crosscheck.problems import ImplementationProblem, Problem
 from crosscheck.wire import type_name
 from reference import Gradients
 
-Yours = Callable[..., Any] | str
-"""Your function, or "MODULE:FUNCTION" (imported in the child only, never in this process)."""
+Yours = Callable[..., Any] | str | isolation.Submission
+"""Your function, "MODULE:FUNCTION" (imported in the child only, never in this process), or a Submission
+(a function in a file, a package or a notebook, loaded in the child)."""
 
 
 def implementation(
@@ -86,6 +87,8 @@ def _arguments(fn: Any, update: Any, name: Any, provides: Any) -> None:
     """The functions, the name and `provides`, checked (the errors name the argument)."""
     for argument, value in (("fn", fn), ("update", update)):
         if value is None and argument == "update":
+            continue
+        if isinstance(value, isolation.Submission):
             continue
         if isinstance(value, str):
             module, _, function = value.partition(":")
@@ -136,6 +139,8 @@ def _runner(fn: Yours, update: Yours | None, limits: Limits, isolate: bool) -> i
 
 
 def _target(f: Yours) -> isolation.Target:
+    if isinstance(f, isolation.Submission):
+        return isolation.located(f)
     if isinstance(f, str):
         module, _, name = f.partition(":")
         return isolation.named(module, name)
@@ -144,12 +149,19 @@ def _target(f: Yours) -> isolation.Target:
 
 def _here(f: Yours) -> Callable[..., Any]:
     """`f`, imported into this process when it was named (isolate=False)."""
+    if isinstance(f, isolation.Submission):
+        from crosscheck.child import loaded_file
+
+        value: Any = loaded_file(f.path)
+        for part in f.name.split("."):
+            value = getattr(value, part)
+        return value
     if not isinstance(f, str):
         return f
     import importlib
 
     module, _, name = f.partition(":")
-    value: Any = importlib.import_module(module)
+    value = importlib.import_module(module)
     for part in name.split("."):
         value = getattr(value, part)
     return value
@@ -338,6 +350,10 @@ def _setup(fn: Yours, update: Yours | None, c: Convention) -> str:
     names = []
     for f in (fn, update):
         if f is None:
+            continue
+        if isinstance(f, isolation.Submission):
+            lines.append(f"{f.name} = {f!r}")
+            names.append(f.name)
             continue
         if isinstance(f, str):
             module, _, qualname = f.partition(":")

@@ -66,7 +66,19 @@ OUTPUT = 4000
 Call = tuple[str, tuple[Any, ...]]
 """One call of your code: its role ("backward" or "update") and its arguments."""
 Target = tuple[Any, ...]
-"""How the child finds your function: ("import", module, name) or ("pickled", bytes)."""
+"""How the child finds your function: ("import", module, name), ("pickled", bytes) or ("file", path, name)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The function `name` of a submission at `path`: a .py file, a package folder or a Jupyter notebook (its code
+    cells run in order), loaded in the process your code runs in (`crosscheck.child.loaded_file`), never here."""
+
+    path: str
+    name: str
+
+    def __repr__(self) -> str:
+        return f"crosscheck.Submission({self.path!r}, {self.name!r})"
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,11 @@ def shipped(fn: Callable[..., Any]) -> Target:
 def named(module: str, name: str) -> Target:
     """The function `name` of `module`, imported in the child (this process never imports it)."""
     return ("import", module, name)
+
+
+def located(submission: Submission) -> Target:
+    """The function of a submission, loaded from its file in the child."""
+    return ("file", submission.path, submission.name)
 
 
 # --- one child process ------------------------------------------------------------------------
@@ -283,6 +300,8 @@ class Runner:
     """Processes your code started that were still running when their child was killed."""
     pid: int = 0
     isolated: bool = True
+    notes: list[str] = field(default_factory=list)
+    """What loading your code noticed (a notebook's cell that raised), one sentence each."""
 
     def start(self) -> None:
         """Start the child now (it loads your code while this process goes on); `run` waits for it."""
@@ -303,6 +322,8 @@ class Runner:
             if message.get("not_callable"):
                 self._discard()
                 raise LoadFailure(f"{' and '.join(message['not_callable'])} is not callable")
+            notes = message.get("notes")
+            self.notes = [str(n) for n in notes] if isinstance(notes, list) else []
             self.pid = child.process.pid
         return child
 
@@ -461,6 +482,7 @@ class InProcess:
     functions: dict[str, Callable[..., Any]]
     isolated: bool = False
     left_running: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def start(self) -> None:
         """Nothing to start."""

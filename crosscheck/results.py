@@ -318,6 +318,8 @@ class ManyCheck(_Result):
     implementation judged as "any" formulation: over 1 where it is less precise than the frameworks)."""
     not_run: list[int] = field(default_factory=list)
     """Cases your implementation was not called on: the sweep stopped after cases that did not finish."""
+    given: tuple[str, ...] = ()
+    """The quantities your implementation's answers gave (loss, deltas, weights, biases), in any case judged."""
     unconfirmed: list[int] = field(default_factory=list)
     """Cases flagged in their stacks and not rechecked alone (the first `check.CONFIRMED` flagged
     cases all failed alone as well): they fail on their stack's judgement."""
@@ -459,6 +461,8 @@ class ImplementationCheck(_Result):
     """How many cases of the sweep failed (those that did not finish included)."""
     unconfirmed: int = 0
     """How many of them failed in their stacks and were not rechecked alone (see ManyCheck.unconfirmed)."""
+    given: tuple[str, ...] = ()
+    """The quantities your answers gave (loss, deltas, weights, biases) and were judged."""
     steps: int = 0
     step_failure: Comparison | None = None
     step_note: str = ""

@@ -123,6 +123,7 @@ def _checked(
         shrunk=failure[1],
         failing=found.failing,
         unconfirmed=found.unconfirmed,
+        given=found.given,
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
@@ -315,6 +316,7 @@ def _notes(under_test: Implementation) -> list[str]:
             f"Note: {under_test.name} returned float64 on float32 cases ({promoted:,} tensors): "
             "they were rounded to float32 and judged there (a promotion, e.g. a float64 constant in your code)."
         )
+    notes += [f"Note: {note}." for note in getattr(under_test.runner, "notes", [])]
     left = getattr(under_test.runner, "left_running", 0)
     if left:
         notes.append(
@@ -343,6 +345,7 @@ class Sweep:
     first_dtype: Any
     precision: PrecisionNote | None = None
     unconfirmed: int = 0
+    given: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,6 +371,7 @@ def sweep(plan: Plan, count: int) -> Sweep:
     judged: dict[str, int] = {}
     worst = dict.fromkeys(oracles, 0.0)
     unjudged = failing = unconfirmed = not_finished = not_run = 0
+    given: set[str] = set()
     first: CaseCheck | None = None
     first_dtype: Any = None
     imprecise: list[Case] = []
@@ -394,12 +398,14 @@ def sweep(plan: Plan, count: int) -> Sweep:
             worst[oracle] = max(worst[oracle], float(finite.max(initial=0.0)))
         failing += result.failing
         unconfirmed += len(result.unconfirmed)
+        given |= set(result.given)
         if result.failures and first is None:
             first, first_dtype = result.failures[0], dtype
         imprecise += [kept[i] for i in result.imprecise]
     plan.progress("cases", total, total, cases=sum(judged.values()), disagreements=failing)
     counts = Counts(asked, judged, unjudged, not_finished, not_run)
-    return Sweep(counts, worst, failing, first, first_dtype, _precision(imprecise, plan, counts.checked), unconfirmed)
+    precision = _precision(imprecise, plan, counts.checked)
+    return Sweep(counts, worst, failing, first, first_dtype, precision, unconfirmed, tuple(sorted(given)))
 
 
 def _precision(imprecise: list[Case], plan: Plan, total: int) -> PrecisionNote | None:
