@@ -75,9 +75,44 @@ def _parser() -> argparse.ArgumentParser:
         "--symbolic", action="store_true", help="only the symbolic tier: BP1-BP4 proven as identities (needs SymPy)"
     )
     symbolic.add_argument("--no-symbolic", action="store_true", help="the certificate without the symbolic tier")
-    commands = parser.add_subparsers(dest="command", metavar="verify", help="check your own backprop instead")
+    commands = parser.add_subparsers(dest="command", metavar="{verify,grade}", help="check your own backprop, or grade a class")
     _verify_options(commands.add_parser("verify", help="check your own backprop", description=VERIFY))
+    _grade_options(commands.add_parser("grade", help="grade a class's submissions", description=GRADE))
     return parser
+
+
+GRADE = (
+    "Grade a folder of submissions (.py files, package folders, notebooks), each in a process of its own, on the same "
+    "drawn cases, one test per quantity (the cost, BP1-BP4, the update). Settings: an assignment.toml in the folder "
+    "(or --config), then these options."
+)
+
+
+def _grade_options(parser: argparse.ArgumentParser) -> None:
+    from crosscheck.implementations import CONVENTIONS
+
+    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="a folder of submissions, or one submission")
+    parser.add_argument("--config", type=Path, metavar="TOML", help="the settings (default SUBMISSIONS/assignment.toml)")
+    parser.add_argument("--function", metavar="NAME", help="the backward pass each submission defines (default backprop)")
+    parser.add_argument("--update", metavar="NAME", help="the update each submission defines, if one is graded")
+    parser.add_argument("--convention", choices=sorted(CONVENTIONS), help="their layout (default columns)")
+    parser.add_argument("--activation", metavar="NAME", help="hidden activation (default sigmoid)")
+    parser.add_argument("--output-activation", metavar="NAME", help="output activation (default: the hidden one)")
+    parser.add_argument("--loss", metavar="NAME", help="the cost (default quadratic)")
+    parser.add_argument("--cases", type=_at_least(1), help="cases per dtype, the same for every student (default 300)")
+    parser.add_argument("--seed", type=_at_least(0), help="the seed every student's cases come from (default 0)")
+    _declarations(parser)
+    parser.set_defaults(**{name: None for name in ("min_layers", "max_layers", "min_width", "max_width", "max_batch")})
+    parser.set_defaults(time_limit=None, memory_limit=None)
+    run = parser.add_argument_group("the run")
+    run.add_argument("--out", type=Path, default=Path("grades"), metavar="DIR", help="where the grades go (default grades)")
+    run.add_argument("--workers", type=_at_least(1), default=None, help="submissions graded at once here (default: every core)")
+    run.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="grade on this Dask cluster instead")
+    again = run.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="keep the grades an interrupted run left in DIR, grade the rest")
+    again.add_argument("--fresh", action="store_true", help="discard the grades an earlier run left in DIR")
+    run.add_argument("--gradescope", type=_output_file, metavar="PATH", help="one submission: its results.json here too")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 VERIFY = "Check your own backprop against PyTorch and JAX on drawn networks, in your convention."
@@ -493,6 +528,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     # warns after a matmul of finite inputs (never reproducible with the same inputs). A genuine NaN
     # still fails the comparison, so the spurious warning is not shown.
     warnings.filterwarnings("ignore", message="invalid value encountered in matmul", category=RuntimeWarning)
+    if args.command == "grade":
+        from crosscheck import grading
+
+        return grading.command(args, _Progress(not args.quiet))
     _different_files(parser, args)
     if args.command == "verify":
         return verify(parser, args)

@@ -320,6 +320,8 @@ def _slips(
     u, o = _get(tested, quantity, layer), _get(oracle, quantity, layer)
     zs, acts = forward(case)
     found = _scaled(u, o, case.x.shape[1], quantity, layer, rtol, loss_agrees=loss_agrees)
+    if quantity == "loss" and case.names[2] == "quadratic" and _close(u, 2 * o, rtol):
+        found.append(Slip("cost_half", "the cost without its ½: your C is twice ½‖a − y‖² (declare half=False if you mean it)"))
     if quantity == "loss" and "sigmoid" in case.names[:2] and _close(u, _flipped_sigmoid_cost(case), rtol):
         found.append(
             Slip(
@@ -398,7 +400,8 @@ def _layer_slips(
     if layer is None or not oracle.deltas:
         return found
     delta = _get(oracle, "deltas", layer)
-    if quantity == "biases" and case.x.shape[1] > 1 and _close(u, delta[:, :1], rtol):
+    N = case.x.shape[1]
+    if quantity == "biases" and N > 1 and (_close(u, delta[:, :1], rtol) or _close(u, N * delta[:, :1], rtol)):
         found.append(Slip("bias_first_sample", "∂C/∂b^l from the first sample only: BP3 sums δ^l over every sample (column)"))
     if quantity == "weights":
         a = acts[layer - 1]
@@ -681,7 +684,8 @@ def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Grad
     net = case.network
     ascent = ([W + learning_rate * g for W, g in zip(net.weights, gradients.weights)], None)
     rtol = MATCH[np.dtype(net.dtype)]
-    if all(_close(t, a, rtol) for t, a in zip(tested[0], ascent[0])):
+    moved = [not np.array_equal(t, W) for t, W in zip(tested[0], net.weights)]  # a layer with W = 0 and ∂C/∂W = 0 says nothing
+    if any(moved) and all(np.array_equal(t, a) or _close(t, a, rtol) for t, a in zip(tested[0], ascent[0])):
         slips.append(Slip("ascent", "an update that adds the gradient (W + η ∂C/∂W): gradient ascent"))
     Ws = [W.astype(np.float64) for W in net.weights]
     expected = [W - learning_rate * (g + weight_decay * W) for W, g in zip(Ws, gradients.weights)]

@@ -54,6 +54,7 @@ SLIPS = {
     "product_rule_operand": "the product rule with the wrong operand (∂(W a)/∂W taken as W, or ∂/∂a as a)",
     "lost_accumulation": "a gradient overwritten where it must be accumulated (one term of a sum)",
     "sigma_prime_kept": "σ' kept in δ^L where a cross-entropy cancels it",
+    "cost_half": "the quadratic cost without its ½",
 }
 """Every slip the diagnosis can name, by key: a mutant declares the key it must be
 diagnosed as (`crosscheck.mutants.Mutant.slips`), and a test links the two by key."""

@@ -146,7 +146,13 @@ def _in_place(path: Path, data: bytes) -> None:
         os.close(handle)
 
 
-def _atomic(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes | str, *, kept: bool = False) -> None:
+    """`data` (text as UTF-8) at `path`, atomically; a stop of the run removes it, unless `kept` (a finished
+    grade, which outlives the run that wrote it)."""
+    _atomic(path, data.encode() if isinstance(data, str) else data, kept=kept)
+
+
+def _atomic(path: Path, data: bytes, *, kept: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".crosscheck-", suffix=".tmp")  # short: any name fits
     stops.WRITING.append(temporary)
@@ -155,7 +161,8 @@ def _atomic(path: Path, data: bytes) -> None:
             f.write(data)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would survive the rename
         os.replace(temporary, path)
-        stops.WRITING.append(str(path))  # written: a stop from here on removes it
+        if not kept:
+            stops.WRITING.append(str(path))  # written: a stop from here on removes it
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

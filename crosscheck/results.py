@@ -466,6 +466,8 @@ class ImplementationCheck(_Result):
     steps: int = 0
     step_failure: Comparison | None = None
     step_note: str = ""
+    step_slips: tuple[str, ...] = ()
+    """The keys of the slips the failing update's diagnosis names (crosscheck.findings.SLIPS)."""
     notes: list[str] = field(default_factory=list)
     precision: PrecisionNote | None = None
     """Where your implementation agrees but is less precise than the frameworks (a note, only when it agrees)."""

@@ -127,6 +127,7 @@ def _checked(
         steps=updates.steps,
         step_failure=updates.failure,
         step_note=updates.note,
+        step_slips=updates.slips,
         precision=found.precision if agrees else None,
         notes=_notes(plan.implementation),
     )
@@ -424,6 +425,8 @@ class Updates:
     steps: int = 0
     failure: Comparison | None = None
     note: str = ""
+    slips: tuple[str, ...] = ()
+    """The keys of the slips the update's diagnosis names."""
 
 
 def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
@@ -436,7 +439,7 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
         return Updates()
     options = plan.options
     framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
-    steps, failure, note = 0, None, ""
+    steps, failure, note, slips = 0, None, "", ()
     total = count * len(plan.dtypes)
     for k, dtype in enumerate(plan.dtypes):
         for j, case in enumerate(random_cases(plan.rng, count, dtype=dtype, **options)):
@@ -448,12 +451,12 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
                 steps += 1
                 if not comparison.ok and failure is None:
                     failure = comparison
-                    note = _step_note(case, under_test, learning_rate, oracles)
+                    note, slips = _step_note(case, under_test, learning_rate, oracles)
             if failure is not None and _unfinished(failure.tensors):
                 plan.progress("updates", total, total, disagreements=1)
-                return Updates(steps, failure, note)
+                return Updates(steps, failure, note, slips)
     plan.progress("updates", total, total, disagreements=int(failure is not None))
-    return Updates(steps, failure, note)
+    return Updates(steps, failure, note, slips)
 
 
 def _unfinished(tensors: Sequence[Any]) -> bool:
@@ -531,17 +534,19 @@ class _Stopped(Exception):
     """The shrinker's search met cases that did not finish: it keeps the sweep's case."""
 
 
-def _step_note(case: Case, under_test: Implementation, learning_rate: float, oracles: tuple[str, ...]) -> str:
-    """What a failing update looks like, when your gradients agree on the same case."""
+def _step_note(
+    case: Case, under_test: Implementation, learning_rate: float, oracles: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """What a failing update looks like, when your gradients agree on the same case: the words, and the slips' keys."""
     gradients = check_case(case, oracles, implementation=under_test)
     if not gradients.ok:
-        return "Your gradients already disagree on this case: fix them first (see above)."
+        return "Your gradients already disagree on this case: fix them first (see above).", ()
     if under_test.step is None:
-        return ""
+        return "", ()
     try:
         stepped = under_test.step(case, learning_rate)
     except ImplementationProblem:  # the update raised or answered in the wrong form: its report says so already
-        return ""
+        return "", ()
     scale = stepped_scale(case, under_test)  # your update steps on your cost: η times its scale over the mean cost's
     found = diagnose_step(case, stepped, learning_rate * scale, under_test.backward(case), under_test.weight_decay / scale)
-    return found.text()
+    return found.text(), found.keys

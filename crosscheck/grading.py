@@ -1,0 +1,754 @@
+"""Grade a class: `python -m crosscheck grade SUBMISSIONS` (docs/DESIGN.md, "Grading a class").
+
+SUBMISSIONS is a folder with one entry per student: a .py file, a package folder (with its
+__init__.py) or a Jupyter notebook. Every submission is checked by `check_implementation` with
+the assignment's declarations, its code in a process of its own (`crosscheck.isolation`), on the
+same drawn cases (one seed per assignment), and scored by the derivation: one test per quantity
+(the cost, BP1, BP2, BP3, BP4, and the update when one is asked for), each passing or failing on
+the verdict's evidence (`scored`). Students are graded in parallel on the local cores, or on a
+Dask cluster; each finished grade is kept at once (OUT/state/STUDENT.json, written atomically),
+so an interrupted run loses none and `--resume` goes on from them.
+
+Outputs (OUT): grades.csv (a row per student), grades.json (everything), gradescope/STUDENT.json
+(Gradescope's results.json per submission), summary.md and summary.png (which equations and
+which slips were broken, and how often).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+TESTS = ("cost", "BP1", "BP2", "BP3", "BP4", "update")
+"""One test per quantity, walking back from the output: the cost C, δ^L, δ^l, ∂C/∂b, ∂C/∂W, and the update."""
+WEIGHTS = {"cost": 1.0, "BP1": 2.0, "BP2": 2.0, "BP3": 1.0, "BP4": 2.0, "update": 2.0}
+"""Each test's points unless the assignment gives others ([weights] in its TOML); 0 leaves a test out."""
+TITLES = {
+    "cost": "the cost C",
+    "BP1": "BP1: δ^L = ∇_a C ⊙ σ'(z^L)",
+    "BP2": "BP2: δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)",
+    "BP3": "BP3: ∂C/∂b^l = Σ δ^l",
+    "BP4": "BP4: ∂C/∂W^l = δ^l (a^{l−1})ᵀ",
+    "update": "the update W ← W − η ∂C/∂W",
+}
+CONFIG = "assignment.toml"
+"""The assignment's configuration, looked for in SUBMISSIONS when --config is not given (never graded)."""
+DEFAULTS: dict[str, Any] = {
+    "function": "backprop",
+    "update": None,
+    "convention": "columns",
+    "activation": "sigmoid",
+    "output_activation": None,
+    "loss": "quadratic",
+    "cases": 300,
+    "seed": 0,
+}
+"""The assignment's settings when neither its TOML nor the command line gives them (cases: per dtype)."""
+CONVENTION_FIELDS: tuple[str, ...] = ("samples", "weights", "biases", "cost", "kink", "targets", "per_sample", "half")
+CONVENTION_FIELDS += ("clip", "l2", "l2_form", "weight_decay")
+STRUCTURE = ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch", "outputs", "dtypes")
+LIMITS = ("time_limit", "memory_limit")
+KEYS = (*DEFAULTS, *CONVENTION_FIELDS, *STRUCTURE, *LIMITS)
+"""Every setting an assignment may hold (the TOML's top-level keys; [weights] beside them)."""
+
+
+class ConfigError(ValueError):
+    """An assignment that cannot be graded as written: the message names the setting."""
+
+
+# --- the assignment ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Assignment:
+    """What every submission is checked against: its function's name (and its update's), the declarations
+    (check_implementation's keyword arguments) and each test's points."""
+
+    settings: dict[str, Any]
+    weights: dict[str, float]
+
+    @property
+    def function(self) -> str:
+        return str(self.settings["function"])
+
+    @property
+    def update(self) -> str | None:
+        update = self.settings.get("update")
+        return None if update is None else str(update)
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        """The tests scored: every test with points, the update's only when an update is asked for."""
+        return tuple(t for t in TESTS if self.weights.get(t, 0) > 0 and (t != "update" or self.update))
+
+    @property
+    def max_score(self) -> float:
+        return sum(self.weights[t] for t in self.tests)
+
+    def options(self) -> dict[str, Any]:
+        """check_implementation's keyword arguments (besides the functions)."""
+        from crosscheck.implementations import CONVENTIONS
+
+        s = self.settings
+        base = CONVENTIONS[s["convention"]]
+        fields = {name: s[name] for name in CONVENTION_FIELDS if s.get(name) is not None}
+        convention = replace(base, name=f"{base.name}, as assigned", **fields) if fields else base
+        options: dict[str, Any] = {"convention": convention, "activation": s["activation"], "loss": s["loss"]}
+        options |= {"output_activation": s.get("output_activation"), "cases": int(s["cases"]), "seed": int(s["seed"])}
+        for name in (*STRUCTURE, *LIMITS):
+            if s.get(name) is not None:
+                options[name] = tuple(s[name]) if name in ("sizes", "dtypes") else s[name]
+        return options
+
+    def digest(self) -> str:
+        """What a grade depends on besides the submission: the settings and the points."""
+        text = json.dumps({"settings": self.settings, "weights": self.weights}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def assignment(config: dict[str, Any], given: dict[str, Any]) -> Assignment:
+    """The assignment from a TOML's contents and the command line's settings (these win), checked: an unknown
+    setting or test, or points below 0, is a ConfigError naming it."""
+    settings = dict(DEFAULTS)
+    weights = dict(WEIGHTS)
+    for key, value in config.items():
+        if key == "weights":
+            if not isinstance(value, dict):
+                raise ConfigError(f"[weights] must be a table of points per test ({', '.join(TESTS)}), got {value!r}")
+            for test, points in value.items():
+                if test not in TESTS:
+                    raise ConfigError(f"[weights] names no test {test!r}; the tests: {', '.join(TESTS)}")
+                if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+                    raise ConfigError(f"[weights] {test} must be a number of points >= 0, got {points!r}")
+                weights[test] = float(points)
+        elif key not in KEYS:
+            raise ConfigError(f"the assignment has no setting {key!r}; the settings: {', '.join(KEYS)} and [weights]")
+        else:
+            settings[key] = value
+    settings |= {k: v for k, v in given.items() if v is not None}
+    made = Assignment(settings, weights)
+    if not made.tests:
+        raise ConfigError("every test has 0 points: nothing would be graded")
+    try:
+        made.options()
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"the assignment's declarations: {error}") from None
+    return made
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A TOML file's contents (tomllib, or tomli before Python 3.11)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ConfigError(f"reading {path} needs Python 3.11 or `pip install tomli`") from None
+    try:
+        with open(path, "rb") as f:
+            return dict(tomllib.load(f))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+
+
+# --- the submissions ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: who (the file's or folder's name), where, and what kind."""
+
+    student: str
+    path: str
+    kind: str
+    """"module" (a .py file), "package" (a folder with __init__.py) or "notebook" (.ipynb)."""
+
+    def digest(self) -> str:
+        """The submission's bytes (every file of a package), hashed: a changed submission is regraded."""
+        digest = hashlib.sha256()
+        path = Path(self.path)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+            digest.update(file.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def submissions(folder: Path) -> tuple[list[Entry], list[str]]:
+    """The entries of SUBMISSIONS (a folder, or one submission's own file), and the names ignored there."""
+    if folder.is_file() or (folder.is_dir() and (folder / "__init__.py").exists()):
+        kind = _kind(folder)
+        if kind is None:
+            raise ConfigError(f"{folder} is not a submission: a .py file, a package folder or a .ipynb notebook")
+        return [Entry(_student(folder), str(folder), kind)], []
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder of submissions")
+    found: list[Entry] = []
+    ignored: list[str] = []
+    for path in sorted(folder.iterdir()):
+        kind = _kind(path)
+        if path.name.startswith((".", "_")) or path.name == CONFIG or kind is None:
+            if not path.name.startswith((".", "_")) and path.name != CONFIG:
+                ignored.append(path.name)
+            continue
+        found.append(Entry(_student(path), str(path), kind))
+    named = Counter(e.student for e in found)
+    found = [replace(e, student=Path(e.path).name) if named[e.student] > 1 else e for e in found]
+    return found, ignored
+
+
+def _kind(path: Path) -> str | None:
+    if path.is_dir():
+        return "package" if (path / "__init__.py").exists() else None
+    return {".py": "module", ".ipynb": "notebook"}.get(path.suffix)
+
+
+def _student(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+# --- grading one submission (in a worker) ------------------------------------------------------------
+def grade_one(entry: Entry, chosen: Assignment) -> dict[str, Any]:
+    """One student's grade, as data: each test's score and output, the equation and slip named, the report."""
+    from crosscheck.isolation import Submission
+    from crosscheck.verify import check_implementation
+
+    start = time.perf_counter()
+    update = Submission(entry.path, chosen.update) if chosen.update else None
+    result = check_implementation(Submission(entry.path, chosen.function), update=update, **chosen.options())
+    tests = scored(result, chosen)
+    failing = next((t for t in tests if t["status"] == "failed"), None)
+    return {
+        "student": entry.student,
+        "submission": entry.path,
+        "kind": entry.kind,
+        "digest": entry.digest(),
+        "assignment": chosen.digest(),
+        "status": "not loaded" if result.unchecked else ("did not finish" if _cut_short(result) else "graded"),
+        "score": sum(t["score"] for t in tests),
+        "max_score": chosen.max_score,
+        "tests": tests,
+        "equation": failing["equation"] if failing else "",
+        "slip": failing["slip"] if failing else "",
+        "slip_text": failing["slip_text"] if failing else "",
+        "verdict": result.summary(),
+        "report": result.report(),
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+
+
+def _cut_short(result: Any) -> bool:
+    return bool(result.counts.not_finished or result.counts.not_run)
+
+
+def scored(result: Any, chosen: Assignment) -> list[dict[str, Any]]:
+    """Each test's score from the verdict (docs/DESIGN.md, "Grading a class"):
+
+    - nothing loaded, or cases that did not finish: every test 0, the report its output;
+    - every case agrees: every gradient test passes; the cost's only if your function returns the cost;
+    - a failure: the equation the diagnosis names fails (on the case where your code runs, when it raised
+      on the minimal one), those before it (walking back from the output) pass, and those after it are
+      not judged (their values carry its error: 0 points), except that BP3 and BP4 are judged apart;
+    - the update: passes when every update checked agrees with the frameworks' own step."""
+    report = result.report()
+    tests = [t for t in chosen.tests if t != "update"]
+    if result.unchecked or (_cut_short(result) and result.failure is None) or (result.failure and result.failure.unfinished):
+        why = "not judged: " + result.summary()
+        marks = {t: _mark(t, chosen, "failed", report if t == tests[0] else why) for t in tests}
+    else:
+        marks = _gradient_marks(result, chosen, tests, report)
+    if "update" in chosen.tests:
+        marks["update"] = _update_mark(result, chosen, report)
+    return [marks[t] for t in chosen.tests]
+
+
+def _mark(test: str, chosen: Assignment, status: str, output: str, equation: str = "", slip: Any = None) -> dict[str, Any]:
+    return {
+        "name": test,
+        "title": TITLES[test],
+        "status": status,
+        "score": chosen.weights[test] if status == "passed" else 0.0,
+        "max_score": chosen.weights[test],
+        "output": output,
+        "equation": equation,
+        "slip": "" if slip is None else slip.key,
+        "slip_text": "" if slip is None else slip.text,
+    }
+
+
+def _gradient_marks(result: Any, chosen: Assignment, tests: list[str], report: str) -> dict[str, dict[str, Any]]:
+    """The cost and BP1-BP4 from a check that ran to its end."""
+    failure = result.failure
+    if failure is None:
+        agrees = f"agrees with the oracles on all {result.counts.checked:,} cases judged"
+        marks = {t: _mark(t, chosen, "passed", agrees) for t in tests}
+    else:
+        shown = failure.revealed or failure
+        departed = {(t.quantity, t.layer) for c in shown.comparisons.values() for t in c.tensors if not t.ok}
+        found = failure.found
+        slip = found.slips[0] if found is not None and found.slips else None
+        equation = _gradient_equation(shown)
+        cost_off = ("loss", None) in departed or (found is not None and found.equation == "loss")
+        marks = _chain(chosen, shown, departed, equation, (found.equation if found is not None else equation, slip), report)
+        marks["cost"] = (
+            _mark("cost", chosen, "failed", report, "loss", slip if equation == "" else None)
+            if cost_off
+            else _mark("cost", chosen, "passed", "agrees on the failing case (the first quantity compared)")
+        )
+    if "loss" not in result.given and marks["cost"]["status"] == "passed":
+        marks["cost"] = _mark("cost", chosen, "failed", "your function returns no cost (return a dict with 'loss')")
+    return {t: marks[t] for t in tests}
+
+
+def _chain(
+    chosen: Assignment, shown: Any, departed: set[Any], equation: str, named: tuple[str, Any], report: str
+) -> dict[str, dict[str, Any]]:
+    """BP1-BP4 on a failing case: the equation blamed fails, those before it pass, those after it are not judged
+    (BP3 and BP4 are judged apart, by their own tensors); a case your code could not answer fails them all."""
+    chain = ["BP1", "BP2", "BP3", "BP4"]
+    blamed = {"L2": "BP4"}.get(equation, equation)
+    if blamed not in chain and any(t.problem is not None for c in shown.comparisons.values() for t in c.tensors):
+        wrong_form = "not judged: your code did not answer in the right form"
+        return {t: _mark(t, chosen, "failed", report if t == "BP1" else wrong_form) for t in chain}
+    marks = {}
+    for t in chain:
+        if blamed == "":
+            marks[t] = _mark(t, chosen, "passed", "agrees (only the cost departs)")
+        elif t == blamed:
+            marks[t] = _mark(t, chosen, "failed", report, *named)
+        elif blamed in ("BP3", "BP4") and t in ("BP3", "BP4"):
+            off = any(q == ("weights" if t == "BP4" else "biases") for q, _ in departed)
+            marks[t] = _mark(t, chosen, "failed" if off else "passed", report if off else "agrees")
+        elif chain.index(t) < chain.index(blamed):
+            marks[t] = _mark(t, chosen, "passed", "agrees (it comes before the first quantity that departs)")
+        else:
+            marks[t] = _mark(t, chosen, "failed", f"not judged: its values carry the error of {blamed}, which fails")
+    return marks
+
+
+def _gradient_equation(check: Any) -> str:
+    """The equation of the first gradient quantity that departs (BP1-BP4 or L2), the cost left aside: the
+    diagnosis run again on the case without the cost's comparison ("" when only the cost departs)."""
+    from crosscheck.case import Stack
+    from crosscheck.check import regularization
+    from crosscheck.diagnosis import diagnose
+
+    failing = [c for c in check.comparisons.values() if not c.ok]
+    if not failing:
+        return ""
+    chosen = next((c for c in failing if c.kind == "autograd"), failing[0])
+    tensors = tuple(t for t in chosen.tensors if t.quantity != "loss")
+    if all(t.ok for t in tensors):
+        return ""
+    c = regularization(Stack.of([check.case]), check.implementation)
+    found = diagnose(check.case, check.tested, tensors, chosen.values, regularization=None if c is None else float(c[0]))
+    return found.equation if found.equation in ("BP1", "BP2", "BP3", "BP4", "L2") else _by_quantity(check.case, tensors)
+
+
+def _by_quantity(case: Any, tensors: Sequence[Any]) -> str:
+    """The equation of the first departing gradient quantity by its place alone (a declaration slip, say)."""
+    L = case.network.L
+    off = [t for t in tensors if not t.ok]
+    if any(t.quantity == "deltas" and t.layer == L for t in off):
+        return "BP1"
+    if any(t.quantity == "deltas" for t in off):
+        return "BP2"
+    top = max((t.layer or 0 for t in off), default=0)
+    if top == L:
+        return "BP1"
+    return "BP2" if top else ""
+
+
+def _update_mark(result: Any, chosen: Assignment, report: str) -> dict[str, Any]:
+    if result.unchecked:
+        return _mark("update", chosen, "failed", "not judged: " + result.summary())
+    if result.step_failure is not None:
+        from crosscheck.findings import SLIPS, Slip
+
+        slip = next((Slip(k, SLIPS[k]) for k in result.step_slips), None)
+        return _mark("update", chosen, "failed", report, "update", slip)
+    if not result.steps:
+        return _mark("update", chosen, "failed", "not judged: no update was checked (" + result.summary() + ")")
+    return _mark("update", chosen, "passed", f"agrees with the frameworks' own step on all {result.steps:,} updates checked")
+
+
+# --- a run over the class ----------------------------------------------------------------------------
+@dataclass
+class Run:
+    """A class's grading: the records kept (by student), the ones regraded, and those that could not be graded."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    """Students whose grade an earlier run left (--resume), not graded again."""
+    lost: dict[str, str] = field(default_factory=dict)
+    """Students that could not be graded by this run (their grader was lost twice, the cluster went), and why."""
+
+
+class ClusterLost(Exception):
+    """The Dask cluster went away: what was graded is kept."""
+
+
+def previous(out: Path) -> dict[str, dict[str, Any]]:
+    """The grades an earlier run kept in OUT/state (each a JSON file written atomically)."""
+    state = out / "state"
+    found = {}
+    if state.is_dir():
+        for path in sorted(state.glob("*.json")):
+            try:
+                record = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # a file being replaced when the run stopped: graded again
+            found[str(record.get("student"))] = record
+    return found
+
+
+def keep(out: Path, record: dict[str, Any]) -> None:
+    """One finished grade, kept at once (written atomically)."""
+    from crosscheck.outputs import atomic_write
+
+    state = out / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    atomic_write(state / f"{_safe(record['student'])}.json", json.dumps(record, indent=1), kept=True)
+
+
+def _safe(student: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student)
+
+
+Progress = Callable[[str, int, int, int], None]
+"""progress(stage, done, total, failing)."""
+
+
+def grade(
+    entries: Sequence[Entry],
+    chosen: Assignment,
+    out: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    say: Callable[[str], None] = print,
+) -> Run:
+    """Every entry graded (or its kept grade reused with --resume when neither it nor the assignment changed;
+    a changed one is regraded, and said so), each grade kept as it finishes."""
+    run = Run()
+    earlier = previous(out) if resume else {}
+    todo = []
+    for entry in entries:
+        old = earlier.get(entry.student)
+        if old is not None and old.get("digest") == entry.digest() and old.get("assignment") == chosen.digest():
+            run.records[entry.student] = old
+            run.kept.append(entry.student)
+        else:
+            if old is not None:
+                say(f"regrading {entry.student}: its submission or the assignment changed since it was graded")
+            todo.append(entry)
+    total, failing = len(entries), sum(r["score"] < r["max_score"] for r in run.records.values())
+
+    def finished(record: dict[str, Any]) -> None:
+        nonlocal failing
+        keep(out, record)
+        run.records[record["student"]] = record
+        failing += record["score"] < record["max_score"]
+        if progress is not None:
+            progress("grading", len(run.records), total, failing)
+
+    if progress is not None:
+        progress("grading", len(run.records), total, failing)
+    if scheduler is not None:
+        _on_cluster(todo, chosen, scheduler, finished, run)
+    elif workers <= 1 or len(todo) <= 1:
+        for entry in todo:
+            finished(grade_one(entry, chosen))
+    else:
+        _in_processes(todo, chosen, workers, finished, run)
+    return run
+
+
+def _in_processes(
+    todo: list[Entry], chosen: Assignment, workers: int, finished: Callable[[dict[str, Any]], None], run: Run
+) -> None:
+    """The entries graded by `workers` processes of this machine (spawned: each imports the frameworks once). A
+    grader process that dies takes its pool with it: the entries not finished are given to a new pool, once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    tries: Counter[str] = Counter()
+    left = list(todo)
+    while left:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        futures = {pool.submit(grade_one, entry, chosen): entry for entry in left}
+        broken = False
+        try:
+            for future in as_completed(futures):
+                try:
+                    finished(future.result())
+                except BrokenProcessPool:
+                    broken = True
+                    break
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+        done = set(run.records)
+        left = [e for e in left if e.student not in done]
+        for entry in left:
+            tries[entry.student] += 1
+            if tries[entry.student] > 1:
+                run.lost[entry.student] = "its grader process died twice"
+        left = [e for e in left if e.student not in run.lost]
+
+
+def _on_cluster(
+    todo: list[Entry], chosen: Assignment, address: str, finished: Callable[[dict[str, Any]], None], run: Run
+) -> None:
+    """The entries graded on the Dask cluster at `address`; a lost worker's entry is regraded once (retries=1);
+    a lost cluster raises ClusterLost after keeping what finished."""
+    from distributed import Client, as_completed
+
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as error:
+        raise ClusterLost(f"no Dask scheduler answered at {address} ({type(error).__name__})") from None
+    try:
+        futures = {client.submit(grade_one, entry, chosen, retries=1, pure=False): entry for entry in todo}
+        for future in as_completed(futures):
+            entry = futures[future]
+            try:
+                finished(future.result())
+            except (OSError, TimeoutError) as error:
+                raise ClusterLost(f"the cluster at {address} went away ({type(error).__name__})") from None
+            except Exception as error:  # the grader of this entry failed twice on the cluster (KilledWorker, say)
+                run.lost[entry.student] = f"its grader failed twice on the cluster ({type(error).__name__})"
+    finally:
+        client.close()
+
+
+# --- outputs ------------------------------------------------------------------------------------------
+def write_outputs(run: Run, chosen: Assignment, out: Path, ignored: Iterable[str] = ()) -> list[Path]:
+    """grades.csv, grades.json, gradescope/STUDENT.json, summary.md and summary.png (when matplotlib is
+    installed), each written atomically; the paths written."""
+    from crosscheck.outputs import atomic_write
+
+    records = [run.records[s] for s in sorted(run.records)]
+    written = []
+    for name, text in (
+        ("grades.csv", _csv(records, chosen)),
+        ("grades.json", json.dumps(_everything(records, chosen, run, list(ignored)), indent=1)),
+        ("summary.md", summary(records, chosen, run, list(ignored))),
+    ):
+        atomic_write(out / name, text)
+        written.append(out / name)
+    (out / "gradescope").mkdir(parents=True, exist_ok=True)
+    for record in records:
+        path = out / "gradescope" / f"{_safe(record['student'])}.json"
+        atomic_write(path, json.dumps(gradescope(record), indent=1))
+        written.append(path)
+    chart = _chart(records)
+    if chart is not None:
+        atomic_write(out / "summary.png", chart)
+        written.append(out / "summary.png")
+    return written
+
+
+def _csv(records: list[dict[str, Any]], chosen: Assignment) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", *chosen.tests, "status", "equation", "slip", "seconds", "submission"])
+    for r in records:
+        scores = {t["name"]: t["score"] for t in r["tests"]}
+        points = [_number(scores.get(t, 0)) for t in chosen.tests]
+        named = [r["status"], r["equation"], r["slip"], r["seconds"], r["submission"]]
+        writer.writerow([r["student"], _number(r["score"]), _number(r["max_score"]), *points, *named])
+    return buffer.getvalue()
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _everything(records: list[dict[str, Any]], chosen: Assignment, run: Run, ignored: list[str]) -> dict[str, Any]:
+    return {
+        "assignment": {"settings": chosen.settings, "weights": chosen.weights, "tests": list(chosen.tests)},
+        "students": records,
+        "not_graded": run.lost,
+        "ignored": ignored,
+    }
+
+
+def gradescope(record: dict[str, Any]) -> dict[str, Any]:
+    """A submission's grade in Gradescope's results.json schema: score, execution_time, output and tests
+    (name, number, score, max_score, status, output), every part visible."""
+    return {
+        "score": record["score"],
+        "execution_time": record["seconds"],
+        "output": record["verdict"],
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": t["title"],
+                "number": str(i),
+                "score": t["score"],
+                "max_score": t["max_score"],
+                "status": t["status"],
+                "output": t["output"],
+                "output_format": "text",
+                "visibility": "visible",
+            }
+            for i, t in enumerate(record["tests"], start=1)
+        ],
+    }
+
+
+def broken(records: list[dict[str, Any]]) -> tuple[Counter[str], Counter[str]]:
+    """How many students broke each equation (the first failing test's), and each named slip."""
+    equations = Counter(r["equation"] or r["status"] for r in records if r["score"] < r["max_score"])
+    slips = Counter(r["slip"] for r in records if r["slip"])
+    return equations, slips
+
+
+def summary(records: list[dict[str, Any]], chosen: Assignment, run: Run, ignored: list[str]) -> str:
+    """The class in Markdown: the counts, each test's pass rate, the equations and slips broken, each student."""
+    from crosscheck.findings import SLIPS
+
+    scores = sorted(r["score"] for r in records)
+    full = sum(r["score"] == r["max_score"] for r in records)
+    median = scores[len(scores) // 2] if scores else 0.0
+    lines = [
+        f"# Grades: {len(records)} submissions",
+        "",
+        f"{full} of {len(records)} full marks ({_number(chosen.max_score)} points); median {_number(median)}. "
+        f"Each was checked on the same {chosen.settings['cases']} cases per dtype (seed {chosen.settings['seed']}), "
+        "its code in a process of its own.",
+    ]
+    if run.lost:
+        lines += ["", f"**Not graded: {len(run.lost)}** ({', '.join(f'{s}: {why}' for s, why in sorted(run.lost.items()))})."]
+    if ignored:
+        lines += ["", f"Ignored (not a .py file, package folder or notebook): {', '.join(ignored)}."]
+    lines += ["", "| test | points | passed | failed |", "|---|---|---|---|"]
+    for test in chosen.tests:
+        passed = sum(1 for r in records for t in r["tests"] if t["name"] == test and t["status"] == "passed")
+        lines.append(f"| {TITLES[test]} | {_number(chosen.weights[test])} | {passed} | {len(records) - passed} |")
+    equations, slips = broken(records)
+    lines += ["", "| first failing equation (or status) | students |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in equations.most_common()] or ["| none | 0 |"]
+    lines += ["", "| slip named | students |", "|---|---|"]
+    lines += [f"| {SLIPS.get(key, key)} | {count} |" for key, count in slips.most_common()] or ["| none | 0 |"]
+    lines += [
+        "",
+        "![which equations and slips](summary.png)",
+        "",
+        "| student | score | status | equation | slip |",
+        "|---|---|---|---|---|",
+    ]
+    for r in records:
+        score = f"{_number(r['score'])} / {_number(r['max_score'])}"
+        lines.append(f"| {r['student']} | {score} | {r['status']} | {r['equation']} | {r['slip']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _chart(records: list[dict[str, Any]]) -> bytes | None:
+    """Two bar charts, PNG: how many students broke each equation, and each named slip (None without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        return None
+    equations, slips = broken(records)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax, counts, title in ((axes[0], equations, "first failing equation"), (axes[1], slips, "slip named")):
+        names = [n for n, _ in counts.most_common()] or ["none"]
+        ax.barh(names, [counts[n] for n in names] if counts else [0], color="#4a7ab5")
+        ax.invert_yaxis()
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_title(title)
+        ax.set_xlabel("students")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def record_key(record: dict[str, Any]) -> dict[str, Any]:
+    """What makes a grade (for comparing runs): everything but the seconds it took."""
+    return {k: v for k, v in record.items() if k != "seconds"}
+
+
+__all__ = ["TESTS", "WEIGHTS", "Assignment", "Entry", "assignment", "grade", "grade_one", "scored", "submissions"]
+
+
+# --- the command ------------------------------------------------------------------------------------------
+def command(args: Any, progress: Any) -> int:
+    """`python -m crosscheck grade`: 0 when every submission was graded (whatever the grades), 2 when one could
+    not be (its grader lost twice, the cluster gone), the settings are wrong, or an output cannot be written."""
+    import shutil
+    import sys
+
+    from crosscheck import oracles
+    from crosscheck.outputs import Unwritable, write
+
+    def fail(text: str) -> int:
+        print(f"python -m crosscheck grade: {text}", file=sys.stderr)
+        return 2
+
+    try:
+        config_path = args.config or (args.submissions / CONFIG if (args.submissions / CONFIG).is_file() else None)
+        config = read_config(config_path) if config_path is not None else {}
+        chosen = assignment(config, _given(args))
+        entries, ignored = submissions(args.submissions)
+    except (ConfigError, OSError) as error:
+        return fail(str(error))
+    if not entries:
+        return fail(f"{args.submissions} holds no submissions (.py files, package folders with __init__.py, .ipynb)")
+    if args.gradescope is not None and len(entries) != 1:
+        return fail(f"--gradescope writes one results.json: {args.submissions} holds {len(entries)} submissions")
+    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
+    if missing:
+        return fail(f"grading needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'")
+    kept = previous(args.out)
+    if kept and not (args.resume or args.fresh):
+        return fail(
+            f"{args.out} holds {len(kept)} grades of an earlier run: --resume to keep them and grade the rest, "
+            "--fresh to grade every submission again, or --out another folder"
+        )
+    if args.fresh:
+        shutil.rmtree(args.out / "state", ignore_errors=True)
+    workers = args.workers or os.cpu_count() or 1
+    try:
+        run = grade(entries, chosen, args.out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
+    except ClusterLost as lost:
+        graded = len(previous(args.out))
+        return fail(f"{lost}: {graded} of {len(entries)} graded, kept in {args.out / 'state'} (--resume goes on)")
+    try:
+        written = write_outputs(run, chosen, args.out, ignored)
+        if args.gradescope is not None:
+            write(args.gradescope, json.dumps(gradescope(next(iter(run.records.values()))), indent=1).encode())
+    except (Unwritable, OSError) as error:
+        return fail(f"the grades are kept in {args.out / 'state'}, but {error}")
+    records = list(run.records.values())
+    full = sum(r["score"] == r["max_score"] for r in records)
+    again = f"; {len(run.kept)} kept from the earlier run" if run.kept else ""
+    print(f"graded {len(records)} of {len(entries)} submissions ({full} full marks){again}; wrote {args.out}/grades.csv, "
+          f"grades.json, summary.md{', summary.png' if any(p.name == 'summary.png' for p in written) else ''} and "
+          f"gradescope/ ({len(records)} results.json)")  # fmt: skip
+    if run.lost:
+        return fail(f"{len(run.lost)} not graded: " + "; ".join(f"{s} ({why})" for s, why in sorted(run.lost.items())))
+    return 0
+
+
+def _given(args: Any) -> dict[str, Any]:
+    """The settings given on the command line (None: not given)."""
+    names = [*DEFAULTS, *CONVENTION_FIELDS, *STRUCTURE, *LIMITS]
+    return {name: getattr(args, name, None) for name in names}
