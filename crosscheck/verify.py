@@ -439,7 +439,8 @@ def check_updates(plan: Plan, count: int, learning_rate: float) -> Updates:
         return Updates()
     options = plan.options
     framework_steps = [name for name in oracles if _oracles.ORACLES[name].sgd_step is not None] or [oracles[0]]
-    steps, failure, note, slips = 0, None, "", ()
+    steps, failure, note = 0, None, ""
+    slips: tuple[str, ...] = ()
     total = count * len(plan.dtypes)
     for k, dtype in enumerate(plan.dtypes):
         for j, case in enumerate(random_cases(plan.rng, count, dtype=dtype, **options)):
