@@ -509,8 +509,10 @@ def _on_cluster(
     todo: list[Entry], chosen: Assignment, address: str, finished: Callable[[dict[str, Any]], None], run: Run
 ) -> None:
     """The entries graded on the Dask cluster at `address`; a lost worker's entry is regraded once (retries=1);
-    a lost cluster raises ClusterLost after keeping what finished."""
-    from distributed import Client, as_completed
+    a lost cluster (its futures cancelled, its connection closed) raises ClusterLost after keeping what finished."""
+    from concurrent.futures import CancelledError
+
+    from distributed import Client, KilledWorker, as_completed
 
     try:
         client = Client(address, timeout=30)
@@ -522,10 +524,12 @@ def _on_cluster(
             entry = futures[future]
             try:
                 finished(future.result())
-            except (OSError, TimeoutError) as error:
-                raise ClusterLost(f"the cluster at {address} went away ({type(error).__name__})") from None
-            except Exception as error:  # the grader of this entry failed twice on the cluster (KilledWorker, say)
-                run.lost[entry.student] = f"its grader failed twice on the cluster ({type(error).__name__})"
+            except KilledWorker:  # the workers grading this entry died twice
+                run.lost[entry.student] = "its grader's worker died twice on the cluster (KilledWorker)"
+            except Exception as error:
+                if isinstance(error, (OSError, TimeoutError, CancelledError)) or client.status != "running":
+                    raise ClusterLost(f"the cluster at {address} went away ({type(error).__name__})") from None
+                run.lost[entry.student] = f"its grader failed on the cluster ({type(error).__name__}: {error})"
     finally:
         client.close()
 
@@ -696,7 +700,7 @@ def command(args: Any, progress: Any) -> int:
     import shutil
     import sys
 
-    from crosscheck import oracles
+    from crosscheck import oracles, stops
     from crosscheck.outputs import Unwritable, write
 
     def fail(text: str) -> int:
@@ -725,6 +729,7 @@ def command(args: Any, progress: Any) -> int:
         )
     if args.fresh:
         shutil.rmtree(args.out / "state", ignore_errors=True)
+    stops.LEFT = f"each grade finished is kept in {args.out / 'state'} (--resume goes on from them)"
     workers = args.workers or os.cpu_count() or 1
     try:
         run = grade(entries, chosen, args.out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)

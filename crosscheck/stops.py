@@ -25,6 +25,10 @@ group: a stop kills each group, your code's own children with it."""
 STOPS: dict[int, tuple[int, str]] = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
 """Each stopping signal's exit status and word."""
 
+LEFT = "nothing written"
+"""What the stop's line says the run leaves: a command that keeps finished work as it goes (`grade`
+keeps each grade) says where."""
+
 
 def stop(signum: int, frame: Any) -> None:
     """Ctrl-C or SIGTERM: stop now, with one line and exit 130 or 143. Not an exception: raised
@@ -33,7 +37,7 @@ def stop(signum: int, frame: Any) -> None:
     then crashes. Child processes (Dask workers) are stopped first."""
     code, word = STOPS.get(signum, (128 + signum, "stopped"))
     try:
-        os.write(_silenced(), f"\n{word}: stopped, nothing written\n".encode())
+        os.write(_silenced(), f"\n{word}: stopped, {LEFT}\n".encode())
         remove_written()
         _children()
     finally:  # whatever the moment, the exit is this one

@@ -26,7 +26,7 @@ import pytest
 from helpers import framework_available
 
 import crosscheck
-from crosscheck import isolation
+from crosscheck import grading, isolation
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
@@ -155,7 +155,8 @@ QUICK = {
 )
 def test_a_misbehaving_implementation_gets_the_verdict_its_answers_earn(row):
     """Each misbehaviour gets the verdict its answers earn (agrees only when every case asked was judged and agreed),
-    a report in words that say what your code did, and every case asked accounted for, in bounded time."""
+    a report in words that say what your code did, every case asked accounted for, in bounded time, and under
+    `grade` full marks for its gradients (and update) exactly when it agrees."""
     options = dict(row.options)
     if "update" in options:
         options["update"] = getattr(misbehaving, options["update"])
@@ -172,6 +173,11 @@ def test_a_misbehaving_implementation_gets_the_verdict_its_answers_earn(row):
         assert "agrees with torch" not in result.summary(), result.summary()
     assert took < row.seconds, f"the check took {took:.1f} s"
     assert result.as_dict()["isolated"] is True
+    # Under `grade` the same result scores: every gradient test (and the update's) passes only for an agreeing row.
+    chosen = grading.assignment({}, {"update": options["update"].__name__} if "update" in options else {})
+    marks = {m["name"]: m["status"] for m in grading.scored(result, chosen)}
+    graded = {t for t in chosen.tests if t != "cost"}
+    assert ({t for t in graded if marks[t] == "passed"} == graded) is row.agrees, marks
 
 
 def test_a_table_of_at_least_sixty_misbehaviours():

@@ -1,0 +1,276 @@
+"""Grading a class (issue 37): `python -m crosscheck grade` gives examples/class the grades and slips its README
+lists, writes the CSV, the Gradescope JSON and the summary with its chart, gives the same grades on a Dask
+cluster, keeps every finished grade through an interruption, and no submission's misbehaviour changes another
+student's grade or the exit status."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import framework_available
+
+from crosscheck import grading
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASS = ROOT / "examples" / "class"
+needs_frameworks = pytest.mark.skipif(
+    not (framework_available("torch") and framework_available("jax")), reason="grading needs torch and jax"
+)
+
+EXPECTED = {
+    # student: (score of 10, status, the first failing equation, the slip named)
+    "ada": (10, "graded", "", ""),
+    "ben": (10, "graded", "", ""),
+    "cleo": (10, "graded", "", ""),
+    "dev": (10, "graded", "", ""),
+    "eve": (1, "graded", "BP1", "bp1_without_sigma_prime"),
+    "finn": (3, "graded", "BP2", "bp2_without_sigma_prime"),
+    "gus": (7, "graded", "BP3", "bias_first_sample"),
+    "hana": (6, "graded", "BP4", "transposed"),
+    "ivan": (9, "graded", "loss", "cost_half"),
+    "jo": (8, "graded", "update", "ascent"),
+    "kai": (0, "did not finish", "", ""),
+    "lea": (0, "not loaded", "", ""),
+    "max": (1, "graded", "BP1", "missing_mean"),
+    "noor": (3, "graded", "BP2", "wrong_layer_weights"),
+}
+"""What examples/class/README.md says of each submission, as grades (cost 1, BP1 2, BP2 2, BP3 1, BP4 2, update 2):
+a failing equation's later tests carry its error and score 0, BP3 and BP4 are judged apart."""
+
+
+def _grade(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "crosscheck", "grade", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)  # fmt: skip
+
+
+def _readme_command() -> str:
+    found = re.findall(r"`(python\s+-m\s+crosscheck\s+grade\s[^`]+)`", (ROOT / "README.md").read_text())
+    assert len(found) == 1, f"README.md prints {len(found)} grade commands, expected one (Use 5)"
+    return " ".join(found[0].split())
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The README's grade command, as printed, run from a folder where examples/ is the repository's."""
+    where = tmp_path_factory.mktemp("class")
+    (where / "examples").symlink_to(ROOT / "examples")
+    done = _grade(shlex.split(_readme_command())[4:], where)
+    return where, done
+
+
+# --- quick: the settings and the submissions -------------------------------------------------------------
+def test_an_assignment_names_what_it_cannot_take():
+    """An unknown setting, an unknown test, negative points, or no test with points: a ConfigError naming it."""
+    for config, words in [
+        ({"functoin": "backprop"}, "no setting 'functoin'"),
+        ({"weights": {"BP5": 1}}, "names no test 'BP5'"),
+        ({"weights": {"BP1": -1}}, "BP1 must be a number of points >= 0"),
+        ({"weights": dict.fromkeys(grading.TESTS, 0)}, "every test has 0 points"),
+        ({"l2_form": "lambda"}, "the assignment's declarations"),
+    ]:
+        with pytest.raises(grading.ConfigError, match=re.escape(words)):
+            grading.assignment(config, {})
+
+
+def test_the_command_line_overrides_the_toml_and_the_update_test_needs_an_update():
+    """Settings come from the defaults, then the TOML, then the command line; the update's test counts only when
+    an update is asked for."""
+    chosen = grading.assignment({"cases": 50, "update": "step", "weights": {"BP3": 3}}, {"cases": 70, "seed": None})
+    assert chosen.settings["cases"] == 70 and chosen.update == "step" and chosen.weights["BP3"] == 3
+    assert "update" in chosen.tests and chosen.max_score == 12
+    assert "update" not in grading.assignment({}, {}).tests
+
+
+def test_submissions_are_py_files_package_folders_and_notebooks(tmp_path):
+    """A folder's .py files, package folders and notebooks are its submissions; its assignment.toml, hidden
+    files and anything else are not (those are listed as ignored); two entries of one name keep their suffixes."""
+    for name in ("a.py", "b.ipynb", "c.py", "c.ipynb", "notes.txt", ".hidden.py", "_private.py", "assignment.toml"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "data").mkdir()
+    entries, ignored = grading.submissions(tmp_path)
+    assert [(e.student, e.kind) for e in entries] == [
+        ("a", "module"), ("b", "notebook"), ("c.ipynb", "notebook"), ("c.py", "module"), ("pkg", "package")
+    ]  # fmt: skip
+    assert ignored == ["data", "notes.txt"]
+    one, _ = grading.submissions(tmp_path / "a.py")
+    assert [e.student for e in one] == ["a"]
+
+
+def test_a_folder_with_an_earlier_runs_grades_is_not_regraded_silently(tmp_path):
+    """Grades an earlier run kept in --out are neither regraded nor lost without being asked: exit 2, naming
+    --resume and --fresh."""
+    (tmp_path / "s").mkdir()
+    shutil.copy(CLASS / "ada.py", tmp_path / "s" / "ada.py")
+    grading.keep(tmp_path / "out", {"student": "ada", "score": 10})
+    done = _grade(["s", "--out", "out"], tmp_path, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "holds 1 grades of an earlier run: --resume" in done.stderr and "--fresh" in done.stderr
+
+
+# --- slow: whole runs -------------------------------------------------------------------------------------
+@needs_frameworks
+@pytest.mark.slow
+def test_the_example_class_gets_each_expected_grade_and_slip(graded):
+    """The README's command grades examples/class: exit 0, every student's score, status, equation and slip as
+    expected, and the CSV, the JSON, a Gradescope results.json per submission and the summary with its chart."""
+    where, done = graded
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    out = where / "grades"
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    got = {s: (float(r["score"]), r["status"], r["equation"], r["slip"]) for s, r in rows.items()}
+    assert got == {s: (float(score), *rest) for s, (score, *rest) in EXPECTED.items()}
+    everything = json.loads((out / "grades.json").read_text())
+    assert everything["ignored"] == ["README.md"] and not everything["not_graded"]
+    assert {r["max_score"] for r in everything["students"]} == {10}
+    for student in EXPECTED:
+        results = json.loads((out / "gradescope" / f"{student}.json").read_text())
+        assert results["score"] == sum(t["score"] for t in results["tests"]) == EXPECTED[student][0]
+        assert {"name", "score", "max_score", "status", "output"} <= set(results["tests"][0])
+        assert {t["status"] for t in results["tests"]} <= {"passed", "failed"}
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("# Grades: 14 submissions") and "4 of 14 full marks" in summary
+    assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    by_student = {r["student"]: r for r in everything["students"]}
+    assert "code cell 2 of max.ipynb raised NameError" in by_student["max"]["report"]
+    assert (
+        "exited" in by_student["lea"]["report"] and "did not finish" in by_student["kai"]["verdict"] + by_student["kai"]["status"]
+    )
+    failing = next(t for t in by_student["eve"]["tests"] if t["name"] == "BP1")
+    assert "It looks like BP1 without σ'" in failing["output"] and "Rebuild the case" in failing["output"]
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_a_two_worker_dask_cluster_gives_the_local_grades(graded, tmp_path):
+    """The class graded on a 2-worker LocalCluster (--scheduler) gets exactly the grades of the local run."""
+    from distributed import LocalCluster
+
+    where, done = graded
+    assert done.returncode == 0, done.stderr[-2000:]
+    local = json.loads((where / "grades" / "grades.json").read_text())["students"]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        # From the same folder, with the same relative path: the reports quote the submission's path.
+        on_cluster = _grade(["examples/class", "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address], where)
+    assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
+    remote = json.loads((tmp_path / "out" / "grades.json").read_text())["students"]
+
+    def key(records):
+        return {r["student"]: {k: v for k, v in grading.record_key(r).items() if k != "submission"} for r in records}
+
+    assert key(remote) == key(local)
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_an_interrupted_run_keeps_every_finished_grade_and_resume_goes_on(tmp_path):
+    """Ctrl-C during a run: exit 130, every grade finished so far kept; --resume grades only the rest and regrades
+    a submission that changed (saying so), and the grades come out as a run from scratch gives them."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name in ("ada.py", "eve.py", "gus.py", "jo.py"):
+        shutil.copy(CLASS / name, folder / name)
+    shutil.copy(CLASS / "assignment.toml", folder / "assignment.toml")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "crosscheck", "grade", str(folder), "--out", str(tmp_path / "out"), "--workers", "1"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = tmp_path / "out" / "state"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(state.glob("*.json"))) < 2:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    kept_line = f"interrupted: stopped, each grade finished is kept in {state} (--resume goes on from them)"
+    assert err.strip().splitlines()[-1] == kept_line, err
+    kept = {p.stem: json.loads(p.read_text()) for p in state.glob("*.json")}
+    assert 2 <= len(kept) < 4, sorted(kept)
+    changed = sorted(kept)[0]
+    (folder / f"{changed}.py").write_text((folder / f"{changed}.py").read_text() + "\n# changed after grading\n")
+    resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"regrading {changed}: its submission or the assignment changed" in resumed.stdout + resumed.stderr
+    assert f"{len(kept) - 1} kept from the earlier run" in resumed.stdout
+    final = {r["student"]: r["score"] for r in csv.DictReader((tmp_path / "out" / "grades.csv").read_text().splitlines())}
+    assert final == {s: str(EXPECTED[s][0]) for s in ("ada", "eve", "gus", "jo")}
+
+
+MISBEHAVING = {
+    "exits_in_a_call.py": "import os\n\ndef backprop(weights, biases, x, y):\n    os._exit(3)\n",
+    "interrupts_its_group.py": (
+        "import os, signal\n\ndef backprop(weights, biases, x, y):\n    os.killpg(os.getpgid(0), signal.SIGINT)\n"
+        "    raise SystemExit(0)\n"
+    ),
+    "kills_itself.py": "import os, signal\n\ndef backprop(weights, biases, x, y):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    "patches_torch.py": "import sys\nsys.modules['torch'] = None\n\ndef backprop(weights, biases, x, y):\n    raise ValueError\n",
+    "writes_the_grades.py": (
+        "import pathlib\n\ndef backprop(weights, biases, x, y):\n"
+        "    for p in pathlib.Path('.').rglob('grades.csv'):\n        p.write_text('student,score\\nwrites_the_grades,10\\n')\n"
+        "    pathlib.Path('out').mkdir(exist_ok=True)\n    (pathlib.Path('out') / 'grades.csv').write_text('forged')\n"
+        "    raise ValueError('no')\n"
+    ),
+    "eats_memory.py": "def backprop(weights, biases, x, y):\n    hog = bytearray(1 << 34)\n    return hog\n",
+}
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_misbehaving_submissions_change_no_other_grade_and_no_exit_status(tmp_path):
+    """A class where submissions exit mid-call, interrupt their process group, kill themselves, patch torch at
+    import, write over the grades and exhaust memory: exit 0, the correct submission's full marks, each misbehaving
+    one 0, and the files are the grader's."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    shutil.copy(CLASS / "ada.py", folder / "ada.py")
+    for name, source in MISBEHAVING.items():
+        (folder / name).write_text(source)
+    (folder / "assignment.toml").write_text("cases = 20\nmax_layers = 3\ntime_limit = 5\nmemory_limit = 2048\n")
+    done = _grade([str(folder), "--out", "out", "--workers", "2"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").read_text().splitlines())}
+    assert rows["ada"]["score"] == rows["ada"]["max_score"] == "8", rows["ada"]
+    assert set(rows) == {"ada", *(Path(n).stem for n in MISBEHAVING)}
+    for name in MISBEHAVING:
+        assert rows[Path(name).stem]["score"] == "0", rows[Path(name).stem]
+    assert "forged" not in (tmp_path / "out" / "grades.csv").read_text()
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_a_cluster_lost_mid_run_is_one_error_with_what_was_graded_and_every_finished_grade_kept(tmp_path):
+    """The Dask cluster closing once the first grade is in stops the run with ClusterLost (the command's one line,
+    exit 2), never a traceback or a student marked lost; the grade that finished is kept for --resume."""
+    from distributed import LocalCluster
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name in ("ada.py", "ben.py", "eve.py", "finn.py"):
+        shutil.copy(CLASS / name, folder / name)
+    entries, _ = grading.submissions(folder)
+    chosen = grading.assignment({"cases": 10, "max_layers": 3}, {})
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+
+        def close(stage, done, total, failing):
+            if done == 1:
+                cluster.close()
+
+        with pytest.raises(grading.ClusterLost, match=r"the cluster at tcp://\S+ went away \(\w+\)"):
+            grading.grade(entries, chosen, tmp_path / "out", scheduler=cluster.scheduler_address, progress=close)
+    finally:
+        cluster.close()
+    kept = grading.previous(tmp_path / "out")
+    assert len(kept) == 1 and all(r["status"] == "graded" for r in kept.values()), kept
