@@ -15,6 +15,10 @@
    2d, what running your code in its own process costs (`benchmarks/learner.py`):
    check_implementation from start to verdict isolated and in-process, and `verify` on
    examples/columns.py here and (with --against COMMIT) at another commit, fresh processes in turns.
+   2e, a learner's loop (`benchmarks/learner.py`): verify on examples/columns.py, on
+   examples/mlp.py (agrees) and on its slipped twin (BP2 named), start to verdict, fresh
+   processes in turns, the first run with an empty JAX cache and the next ones with the cache
+   it left (targets: <= 5 s, <= 10 s, <= 15 s).
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32. First each contender in its own fresh process, in turns over several
    rounds, medians of medians: the reference (new arrays, out=), its matmuls alone, each torch
@@ -33,7 +37,10 @@
 3c. Without --quick, where SymPy is installed: the symbolic tier, `python -m crosscheck --symbolic`
    in a fresh process, start to exit (target: <= 60 s on the machine's cores).
 4. With --pytest: the wall time of the default `pytest` run.
-5. The targets, each marked met or NOT MET on this run's figures.
+5. Without --quick, where dask.distributed is installed: `python -m crosscheck grade` on a class
+   of 100 (examples/class repeated; `benchmarks/grading.py`) on 1 and 2 local workers and on a
+   2-worker LocalCluster, submissions a minute, and whether the grades are the same.
+Last, the targets, each marked met or NOT MET on this run's figures.
 
 A full run (without --quick) writes everything it printed to benchmarks/RESULTS.md, with
 the date, the machine and the versions; --results PATH writes it elsewhere. Figures are
@@ -101,6 +108,10 @@ class Figures:
     """The certificate's batched mode, cases/s, by framework ("torch", "jax")."""
     false_alarms: int | None = None
     implementation_alarms: int | None = None
+    learner: dict[str, float] = field(default_factory=dict)
+    """A learner's loop, median seconds to the verdict with a warm JAX cache ("columns", "mlp agrees", "mlp slip")."""
+    grading: dict[str, float] = field(default_factory=dict)
+    """Submissions graded a minute, by configuration."""
     isolation_ratio: float | None = None
     """check_implementation's wall time, your code in its own process over in-process (section 2d)."""
     verify_against: float | None = None
@@ -905,6 +916,14 @@ def _suite_targets(f: Figures, verdict: Callable[[bool], str]) -> list[tuple[str
                 f"{verdict(f.verify_against <= 1.2)}: {f.verify_against:.3f}",
             )
         )
+    for key, name, limit in (
+        ("columns", "verify examples.columns:backprop to its verdict", 5),
+        ("mlp agrees", "examples/mlp.py's command to agree", 10),
+        ("mlp slip", "the same to name the slipped twin's slip", 15),
+    ):
+        if key in f.learner:
+            seconds = f.learner[key]
+            rows.append((f"{name} <= {limit} s (warm JAX cache)", f"{verdict(seconds <= limit)}: {seconds:.1f} s"))
     if f.implementation_alarms is not None:
         rows.append(
             (
@@ -1021,6 +1040,26 @@ def isolation_cost(quick: bool, against: str | None) -> list[tuple[str, str]]:
     return rows
 
 
+def learner_loop(quick: bool) -> list[tuple[str, str]]:
+    """A learner's loop, start to verdict, fresh processes in turns (`benchmarks/learner.py`): the columns
+    example, examples/mlp.py agreeing, and its slipped twin named."""
+    from learner import learner_rows
+
+    rows, medians = learner_rows(1 if quick else 5)
+    FIGURES.learner = medians
+    return rows
+
+
+def grading_rate(quick: bool) -> list[tuple[str, str]]:
+    """`python -m crosscheck grade` on a class of 100 (examples/class repeated; `benchmarks/grading.py`) on 1 and
+    2 local workers and a 2-worker LocalCluster, in one run."""
+    from grading import grading_rows
+
+    rows, rates = grading_rows(100)
+    FIGURES.grading = rates
+    return rows
+
+
 def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
     """The false-alarm sweep on implementations under test: each correct implementation of
     tests/people.py (other formulations, layouts, interfaces, declarations) checked on cases
@@ -1096,6 +1135,9 @@ def main() -> int:
         isolation_cost(args.quick, args.against),
     )
     print_table(
+        "2e. A learner's loop: start to verdict at the default settings, fresh processes in turns", learner_loop(args.quick)
+    )
+    print_table(
         "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "
         "with NumPy's: for ratios, see the fresh-process table)",
         large_mlp(args.quick),
@@ -1114,6 +1156,8 @@ def main() -> int:
         print_table("3c. The symbolic tier (BP1-BP4 proven as identities; needs SymPy)", symbolic_tier())
     if args.pytest:
         print_table("4. Test suite", pytest_wall())
+    if not args.quick and importlib.util.find_spec("distributed") is not None:
+        print_table("5. Grading a class of 100 (examples/class repeated), one run", grading_rate(args.quick))
     print_table("Targets, judged on the figures above (one run: noise moves them)", targets())
     results = args.results or (None if args.quick else os.path.join(ROOT, "benchmarks", "RESULTS.md"))
     if results:
