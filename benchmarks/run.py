@@ -15,7 +15,7 @@
    2d, what running your code in its own process costs (`benchmarks/learner.py`):
    check_implementation from start to verdict isolated and in-process, and `verify` on
    examples/columns.py here and (with --against COMMIT) at another commit, fresh processes in turns.
-   2e, a learner's loop (`benchmarks/learner.py`): verify on examples/columns.py, on
+   2e, without --quick, a learner's loop (`benchmarks/learner.py`): verify on examples/columns.py, on
    examples/mlp.py (agrees) and on its slipped twin (BP2 named), start to verdict, fresh
    processes in turns, the first run with an empty JAX cache and the next ones with the cache
    it left (targets: <= 5 s, <= 10 s, <= 15 s).
@@ -312,7 +312,7 @@ def false_alarms(quick: bool) -> list[tuple[str, str]]:
     from crosscheck.strategies import diverse_cases
 
     # Quick (CI's smoke run): few cases, since nearly every diverse case is a new shape for JAX to compile.
-    count = 200 if quick else 10_000
+    count = 12 if quick else 10_000
     rng = np.random.default_rng(20)
     cases = diverse_cases(rng, count)
     rows = []
@@ -327,7 +327,7 @@ def false_alarms(quick: bool) -> list[tuple[str, str]]:
             f"{alarms} false alarms; worst |diff|/tol {worst} ({time.perf_counter() - start:.0f} s)",
         )
     )
-    subset = cases[: (12 if quick else 400)]
+    subset = cases[: (4 if quick else 400)]
     for name in ("jax_forward", "numeric"):
         part = subset[: len(subset) // 4] if name == "jax_forward" else subset
         result = check_cases(part, (name,))
@@ -1071,9 +1071,11 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
     sys.path[:0] = [os.path.join(ROOT, "tests"), ROOT]
     import people
 
-    count = 50 if quick else 1000
+    # Quick (CI's smoke run): two of them, few cases; each new activation and loss compiles JAX anew for the
+    # diverse shapes (about 20 s each here), which the full run pays once per entry.
+    count = 20 if quick else 1000
     rows, total = [], 0
-    for entry in people.CORRECT:
+    for entry in people.CORRECT[:2] if quick else people.CORRECT:
         options = {**{k: v for k, v in DIVERSE.items() if k != "weight_scales"}, **entry.options}
         if "sizes" in options:
             options.pop("max_layers"), options.pop("max_width")
@@ -1134,9 +1136,10 @@ def main() -> int:
         "2d. The cost of running your code in its own process, start to verdict, fresh processes in turns (cold JAX cache)",
         isolation_cost(args.quick, args.against),
     )
-    print_table(
-        "2e. A learner's loop: start to verdict at the default settings, fresh processes in turns", learner_loop(args.quick)
-    )
+    if not args.quick:  # its commands run in the suite (tests/test_commands.py); timed here, in the full run
+        print_table(
+            "2e. A learner's loop: start to verdict at the default settings, fresh processes in turns", learner_loop(args.quick)
+        )
     print_table(
         "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "
         "with NumPy's: for ratios, see the fresh-process table)",

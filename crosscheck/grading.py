@@ -718,15 +718,15 @@ def command(args: Any, progress: Any) -> int:
         return fail(f"{args.submissions} holds no submissions (.py files, package folders with __init__.py, .ipynb)")
     if args.gradescope is not None and len(entries) != 1:
         return fail(f"--gradescope writes one results.json: {args.submissions} holds {len(entries)} submissions")
-    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
-    if missing:
-        return fail(f"grading needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'")
     kept = previous(args.out)
     if kept and not (args.resume or args.fresh):
         return fail(
-            f"{args.out} holds {len(kept)} grades of an earlier run: --resume to keep them and grade the rest, "
-            "--fresh to grade every submission again, or --out another folder"
+            f"{args.out} holds {len(kept)} grade{'s' if len(kept) != 1 else ''} of an earlier run: --resume to keep "
+            "them and grade the rest, --fresh to grade every submission again, or --out another folder"
         )
+    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
+    if missing:
+        return fail(f"grading needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'")
     if args.fresh:
         shutil.rmtree(args.out / "state", ignore_errors=True)
     stops.LEFT = f"each grade finished is kept in {args.out / 'state'} (--resume goes on from them)"

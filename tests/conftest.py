@@ -9,7 +9,8 @@
 The default (dev) run is the quick one, on every core (pytest-xdist, `-n auto` in
 pyproject.toml): tests marked `slow` (the soak's processes, the CLI in subprocesses, the
 README's examples, the diagnosis of every buggy implementation and mutant) are skipped
-there, saying so, and run under the ci and thorough profiles (`.ci/run` uses ci).
+there, saying so, and run under the ci and thorough profiles (`.ci/run` uses ci). Tests
+marked `thorough` (a long sweep past the row that decides it in CI) run under thorough alone.
 """
 
 from __future__ import annotations
@@ -67,10 +68,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under the quick dev profile, skip the tests marked slow (each says where it runs)."""
-    if PROFILE != "dev" or config.getoption("markexpr"):
+    """Under the quick dev profile, skip the tests marked slow; under dev and ci, those marked thorough (the
+    long sweeps, run with HYPOTHESIS_PROFILE=thorough). Each says where it runs."""
+    if config.getoption("markexpr"):
         return
-    skip = pytest.mark.skip(reason="slow: runs with HYPOTHESIS_PROFILE=ci or thorough, as CI does")
+    slow = pytest.mark.skip(reason="slow: runs with HYPOTHESIS_PROFILE=ci or thorough, as CI does")
+    thorough = pytest.mark.skip(reason="a long sweep: runs with HYPOTHESIS_PROFILE=thorough")
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        if item.get_closest_marker("thorough") and PROFILE != "thorough":
+            item.add_marker(thorough)
+        elif item.get_closest_marker("slow") and PROFILE == "dev":
+            item.add_marker(slow)

@@ -4,6 +4,8 @@ convention is called one, and rewording every message changes no diagnosis."""
 
 from __future__ import annotations
 
+import os
+
 import buggy
 import numpy as np
 import pytest
@@ -25,6 +27,8 @@ needs_frameworks = pytest.mark.skipif(
     not (framework_available("torch") and framework_available("jax")), reason="check_implementation's oracles: torch and jax"
 )
 
+BUGGY_CASES = 200 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 40
+"""Cases a buggy variant's check draws: 40 in CI, as for tests/test_people.py's planted slips; 200 under thorough."""
 BUGS = [
     # (variant, the equation implicated, the key of the named slip: crosscheck.diagnosis.SLIPS)
     ("sign", "BP1", "sign"),
@@ -49,7 +53,7 @@ BUGS = [
 def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
     """A buggy implementation fails, and its diagnosis names the equation implicated and the slip (by key); the
     report speaks of your implementation and shows the slip's words."""
-    result = crosscheck.check_implementation(getattr(buggy, variant), cases=200)
+    result = crosscheck.check_implementation(getattr(buggy, variant), cases=BUGGY_CASES)
     assert not result.ok, f"{variant} passed"
     found = result.failure.diagnosis()
     assert found is not None
