@@ -43,6 +43,7 @@ def small_run(tmp_path_factory):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_a_small_run_writes_json_markdown_and_plots(small_run):
     """A run restricted to one entry exits 0 and writes the JSON, the Markdown certificate and three PNGs."""
     code, out, tmp_path = small_run
@@ -83,6 +84,7 @@ def test_a_small_run_writes_json_markdown_and_plots(small_run):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_written_files_get_the_umasks_permissions(small_run):
     """The JSON and the Markdown are written with the mode the umask gives a new file (as the PNGs are), not the
     0600 of the temporary file they are renamed from: a certificate meant to be shared can be read by others."""
@@ -97,6 +99,7 @@ def test_written_files_get_the_umasks_permissions(small_run):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_the_terminal_report_fits_100_columns(small_run):
     """Every line of the terminal report, up to its counterexample, is at most 100 columns wide."""
     lines = small_run[1].splitlines()
@@ -113,6 +116,7 @@ def test_a_run_without_outputs_says_it_wrote_nothing(capsys):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_the_certificate_records_what_its_last_digits_depend_on(small_run):
     """The JSON and the Markdown name the CPU, the BLAS and the thread counts, and the Markdown says what stays
     the same across machines (verdicts and counts) and what only on the same machine (the figures)."""
@@ -353,6 +357,7 @@ def test_changing_one_character_of_the_reference_makes_the_certificate_stale(tmp
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_a_run_without_the_symbolic_tier_says_it_proves_nothing(small_run):
     """With --no-symbolic the verdict, the terminal report and the Markdown's Proven section say that the symbolic
     tier did not run and that nothing is proven; the JSON says why."""
@@ -368,6 +373,7 @@ def test_a_run_without_the_symbolic_tier_says_it_proves_nothing(small_run):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_every_sentence_of_a_certificate_carries_a_ledger_tag(small_run):
     """The trust ledger: each sentence of the Markdown certificate, the one written now and the committed one, ends
     with one tag (Proven, Cross-checked, Hypothesis, Trusted, Measured), and the ledger section lists them."""
@@ -440,6 +446,7 @@ def test_the_committed_certificate_shows_both_kinds_of_evidence_against_each_mut
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
 def test_the_committed_certificate_describes_the_method_as_the_code_does(small_run):
     """The method paragraphs of docs/CERTIFICATE.md (what was verified, the oracles, the tolerances and
     their scale) are word for word what the certificate writes now."""

@@ -124,6 +124,7 @@ def test_a_folder_with_an_earlier_runs_grades_is_not_regraded_silently(tmp_path)
 # --- slow: whole runs -------------------------------------------------------------------------------------
 @needs_frameworks
 @pytest.mark.slow
+@pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
 def test_the_example_class_gets_each_expected_grade_and_slip(graded):
     """The README's command grades examples/class: exit 0, every student's score, status, equation and slip as
     expected, and the CSV, the JSON, a Gradescope results.json per submission and the summary with its chart."""
@@ -155,6 +156,7 @@ def test_the_example_class_gets_each_expected_grade_and_slip(graded):
 
 @needs_frameworks
 @pytest.mark.slow
+@pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
 def test_a_two_worker_dask_cluster_gives_the_local_grades(graded, tmp_path):
     """The class graded on a 2-worker LocalCluster (--scheduler) gets exactly the grades of the local run."""
     from distributed import LocalCluster
