@@ -104,10 +104,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100)
     args = parser.parse_args()
-    rows, _ = grading_rows(args.students)
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    from learner import print_rows
+
+    print_rows(grading_rows(args.students)[0])
     return 0
 
 

@@ -146,11 +146,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--against", metavar="COMMIT", help="also time verify at this commit (a temporary git worktree)")
     args = parser.parse_args()
-    rows, _ = isolation_rows(args.rounds, args.against)
+    print_rows(isolation_rows(args.rounds, args.against)[0])
+    return 0
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """A table's rows, names aligned."""
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
-    return 0
 
 
 if __name__ == "__main__":

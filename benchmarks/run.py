@@ -57,6 +57,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -986,6 +987,14 @@ TABLES: list[tuple[str, list[tuple[str, str]]]] = []
 """Every table printed, for benchmarks/RESULTS.md."""
 
 
+ONLY: set[str] | None = None
+"""With --only: the sections run (their ids: "1", "2b", "3", ...); None: every section."""
+
+
+def chosen(section: str) -> bool:
+    return ONLY is None or section in ONLY
+
+
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:
     TABLES.append((title, rows))
     print(f"\n{title}", flush=True)
@@ -1026,6 +1035,49 @@ def results_markdown(header: str, command: str) -> str:
             f"about {1e7 / max(FIGURES.soak.get(2, one), 1) / 60:.0f} minutes here, and that divided by the number of such machines on a cluster.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def merged(earlier: str, now: str, command: str) -> str:
+    """--only: the earlier results with the sections run now put in their place (or added in order), their target
+    rows replacing the rows of the same measure, and the header saying which sections came from which run."""
+
+    def parts(text: str) -> tuple[str, list[tuple[str, str]]]:
+        head, *rest = re.split(r"(?m)^## ", text)
+        return head, [(chunk.split("\n", 1)[0], "## " + chunk) for chunk in rest]
+
+    def section(title: str) -> str:
+        return title.split(" ", 1)[0].rstrip(".") if title[:1].isdigit() else title.strip()
+
+    head, old = parts(earlier)
+    _, new = parts(now)
+    fresh = {section(t): (t, body) for t, body in new}
+    out = []
+    for title, body in old:
+        key = section(title)
+        if key.startswith("Targets") and key in fresh:
+            table = ("| measure | figure |", "| --- | --- |")
+            rows = {
+                line.split(" | ")[0]: line for line in fresh[key][1].splitlines() if line.startswith("| ") and line not in table
+            }
+            kept = [line for line in body.splitlines() if not (line.startswith("| ") and line.split(" | ")[0] in rows)]
+            added = [line for line in rows.values() if line not in kept]
+            body = "\n".join(kept).rstrip("\n") + "\n" + "\n".join(added) + "\n\n"
+            fresh.pop(key)
+        elif key in fresh:
+            body = fresh.pop(key)[1]
+        out.append((key, body))
+    order = [section(t) for t, _ in new]
+    for key, (_, body) in fresh.items():  # a section the earlier run did not have: after the one before it
+        at = next((i + 1 for i, (k, _) in enumerate(out) if order.index(key) > 0 and k == order[order.index(key) - 1]), len(out))
+        out.insert(at, (key, body if body.endswith("\n\n") else body + "\n"))
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    ran = ", ".join(sorted(ONLY or ()))
+    head = head.replace(
+        "Do not edit: run it again.",
+        f"Sections {ran} and their targets rewritten by `{command}` on {stamp}. Do not edit: run it again.",
+        1,
+    )
+    return head + "".join(body for _, body in out)
 
 
 def isolation_cost(quick: bool, against: str | None) -> list[tuple[str, str]]:
@@ -1069,6 +1121,7 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
     from crosscheck.verify import check_implementation
 
     sys.path[:0] = [os.path.join(ROOT, "tests"), ROOT]
+    import jax
     import people
 
     # Quick (CI's smoke run): two of them, few cases; each new activation and loss compiles JAX anew for the
@@ -1082,6 +1135,9 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
         start = time.perf_counter()
         result = check_implementation(entry.fn, cases=count, shrink=False, **options)
         alarms = result.failing + (result.step_failure is not None)
+        # Each entry compiles JAX anew for its names over the diverse shapes: freed here, since a process holding
+        # every entry's programs ran out of memory maps (LLVM "Cannot allocate memory", then a segfault, in 2c).
+        jax.clear_caches()
         total += alarms
         worst = ", ".join(f"{name} {ratio:.2g}" for name, ratio in result.worst.items())
         judged = sum(result.judged.values())
@@ -1093,6 +1149,57 @@ def implementation_alarms(quick: bool) -> list[tuple[str, str]]:
         )
     FIGURES.implementation_alarms = total
     return rows
+
+
+def run_sections(args: argparse.Namespace) -> None:
+    """Every section asked for, each printed as it finishes."""
+    if chosen("1"):
+        print_table(
+            "1. Cross-check throughput (depth 1-5, widths 1-8, batch 1-8, float64, sigmoid/quadratic)", throughput(args.quick)
+        )
+    if chosen("2"):
+        print_table("2. Drawing cases with Hypothesis", strategy_rate(args.quick))
+    if chosen("2b"):
+        print_table(
+            "2b. False alarms: every public comparison on correct diverse cases (depth 1-8, widths 1-32, N 1-64, weight scales up to 10)",
+            false_alarms(args.quick),
+        )
+    if chosen("2c"):
+        print_table(
+            "2c. False alarms on correct implementations under test (tests/people.py; the diverse ranges where their declarations allow)",
+            implementation_alarms(args.quick),
+        )
+    if chosen("2d"):
+        print_table(
+            "2d. The cost of running your code in its own process, start to verdict, fresh processes in turns (cold JAX cache)",
+            isolation_cost(args.quick, args.against),
+        )
+    if not args.quick and chosen("2e"):  # its commands run in the suite (tests/test_commands.py); timed in the full run
+        print_table(
+            "2e. A learner's loop: start to verdict at the default settings, fresh processes in turns", learner_loop(args.quick)
+        )
+    if chosen("3"):
+        print_table(
+            "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "
+            "with NumPy's: for ratios, see the fresh-process table)",
+            large_mlp(args.quick),
+        )
+        print_table(
+            "   The same, each contender in its own fresh process, in turns (medians of medians; the BLAS ratio beside)",
+            fresh_mlp(args.quick),
+        )
+        print_table(
+            "   The backward in a loop of calls (fresh processes, in turn: the reference three ways, torch's best idiom)",
+            loops(args.quick),
+        )
+    if args.scale and chosen("3b"):
+        print_table("3b. The soak on dask.distributed (local workers)", scale(args.quick))
+    if not args.quick and importlib.util.find_spec("sympy") is not None and chosen("3c"):
+        print_table("3c. The symbolic tier (BP1-BP4 proven as identities; needs SymPy)", symbolic_tier())
+    if args.pytest and chosen("4"):
+        print_table("4. Test suite", pytest_wall())
+    if not args.quick and importlib.util.find_spec("distributed") is not None and chosen("5"):
+        print_table("5. Grading a class of 100 (examples/class repeated), one run", grading_rate(args.quick))
 
 
 def main() -> int:
@@ -1107,6 +1214,12 @@ def main() -> int:
     )
     parser.add_argument("--backward-loop", nargs=4, metavar=("DTYPE", "WHO", "CALLS", "IDIOM"), help=argparse.SUPPRESS)
     parser.add_argument("--against", metavar="COMMIT", help="section 2d: also time verify at this commit (git worktree)")
+    parser.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        type=lambda text: set(text.split(",")),
+        help="run these sections alone (e.g. 2d,2e,5) and rewrite just them, and their targets, in the results file",
+    )
     args = parser.parse_args()
     if args.backward_loop:
         dtype, who, calls, idiom = args.backward_loop
@@ -1120,53 +1233,19 @@ def main() -> int:
         f"torch {torch.__version__}, jax {jax.__version__}"
     )
     print(header)
-    print_table(
-        "1. Cross-check throughput (depth 1-5, widths 1-8, batch 1-8, float64, sigmoid/quadratic)", throughput(args.quick)
-    )
-    print_table("2. Drawing cases with Hypothesis", strategy_rate(args.quick))
-    print_table(
-        "2b. False alarms: every public comparison on correct diverse cases (depth 1-8, widths 1-32, N 1-64, weight scales up to 10)",
-        false_alarms(args.quick),
-    )
-    print_table(
-        "2c. False alarms on correct implementations under test (tests/people.py; the diverse ranges where their declarations allow)",
-        implementation_alarms(args.quick),
-    )
-    print_table(
-        "2d. The cost of running your code in its own process, start to verdict, fresh processes in turns (cold JAX cache)",
-        isolation_cost(args.quick, args.against),
-    )
-    if not args.quick:  # its commands run in the suite (tests/test_commands.py); timed here, in the full run
-        print_table(
-            "2e. A learner's loop: start to verdict at the default settings, fresh processes in turns", learner_loop(args.quick)
-        )
-    print_table(
-        "3. Large MLP 784-1024-1024-1024-10, batch 256, in one process, interleaved (torch's threads share the 2 cores "
-        "with NumPy's: for ratios, see the fresh-process table)",
-        large_mlp(args.quick),
-    )
-    print_table(
-        "   The same, each contender in its own fresh process, in turns (medians of medians; the BLAS ratio beside)",
-        fresh_mlp(args.quick),
-    )
-    print_table(
-        "   The backward in a loop of calls (fresh processes, in turn: the reference three ways, torch's best idiom)",
-        loops(args.quick),
-    )
-    if args.scale:
-        print_table("3b. The soak on dask.distributed (local workers)", scale(args.quick))
-    if not args.quick and importlib.util.find_spec("sympy") is not None:
-        print_table("3c. The symbolic tier (BP1-BP4 proven as identities; needs SymPy)", symbolic_tier())
-    if args.pytest:
-        print_table("4. Test suite", pytest_wall())
-    if not args.quick and importlib.util.find_spec("distributed") is not None:
-        print_table("5. Grading a class of 100 (examples/class repeated), one run", grading_rate(args.quick))
+    global ONLY
+    ONLY = args.only
+    run_sections(args)
     print_table("Targets, judged on the figures above (one run: noise moves them)", targets())
     results = args.results or (None if args.quick else os.path.join(ROOT, "benchmarks", "RESULTS.md"))
     if results:
         command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+        text = results_markdown(header, command.strip())
+        if ONLY is not None and os.path.exists(results):
+            with open(results) as f:
+                text = merged(f.read(), text, command.strip())
         with open(results, "w") as f:
-            f.write(results_markdown(header, command.strip()))
+            f.write(text)
         print(f"\nwrote {results}")
     return 0
 

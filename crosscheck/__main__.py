@@ -300,19 +300,25 @@ def _output_folder(text: str) -> Path:
 
 class _Progress:
     """A progress bar on stderr: stage, done/total, cases per second and disagreements so far
-    (tqdm when installed, a plain line otherwise); only on a terminal, never with --quiet."""
+    (tqdm when installed, a plain line otherwise, each with the time left); only on a terminal, never
+    with --quiet. `grade` counts submissions and the failing ones (`failing`)."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, unit: str = "step", bad: str = "disagreements") -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.start = time.perf_counter()
         self.bar: Any = None
         self.stage = ""
+        self.unit, self.bad = unit, bad
+
+    def failing(self, stage: str, done: int, total: int, failing: int) -> None:
+        """grading's progress(stage, done, total, failing)."""
+        self(stage, done, total, 0, failing)
 
     def __call__(self, stage: str, done: int, total: int, cases: int = 0, disagreements: int = 0) -> None:
         if not self.enabled:
             return
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        status = f"{cases / elapsed:,.0f} cases/s, {disagreements} disagreements" if cases else f"{disagreements} disagreements"
+        status = f"{cases / elapsed:,.0f} cases/s, {disagreements} {self.bad}" if cases else f"{disagreements} {self.bad}"
         try:
             from tqdm import tqdm
         except ImportError:
@@ -321,7 +327,7 @@ class _Progress:
             if self.bar is None or stage != self.stage:
                 if self.bar is not None:
                     self.bar.close()
-                self.bar, self.stage = tqdm(total=total, desc=stage, unit="step", file=sys.stderr, leave=True), stage
+                self.bar, self.stage = tqdm(total=total, desc=stage, unit=self.unit, file=sys.stderr, leave=True), stage
             self.bar.n = done
             self.bar.set_postfix_str(status, refresh=True)
             if done == total:
@@ -330,7 +336,8 @@ class _Progress:
             return
         width = 30
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f} s, {status}")
+        left = f" ({elapsed / done * (total - done):.0f} s left)" if 0 < done < total else ""
+        sys.stderr.write(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f} s{left}, {status}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -531,7 +538,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "grade":
         from crosscheck import grading
 
-        return grading.command(args, _Progress(not args.quiet))
+        return grading.command(args, _Progress(not args.quiet, unit="submission", bad="failing").failing)
     _different_files(parser, args)
     if args.command == "verify":
         return verify(parser, args)

@@ -26,8 +26,7 @@ STOPS: dict[int, tuple[int, str]] = {signal.SIGINT: (130, "interrupted"), signal
 """Each stopping signal's exit status and word."""
 
 LEFT = "nothing written"
-"""What the stop's line says the run leaves: a command that keeps finished work as it goes (`grade`
-keeps each grade) says where."""
+"""What the stop's line says the run leaves (`grade`, which keeps each grade as it finishes: where)."""
 
 
 def stop(signum: int, frame: Any) -> None:
@@ -100,8 +99,7 @@ def _children() -> None:
 
 
 SETTLE_ROUNDS = 5
-"""How many times, 10 ms apart, the finalizers run again at the end of a stop: a thread that was
-already making a semaphore when `_no_new_semaphores` ran registers it within that time."""
+"""Times the finalizers run again, 10 ms apart, at a stop's end: a semaphore being made then is in."""
 
 
 def _release_semaphores(rounds: int = 1) -> None:
@@ -131,8 +129,7 @@ def _no_new_semaphores() -> None:
 
 
 def before_workers() -> None:
-    """Called before any Dask worker is started: the module that makes semaphores is imported
-    here, so that a stop finds it and can keep new ones from being made (`_no_new_semaphores`)."""
+    """Before any Dask worker starts: imports what makes semaphores, so a stop can block new ones (`_no_new_semaphores`)."""
     import multiprocessing.synchronize  # noqa: F401
 
 

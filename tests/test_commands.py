@@ -103,3 +103,19 @@ def test_verify_draws_a_progress_bar_on_a_terminal_and_none_when_piped():
     assert "cases" in shown and "60/60" in shown, shown[-2000:]
     assert "60/60" not in piped.stderr and "cases" not in piped.stderr, piped.stderr
     assert out == piped.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (framework_available("torch") and framework_available("jax")), reason="grade needs torch and jax")
+def test_grade_draws_a_bar_of_submissions_and_the_failing_ones_on_a_terminal(tmp_path):
+    """On a terminal, grade's standard error shows the submissions graded of those found and how many fail."""
+    import shutil
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("ada.py", "eve.py"):
+        shutil.copy(ROOT / "examples" / "class" / name, folder / name)
+    args = ["-m", "crosscheck", "grade", str(folder), "--out", str(tmp_path / "out"), "--cases", "10", "--workers", "1"]
+    status, shown, _ = _on_a_terminal(args)
+    assert status == 0, shown[-2000:]
+    assert "grading" in shown and "2/2" in shown and "1 failing" in shown, shown[-2000:]
