@@ -215,7 +215,9 @@ class _Child:
         """The calls, in one message; when they were sent."""
         payload = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
         self.channel.settimeout(self.limits.seconds + 5)  # a child that stops reading cannot hold the checker
-        self.channel.sendall(FRAME.pack(len(payload)) + payload)
+        # A child that died between calls, or stopped reading: the wait for its answers says which.
+        with contextlib.suppress(OSError):
+            self.channel.sendall(FRAME.pack(len(payload)) + payload)
         return time.monotonic()
 
     def next(self, since: float, seconds: float) -> tuple[float, dict[str, Any] | None, str]:

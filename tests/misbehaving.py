@@ -89,6 +89,12 @@ def aborts(w, b, x, y):
     os.abort()
 
 
+def dies_between_calls(w, b, x, y):
+    """Answers, then its process dies before the next call arrives (a thread's os._exit)."""
+    threading.Timer(0.001, os._exit, args=(0,)).start()
+    return correct(w, b, x, y)
+
+
 def kills_itself(w, b, x, y):
     os.kill(os.getpid(), signal.SIGKILL)
 

@@ -69,6 +69,7 @@ ROWS = [
     Row("segfaults", False, ("was killed by signal SIGSEGV",)),
     Row("aborts", False, ("was killed by signal SIGABRT",)),
     Row("kills_itself", False, ("was killed by signal SIGKILL",)),
+    Row("dies_between_calls", False, ("exited with status 0",)),
     Row("sends_itself_usr1", False, ("was killed by signal SIGUSR1",)),
     Row("allocates_without_end", False, ("MemoryError",), {"memory_limit": 1024.0}),
     Row("closes_every_descriptor", False, ("during this case", "did not finish this case")),
