@@ -196,7 +196,8 @@ def test_your_own_ctrl_c_stops_the_check_and_its_process():
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            crosscheck.check_implementation(misbehaving.installs_handlers_and_sleeps, cases=2, time_limit=600)
+            # 30 s, not more: a Ctrl-C lost in a gc callback (a race seen once, not yet fixed) fails here in a minute
+            crosscheck.check_implementation(misbehaving.installs_handlers_and_sleeps, cases=2, time_limit=30)
     finally:
         timer.cancel()
     assert time.perf_counter() - start < 3.0 + 1.0
