@@ -83,13 +83,11 @@ def grading_rows(students: int) -> tuple[list[tuple[str, str]], dict[str, float]
         with contextlib.ExitStack() as stack:
             for i, (name, extra) in enumerate(configurations):
                 if extra is None:
-                    from distributed import LocalCluster
+                    from crosscheck.certificate.run import local_cluster
 
                     # its workers' JAX cache: fresh and empty, as each command's is
                     os.environ["JAX_COMPILATION_CACHE_DIR"] = stack.enter_context(tempfile.TemporaryDirectory())
-                    cluster = stack.enter_context(
-                        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-                    )
+                    cluster = stack.enter_context(local_cluster(2))
                     extra = ["--scheduler", cluster.scheduler_address]
                 seconds, grades[name] = timed_grade(folder, Path(tmp) / f"out{i}", extra)
                 rates[name] = students / seconds * 60

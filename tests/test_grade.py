@@ -21,6 +21,7 @@ import pytest
 from helpers import framework_available
 
 from crosscheck import grading
+from crosscheck.certificate.run import local_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASS = ROOT / "examples" / "class"
@@ -159,12 +160,10 @@ def test_the_example_class_gets_each_expected_grade_and_slip(graded):
 @pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
 def test_a_two_worker_dask_cluster_gives_the_local_grades(graded, tmp_path):
     """The class graded on a 2-worker LocalCluster (--scheduler) gets exactly the grades of the local run."""
-    from distributed import LocalCluster
-
     where, done = graded
     assert done.returncode == 0, done.stderr[-2000:]
     local = json.loads((where / "grades" / "grades.json").read_text())["students"]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with local_cluster(2) as cluster:  # its HTTP server on a free port: never 8787, which a parallel test may hold
         # From the same folder, with the same relative path: the reports quote the submission's path.
         on_cluster = _grade(["examples/class", "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address], where)
     assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
@@ -256,15 +255,13 @@ def test_misbehaving_submissions_change_no_other_grade_and_no_exit_status(tmp_pa
 def test_a_cluster_lost_mid_run_is_one_error_with_what_was_graded_and_every_finished_grade_kept(tmp_path):
     """The Dask cluster closing once the first grade is in stops the run with ClusterLost (the command's one line,
     exit 2), never a traceback or a student marked lost; the grade that finished is kept for --resume."""
-    from distributed import LocalCluster
-
     folder = tmp_path / "s"
     folder.mkdir()
     for name in ("ada.py", "ben.py", "eve.py", "finn.py"):
         shutil.copy(CLASS / name, folder / name)
     entries, _ = grading.submissions(folder)
     chosen = grading.assignment({"cases": 10, "max_layers": 3}, {})
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = local_cluster(1)
     try:
 
         def close(stage, done, total, failing):
