@@ -62,6 +62,8 @@ BATCH = 8 << 20
 """Bytes of calls sent to the child in one message (the child reads a message whole, then answers)."""
 OUTPUT = 4000
 """Characters of your code's printed output kept per call (its end)."""
+SLICE = 0.2
+"""Seconds between two looks, while waiting for your code's answer, at whether a Ctrl-C came."""
 
 Call = tuple[str, tuple[Any, ...]]
 """One call of your code: its role ("backward" or "update") and its arguments."""
@@ -155,6 +157,38 @@ def located(submission: Submission) -> Target:
     return ("file", submission.path, submission.name)
 
 
+# --- Ctrl-C in the API ------------------------------------------------------------------------
+INTERRUPTED = threading.Event()
+"""Set by a Ctrl-C during a check (`ctrl_c_kept`): what the waits for your code's answers look at."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def ctrl_c_kept() -> Any:
+    """A check run in your own process's main thread, under Python's own Ctrl-C handler: a Ctrl-C
+    stops it with KeyboardInterrupt even where the KeyboardInterrupt raised by the handler is
+    swallowed (it can land in a callback that drops it: JAX's gc hook does). The Ctrl-C is also
+    recorded, and the wait for your code's answers (`_Child.next`) and the check's end raise it.
+    Under a handler of your own, or off the main thread, your handler is left as it is."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    INTERRUPTED.clear()
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        yield
+        if INTERRUPTED.is_set():  # raised, then swallowed where the wait did not see it
+            raise KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        INTERRUPTED.clear()
+
+
 # --- one child process ------------------------------------------------------------------------
 class _Child:
     """One process running `crosscheck.child`, its channel, and a thread that reads the channel
@@ -222,11 +256,18 @@ class _Child:
 
     def next(self, since: float, seconds: float) -> tuple[float, dict[str, Any] | None, str]:
         """The next message, if it arrives within `seconds` of `since`: (when, message, "") or
-        (now, None, why not: "timed_out", "died", or "garbled: ...")."""
-        try:
-            when, data, why = self.arrivals.get(timeout=max(0.0, since + seconds - time.monotonic()))
-        except queue.Empty:
-            return time.monotonic(), None, "timed_out"
+        (now, None, why not: "timed_out", "died", or "garbled: ..."). A Ctrl-C recorded while it
+        waits (`ctrl_c_kept`) raises KeyboardInterrupt within SLICE s."""
+        while True:
+            if INTERRUPTED.is_set():
+                raise KeyboardInterrupt
+            left = since + seconds - time.monotonic()
+            try:
+                when, data, why = self.arrivals.get(timeout=min(SLICE, max(0.0, left)))
+                break
+            except queue.Empty:
+                if left <= SLICE:
+                    return time.monotonic(), None, "timed_out"
         if data is None:
             return when, None, f"garbled: {why}" if why else "died"
         try:
@@ -501,6 +542,8 @@ class InProcess:
         outcomes = []
         for group in groups:
             answers = []
+            if INTERRUPTED.is_set():  # a Ctrl-C swallowed where it landed (`ctrl_c_kept`)
+                raise KeyboardInterrupt
             for role, args in group:
                 message = answer(self.functions[role], args)
                 if message.get("error") == "KeyboardInterrupt":

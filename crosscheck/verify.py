@@ -31,12 +31,13 @@ from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.findings import Diagnosis, PrecisionNote, Slip
 from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
 from crosscheck.implementations import convention_named as convention_of
-from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure
+from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure, ctrl_c_kept
 from crosscheck.problems import ImplementationProblem
 from crosscheck.results import UNFINISHED, CaseCheck, Comparison, Counts, ImplementationCheck
 from crosscheck.strategies import DTYPES, cases, random_cases
 
 
+@ctrl_c_kept()  # a Ctrl-C at any moment of the check stops it (see there)
 def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a default)
     fn: Yours | Implementation,
     *,
@@ -84,27 +85,34 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
         if not isinstance(fn, Implementation)
         else fn
     )
-    output = output_activation or activation
-    chosen = tuple(o.name for o in _oracles.lookup(oracles))
+    names = (activation, output_activation or activation, loss)
     cases, dtypes, learning_rate = _counts(cases, dtypes, learning_rate, seed)
-    names = {"activation": activation, "output_activation": output, "loss": loss}
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
-    options = {**names, **drawn, "targets": DRAWN_TARGETS[c.targets]}
+    options = {**dict(zip(("activation", "output_activation", "loss"), names)), **drawn, "targets": DRAWN_TARGETS[c.targets]}
+    chosen = tuple(o.name for o in _oracles.lookup(oracles))
     plan = Plan(under_test, c, chosen, options, tuple(dtypes), np.random.default_rng(seed), progress or _silent)
-    if under_test.runner is not None:
-        under_test.runner.start()  # your code loads in its process while the frameworks load here
+    return _run(plan, names, (cases, learning_rate, shrink), close=made)
+
+
+def _run(plan: Plan, names: tuple[str, str, str], asked: tuple[int, float, bool], *, close: bool) -> ImplementationCheck:
+    """The three steps (`cases` per dtype, the shrinker if `shrink`, the updates at `learning_rate`) and their
+    result; your code's process closed after them if `close` (the check started it)."""
+    cases, learning_rate, shrink = asked
+    runner = plan.implementation.runner
+    if runner is not None:
+        runner.start()  # your code loads in its process while the frameworks load here
     try:
-        with _oracles.focused(activation, output, loss, c.clip):  # every case of the check has these names
+        with _oracles.focused(*names, plan.convention.clip):  # every case of the check has these names
             found = sweep(plan, cases)
             failure, shrunk = _minimal(found, plan, shrink)
             updates = check_updates(plan, min(cases, 50), learning_rate) if found.counts.not_run == 0 else Updates()
     except LoadFailure as failed:
-        return _unchecked(plan, (activation, output, loss), failed, cases)
+        return _unchecked(plan, names, failed, cases)
     finally:
-        if made and under_test.runner is not None:
-            under_test.runner.close()
-    return _checked(plan, (activation, output, loss), found, (failure, shrunk), updates)
+        if close and runner is not None:
+            runner.close()
+    return _checked(plan, names, found, (failure, shrunk), updates)
 
 
 def _checked(
