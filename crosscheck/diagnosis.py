@@ -484,38 +484,52 @@ def _off_samples(u: np.ndarray, o: np.ndarray, quantity: str, rtol: float) -> np
 def _delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int) -> list[tuple[Slip, np.ndarray]]:
     """What δ^l would be under each known slip of BP1 (l = L) or BP2, built from the oracles'
     δ^{l+1} and the counterparts' σ: (the slip, that δ^l)."""
+    if layer == case.network.L:
+        return _output_delta_candidates(case, oracle, zs, acts)
+    return _hidden_delta_candidates(case, oracle, zs, acts, layer)
+
+
+def _output_delta_candidates(case: Case, oracle: Gradients, zs: list[Any], acts: list[Any]) -> list[tuple[Slip, np.ndarray]]:
+    """δ^L under each known slip of BP1 (and of ∇_a C where it shows in BP1)."""
+    output = case.names[1]
+    g = _loss_gradient(case, acts[-1])
+    a = acts[-1]
+    if not counterparts.activation(output).elementwise:
+        return [
+            (
+                Slip(
+                    "softmax_elementwise",
+                    f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
+                ),
+                g * a * (1 - a),
+            ),
+            *_kept(case, oracle, zs),
+        ]
+    found = [
+        (Slip("bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing"), g),
+        (Slip("sigma_prime_of_a", "σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)"), g * _slope(output, a)),
+    ]
+    if case.names[2] == "quadratic":
+        found.append(
+            (
+                Slip(
+                    "lost_accumulation",
+                    "∇_a C half the quadratic cost's: (a − y)·(a − y) has two paths back to a and one was lost, a "
+                    "gradient overwritten (=) where it must be accumulated (+=); or the ½ applied twice",
+                ),
+                g / 2 * _slope(output, zs[-1]),
+            )
+        )
+    return found + _kept(case, oracle, zs)
+
+
+def _hidden_delta_candidates(
+    case: Case, oracle: Gradients, zs: list[Any], acts: list[Any], layer: int
+) -> list[tuple[Slip, np.ndarray]]:
+    """δ^l (l < L) under each known slip of BP2, from the oracles' δ^{l+1}; the slips that need square layers or
+    matching shapes only where the shapes allow them."""
     hidden, output, _ = case.names
     L = case.network.L
-    if layer == L:
-        g = _loss_gradient(case, acts[-1])
-        a = acts[-1]
-        if not counterparts.activation(output).elementwise:
-            return [
-                (
-                    Slip(
-                        "softmax_elementwise",
-                        f"{output} treated as element-wise: its Jacobian J = diag(a) − a aᵀ belongs in BP1, δ^L = Jᵀ ∇_a C",
-                    ),
-                    g * a * (1 - a),
-                ),
-                *_kept(case, oracle, zs),
-            ]
-        found = [
-            (Slip("bp1_without_sigma_prime", "BP1 without σ'(z^L): δ^L = ∇_a C ⊙ σ'(z^L), and the σ' factor is missing"), g),
-            (Slip("sigma_prime_of_a", "σ' taken at a^L where z^L belongs: σ'(z^L), not σ'(a^L)"), g * _slope(output, a)),
-        ]
-        if case.names[2] == "quadratic":
-            found.append(
-                (
-                    Slip(
-                        "lost_accumulation",
-                        "∇_a C half the quadratic cost's: (a − y)·(a − y) has two paths back to a and one was lost, a "
-                        "gradient overwritten (=) where it must be accumulated (+=); or the ½ applied twice",
-                    ),
-                    g / 2 * _slope(output, zs[-1]),
-                )
-            )
-        return found + _kept(case, oracle, zs)
     W_next = case.network.weights[layer - 1].astype(np.float64)
     delta_next = _get(oracle, "deltas", layer + 1)
     carried = W_next.T @ delta_next

@@ -302,30 +302,7 @@ def _on_dask(  # noqa: PLR0913 (keyword-only options, passed on from soak)
     connect_timeout: float = 10.0,
     stall: float = STALL,
 ) -> tuple[Soak, Iterator[dict[str, Any]]]:
-    from distributed import Client
-
-    cluster = None
-    if given is not None:
-        client = given
-        count = len(client.scheduler_info().get("workers", {}))
-        where = "the given Dask client"
-    elif scheduler is not None:
-        try:
-            client = Client(scheduler, timeout=connect_timeout)
-        except (OSError, TimeoutError, ValueError) as error:  # refused, unresolvable, timed out, or a bad address
-            raise SchedulerUnreachable(scheduler, connect_timeout, error) from None
-        try:
-            client.wait_for_workers(1, timeout=connect_timeout)
-        except (OSError, TimeoutError) as error:
-            client.close()
-            raise SchedulerUnreachable(scheduler, connect_timeout, None) from error
-        count = len(client.scheduler_info().get("workers", {}))
-        where = f"the cluster at {scheduler}"
-    else:
-        count = _local_workers(workers)
-        cluster = local_cluster(count)
-        client = Client(cluster)
-        where = "a dask.distributed LocalCluster"
+    client, cluster, count, where = _connect(workers, scheduler, given, connect_timeout)
     result = Soak(seed, total, count, where, oracles)
 
     def summaries() -> Iterator[dict[str, Any]]:
@@ -355,3 +332,34 @@ def _on_dask(  # noqa: PLR0913 (keyword-only options, passed on from soak)
                     cluster.close()
 
     return result, summaries()
+
+
+def _connect(workers: int | None, scheduler: str | None, given: Any, connect_timeout: float) -> tuple[Any, Any, int, str]:
+    """The Dask client to soak on (the given one, one of the cluster at `scheduler`, or one of a LocalCluster of
+    `workers` started here); the cluster started here (None otherwise); its worker count; where it runs, in words.
+    SchedulerUnreachable when the scheduler cannot be reached or has no worker within `connect_timeout` s."""
+    from distributed import Client
+
+    cluster = None
+    if given is not None:
+        client = given
+        count = len(client.scheduler_info().get("workers", {}))
+        where = "the given Dask client"
+    elif scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError, ValueError) as error:  # refused, unresolvable, timed out, or a bad address
+            raise SchedulerUnreachable(scheduler, connect_timeout, error) from None
+        try:
+            client.wait_for_workers(1, timeout=connect_timeout)
+        except (OSError, TimeoutError) as error:
+            client.close()
+            raise SchedulerUnreachable(scheduler, connect_timeout, None) from error
+        count = len(client.scheduler_info().get("workers", {}))
+        where = f"the cluster at {scheduler}"
+    else:
+        count = _local_workers(workers)
+        cluster = local_cluster(count)
+        client = Client(cluster)
+        where = "a dask.distributed LocalCluster"
+    return client, cluster, count, where

@@ -354,6 +354,10 @@ cases on a leading axis (`@` mapped over it, `.mT`, the certificate's numeric pa
 a second backward writing into the first one's arrays (what `train` does from its second step)."""
 
 
+Symbols = tuple[list[np.ndarray], list[np.ndarray], np.ndarray]
+"""One case's W^l, b^l and x, as arrays of symbols."""
+
+
 def run(
     cls: type[Network],
     sizes: tuple[int, ...],
@@ -374,13 +378,7 @@ def run(
     sigma = activation(hidden)
     own = _softmax_under_test(cls, sizes) if output == "softmax" else None
     tau = activation(output, own.derivative if own is not None else None)  # the truth's: its function written here
-    network: Any = object.__new__(_seam(cls))  # type: ignore[arg-type]
-    if path == "stack":
-        network.weights = [np.stack([case[0][i] for case in cases]) for i in range(len(sizes) - 1)]
-        network.biases = [np.stack([case[1][i] for case in cases]) for i in range(len(sizes) - 1)]
-        x = np.stack([case[2] for case in cases])
-    else:
-        network.weights, network.biases, x = cases[0]
+    network, x = _network(cls, cases, path)
     network.activation, network.output_activation = sigma, own if own is not None else tau
     network.loss = _undefined_loss(C, partials)
     L = len(sizes)
@@ -400,36 +398,47 @@ def run(
         label, equation = raised_in(error, L)
         shown = f"{type(error).__name__}: {error}"
         return Outcome(cls.__name__, sizes, N, output, (), label, equation, None, None, time.perf_counter() - start, shown)
+    stacked = path == "stack"
     proven: list[str] = []
     for k, (W, b, x_k) in enumerate(cases):
-        mine = _case(gradients, k) if path == "stack" else gradients
         truth = _Truth(W, b, x_k, [sigma] * (L - 2) + [tau], C)
-        values = Values()
-        for label, equation, kind, l in _quantities(L, gradients_of):
-            want_mine, want = _pair(kind, l, mine, truth, W, b)
-            found = _first_residual(want_mine, want, values)
-            if found is not None:
-                element, residual = found
-                shown = _reading(residual, truth, partials)
-                named = f"{label} (case {k + 1} of the stack)" if path == "stack" else label
-                return Outcome(
-                    cls.__name__,
-                    sizes,
-                    N,
-                    output,
-                    tuple(proven),
-                    named,
-                    equation,
-                    element,
-                    residual,
-                    time.perf_counter() - start,
-                    shown,
-                )
-            proven.append(label if k == 0 else f"{label} (case {k + 1})")
+        found = _first_refuted(_case(gradients, k) if stacked else gradients, truth, gradients_of, proven, k)
+        if found is not None:
+            label, equation, element, residual = found
+            named = f"{label} (case {k + 1} of the stack)" if stacked else label
+            shown = _reading(residual, truth, partials)
+            seconds = time.perf_counter() - start
+            return Outcome(cls.__name__, sizes, N, output, tuple(proven), named, equation, element, residual, seconds, shown)
     return Outcome(cls.__name__, sizes, N, output, tuple(proven), seconds=time.perf_counter() - start)
 
 
-def _parameters(sizes: tuple[int, ...], N: int, suffix: str) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+def _network(cls: type[Network], cases: list[Symbols], path: str) -> tuple[Any, Any]:
+    """A `cls` (through its seam: `_seam`) holding the symbols of the cases, stacked on the "stack" path; its x."""
+    network: Any = object.__new__(_seam(cls))  # type: ignore[arg-type]
+    if path == "stack":
+        layers = range(len(cases[0][0]))
+        network.weights = [np.stack([case[0][i] for case in cases]) for i in layers]
+        network.biases = [np.stack([case[1][i] for case in cases]) for i in layers]
+        return network, np.stack([case[2] for case in cases])
+    network.weights, network.biases, x = cases[0]
+    return network, x
+
+
+def _first_refuted(
+    mine: Any, truth: _Truth, gradients_of: tuple[int, ...] | None, proven: list[str], k: int
+) -> tuple[str, str, Any, Any] | None:
+    """The first quantity of case `k` whose residual against the truth is not zero, as (label, equation, element,
+    residual); None when every one is zero. Each quantity proven is added to `proven` as it is."""
+    values = Values()
+    for label, equation, kind, l in _quantities(len(truth.W) + 1, gradients_of):
+        found = _first_residual(*_pair(kind, l, mine, truth, truth.W, truth.b), values)
+        if found is not None:
+            return label, equation, *found
+        proven.append(label if k == 0 else f"{label} (case {k + 1})")
+    return None
+
+
+def _parameters(sizes: tuple[int, ...], N: int, suffix: str) -> Symbols:
     """W^l, b^l and x as symbols (named with `suffix`, one case of a stack)."""
     W = [_symbols(f"W{l}{suffix}", m, n) for l, (n, m) in enumerate(itertools.pairwise(sizes), start=2)]
     b = [_symbols(f"b{l}{suffix}", m, 1) for l, m in enumerate(sizes[1:], start=2)]
