@@ -34,7 +34,7 @@ from crosscheck.implementations import convention_named as convention_of
 from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure, ctrl_c_kept
 from crosscheck.problems import ImplementationProblem
 from crosscheck.results import UNFINISHED, CaseCheck, Comparison, Counts, ImplementationCheck
-from crosscheck.strategies import DTYPES, cases, random_cases
+from crosscheck.strategies import DTYPES, SEARCH_PHASES, cases, random_cases
 
 
 @ctrl_c_kept()  # a Ctrl-C at any moment of the check stops it (see there)
@@ -520,7 +520,7 @@ def shrunk_failure(
         derandomize=True,
         deadline=None,
         suppress_health_check=list(HealthCheck),
-        phases=list(Phase),
+        phases=[Phase[name] for name in SEARCH_PHASES],
     )
     try:
         minimal = find(cases(**options), fails, settings=config)

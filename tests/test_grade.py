@@ -159,20 +159,35 @@ def test_the_example_class_gets_each_expected_grade_and_slip(graded):
 @pytest.mark.slow
 @pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
 def test_a_two_worker_dask_cluster_gives_the_local_grades(graded, tmp_path):
-    """The class graded on a 2-worker LocalCluster (--scheduler) gets exactly the grades of the local run."""
+    """Five of the class (a correct module, a package, a notebook with a failing cell, a slip, an exit at import)
+    graded on a 2-worker LocalCluster (--scheduler) get exactly their grades of the local run (the whole class under
+    the thorough profile)."""
     where, done = graded
     assert done.returncode == 0, done.stderr[-2000:]
     local = json.loads((where / "grades" / "grades.json").read_text())["students"]
+    # At the same relative path as the local run's: the reports quote the submission's path.
+    part = tmp_path / "examples" / "class"
+    if os.environ.get("HYPOTHESIS_PROFILE") == "thorough":
+        shutil.copytree(CLASS, part)
+    else:
+        shutil.copytree(CLASS, part, ignore=lambda _, names: [n for n in names if n not in FIVE])
+        shutil.copytree(CLASS / "cleo", part / "cleo")
     with local_cluster(2) as cluster:  # its HTTP server on a free port: never 8787, which a parallel test may hold
-        # From the same folder, with the same relative path: the reports quote the submission's path.
-        on_cluster = _grade(["examples/class", "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address], where)
+        args = ["examples/class", "--out", str(tmp_path / "out"), "--scheduler", cluster.scheduler_address]
+        on_cluster = _grade(args, tmp_path)
     assert on_cluster.returncode == 0, on_cluster.stderr[-3000:]
     remote = json.loads((tmp_path / "out" / "grades.json").read_text())["students"]
 
     def key(records):
         return {r["student"]: {k: v for k, v in grading.record_key(r).items() if k != "submission"} for r in records}
 
-    assert key(remote) == key(local)
+    graded_here = key(remote)
+    assert len(graded_here) == len(grading.submissions(part)[0])  # every submission graded
+    assert graded_here == {student: grades for student, grades in key(local).items() if student in graded_here}
+
+
+FIVE = ("ada.py", "max.ipynb", "finn.py", "lea.py", "assignment.toml")
+"""The cluster test's submissions in CI, beside cleo/ (a package): one of each kind and outcome, and the assignment."""
 
 
 @needs_frameworks

@@ -38,13 +38,15 @@ def test_the_plan_depends_on_the_seed_alone():
 @pytest.mark.slow
 @pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")
 def test_one_and_two_workers_and_no_dask_give_the_same_counts_and_verdict():
-    """The same seed gives the same cases, counts, largest |diff|/tol and verdict on 1 and 2 Dask workers and in-process."""
-    one = soak_module.soak(TOTAL, seed=5, workers=1)
+    """The same seed gives the same cases, counts, largest |diff|/tol and verdict on 2 Dask workers and in-process,
+    and (under the thorough profile) on 1 worker."""
     two = soak_module.soak(TOTAL, seed=5, workers=2)
     here = soak_module.soak(TOTAL, seed=5, distributed=False)
-    assert one.ok and one.cases == TOTAL, one.terminal()
-    assert (one.workers, two.workers) == (1, 2)
-    assert _counts(one) == _counts(two) == _counts(here)
+    assert two.ok and two.cases == TOTAL and two.workers == 2, two.terminal()
+    assert _counts(two) == _counts(here)
+    if os.environ.get("HYPOTHESIS_PROFILE") == "thorough":
+        one = soak_module.soak(TOTAL, seed=5, workers=1)
+        assert one.workers == 1 and _counts(one) == _counts(here)
 
 
 @pytest.mark.skipif(not soak_module.dask_available(), reason="needs dask.distributed")

@@ -13,7 +13,7 @@ from typing import Any
 from crosscheck.case import Case
 from crosscheck.check import check_case, step_check
 from crosscheck.mutants import MUTANTS, Mutant
-from crosscheck.strategies import cases
+from crosscheck.strategies import SEARCH_PHASES, cases
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def hunt(mutant: Mutant, oracle: str, *, max_examples: int = 500, shrink: bool =
         derandomize=True,
         deadline=None,
         suppress_health_check=list(HealthCheck),
-        phases=list(Phase) if shrink else [Phase.generate],
+        phases=[Phase[name] for name in SEARCH_PHASES] if shrink else [Phase.generate],
     )
     try:
         minimal = find(cases(**mutant.strategy), rejected, settings=config)
