@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import framework_available
 
-from crosscheck import grading
+from crosscheck import grading, marking
 from crosscheck.certificate.run import local_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,20 +78,20 @@ def test_an_assignment_names_what_it_cannot_take():
         ({"functoin": "backprop"}, "no setting 'functoin'"),
         ({"weights": {"BP5": 1}}, "names no test 'BP5'"),
         ({"weights": {"BP1": -1}}, "BP1 must be a number of points >= 0"),
-        ({"weights": dict.fromkeys(grading.TESTS, 0)}, "every test has 0 points"),
+        ({"weights": dict.fromkeys(marking.TESTS, 0)}, "every test has 0 points"),
         ({"l2_form": "lambda"}, "the assignment's declarations"),
     ]:
-        with pytest.raises(grading.ConfigError, match=re.escape(words)):
-            grading.assignment(config, {})
+        with pytest.raises(marking.ConfigError, match=re.escape(words)):
+            marking.assignment(config, {})
 
 
 def test_the_command_line_overrides_the_toml_and_the_update_test_needs_an_update():
     """Settings come from the defaults, then the TOML, then the command line; the update's test counts only when
     an update is asked for."""
-    chosen = grading.assignment({"cases": 50, "update": "step", "weights": {"BP3": 3}}, {"cases": 70, "seed": None})
+    chosen = marking.assignment({"cases": 50, "update": "step", "weights": {"BP3": 3}}, {"cases": 70, "seed": None})
     assert chosen.settings["cases"] == 70 and chosen.update == "step" and chosen.weights["BP3"] == 3
     assert "update" in chosen.tests and chosen.max_score == 12
-    assert "update" not in grading.assignment({}, {}).tests
+    assert "update" not in marking.assignment({}, {}).tests
 
 
 def test_submissions_are_py_files_package_folders_and_notebooks(tmp_path):
@@ -102,12 +102,12 @@ def test_submissions_are_py_files_package_folders_and_notebooks(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "data").mkdir()
-    entries, ignored = grading.submissions(tmp_path)
+    entries, ignored = marking.submissions(tmp_path)
     assert [(e.student, e.kind) for e in entries] == [
         ("a", "module"), ("b", "notebook"), ("c.ipynb", "notebook"), ("c.py", "module"), ("pkg", "package")
     ]  # fmt: skip
     assert ignored == ["data", "notes.txt"]
-    one, _ = grading.submissions(tmp_path / "a.py")
+    one, _ = marking.submissions(tmp_path / "a.py")
     assert [e.student for e in one] == ["a"]
 
 
@@ -182,7 +182,7 @@ def test_a_two_worker_dask_cluster_gives_the_local_grades(graded, tmp_path):
         return {r["student"]: {k: v for k, v in grading.record_key(r).items() if k != "submission"} for r in records}
 
     graded_here = key(remote)
-    assert len(graded_here) == len(grading.submissions(part)[0])  # every submission graded
+    assert len(graded_here) == len(marking.submissions(part)[0])  # every submission graded
     assert graded_here == {student: grades for student, grades in key(local).items() if student in graded_here}
 
 
@@ -274,8 +274,8 @@ def test_a_cluster_lost_mid_run_is_one_error_with_what_was_graded_and_every_fini
     folder.mkdir()
     for name in ("ada.py", "ben.py", "eve.py", "finn.py"):
         shutil.copy(CLASS / name, folder / name)
-    entries, _ = grading.submissions(folder)
-    chosen = grading.assignment({"cases": 10, "max_layers": 3}, {})
+    entries, _ = marking.submissions(folder)
+    chosen = marking.assignment({"cases": 10, "max_layers": 3}, {})
     cluster = local_cluster(1)
     try:
 

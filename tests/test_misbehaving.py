@@ -27,7 +27,7 @@ import pytest
 from helpers import framework_available
 
 import crosscheck
-from crosscheck import grading, isolation
+from crosscheck import isolation, marking
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
@@ -176,8 +176,8 @@ def test_a_misbehaving_implementation_gets_the_verdict_its_answers_earn(row):
     assert took < row.seconds, f"the check took {took:.1f} s"
     assert result.as_dict()["isolated"] is True
     # Under `grade` the same result scores: every gradient test (and the update's) passes only for an agreeing row.
-    chosen = grading.assignment({}, {"update": options["update"].__name__} if "update" in options else {})
-    marks = {m["name"]: m["status"] for m in grading.scored(result, chosen)}
+    chosen = marking.assignment({}, {"update": options["update"].__name__} if "update" in options else {})
+    marks = {m["name"]: m["status"] for m in marking.scored(result, chosen)}
     graded = {t for t in chosen.tests if t != "cost"}
     assert ({t for t in graded if marks[t] == "passed"} == graded) is row.agrees, marks
 
