@@ -32,6 +32,7 @@ PER_ENTRY = settings(max_examples=max(10, settings.default.max_examples // 3))
 
 @pytest.mark.torch
 @pytest.mark.jax
+@pytest.mark.slow  # about 5 s: every hidden, output and loss entry together
 def test_every_combination_of_entries_matches_the_frameworks():
     """Every (hidden, output, loss, dtype) of the catalogue, 8 cases of random widths each, agrees with torch and JAX."""
     require("torch")

@@ -108,6 +108,7 @@ def test_the_terminal_report_fits_100_columns(small_run):
 
 
 @needs_frameworks
+@pytest.mark.slow  # a certificate run of its own, about 2 s
 def test_a_run_without_outputs_says_it_wrote_nothing(capsys):
     """A run without --json, --markdown or --plots says that it wrote no file, and names the options."""
     assert main([*SMALL, "--quiet"]) == 0
@@ -128,6 +129,7 @@ def test_the_certificate_records_what_its_last_digits_depend_on(small_run):
 
 
 @needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once (without it, a second ran it again)
 def test_same_seed_same_report(small_run, tmp_path):
     """A second run with the same seed gives the same JSON apart from timings."""
     path = tmp_path / "again.json"
@@ -139,6 +141,7 @@ def test_same_seed_same_report(small_run, tmp_path):
 
 
 @needs_frameworks
+@pytest.mark.slow  # a certificate run of its own, about 3 s
 def test_a_planted_mismatch_exits_1_with_the_counterexample(monkeypatch, capsys):
     """A wrong identity derivative (σ' = 2, identity-hidden cells) makes the run exit 1 and print the counterexample."""
     entry = reference_activations.ACTIVATIONS["identity"]

@@ -315,6 +315,7 @@ def test_error_scale_regressions_found_by_the_suite():
 
 
 @pytest.mark.torch
+@pytest.mark.slow  # about 5 s: each diverse case a new shape to compile
 def test_no_false_alarm_on_diverse_correct_cases():
     """500 correct cases of the diverse generator (depth up to 8, widths up to 32, N up to 64, weight scales up to 10,
     float32 and float64) pass check_cases against torch and compare(case=) alike (the benchmark sweeps 10,000)."""
