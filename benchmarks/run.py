@@ -1072,10 +1072,9 @@ def merged(earlier: str, now: str, command: str) -> str:
         out.insert(at, (key, body if body.endswith("\n\n") else body + "\n"))
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     ran = ", ".join(sorted(ONLY or ()))
+    which = f"Sections {ran} and their targets" if len(ONLY or ()) > 1 else f"Section {ran} and its targets"
     head = head.replace(
-        "Do not edit: run it again.",
-        f"Sections {ran} and their targets rewritten by `{command}` on {stamp}. Do not edit: run it again.",
-        1,
+        "Do not edit: run it again.", f"{which} rewritten by `{command}` on {stamp}. Do not edit: run it again.", 1
     )
     return head + "".join(body for _, body in out)
 
