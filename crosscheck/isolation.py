@@ -234,7 +234,10 @@ class _Child:
                     if len(buffer) >= FRAME.size and FRAME.unpack_from(buffer)[0] > MESSAGE:
                         self.arrivals.put((time.monotonic(), None, f"an answer of {FRAME.unpack_from(buffer)[0]:,} bytes"))
                         return
-                    chunk = self.channel.recv(1 << 20)
+                    try:
+                        chunk = self.channel.recv(1 << 20)
+                    except TimeoutError:  # `send`'s timeout is the socket's: a quiet child, not a closed channel
+                        continue
                     if not chunk:
                         self.arrivals.put((time.monotonic(), None, ""))
                         return
@@ -427,7 +430,7 @@ class Runner:
         for k in range(start, start + count):
             g = flat[k][0]
             when, message, why = child.next(since, self.limits.seconds)
-            outcome = _outcome(message, why, k, child, when - since)
+            outcome = _outcome(message, why, k, child, max(0.0, when - since))  # a death before the send: 0 s
             outcomes[g].append(outcome)
             since = when
             if outcome.finished:
