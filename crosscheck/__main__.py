@@ -382,7 +382,6 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from crosscheck import oracles
     from crosscheck.verify import check_implementation
 
-    _remove_stale(args)
     missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
     if missing:
         print(
@@ -540,6 +539,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         return grading.command(args, _Progress(not args.quiet, unit="submission", bad="failing").failing)
     _different_files(parser, args)
+    _remove_stale(args)  # first, before anything slow: a run stopped from here on leaves no earlier verdict there
     if args.command == "verify":
         return verify(parser, args)
     _check_combinations(parser, args)

@@ -98,6 +98,8 @@ def _encoded(message: dict[str, Any]) -> bytes:
     read) is described instead."""
     try:
         return wire.encode(message)
+    except wire.TooLarge as error:
+        return wire.encode({"id": message["id"], "pid": os.getpid(), "type": "too_large", "bytes": error.size})
     except BaseException as error:
         return wire.encode({"id": message["id"], "pid": os.getpid(), "type": "unreadable", **_described(error)})
 

@@ -339,6 +339,10 @@ def _torch_cross_entropy(a: Any, y: Any) -> Any:
     return torch_functional().cross_entropy(scores, targets, reduction="sum") / a.shape[-1]
 
 
+def _torch_clipped_cross_entropy(a: Any, y: Any) -> Any:
+    return -torch_module().xlogy(y, a).sum() / a.shape[-1]
+
+
 def _torch_huber(a: Any, y: Any) -> Any:
     return torch_functional().huber_loss(a, y, reduction="sum", delta=1.0) / a.shape[-1]
 
@@ -483,10 +487,14 @@ def _clipped(name: str, clip: float) -> LossCounterpart:
     label = f"{name} clipped at {clip:g}"
     if label not in CLIPPED:
         base = loss(name)
+        # torch's F.cross_entropy applies log_softmax, which would renormalise a clipped a (Σa ≠ 1) and undo
+        # the clip: the clipped cross-entropy is −Σ y log a on the clamped a, with torch.xlogy.
+        clipped_torch = _torch_clipped_cross_entropy if name == "cross_entropy" else base.torch
         CLIPPED[label] = dataclasses.replace(
             base,
             name=label,
-            torch=lambda a, y: base.torch(torch_module().clamp(a, clip, 1 - clip), y),
+            torch=lambda a, y: clipped_torch(torch_module().clamp(a, clip, 1 - clip), y),
+            hand_written=tuple(sorted({*base.hand_written, "torch"})) if name == "cross_entropy" else base.hand_written,
             jax=lambda a, y, mask: base.jax(jax_numpy().clip(a, clip, 1 - clip), y, mask),
             numpy_per_sample=lambda a, y: base.numpy_per_sample(np.clip(a, clip, 1 - clip), y),
         )

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import edge, isolation
+from crosscheck import edge, isolation, wire
 from crosscheck.case import Case, Implementation, Parameters
 from crosscheck.convention import (
     BIASES,
@@ -193,8 +193,8 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
 def _update_scale(c: Convention) -> Callable[[int, int], float] | None:
     """The cost your update steps on, over the mean cost (None: the mean cost): the convention's factor for a
     batch per call; for one sample per call, the mean over the mini-batch of the per-sample cost."""
-    if c.per_sample:
-        return None if c.factor(1, 2) == 1.0 else (lambda N, outputs: c.factor(1, outputs))
+    if c.per_sample:  # one sample's sum is its mean; "elements" depends on the output width (with or without ½)
+        return None if c.cost in ("mean", "sum") and c.half else (lambda N, outputs: c.factor(1, outputs))
     return None if c.cost == "mean" and c.half else c.factor
 
 
@@ -339,6 +339,8 @@ def problem_of(outcome: Outcome, role: str, runner: isolation.Calls) -> Problem:
         return Problem(raised, got=outcome.error, detail=outcome.message, at=outcome.where, output=output, seconds=seconds)
     if outcome.kind == "timed_out":
         return Problem("timed_out", got=limit, detail=raised, output=output, seconds=seconds)
+    if outcome.kind == "too_large":
+        return Problem("too_large", got=outcome.code, want=wire.LARGEST, detail=raised, output=output, seconds=seconds)
     if outcome.kind == "unreadable":
         return Problem("unreadable", got=outcome.error, detail=outcome.message, output=output, seconds=seconds)
     return Problem(outcome.kind, got=outcome.how, detail=raised, output=output, seconds=seconds)  # died, garbled, not_run

@@ -29,11 +29,11 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import weakref
@@ -56,8 +56,9 @@ STOP_AFTER = 2
 STOP_IN_ALL = 5
 """Cases whose calls did not finish, consecutive or not, after which the rest are not run: code that hangs
 on some shapes costs at most this many time limits."""
-MESSAGE = 1 << 28
-"""Bytes of one answer at most (256 MiB): past it the answer is refused as garbled."""
+MESSAGE = wire.LARGEST + (1 << 20)
+"""Bytes of one message at most: an answer's arrays (wire.LARGEST) and its header. Your process says a larger
+answer is too large instead of sending it; a message past this is refused as garbled."""
 BATCH = 8 << 20
 """Bytes of calls sent to the child in one message (the child reads a message whole, then answers)."""
 OUTPUT = 4000
@@ -96,7 +97,7 @@ class Outcome:
     """What one call of your code came to, as data.
 
     kind: "returned" (`value`, and `changed`: the input arrays it changed), "raised" (`error`,
-    `message`, `where`, SystemExit's `code`), "timed_out", "died" (`how`), "garbled" (`how`),
+    `message`, `where`, SystemExit's `code`), "too_large" (`code`: its bytes), "timed_out", "died" (`how`), "garbled" (`how`),
     "unreadable" (what it returned raised while being read: `error`, `message`) or "not_run"
     (`how`: why the call was not made). `seconds` is how long it ran; `output`, what it printed."""
 
@@ -114,7 +115,7 @@ class Outcome:
     @property
     def finished(self) -> bool:
         """Whether the call came back (with an answer or an exception)."""
-        return self.kind in ("returned", "raised", "unreadable")
+        return self.kind in ("returned", "raised", "unreadable", "too_large")
 
 
 class LoadFailure(Exception):
@@ -198,7 +199,9 @@ class _Child:
     def __init__(self, targets: dict[str, Target], limits: Limits) -> None:
         self.limits = limits
         ours, theirs = socket.socketpair()
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the child's life)
+        # What your code prints goes through a pipe this process drains (`Printed`): a print never
+        # fails (no temporary file to fill) and never blocks, and only its end is kept.
+        self.output = Printed()
         env = {**os.environ}
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(name, "1")  # small arrays: BLAS threads would only spin against the checker's
@@ -208,17 +211,17 @@ class _Child:
             [sys.executable, "-c", boot, str(theirs.fileno()), root],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
-            stdout=self.output,
+            stdout=self.output.write_end,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a terminal's Ctrl-C reaches the checker alone
             env=env,
         )
         theirs.close()
+        self.output.started()
         stops.CHILDREN.add(self.process.pid)
         self.channel = ours
         self.arrivals: queue.Queue[tuple[float, bytes | None, str]] = queue.Queue()
         self.started = time.monotonic()
-        self.read_to = 0
         load = {"path": list(sys.path), "memory": limits.memory, "targets": targets}
         self.channel.sendall(FRAME.pack(len(payload := pickle.dumps(load))) + payload)
         threading.Thread(target=self._read, name="crosscheck-child-reader", daemon=True).start()
@@ -271,6 +274,8 @@ class _Child:
             except queue.Empty:
                 if left <= SLICE:
                     return time.monotonic(), None, "timed_out"
+        if when > since + seconds:  # it came, but after the limit: queued while this process was busy
+            return when, None, "timed_out"
         if data is None:
             return when, None, f"garbled: {why}" if why else "died"
         try:
@@ -280,13 +285,7 @@ class _Child:
 
     def printed(self) -> str:
         """What the child printed since the last call of this (its end, OUTPUT characters)."""
-        with contextlib.suppress(OSError, ValueError):  # ValueError: the file is closed (the child is gone)
-            end = os.fstat(self.output.fileno()).st_size
-            start, self.read_to = self.read_to, end
-            if end > start:
-                data = os.pread(self.output.fileno(), min(end - start, 4 * OUTPUT), max(start, end - 4 * OUTPUT))
-                return data.decode(errors="replace")[-OUTPUT:]
-        return ""
+        return self.output.taken()
 
     def how_it_ended(self) -> str:
         """How the process ended, once it has (after `kill`, or on its own)."""
@@ -309,7 +308,64 @@ class _Child:
         return len(others)
 
 
-def _end(process: subprocess.Popen[bytes], channel: socket.socket, output: Any) -> None:
+class Printed:
+    """The child's standard output and error: a pipe, drained by a thread of this process as the child writes,
+    of which only the last 4·OUTPUT bytes since the last `taken` are kept. The child flushes before it
+    answers, so what a call printed is in the pipe when its answer arrives: `taken` drains it first."""
+
+    def __init__(self) -> None:
+        self.read_end, self.write_end = os.pipe()
+        os.set_blocking(self.read_end, False)
+        self.kept = bytearray()
+        self.lock = threading.Lock()
+        self.open = True
+
+    def started(self) -> None:
+        """The child holds the write end now: close ours (EOF comes when the child and its own children end)."""
+        os.close(self.write_end)
+        threading.Thread(target=self._drain, name="crosscheck-child-output", daemon=True).start()
+
+    def _drain(self) -> None:
+        while self.open:
+            try:
+                ready, _, _ = select.select([self.read_end], [], [], SLICE)
+            except (OSError, ValueError):  # closed meanwhile
+                return
+            if ready and not self._read():
+                return
+
+    def _read(self) -> bool:
+        """What is in the pipe now, kept; False at its end (or once closed)."""
+        with self.lock:
+            if not self.open:
+                return False
+            while True:
+                try:
+                    chunk = os.read(self.read_end, 1 << 16)
+                except BlockingIOError:
+                    return True
+                except OSError:
+                    return False
+                if not chunk:
+                    return False
+                self.kept += chunk
+                del self.kept[: max(0, len(self.kept) - 4 * OUTPUT)]
+
+    def taken(self) -> str:
+        """What was printed since the last call of this (its end, OUTPUT characters)."""
+        self._read()
+        with self.lock:
+            data, self.kept = bytes(self.kept), bytearray()
+        return data.decode(errors="replace")[-OUTPUT:]
+
+    def close(self) -> None:
+        with self.lock:
+            if self.open:
+                self.open = False
+                os.close(self.read_end)
+
+
+def _end(process: subprocess.Popen[bytes], channel: socket.socket, output: Printed) -> None:
     """A child's process group killed and reaped, its channel and output file closed."""
     if process.poll() is None:
         with contextlib.suppress(OSError):
@@ -483,6 +539,8 @@ def _outcome(message: dict[str, Any] | None, why: str, ident: int, child: _Child
 
 def _from_message(message: dict[str, Any], seconds: float, printed: str) -> Outcome:
     kind = str(message.get("type"))
+    if kind == "too_large":
+        return Outcome(kind, code=message.get("bytes"), seconds=seconds, output=printed)
     if kind not in ("returned", "raised", "unreadable"):
         return Outcome("garbled", seconds=seconds, how=f"a message of type {kind!r}", output=printed)
     changed = message.get("changed", [])
@@ -553,6 +611,8 @@ class InProcess:
                     raise KeyboardInterrupt
                 try:
                     data = wire.decode(wire.encode(message))  # the same data an isolated call gives
+                except wire.TooLarge as error:
+                    data = {"type": "too_large", "bytes": error.size}
                 except BaseException as error:  # your object's methods raised while being read
                     data = {"type": "unreadable", "error": type(error).__name__, "message": wire.said(error)}
                 answers.append(_from_message(data, float(message.get("seconds", 0.0)), ""))

@@ -29,6 +29,8 @@ from crosscheck import stops
 
 STREAMS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
 """Paths that name this process's own streams: written in place (their target is not ours to replace)."""
+INPUTS = ("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+"""Paths that name this process's standard input: refused (through them, the file it reads would be overwritten)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def output_file(text: str) -> Output:
     if not text:
         raise Refused("an empty path")
     absolute = os.path.abspath(text)
+    if absolute in INPUTS:
+        raise Refused(f"{text}: is this process's standard input, not an output (the file it reads would be overwritten)")
     if absolute.startswith(STREAMS):
         return Output(Path(absolute), in_place=True)
     path = Path(absolute)
@@ -125,13 +129,26 @@ def same_file(outputs: dict[str, Output | Path | None]) -> str | None:
 def write(output: Output, data: bytes) -> None:
     """`data` at `output`, atomically or in place (see the module); Unwritable when it cannot be."""
     try:
-        if output.in_place:
+        if output.in_place or _special(output.path):
             _in_place(output.path, data)
         else:
             _atomic(output.path, data)
     except OSError as error:
         reason = "no process is reading the FIFO" if error.errno == errno.ENXIO else (error.strerror or str(error))
         raise Unwritable(f"could not write {output.path}: {reason}") from None
+
+
+def _special(path: Path) -> bool:
+    """Whether `path` is now a FIFO or a character device (made there during the run): written in place, never
+    replaced. Anything else that is not a regular file (a folder, a socket) is refused by the write."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISDIR(mode) or stat.S_ISSOCK(mode) or stat.S_ISBLK(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "a special file"
+        raise IsADirectoryError(errno.EISDIR, f"it became {what} during the run")
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _in_place(path: Path, data: bytes) -> None:

@@ -31,6 +31,7 @@ KINDS = {
     "died": "the process your code ran in ended during the call (a signal, os._exit, a crash, memory)",
     "garbled": "the process your code ran in sent something other than its answer",
     "unreadable": "an answer whose own methods raised while it was being read",
+    "too_large": "an answer larger than one answer may be (its arrays' bytes)",
     "not_run": "a call not made, because the calls before it did not finish",
     "not_array": "a value that is not convertible to a NumPy array",
 }
@@ -165,6 +166,10 @@ _TEMPLATES = {
     "update_raised": "{who}'s update raised {got}: {detail}",
     "unreadable": "what {who} returned raised {got} while it was being read ({detail}): return NumPy arrays",
     "update_returned": "{who}'s update returned {got}; expected (new_weights, new_biases)",
+    "too_large": (
+        "{who} returned an answer of {got:,} bytes, more than the {want:,} one answer may take: it was not read "
+        "(return only the gradients, one array per layer, in the shapes of the case)"
+    ),
     "not_array": "{who}'s {words} hold a value NumPy cannot make an array of ({got}: {detail})",
 }
 """The messages that are one sentence with the problem's data put in."""

@@ -237,9 +237,16 @@ class CaseCheck(_Result):
         check = self.implementation.check_call(list(self.comparisons))
         return self.case.reproduction(check, self.implementation.setup)
 
+    @property
+    def split(self) -> bool:
+        """Whether the oracles split on this case: some agree with the code under test, some do not. That is no
+        verdict on the code: the oracles disagree with each other."""
+        agree = [c.ok for c in self.comparisons.values()]
+        return not self.unfinished and any(agree) and not all(agree)
+
     def diagnosis(self) -> Diagnosis | None:
-        """The equation implicated and the slip it looks like (None when everything agrees)."""
-        return self.found
+        """The equation implicated and the slip it looks like (None when everything agrees, or the oracles split)."""
+        return None if self.split else self.found
 
     def report(self) -> str:
         if self.ok:
@@ -513,6 +520,11 @@ class ImplementationCheck(_Result):
             return (
                 f"{who} agrees with {join(list(self.oracles))} on all {self.checked:,} cases judged of {self.counts.total:,} "
                 f"asked [{'; '.join(parts)}; {how}]"
+            )
+        if self.failure is not None and self.failure.split:
+            return (
+                f"No verdict on {who}: the oracles disagree with each other on its cases ({self.failure.verdict()}) "
+                f"[{'; '.join(parts)}]"
             )
         return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
 

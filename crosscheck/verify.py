@@ -182,6 +182,8 @@ def _minimal(found: Sweep, plan: Plan, shrink: bool) -> tuple[CaseCheck | None, 
         minimal = shrunk_failure(plan.implementation, plan.convention, plan.oracles, options, plan.progress)
         if minimal is not None:
             failure, shrunk = minimal, True
+    if failure is not None and failure.split:  # the oracles disagree with each other: no hint about your code
+        return failure, shrunk
     if failure is not None and _structural(failure) and not failure.unfinished and not _named(failure.found):
         failure = _where_it_runs(failure, plan)
     if failure is not None:

@@ -30,6 +30,8 @@ LEAVES = 100_000
 """Values (arrays, numbers, strings) in one answer at most; past it the rest are Opaque."""
 TEXT = 2000
 """Characters of a string, or of an exception's message, kept."""
+LARGEST = 1 << 28
+"""Bytes of one message at most (256 MiB): a larger answer is refused as too large (`TooLarge`), never sent."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,24 @@ class Record:
     fields: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class NonText:
+    """A dict key of your answer that is not a str, kept apart from the text keys: how it was described."""
+
+    described: str
+
+    def __str__(self) -> str:
+        return self.described
+
+
+class TooLarge(ValueError):
+    """An answer of more than LARGEST bytes: `size` is how many it would take."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"an answer of {size:,} bytes, more than the {LARGEST:,} one answer may take")
+        self.size = size
+
+
 class WireError(ValueError):
     """Bytes that are not a message of this format (a garbled channel, or a forged one)."""
 
@@ -59,6 +79,9 @@ def encode(message: dict[str, Any]) -> bytes:
     budget = [LEAVES]
     body = {key: (_tree(value, arrays, 0, budget) if key == "value" else value) for key, value in message.items()}
     body["$arrays"] = [[array.dtype.str, list(array.shape)] for array in arrays]
+    size = sum(array.nbytes for array in arrays)
+    if size > LARGEST:  # said as such, before any of its bytes are copied
+        raise TooLarge(size)
     header = json.dumps(body, allow_nan=True).encode()
     return b"".join([struct.pack("<Q", len(header)), header, *(array.tobytes() for array in arrays)])
 
@@ -79,7 +102,9 @@ def _tree(value: Any, arrays: list[np.ndarray], depth: int, budget: list[int]) -
     if isinstance(value, str):
         return {"$s": value[:TEXT]}
     if isinstance(value, dict):
-        return {"$d": [[str(k)[:TEXT], _tree(v, arrays, depth + 1, budget)] for k, v in value.items()]}
+        items = [[k[:TEXT], _tree(v, arrays, depth + 1, budget)] for k, v in value.items() if isinstance(k, str)]
+        others = [[_key(k), _tree(v, arrays, depth + 1, budget)] for k, v in value.items() if not isinstance(k, str)]
+        return {"$d": items, "$k": others} if others else {"$d": items}
     if isinstance(value, (list, tuple)):
         items = [_tree(v, arrays, depth + 1, budget) for v in value]
         return {"$t": items} if isinstance(value, tuple) else items
@@ -87,6 +112,16 @@ def _tree(value: Any, arrays: list[np.ndarray], depth: int, budget: list[int]) -
         fields = {name: _tree(getattr(value, name, None), arrays, depth + 1, budget) for name in value.__dataclass_fields__}
         return {"$r": type(value).__name__, "f": fields}
     return _leaf(value, arrays)
+
+
+def _key(key: Any) -> str:
+    """A dict key that is not text, described: its type, and how it prints (a key that prints as "weights" is
+    not the key "weights")."""
+    try:
+        shown = repr(key)[:200]
+    except Exception:
+        shown = "(it could not be printed)"
+    return f"a key of type {type(key).__name__}, {shown}"
 
 
 def _leaf(value: Any, arrays: list[np.ndarray]) -> Any:
@@ -102,6 +137,8 @@ def _leaf(value: Any, arrays: list[np.ndarray]) -> Any:
         return {"$o": name, "why": "not a numeric array"}
     if array.dtype.kind not in "biufc" or array.dtype.hasobject:
         return {"$o": name, "why": f"an array of dtype {array.dtype}"}
+    if not array.dtype.isnative:  # a big-endian ">f8" is the same numbers: sent in this machine's byte order
+        array = array.astype(array.dtype.newbyteorder("="))
     arrays.append(array)  # its bytes go in C order (tobytes), whatever its layout
     return {"$a": len(arrays) - 1}
 
@@ -174,7 +211,9 @@ def _rebuilt(tree: Any, arrays: list[np.ndarray], depth: int) -> Any:  # noqa: C
     if "$t" in tree:
         return tuple(_rebuilt(t, arrays, depth + 1) for t in tree["$t"])
     if "$d" in tree:
-        return {str(k): _rebuilt(v, arrays, depth + 1) for k, v in tree["$d"]}
+        kept: dict[Any, Any] = {str(k): _rebuilt(v, arrays, depth + 1) for k, v in tree["$d"]}
+        kept |= {NonText(str(k)): _rebuilt(v, arrays, depth + 1) for k, v in tree.get("$k", [])}
+        return kept
     if "$r" in tree:
         return Record(str(tree["$r"]), {str(k): _rebuilt(v, arrays, depth + 1) for k, v in tree["f"].items()})
     if "$o" in tree:

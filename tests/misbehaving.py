@@ -424,3 +424,49 @@ def update_dies(w, b, x, y, eta):
 
 def update_wrong_shape(w, b, x, y, eta):
     return [W.T for W in w], b
+
+
+# --- the edges of issue 40: each a correct answer the old boundary misread, or a wrong one it passed ----
+class _PrintsAsWeights:
+    """A dict key that is not text but prints as 'weights'."""
+
+    def __str__(self):
+        return "weights"
+
+    def __repr__(self):
+        return "weights"
+
+
+def wrong_under_a_key_that_prints_as_weights(w, b, x, y):
+    """The true gradients under a non-text key printing as "weights", N-times-wrong ones under the real key."""
+    g = wrong(w, b, x, y)
+    return {"weights": g["weights"], "biases": g["biases"], _PrintsAsWeights(): correct(w, b, x, y)["weights"]}
+
+
+def returns_big_endian(w, b, x, y):
+    """Correct gradients in big-endian byte order (">f8", ">f4"): the same numbers."""
+    g = correct(w, b, x, y)
+    swap = lambda a: a.astype(a.dtype.newbyteorder(">"))  # noqa: E731
+    return {"weights": [swap(W) for W in g["weights"]], "biases": [swap(v) for v in g["biases"]]}
+
+
+def returns_too_much(w, b, x, y):
+    """Correct gradients and 300 MB beside them: more than one answer may take."""
+    g = correct(w, b, x, y)
+    return {"weights": g["weights"], "biases": g["biases"], "deltas": [np.zeros(300_000_000 // 8 + 1)]}
+
+
+def prints_where_no_file_can_grow(w, b, x, y):
+    """Correct, and prints after forbidding itself to grow any file (RLIMIT_FSIZE 0), as where TMPDIR is full:
+    its print must not fail."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    print("a learner's debug line " * 200, flush=True)
+    return correct(w, b, x, y)
+
+
+def takes_three_seconds(w, b, x, y):
+    """Correct, after 3 s: past a 1 s limit, however late the checker looks."""
+    time.sleep(3)
+    return correct(w, b, x, y)

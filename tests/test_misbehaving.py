@@ -123,6 +123,12 @@ ROWS = [
     Row("returns_an_ordered_dict", True),
     Row("returns_gradients", True),
     Row("returns_a_one_by_one_loss", True),
+    # issue 40's edges: a non-text key is never the key it prints as; byte order is the same numbers; too large
+    # is said as such; a print never fails your code (it goes down a pipe the checker drains)
+    Row("wrong_under_a_key_that_prints_as_weights", False, ("returned a dict with keys", "a key of type _PrintsAsWeights")),
+    Row("returns_big_endian", True),
+    Row("returns_too_much", False, ("bytes, more than the 268,435,456 one answer may take",)),
+    Row("prints_where_no_file_can_grow", True),
     # the update, beside the gradients
     Row(
         "correct",
