@@ -15,17 +15,19 @@ shows the counterexample), 2 on bad usage or a missing framework.
 
 from __future__ import annotations
 
+import sys
+
 from crosscheck import outputs, stops
 
 if __name__ == "__main__":
     stops.install()  # before anything else loads: a signal during an import is a stop too
+    outputs.remove_stale_given(sys.argv[1:])  # and an earlier verdict at an output path goes before anything can stop
 
 import argparse
 import dataclasses
 import json
 import os
 import shlex
-import sys
 import time
 import traceback
 import warnings
@@ -124,19 +126,25 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
 
     hidden = sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)
     parser.add_argument("function", metavar="MODULE:FUNCTION", type=_spec, help="your backward pass fn(weights, biases, x, y)")
-    parser.add_argument("--convention", choices=sorted(CONVENTIONS), default="columns", help="its layout (default columns)")
     parser.add_argument(
-        "--activation", default="sigmoid", metavar="NAME", help=f"hidden activation, one of {', '.join(hidden)} (default sigmoid)"
+        "--convention", choices=sorted(CONVENTIONS), default=None, help="its layout (default: found by probing your code)"
+    )
+    parser.add_argument(
+        "--activation",
+        default=None,
+        metavar="NAME",
+        help=f"hidden activation, one of {', '.join(hidden)} (default: found from the loss your code returns, else sigmoid)",
     )
     parser.add_argument(
         "--output-activation",
         default=None,
         metavar="NAME",
-        help=f"output activation: {', '.join(ACTIVATIONS)} (default: the hidden one)",
+        help=f"output activation: {', '.join(ACTIVATIONS)} (default: found, else the hidden one)",
     )
     parser.add_argument(
-        "--loss", default="quadratic", metavar="NAME", help=f"the cost, one of {', '.join(LOSSES)} (default quadratic)"
+        "--loss", default=None, metavar="NAME", help=f"the cost, one of {', '.join(LOSSES)} (default: found, else quadratic)"
     )
+    parser.add_argument("--explain", action="store_true", help="show the evidence for what probing found")
     parser.add_argument("--update", metavar="MODULE:FUNCTION", type=_spec, help="your update(weights, biases, x, y, η)")
     parser.add_argument("--cases", type=_at_least(1), default=1000, help="cases per dtype (default 1000)")
     parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed (default 0)")
@@ -148,30 +156,36 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
 def _declarations(parser: argparse.ArgumentParser) -> None:
     """What your code does, declared: each changes the named --convention (crosscheck.Convention's
     fields) or the structure drawn (check_implementation's options)."""
-    from crosscheck.convention import L2_FORMULAS
-    from crosscheck.implementations import BIASES, COSTS, KINKS, L2_FORMS, SAMPLES, TARGETS, WEIGHTS
+    from crosscheck.convention import CHOICES, DECLARED, L2_FORMULAS
     from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS
 
-    layout = parser.add_argument_group("your convention (each overrides --convention's field)")
-    for option, choices in (
-        ("samples", SAMPLES),
-        ("weights", WEIGHTS),
-        ("biases", BIASES),
-        ("cost", COSTS),
-        ("kink", KINKS),
-        ("targets", TARGETS),
-    ):
-        layout.add_argument(f"--{option}", choices=choices, default=None, help=f"one of {', '.join(choices)}")
-    layout.add_argument("--per-sample", action="store_true", default=None, help="one sample per call")
-    layout.add_argument("--no-half", dest="half", action="store_false", default=None, help="the quadratic cost without ½")
-    layout.add_argument("--clip", type=_number_in(0.0, 0.5), default=None, help="the log loss's argument clipped at this ε")
-    layout.add_argument("--l2", type=_number_in(0.0, None), default=None, help="L2 in the cost (λ or reg, see --l2-form)")
+    layout = parser.add_argument_group("your convention (each overrides --convention's field; none: found by probing)")
+    numbers = {
+        "clip": ("the log loss's argument clipped at this ε", 0.5),
+        "l2": ("L2 in the cost (λ or reg, see --l2-form)", None),
+    }
+    numbers["weight_decay"] = ("your update's weight decay", None)
     forms = "; ".join(f"{form}: {formula}" for form, formula in L2_FORMULAS.items())
-    layout.add_argument("--l2-form", choices=L2_FORMS, default=None, help=f"what --l2 adds to your cost: {forms}")
-    layout.add_argument("--weight-decay", type=_number_in(0.0, None), default=None, help="your update's weight decay")
+    helps = {"l2_form": f"what --l2 adds to your cost: {forms}", "order": "what a pair you return holds first"}
+    for name in DECLARED:  # one option per field of crosscheck.Convention
+        option = "--" + name.replace("_", "-")
+        if name in CHOICES:
+            words = helps.get(name, f"one of {', '.join(CHOICES[name])}")
+            layout.add_argument(option, dest=name, choices=CHOICES[name], default=None, help=words)
+        elif name == "per_sample":
+            layout.add_argument(option, dest=name, action="store_true", default=None, help="one sample per call")
+        elif name == "half":
+            layout.add_argument("--no-half", dest=name, action="store_false", default=None, help="the quadratic cost without ½")
+        else:
+            words, high = numbers[name]
+            layout.add_argument(option, dest=name, type=_number_in(0.0, high), default=None, help=words)
     drawn = parser.add_argument_group("the structure drawn")
     drawn.add_argument("--sizes", type=_sizes, default=None, metavar="N1,...,NL", help="a fixed architecture, e.g. 4,10,3")
-    for option, default in (("min-layers", 1), ("max-layers", 5), ("min-width", 1), ("max-width", 8), ("max-batch", 8)):
+    for option in ("min-layers", "max-layers"):
+        drawn.add_argument(
+            f"--{option}", type=_at_least(1), default=None, help="(default 1 and 5, or the depths your code accepts)"
+        )
+    for option, default in (("min-width", 1), ("max-width", 8), ("max-batch", 8)):
         drawn.add_argument(f"--{option}", type=_at_least(1), default=default, help=f"(default {default})")
     drawn.add_argument("--outputs", type=_at_least(1), default=None, help="a fixed output width n_L")
     limits = parser.add_argument_group("your code runs in a process of its own, within these limits")
@@ -404,7 +418,7 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         )
     except (ValueError, TypeError) as error:
         parser.error(str(error))
-    _show(result.report())
+    _show(result.report(explain=args.explain))
     if result.unchecked:
         _remove_stale(args)  # whatever your code wrote there while it was loaded: no file looks like a result
         return 2
@@ -412,29 +426,15 @@ def verify(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return _save(args, writers, FILES) or (0 if result.ok else 1)
 
 
-FIELDS = (
-    "samples",
-    "weights",
-    "biases",
-    "cost",
-    "kink",
-    "targets",
-    "l2_form",
-    "per_sample",
-    "half",
-    "clip",
-    "l2",
-    "weight_decay",
-)
-"""The Convention fields the verify options override."""
-
-
 def _convention(args: argparse.Namespace) -> Any:
-    """--convention's Convention with every field given on the command line replaced (named "custom")."""
-    from crosscheck.implementations import CONVENTIONS
+    """--convention's Convention with every field given on the command line replaced; None when nothing is
+    declared (the check finds out by probing your code)."""
+    from crosscheck.convention import CONVENTIONS, DECLARED
 
-    base = CONVENTIONS[args.convention]
-    given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in DECLARED if getattr(args, name) is not None}
+    if args.convention is None and not given:
+        return None
+    base = CONVENTIONS[args.convention or "columns"]
     return dataclasses.replace(base, name=f"{base.name}, as declared", **given) if given else base
 
 

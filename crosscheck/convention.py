@@ -7,7 +7,7 @@ and the derivation's with it, once, at the edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -17,6 +17,7 @@ BIASES = ("column", "flat", "row")
 COSTS = ("mean", "sum", "elements")
 KINKS = ("left", "right", "either")
 TARGETS = ("probabilities", "one_hot", "labels", "labels_row", "binary")
+ORDERS = ("weights_first", "biases_first")
 L2_FORMS = ("lambda/2n", "lambda/2", "reg")
 L2_FORMULAS = {"lambda/2n": "+ λ/(2N)·ΣW², N the batch (Nielsen's)", "lambda/2": "+ λ/2·ΣW²", "reg": "+ reg·ΣW² (c·ΣW²)"}
 """What each L2 form adds to the cost, over every weight matrix W^l (never the biases)."""
@@ -35,7 +36,9 @@ class Convention:
     * per_sample: one sample per call (the batch's gradient is the mean of the calls');
     * targets: "probabilities" (y as the loss takes it, the default), "one_hot" (drawn
       one-hot), "labels" (integer class labels of shape (N,)), "labels_row" ((1, N)), or
-      "binary" (0/1 targets, for a sigmoid output).
+      "binary" (0/1 targets, for a sigmoid output);
+    * order: what a pair you return holds first, "weights_first" ((∂C/∂W, ∂C/∂b)) or
+      "biases_first" ((∂C/∂b, ∂C/∂W), the chapter's `(nabla_b, nabla_w)`).
 
     Cost (your C; the oracles' is converted to it):
 
@@ -69,6 +72,7 @@ class Convention:
     l2: float = 0.0
     l2_form: str = "lambda/2n"
     weight_decay: float = 0.0
+    order: str = "weights_first"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -81,6 +85,7 @@ class Convention:
             ("kink", self.kink, KINKS),
             ("targets", self.targets, TARGETS),
             ("l2_form", self.l2_form, L2_FORMS),
+            ("order", self.order, ORDERS),
         ):
             if value not in allowed:
                 raise ValueError(f"convention {field} must be one of {list(allowed)}, got {value!r}")
@@ -111,6 +116,8 @@ class Convention:
                 self.cost
             ],
         ]
+        if self.order == "biases_first":
+            parts.append("a pair returned as (∂C/∂b, ∂C/∂W)")
         if not self.half:
             parts.append("no ½ in the quadratic cost")
         if self.targets != "probabilities":
@@ -141,6 +148,37 @@ class Convention:
         """c of the c·ΣW² your cost adds, in the derivation's scaling (your coefficient over `factor`)."""
         yours = {"lambda/2n": self.l2 / (2 * N), "lambda/2": self.l2 / 2, "reg": self.l2}[self.l2_form]
         return yours / self.factor(N, outputs)
+
+
+DECLARED = tuple(f.name for f in fields(Convention) if f.name != "name")
+"""The fields a user declares: each is an option of `verify` (`--l2-form` for l2_form) and a key of
+assignment.toml, derived from the dataclass here and nowhere else."""
+CHOICES = {"samples": SAMPLES, "weights": WEIGHTS, "biases": BIASES, "cost": COSTS, "kink": KINKS, "targets": TARGETS}
+CHOICES |= {"l2_form": L2_FORMS, "order": ORDERS}
+"""The fields that take one of a few words, and those words."""
+
+
+def flags(c: Convention) -> list[str]:
+    """The `verify` options that declare `c` (its fields that differ from the defaults)."""
+    default = Convention("default")
+    out = []
+    for name in DECLARED:
+        value = getattr(c, name)
+        if value == getattr(default, name):
+            continue
+        option = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            out.append(option if value else "--no-" + name.replace("_", "-"))
+        else:
+            out.append(f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}")
+    return out
+
+
+def written(c: Convention) -> str:
+    """`c` as the Python that makes it: its fields that differ from the defaults."""
+    default = Convention("default")
+    given = [f"{n}={getattr(c, n)!r}" for n in DECLARED if getattr(c, n) != getattr(default, n)]
+    return f"crosscheck.Convention({', '.join([repr(c.name), *given])})"
 
 
 CONVENTIONS: dict[str, Convention] = {

@@ -55,8 +55,8 @@ def bias_in(b: np.ndarray, c: Convention, layer: int, rows: int) -> np.ndarray:
     return b.reshape(rows, 1)
 
 
-def parts_of(result: Any) -> dict[str, Any]:
-    """Your answer as {"weights", "biases", and "loss", "deltas" if given}: a dict, a pair, or a
+def parts_of(result: Any, c: Convention) -> dict[str, Any]:
+    """Your answer as {"weights", "biases", and "loss", "deltas" if given}: a dict, a pair (in `c.order`), or a
     `reference.Gradients` (which crosses the boundary as a Record of its fields)."""
     if isinstance(result, Record) and result.type == "Gradients":
         result = dict(result.fields)
@@ -64,10 +64,11 @@ def parts_of(result: Any) -> dict[str, Any]:
         # A key that is not text (wire.NonText) is never taken for the text key it prints as.
         unknown = [k for k in result if not isinstance(k, str) or k not in {"weights", "biases", "loss", "deltas"}]
         if unknown or "weights" not in result or "biases" not in result:
-            raise ImplementationProblem(Problem("keys", got=[str(k) if isinstance(k, str) else f"({k})" for k in result]))
+            raise ImplementationProblem(Problem("keys", got=sorted(str(k) if isinstance(k, str) else f"({k})" for k in result)))
         return {k: v for k, v in result.items() if v is not None and not (k == "deltas" and v == [])}
     if isinstance(result, (tuple, list)) and len(result) == 2:
-        return {"weights": result[0], "biases": result[1]}
+        first, second = ("weights", "biases") if c.order == "weights_first" else ("biases", "weights")
+        return {first: result[0], second: result[1]}
     raise ImplementationProblem(Problem("returned", got=type_name(result)))
 
 
@@ -228,12 +229,13 @@ def identical(u: np.ndarray, v: np.ndarray) -> bool:
     return bool(np.array_equal(u, v, equal_nan=True))
 
 
-def accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any]) -> bool:
-    """Whether every call adds the same nonzero increment to the gradients."""
+def accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any], fourth: dict[str, Any]) -> bool:
+    """Whether each call on the same case adds the same nonzero increment to the gradients: the first two calls
+    in a row and the next two in a row (other cases' calls may come between the pairs) step alike."""
     steps = []
-    for u, v, w in zip(first["weights"], second["weights"], third["weights"]):
-        if not (u.shape == v.shape == w.shape):
+    for u, v, w, t in zip(first["weights"], second["weights"], third["weights"], fourth["weights"]):
+        if not (u.shape == v.shape == w.shape == t.shape):
             return False
         with np.errstate(all="ignore"):
-            steps.append((v - u, w - v))
+            steps.append((v - u, t - w))
     return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)

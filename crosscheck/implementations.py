@@ -264,10 +264,13 @@ class YourCalls:
             if differs is not None:
                 again.append((i, first, second, differs))
             results.append(ImplementationProblem(differs) if differs is not None else _gradients(first))
-        if again:  # a third call tells accumulation (the same increment every call) from other state
-            for (i, first, second, problem), outcomes in zip(again, self.runner.run([self.calls(cases[i]) for i, *_ in again])):
+        if again:  # two more calls in a row tell accumulation (the same increment each call) from other state
+            pairs = self.runner.run([self.calls(cases[i]) + self.calls(cases[i]) for i, *_ in again])
+            for (i, first, second, problem), outcomes in zip(again, pairs):
+                half = len(outcomes) // 2
                 try:
-                    if edge.accumulates(first, second, self.taken(cases[i], outcomes)):
+                    third, fourth = self.taken(cases[i], outcomes[:half]), self.taken(cases[i], outcomes[half:])
+                    if edge.accumulates(first, second, third, fourth):
                         results[i] = ImplementationProblem(Problem("accumulates", problem.quantity, problem.layer))
                 except ImplementationProblem:
                     pass
@@ -287,7 +290,7 @@ class YourCalls:
                 raise ImplementationProblem(problem_of(outcome, "backward", self.runner))
             if outcome.changed:
                 raise ImplementationProblem(Problem("changed_input", got=outcome.changed[0]))
-            calls.append(edge.in_derivation(edge.parts_of(outcome.value), case, self.c, self.observed))
+            calls.append(edge.in_derivation(edge.parts_of(outcome.value, self.c), case, self.c, self.observed))
         return edge.combined(calls, case, self.c)
 
     def step(self, case: Case, learning_rate: float) -> Parameters:

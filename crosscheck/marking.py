@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from crosscheck.convention import DECLARED
+
 TESTS = ("cost", "BP1", "BP2", "BP3", "BP4", "update")
 """One test per quantity, walking back from the output: the cost C, δ^L, δ^l, ∂C/∂b, ∂C/∂W, and the update."""
 WEIGHTS = {"cost": 1.0, "BP1": 2.0, "BP2": 2.0, "BP3": 1.0, "BP4": 2.0, "update": 2.0}
@@ -41,8 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
 }
 """The assignment's settings when neither its TOML nor the command line gives them (cases: per dtype)."""
-CONVENTION_FIELDS: tuple[str, ...] = ("samples", "weights", "biases", "cost", "kink", "targets", "per_sample", "half")
-CONVENTION_FIELDS += ("clip", "l2", "l2_form", "weight_decay")
+CONVENTION_FIELDS: tuple[str, ...] = DECLARED  # the Convention's own list of what a user declares
 STRUCTURE = ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch", "outputs", "dtypes")
 LIMITS = ("time_limit", "memory_limit")
 KEYS = (*DEFAULTS, *CONVENTION_FIELDS, *STRUCTURE, *LIMITS)

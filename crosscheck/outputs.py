@@ -201,3 +201,18 @@ def remove_stale(output: Output | None) -> None:
         with contextlib.suppress(OSError):
             if stat.S_ISREG(os.lstat(output.path).st_mode):
                 os.unlink(output.path)
+
+
+OPTIONS = ("--json", "--markdown")
+"""The options that name a result file."""
+
+
+def remove_stale_given(argv: list[str]) -> None:
+    """The result files named on a command line (`--json PATH`, `--markdown=PATH`) removed, before the line is
+    parsed: a run stopped at any moment leaves no earlier verdict there (regular files only, never through a link)."""
+    for i, word in enumerate(argv):
+        option, equals, value = word.partition("=")
+        if option in OPTIONS:
+            path = value if equals else (argv[i + 1] if i + 1 < len(argv) else "")
+            if path:
+                remove_stale(Output(Path(os.path.abspath(path))))

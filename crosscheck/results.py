@@ -479,7 +479,11 @@ class ImplementationCheck(_Result):
     precision: PrecisionNote | None = None
     """Where your implementation agrees but is less precise than the frameworks (a note, only when it agrees)."""
     unchecked: str = ""
-    """Why your code could not be checked at all (it could not be loaded), or ""."""
+    """Why your code could not be checked at all (it could not be loaded, or two readings of it fit), or ""."""
+    found: Any = None
+    """What probing found your code does (`crosscheck.probe.Found`), when nothing was declared; else None."""
+    probed: bool = False
+    """Whether the check probed your code (no convention given), whatever it found."""
 
     @property
     def judged(self) -> dict[str, int]:
@@ -509,6 +513,12 @@ class ImplementationCheck(_Result):
         hidden, output, loss = self.names
         acts = hidden if output == hidden else f"{hidden}→{output}"
         parts = [f"{acts}/{loss}", f"convention {self.convention.describe()}", *self.counts.words(self._why_unjudged())]
+        if self.found is not None and self.found.refused:
+            low, high = self.found.layers or (0, 0)
+            parts.append(
+                f"drawn at {low}-{high} weight layer(s) only: your code does not accept "
+                f"{', '.join(map(str, sorted(self.found.refused)))} (see below)" + ("; BP2 never ran" if high == 1 else "")
+            )
         if self.steps:
             parts.append(f"{self.steps:,} updates checked")
         where = "in a process of its own" if self.implementation.isolated else "in this process (isolate=False)"
@@ -536,8 +546,20 @@ class ImplementationCheck(_Result):
             why.append(f"an output within rounding of the clip's bounds (clip={self.convention.clip:g})")
         return " or ".join(why)
 
-    def report(self) -> str:
-        lines = [self.summary()]
+    def found_lines(self, explain: bool = False) -> list[str]:
+        """What probing found (the options and the Convention to paste), or that it found nothing."""
+        if self.found is not None:
+            return ["", self.found.text(explain)]
+        if self.probed:
+            return [
+                "",
+                "Probing found no layout in which your code answers in the shapes of its parameters: it was "
+                "called in the derivation's (columns); declare yours (--samples, --weights, --biases, ...)",
+            ]
+        return []
+
+    def report(self, explain: bool = False) -> str:
+        lines = [self.summary(), *self.found_lines(explain)]
         if self.failure is not None:
             how = "the minimal case Hypothesis shrank it to" if self.shrunk else "the first failing case"
             alone = f" ({self.unconfirmed:,} of them judged in their stacks, not rechecked alone)" if self.unconfirmed else ""
@@ -552,6 +574,7 @@ class ImplementationCheck(_Result):
 
     def markdown(self) -> str:
         lines = [f"**{self.summary()}**"]
+        lines += [line.replace("\n", "\n\n") for line in self.found_lines()]
         if self.precision is not None:
             lines += ["", self.precision.text(self.implementation.name)]
         if self.failure is not None:
@@ -581,6 +604,7 @@ class ImplementationCheck(_Result):
             "precision_note": None if self.precision is None else self.precision.text(self.implementation.name),
             "notes": self.notes,
             "unchecked": self.unchecked or None,
+            "found": None if self.found is None else self.found.as_dict(),
             "ok": self.ok,
             "verdict": self.summary(),
         }

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck import declarations
+from crosscheck import declarations, probe
 from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
@@ -32,6 +32,7 @@ from crosscheck.findings import Diagnosis, PrecisionNote, Slip
 from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
 from crosscheck.implementations import convention_named as convention_of
 from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure, ctrl_c_kept
+from crosscheck.probe import Found
 from crosscheck.problems import ImplementationProblem
 from crosscheck.results import UNFINISHED, CaseCheck, Comparison, Counts, ImplementationCheck
 from crosscheck.strategies import DTYPES, SEARCH_PHASES, cases, random_cases
@@ -41,22 +42,22 @@ from crosscheck.strategies import DTYPES, SEARCH_PHASES, cases, random_cases
 def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a default)
     fn: Yours | Implementation,
     *,
-    convention: str | Convention = "columns",
-    activation: str = "sigmoid",
+    convention: str | Convention | None = None,
+    activation: str | None = None,
     output_activation: str | None = None,
-    loss: str = "quadratic",
+    loss: str | None = None,
     update: Yours | None = None,
     learning_rate: float = 0.5,
     oracles: Sequence[str] = ("torch", "jax"),
     cases: int = 1000,
     dtypes: Sequence[Any] = DTYPES,
     seed: int = 0,
-    max_layers: int = 5,
+    max_layers: int | None = None,
     max_width: int = 8,
     max_batch: int = 8,
     shrink: bool = True,
     sizes: Sequence[int] | None = None,
-    min_layers: int = 1,
+    min_layers: int | None = None,
     min_width: int = 1,
     min_batch: int = 1,
     outputs: int | None = None,
@@ -68,51 +69,130 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
     `crosscheck.implementations`) against the oracles on `cases` drawn cases per dtype.
 
-    Defaults are the derivation's: sigmoid layers and the quadratic cost. `update(weights,
-    biases, x, y, learning_rate)`, if given, is checked as one gradient-descent step.
-    The structure drawn: `sizes` fixes it, e.g. (4, 10, 3) for a fixed two-layer network;
-    else `min_layers..max_layers` weight layers, widths `min_width..max_width`, and
-    `outputs` fixes the output width alone; batches of `min_batch..max_batch` samples.
+    Without `convention`, the check finds out what your code does before the sweep (`crosscheck.probe`): its
+    layout, the order of a pair it returns, the depths it accepts, and, from the loss values it returns alone,
+    the activations, the loss and the cost's form (names you give are kept). What was found is on the result
+    (`found`) and in its report. Names neither given nor found are the derivation's: sigmoid layers and the
+    quadratic cost. `update(weights, biases, x, y, learning_rate)`, if given, is checked as one
+    gradient-descent step. The structure drawn: `sizes` fixes it, e.g. (4, 10, 3) for a fixed two-layer
+    network; else `min_layers..max_layers` weight layers (1..5, or the depths your code accepts), widths
+    `min_width..max_width`, and `outputs` fixes the output width alone; batches of `min_batch..max_batch`.
     Your code runs in a process of its own (`isolate=False`: here, for a function you trust),
     each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`).
     `progress(stage, done, total, cases=0, disagreements=0)`, if given, hears of each step: the
     cases judged of those asked, the shrinker's examples, the updates (the CLI draws a bar with it)."""
-    c = convention_of(convention)
-    _declared(c, loss)
     made = not isinstance(fn, Implementation)
+    probing = convention is None and made
+    c = convention_of(convention if convention is not None else "columns")
     under_test = (
         implementation(fn, convention=c, update=update, time_limit=time_limit, memory_limit=memory_limit, isolate=isolate)
         if not isinstance(fn, Implementation)
         else fn
     )
-    names = (activation, output_activation or activation, loss)
     cases, dtypes, learning_rate = _counts(cases, dtypes, learning_rate, seed)
+    declared = {"activation": activation, "output_activation": output_activation, "loss": loss}
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
-    options = {**dict(zip(("activation", "output_activation", "loss"), names)), **drawn, "targets": DRAWN_TARGETS[c.targets]}
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
-    plan = Plan(under_test, c, chosen, options, tuple(dtypes), np.random.default_rng(seed), progress or _silent)
-    return _run(plan, names, (cases, learning_rate, shrink), close=made)
+    plan = Plan(under_test, c, chosen, drawn, tuple(dtypes), np.random.default_rng(seed), progress or _silent)
+    return _run(plan, declared, (cases, learning_rate, shrink), close=made, probing=probing)
 
 
-def _run(plan: Plan, names: tuple[str, str, str], asked: tuple[int, float, bool], *, close: bool) -> ImplementationCheck:
-    """The three steps (`cases` per dtype, the shrinker if `shrink`, the updates at `learning_rate`) and their
-    result; your code's process closed after them if `close` (the check started it)."""
+def _planned(plan: Plan, declared: dict[str, str | None], found: Found | None) -> tuple[Plan, tuple[str, str, str]]:
+    """The plan and the names, with what was found where nothing was declared (a declaration always wins)."""
+    c, drawn = plan.convention, dict(plan.options)
+    named = dict(declared)
+    if found is not None:
+        c = found.convention
+        if found.names is not None:
+            for key, value in zip(("activation", "output_activation", "loss"), found.names):
+                named[key] = named[key] or value
+        if found.layers is not None and drawn["min_layers"] is None and drawn["max_layers"] is None:
+            drawn["min_layers"], drawn["max_layers"] = found.layers
+        if found.outputs is not None and drawn["outputs"] is None:
+            drawn["outputs"] = found.outputs
+    drawn["min_layers"] = 1 if drawn["min_layers"] is None else drawn["min_layers"]
+    drawn["max_layers"] = max(5, drawn["min_layers"]) if drawn["max_layers"] is None else drawn["max_layers"]
+    activation = named["activation"] or "sigmoid"
+    names = (activation, named["output_activation"] or activation, named["loss"] or "quadratic")
+    _declared(c, names[2])
+    options = {**dict(zip(("activation", "output_activation", "loss"), names)), **drawn, "targets": DRAWN_TARGETS[c.targets]}
+    under_test = plan.implementation
+    if c is not plan.convention and under_test.redeclared is not None:
+        under_test = under_test.redeclared(c)
+    return replace(plan, implementation=under_test, convention=c, options=options), names
+
+
+def _found(plan: Plan, declared: dict[str, str | None]) -> Found | None:
+    """Step 0, when no convention is given: what your code does, found by probing it."""
+    o = plan.options
+    low = 1 if o["min_layers"] is None else o["min_layers"]
+    high = max(5, low) if o["max_layers"] is None else o["max_layers"]
+    plan.progress("probing", 0, 1)
+    found = probe.find(
+        plan.implementation.runner, depths=range(low, high + 1), outputs=o["outputs"], names=declared, sizes=o["sizes"]
+    )
+    plan.progress("probing", 1, 1)
+    return found
+
+
+def _run(
+    plan: Plan, declared: dict[str, str | None], asked: tuple[int, float, bool], *, close: bool, probing: bool
+) -> ImplementationCheck:
+    """The steps (what your code does, found by probing unless declared; `cases` per dtype, the shrinker if
+    `shrink`, the updates at `learning_rate`) and their result; your code's process closed after them if
+    `close` (the check started it)."""
     cases, learning_rate, shrink = asked
     runner = plan.implementation.runner
     if runner is not None:
         runner.start()  # your code loads in its process while the frameworks load here
+    found: Found | None = None
+    names = ("sigmoid", "sigmoid", "quadratic")
     try:
+        found = _found(plan, declared) if probing else None
+        plan, names = _planned(plan, declared, found)
+        if found is not None and found.ambiguous:
+            return _unchecked(plan, names, LoadFailure(_ambiguous(found)), cases, found)
         with _oracles.focused(*names, plan.convention.clip):  # every case of the check has these names
-            found = sweep(plan, cases)
-            failure, shrunk = _minimal(found, plan, shrink)
-            updates = check_updates(plan, min(cases, 50), learning_rate) if found.counts.not_run == 0 else Updates()
+            swept = sweep(plan, cases)
+            failure, shrunk = _minimal(swept, plan, shrink)
+            unknown = _unknown_network(failure, found, declared) if probing else ""
+            if unknown:
+                return _unchecked(plan, names, LoadFailure(unknown), cases, found)
+            updates = check_updates(plan, min(cases, 50), learning_rate) if swept.counts.not_run == 0 else Updates()
     except LoadFailure as failed:
-        return _unchecked(plan, names, failed, cases)
+        return _unchecked(plan, names, failed, cases, found)
     finally:
         if close and runner is not None:
             runner.close()
-    return _checked(plan, names, found, (failure, shrunk), updates)
+    return replace(_checked(plan, names, swept, (failure, shrunk), updates), found=found, probed=probing)
+
+
+def _unknown_network(failure: CaseCheck | None, found: Found | None, declared: dict[str, str | None]) -> str:
+    """Why there is no verdict when your code returns no loss (so its network could not be found out), nothing
+    was declared, and it agrees once its network is declared otherwise: from its gradients alone, another network
+    and a slip cannot be told apart (BP1 without σ' under the quadratic cost is the binary cross-entropy's)."""
+    if failure is None or failure.found is None or "undeclared" not in failure.found.keys:
+        return ""
+    if any(declared.values()) or (found is not None and found.names is not None):
+        return ""
+    slip = next(s for s in failure.found.slips if s.key == "undeclared")
+    return (
+        "it returns no loss, so its network could not be found out; under the derivation's (sigmoid layers, the "
+        f"quadratic cost) it disagrees, and {slip.text.removeprefix('your implementation ')}. From its gradients "
+        "alone another network and a slip look alike: declare the network you mean, or return the loss (a dict "
+        "with 'loss') so that the check finds it"
+    )
+
+
+def _ambiguous(found: Found) -> str:
+    """Two readings of your code fit every probe and judge it differently: both, and the options that pick one."""
+    chosen = found.convention
+    picks = " or ".join(f"`{p}`" for p in (f"--samples {chosen.samples} --weights {chosen.weights}", *found.ambiguous))
+    return (
+        "two readings of your code fit every probe and would judge it differently: declare which you mean, "
+        f"{picks} (python -m crosscheck verify ... --explain shows the evidence)"
+    )
 
 
 def _checked(
@@ -141,7 +221,9 @@ def _checked(
     )
 
 
-def _unchecked(plan: Plan, names: tuple[str, str, str], failed: LoadFailure, count: int) -> ImplementationCheck:
+def _unchecked(
+    plan: Plan, names: tuple[str, str, str], failed: LoadFailure, count: int, found: Found | None = None
+) -> ImplementationCheck:
     """Your code could not be loaded in its process: nothing was checked."""
     printed = ""
     if failed.output.strip():
@@ -153,10 +235,15 @@ def _unchecked(plan: Plan, names: tuple[str, str, str], failed: LoadFailure, cou
         convention=plan.convention,
         names=names,
         oracles=plan.oracles,
-        counts=Counts(asked={str(np.dtype(d)): count for d in plan.dtypes}, judged={str(np.dtype(d)): 0 for d in plan.dtypes}),
+        counts=Counts(
+            asked={str(np.dtype(d)): count for d in plan.dtypes},
+            judged={str(np.dtype(d)): 0 for d in plan.dtypes},
+            not_run=count * len(plan.dtypes),  # nothing was run: every case asked is accounted for so
+        ),
         worst={},
         unchecked=failed.what,
         notes=[printed] if printed else [],
+        found=found,
     )
 
 

@@ -418,6 +418,7 @@ CORRECT = [
         labels_head(layout="argmax"),
         {**LABELS, "convention": Convention("hot", targets="one_hot")},
     ),
+    Entry("integer labels (N,), nothing declared", labels_head(), {}),
     Entry("a float64 constant on float32 cases", promoted),
     Entry("network2 with (λ/2n) ΣW²", nielsen_l2(), NIELSEN),
     Entry("a fixed two-layer model object, reg · ΣW²", two_layer_net(), TWO_LAYER),
@@ -429,7 +430,8 @@ CORRECT = [
 """Correct implementations: each must agree on every case."""
 
 SLIPS = [
-    Entry("BP1 without σ'", columns_net("sigmoid_tanh", "bp1_no_prime"), {}, "BP1"),
+    # BP1 without σ' under the quadratic cost is binary cross-entropy's δ: with no loss returned, the network is declared
+    Entry("BP1 without σ'", columns_net("sigmoid_tanh", "bp1_no_prime"), {"loss": "quadratic"}, "BP1"),
     Entry("BP2 without σ'", columns_net("sigmoid_tanh", "bp2_no_prime"), {}, "BP2"),
     Entry("∂C/∂b from the first sample", columns_net("tanh_cosh", "bias_first"), {"activation": "tanh"}, "BP3"),
     Entry("∂C/∂W^2 off by 1e-6 (1e-3 in float32)", columns_net("sigmoid_exp_prime", "w_scaled"), {}, "BP4"),
@@ -452,8 +454,18 @@ SLIPS = [
         {**LABELS, "convention": Convention("labels", targets="labels")},
         "BP1",
     ),
-    Entry("labels expected, targets not declared", labels_head(), LABELS, "targets"),
-    Entry("soft targets read by argmax", labels_head(layout="argmax"), LABELS, "targets"),
+    Entry(
+        "labels expected, probabilities declared",
+        labels_head(),
+        {**LABELS, "convention": Convention("columns")},
+        "targets",
+    ),
+    Entry(
+        "soft targets read by argmax, probabilities declared",
+        labels_head(layout="argmax"),
+        {**LABELS, "convention": Convention("columns")},
+        "targets",
+    ),
     Entry("network2 with λ/2n where λ/n belongs", nielsen_l2("lambda_over_2n"), NIELSEN, "L2"),
     Entry("two-layer: reg · W where 2 reg · W belongs", two_layer_net("half_reg"), TWO_LAYER, "L2"),
     Entry("two-layer: no L2 in the gradient", two_layer_net("no_reg_gradient"), TWO_LAYER, "L2"),

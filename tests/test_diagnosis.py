@@ -70,7 +70,7 @@ def test_each_buggy_variant_is_caught_and_diagnosed(variant, equation, slip):
 def test_a_summed_cost_declared_as_mean_is_reported_as_a_convention():
     """Summing the cost where the mean is declared reads as a convention (declare cost='sum'), not as 'wrong';
     declared, it passes."""
-    result = crosscheck.check_implementation(buggy.sum_not_mean, cases=200)
+    result = crosscheck.check_implementation(buggy.sum_not_mean, convention="columns", cases=200)
     assert not result.ok
     report = result.report()
     assert "by a convention, not an error in the derivation" in report

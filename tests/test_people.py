@@ -222,7 +222,7 @@ def test_a_bias_slip_where_the_weights_agree_is_bp3():
 
 def test_a_targets_mismatch_names_the_declaration():
     """Label-reading code given probabilities is told it agrees on labels and which targets= to declare."""
-    result = crosscheck.check_implementation(people.labels_head(), cases=50, **people.LABELS)
+    result = crosscheck.check_implementation(people.labels_head(), cases=50, convention="columns", **people.LABELS)
     assert "declare the convention's targets='labels'" in result.report(), result.report()
 
 
