@@ -19,6 +19,10 @@
    examples/mlp.py (agrees) and on its slipped twin (BP2 named), start to verdict, fresh
    processes in turns, the first run with an empty JAX cache and the next ones with the cache
    it left (targets: <= 5 s, <= 10 s, <= 15 s).
+   2f, finding out (`benchmarks/found_out.py`): what probing takes on each correct shape of
+   tests/outside.py, `verify` with nothing declared against declared and against `import numpy,
+   torch, jax` (fresh processes in turns), and, without --quick, the 48 outside slips checked with
+   nothing declared, each listed as named right or not (targets: <= 1 s, <= 1.5x, >= 90 %).
 3. The reference against torch CPU autograd on a 784-1024-1024-1024-10 MLP, batch 256,
    float64 and float32. First each contender in its own fresh process, in turns over several
    rounds, medians of medians: the reference (new arrays, out=), its matmuls alone, each torch
@@ -109,6 +113,8 @@ class Figures:
     """The certificate's batched mode, cases/s, by framework ("torch", "jax")."""
     false_alarms: int | None = None
     implementation_alarms: int | None = None
+    found_out: dict[str, float] = field(default_factory=dict)
+    """Section 2f: the longest probe (s), verify with nothing declared over the frameworks' imports, the rate named right."""
     learner: dict[str, float] = field(default_factory=dict)
     """A learner's loop, median seconds to the verdict with a warm JAX cache ("columns", "mlp agrees", "mlp slip")."""
     grading: dict[str, float] = field(default_factory=dict)
@@ -895,6 +901,25 @@ def targets() -> list[tuple[str, str]]:
                 f"({plain:.0f} a call without it, each call's arrays new)",
             )
         )
+    if f.found_out:
+        o = f.found_out
+        rows += [
+            (
+                "probing adds at most 1 s (the longest probe of the outside table)",
+                f"{verdict(o['probe'] <= 1)}: {o['probe']:.2f} s",
+            ),
+            (
+                "verify with nothing declared <= 1.5x `import numpy, torch, jax` (columns example, warm cache)",
+                f"{verdict(o['ratio'] <= 1.5)}: {o['ratio']:.2f}x",
+            ),
+            (
+                "the outside table's slips named right >= 90 % with nothing declared",
+                f"{verdict(o['named'] >= 0.9)}: {o['named']:.1%}",
+            )
+            if "named" in o
+            else ("", ""),
+        ]
+        rows = [r for r in rows if r[0]]
     return rows + _suite_targets(f, verdict)
 
 
@@ -1101,6 +1126,21 @@ def learner_loop(quick: bool) -> list[tuple[str, str]]:
     return rows
 
 
+def found_out(quick: bool) -> list[tuple[str, str]]:
+    """Finding out (`benchmarks/found_out.py`): each outside shape's probe, verify with nothing declared against
+    declared and against the frameworks' imports, and (full run) the outside slips' diagnosis, listed."""
+    import found_out as measured
+
+    probes, longest = measured.probe_rows()
+    timings, ratios = measured.verify_rows(1 if quick else 5)
+    FIGURES.found_out = {"probe": longest, "ratio": ratios["nothing declared / imports"]}
+    if quick:
+        return probes + timings
+    slips, rate = measured.slip_rows()
+    FIGURES.found_out["named"] = rate
+    return probes + timings + slips
+
+
 def grading_rate(quick: bool) -> list[tuple[str, str]]:
     """`python -m crosscheck grade` on a class of 100 (examples/class repeated; `benchmarks/grading.py`) on 1 and
     2 local workers and a 2-worker LocalCluster, in one run."""
@@ -1172,6 +1212,17 @@ def run_sections(args: argparse.Namespace) -> None:
         print_table(
             "2d. The cost of running your code in its own process, start to verdict, fresh processes in turns (cold JAX cache)",
             isolation_cost(args.quick, args.against),
+        )
+    run_more_sections(args)
+
+
+def run_more_sections(args: argparse.Namespace) -> None:
+    """Sections 2f to 5, each printed as it finishes."""
+    if chosen("2f"):
+        print_table(
+            "2f. Finding out: probing each outside shape (tests/outside.py), verify with nothing declared (fresh processes, "
+            "in turns, warm JAX cache), and the outside slips named with nothing declared (full run)",
+            found_out(args.quick),
         )
     if not args.quick and chosen("2e"):  # its commands run in the suite (tests/test_commands.py); timed in the full run
         print_table(

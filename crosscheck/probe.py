@@ -59,10 +59,12 @@ class Found:
     evidence: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
     """Each other reading that fits every probe, as the options that pick it."""
+    declared: bool = False
+    """The convention was declared: only the structure was found out."""
 
     def options(self) -> list[str]:
         """The `verify` options that declare what was found."""
-        out = flags(self.convention)
+        out = flags(self.convention) if not self.declared else []
         if self.names is not None:
             hidden, output, loss = self.names
             out += [f"--activation {hidden}", f"--output-activation {output}", f"--loss {loss}"]
@@ -74,13 +76,19 @@ class Found:
 
     def text(self, explain: bool = False) -> str:
         """What was found, as the flags and the Convention to paste (and the evidence, with `explain`)."""
-        lines = [f"Found by probing your code: {self.convention.describe().split(': ', 1)[1]}"]
+        layout = self.convention.describe().split(": ", 1)[1]
+        lines = [
+            f"Found by probing your code, in the layout declared ({layout}): the structures it accepts"
+            if self.declared
+            else f"Found by probing your code: {layout}"
+        ]
         if self.names is not None:
             lines.append(f"  its network and cost, from the loss values it returns: {'/'.join(self.names)}")
         for depth, error in sorted(self.refused.items()):
             lines.append(f"  it does not accept {depth} weight layer(s) ({error}): not drawn")
         lines.append(f"  declare it to skip the probe: {' '.join(self.options()) or '(the defaults)'}")
-        lines.append(f"  or, in Python: {written(self.convention)}")
+        if not self.declared:
+            lines.append(f"  or, in Python: {written(self.convention)}")
         if explain:
             lines += ["  evidence:", *(f"    {line}" for line in self.evidence)]
         return "\n".join(lines)
@@ -180,16 +188,31 @@ BUDGET = 3.0
 
 
 def find(
-    runner: Any, *, depths: Sequence[int], outputs: int | None, names: dict[str, str | None], sizes: Sequence[int] | None = None
+    runner: Any,
+    *,
+    depths: Sequence[int],
+    outputs: int | None,
+    names: dict[str, str | None],
+    sizes: Sequence[int] | None = None,
+    declared: Convention | None = None,
 ) -> Found | None:
     """What your code does (see the module), or None when it answers in no reading at any depth and width tried,
     or does not finish the probes within BUDGET. With `sizes` (a fixed architecture declared) the probes have
-    those sizes and no depth is inferred."""
+    those sizes and no depth is inferred. With a `declared` convention only its reading is tried, and only the
+    structure is found out (the depths and an output width of 1 it accepts); the rest stays as declared."""
     probes = _Probes(runner)
+    readings = (
+        READINGS
+        if declared is None
+        else (Reading(declared.samples, declared.weights, declared.biases, declared.per_sample, declared.targets),)
+    )
     try:
-        return _found(probes, list(depths) if sizes is None else [len(sizes) - 1], outputs, names, sizes)
+        found = _found(probes, list(depths) if sizes is None else [len(sizes) - 1], outputs, names, sizes, readings)
     except _Stop:
         return None
+    if found is None or declared is None:
+        return found
+    return replace(found, convention=declared, names=None, ambiguous=(), declared=True)
 
 
 @dataclass(frozen=True)
@@ -205,18 +228,25 @@ class _Hit:
 
 
 def _search(
-    probes: _Probes, depths: list[int], outputs: int | None, sizes: Sequence[int] | None, errors: dict[int, str]
+    probes: _Probes,
+    depths: list[int],
+    outputs: int | None,
+    sizes: Sequence[int] | None,
+    errors: dict[int, str],
+    every: Sequence[Reading] = READINGS,
 ) -> Iterator[_Hit]:
     """The stages, cheapest and likeliest first: the batch readings on distinct widths (two weight layers first),
     every other reading, an output width of 1, every reading on square widths (a transpose slip runs there),
     then the batch readings loosely (a bias gradient of the wrong shape)."""
     first = sorted(depths, key=lambda d: (d != 2, d))
     free = sizes is None
-    stages = [(READINGS[:FIRST], outputs, False, False), (READINGS[FIRST:], outputs, False, False)]
-    stages += [(READINGS, 1, False, False)] if outputs is None and free else []
-    stages += [(READINGS, outputs, True, False)] if free else []
-    stages += [(READINGS, outputs, False, True)]
+    stages = [(every[:FIRST], outputs, False, False), (every[FIRST:], outputs, False, False)]
+    stages += [(every, 1, False, False)] if outputs is None and free else []
+    stages += [(every, outputs, True, False)] if free else []
+    stages += [(every, outputs, False, True)]
     for readings, widths, square, loose in stages:
+        if not readings:
+            continue
         for depth in first:
             case = probe_case(depth, widths, BATCHES[0], square, depth, sizes)
             fitting = _fitting(probes, case, readings, errors, depth, loose)
@@ -226,15 +256,20 @@ def _search(
 
 
 def _found(
-    probes: _Probes, depths: list[int], outputs: int | None, names: dict[str, str | None], sizes: Sequence[int] | None
+    probes: _Probes,
+    depths: list[int],
+    outputs: int | None,
+    names: dict[str, str | None],
+    sizes: Sequence[int] | None,
+    every: Sequence[Reading] = READINGS,
 ) -> Found | None:
     """The search; the reading found tried at every depth; the network from the loss (see the module). A hit that
     narrows the cases in more than one way at once (depths, one sample per call, one output) is turned down and the
     search goes on: a slip hidden by the narrowing looks like that (∂C/∂b summed over the wrong axis answers in
     shape only at one sample and one output)."""
     errors: dict[int, str] = {}
-    for hit in _search(probes, depths, outputs, sizes, errors):
-        found = _from_hit(probes, hit, (depths, outputs, sizes), names, errors)
+    for hit in _search(probes, depths, outputs, sizes, errors, every):
+        found = _from_hit(probes, hit, (depths, outputs, sizes), names if len(every) > 1 else None, errors)
         if found is not None:
             return found
     return None
@@ -244,12 +279,13 @@ def _from_hit(
     probes: _Probes,
     hit: _Hit,
     asked: tuple[list[int], int | None, Sequence[int] | None],
-    names: dict[str, str | None],
+    names: dict[str, str | None] | None,
     errors: dict[int, str],
 ) -> Found | None:
-    """What a hit says your code does, or None when it narrows the cases in more than one way."""
+    """What a hit says your code does, or None when it narrows the cases in more than one way. `names` None: the
+    layout was declared, and neither the network nor the cost is looked for."""
     depths, outputs, sizes = asked
-    fitting, evidence = _by_loss(probes, hit, sizes, names)
+    fitting, evidence = _by_loss(probes, hit, sizes, names) if names is not None else (hit.fitting, [])
     reading, order = fitting[0]
     others = [d for d in depths if d != hit.depth]
     tried = {d: probe_case(d, hit.outputs, BATCHES[0], False, d, sizes) for d in others}
@@ -260,8 +296,10 @@ def _from_hit(
     evidence = [*structure_lines, *_reading_lines(fitting, how), *evidence]
     ambiguous = tuple(dict.fromkeys(_picks(other) for other, _ in fitting[1:] if _judges_differently(other, reading)))
     narrowed = [layers is not None, reading.per_sample, outputs is None and hit.outputs == 1]
-    if sum(narrowed) > 1:
+    if sum(narrowed) > 1 or (hit.square and ambiguous):  # square widths alone cannot tell W from Wᵀ: no finding
         return None
+    if names is None:
+        return Found(convention, layers, hit.outputs, None, refused, tuple(evidence))
     # the loss probes where a hidden layer shows (two weight layers or more), on distinct widths where it answers there
     wheres = [(d, False) for d in accepted if d >= 2 and not (d == hit.depth and hit.square)]
     wheres += [(hit.depth, hit.square)] if hit.depth >= 2 else []

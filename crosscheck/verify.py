@@ -123,15 +123,24 @@ def _planned(plan: Plan, declared: dict[str, str | None], found: Found | None) -
     return replace(plan, implementation=under_test, convention=c, options=options), names
 
 
-def _found(plan: Plan, declared: dict[str, str | None]) -> Found | None:
-    """Step 0, when no convention is given: what your code does, found by probing it."""
+def _free(plan: Plan) -> bool:
+    """Whether the structure drawn is left to the check (no sizes, depths or output width given), and the
+    implementation is a function of yours (it has a process to probe)."""
+    o = plan.options
+    undeclared = all(o[key] is None for key in ("sizes", "min_layers", "max_layers", "outputs"))
+    return undeclared and plan.implementation.runner is not None and plan.implementation.redeclared is not None
+
+
+def _found(plan: Plan, declared: dict[str, str | None], convention: Convention | None = None) -> Found | None:
+    """Step 0: what your code does, found by probing it; with a declared `convention`, only the structures it
+    accepts (the depths, an output width of 1)."""
     o = plan.options
     low = 1 if o["min_layers"] is None else o["min_layers"]
     high = max(5, low) if o["max_layers"] is None else o["max_layers"]
     plan.progress("probing", 0, 1)
-    found = probe.find(
-        plan.implementation.runner, depths=range(low, high + 1), outputs=o["outputs"], names=declared, sizes=o["sizes"]
-    )
+    depths = range(low, high + 1)
+    runner = plan.implementation.runner
+    found = probe.find(runner, depths=depths, outputs=o["outputs"], names=declared, sizes=o["sizes"], declared=convention)
     plan.progress("probing", 1, 1)
     return found
 
@@ -149,7 +158,7 @@ def _run(
     found: Found | None = None
     names = ("sigmoid", "sigmoid", "quadratic")
     try:
-        found = _found(plan, declared) if probing else None
+        found = _found(plan, declared, None if probing else plan.convention) if probing or _free(plan) else None
         plan, names = _planned(plan, declared, found)
         if found is not None and found.ambiguous:
             return _unchecked(plan, names, LoadFailure(_ambiguous(found)), cases, found)

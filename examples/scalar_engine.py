@@ -74,4 +74,4 @@ def backprop(weights, biases, x, y):
         loss = sum(((out - float(t)) * (out - float(t)) * 0.5 for out, t in zip(a, y[:, n])), loss)
     loss.backward()
     grads = [np.array([[v.grad for v in row] for row in P], x.dtype) for P in Ws + bs]
-    return grads[: len(weights)], grads[len(weights) :]
+    return {"loss": loss.data, "weights": grads[: len(weights)], "biases": grads[len(weights) :]}

@@ -151,3 +151,126 @@ def test_one_oracle_alone_disagreeing_is_no_verdict_on_your_code(monkeypatch):
     assert summary.startswith("No verdict on your implementation: the oracles disagree with each other"), summary
     assert "disagrees with the oracles" not in summary
     assert "Diagnosis" not in report and "look at" not in report, report
+
+
+# --- find out, don't assume: verify with no declarations -----------------------------------------
+import outside  # noqa: E402
+import people  # noqa: E402
+from conftest import PROFILE  # noqa: E402
+
+from crosscheck.convention import DECLARED, Convention  # noqa: E402
+
+NO_FLAG_CASES = {"thorough": 1000, "ci": 200}.get(PROFILE, 60)
+"""Cases per dtype of a no-flag check of a correct implementation."""
+QUICK_SHAPES = {"the chapter's (nabla_b, nabla_w), one sample per call", "a fixed two-layer class, labels (N,)"}
+"""The shapes the quick (dev) profile runs: the chapter's return order and a fixed architecture (issue 40's first two
+false alarms); the ci and thorough profiles run all twelve."""
+
+
+@needs_frameworks
+@pytest.mark.parametrize(
+    "row",
+    [pytest.param(r, marks=[] if r.name in QUICK_SHAPES else [pytest.mark.slow]) for r in outside.TABLE],
+    ids=[r.name for r in outside.TABLE],
+)
+def test_a_correct_implementation_of_any_shape_passes_with_nothing_declared(row):
+    """Checked with no declaration at all, each correct shape of tests/outside.py agrees on every case, and what the
+    probe found is the declaration written beside it: every Convention field, the names and the depths."""
+    result = crosscheck.check_implementation(row.make(), cases=NO_FLAG_CASES)
+    assert result.ok, result.report(explain=True)
+    declared = dict(row.declared)
+    names = declared.pop("names", ("sigmoid", "sigmoid", "quadratic"))
+    layers = declared.pop("layers", None)
+    want, found = Convention("found", **declared), result.found
+    assert found is not None, result.report()
+    assert found.convention == want, f"found {found.convention}, written {want}\n{result.report(explain=True)}"
+    assert result.names == tuple(names), result.report(explain=True)
+    assert found.layers == layers, result.report(explain=True)
+
+
+MISNAMED = {
+    ("the summed cost with ½λΣW²", "tanh_prime_of_z"): "BP1 named; σ' = 1 − z² (of z, not of tanh z) not named as a slip",
+    ("a scalar autodiff engine", "mul_operand"): "BP1 named, but as ∇_a C or σ' computed wrongly, not the product rule",
+    ("Huber with leaky ReLU, δ returned", "relu_prime"): "BP2 named, but as 'all zeros' (ReLU's slope) for σ' wrong",
+}
+"""The table's slips whose diagnosis names the equation or the slip otherwise than the table: 3 of 48 (93.8 %
+right; the issue asks 90 %). Each is still caught. Listed so that a change that names them right shows here."""
+SLIPS = [(row, slip) for row in outside.TABLE for slip in row.slips]
+
+
+def test_the_outside_table_holds_twelve_shapes_and_forty_eight_slips_named_at_nine_in_ten():
+    """12 shapes, 4 slips each, every slip naming a known equation; at most one in ten is misnamed."""
+    assert len(outside.TABLE) >= 12 and all(len(row.slips) >= 4 for row in outside.TABLE)
+    assert len(SLIPS) >= 48
+    assert set(MISNAMED) <= {(row.name, slip.name) for row, slip in SLIPS}
+    assert len(MISNAMED) <= 0.1 * len(SLIPS)
+
+
+@needs_frameworks
+@pytest.mark.slow  # 48 shrinks and diagnoses, 1-5 s each: CI's run
+@pytest.mark.parametrize("row_slip", SLIPS, ids=[f"{r.name}: {s.name}" for r, s in SLIPS])
+def test_a_slip_in_an_outside_shape_is_caught_and_named_with_nothing_declared(row_slip):
+    """Each planted slip, checked with no declaration, fails; the diagnosis names its equation and slip (the table's
+    expectation), except the listed misnamed ones, which must still fail."""
+    row, slip = row_slip
+    result = crosscheck.check_implementation(row.make(slip.name), cases=40, dtypes=("float64",))
+    assert not result.ok and not result.unchecked, f"{row.name}, {slip.name}: not caught\n{result.report(explain=True)}"
+    found = result.failure.diagnosis() if result.failure is not None else None
+    named = (found.equation, found.keys) if found is not None else (None, ())
+    right = named[0] == slip.equation and (not slip.key or slip.key in named[1])
+    if (row.name, slip.name) in MISNAMED:
+        assert not right, f"{row.name}, {slip.name} is now named right: take it off MISNAMED"
+        return
+    assert right, f"{row.name}, {slip.name}: named {named}, the table says {slip.equation}/{slip.key}\n{result.report()}"
+
+
+@needs_frameworks
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", people.CORRECT, ids=[e.name for e in people.CORRECT])
+def test_a_correct_implementation_of_people_is_never_called_wrong_with_nothing_declared(entry):
+    """Every correct implementation of tests/people.py, checked with no declaration (its update left out: a weight
+    decay is not found out), agrees; or, where it returns no loss and computes another network than the
+    derivation's, is refused (exit 2) naming the declaration to make. Never "disagrees"."""
+    result = crosscheck.check_implementation(entry.fn, cases=60, dtypes=("float64",))
+    if result.unchecked:
+        assert "it returns no loss" in result.unchecked or "two readings" in result.unchecked, result.report()
+        return
+    assert result.ok, result.report(explain=True)
+
+
+@needs_frameworks
+def test_a_slip_is_never_hidden_by_narrowing_the_cases():
+    """∂C/∂b summed over the samples answers in shape only at one sample, one layer and one output: the probe
+    does not narrow the cases to that, and the slip is caught."""
+    import buggy
+
+    result = crosscheck.check_implementation(buggy.bias_wrong_axis, cases=40, dtypes=("float64",), shrink=False)
+    assert not result.ok, result.report(explain=True)
+    assert result.found is None or result.found.layers is None, result.report(explain=True)
+
+
+@needs_frameworks
+def test_verify_with_no_flags_prints_what_it_found_and_its_evidence():
+    """`verify MODULE:FUNCTION` with no flags on the README's fixed two-layer net exits 0 and prints the options to
+    paste; --explain adds the evidence; the options pasted back give the same verdict without probing."""
+    base = [sys.executable, "-m", "crosscheck", "verify", "examples.two_layer:backprop", "--cases", "100"]
+    done = subprocess.run([*base, "--explain"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    options = next(line for line in done.stdout.splitlines() if "declare it to skip the probe:" in line).split(": ", 1)[1]
+    for flag in ("--samples rows", "--weights in_out", "--biases flat", "--targets labels", "--l2 0.05", "--l2-form reg"):
+        assert flag in options, done.stdout
+    assert "--min-layers 2 --max-layers 2" in options and "--loss cross_entropy" in options, done.stdout
+    assert "evidence:" in done.stdout and "it answers on no widths" in done.stdout, done.stdout
+    again = subprocess.run([*base, *options.split()], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "Found by probing" not in again.stdout, again.stdout + again.stderr
+
+
+def test_the_convention_is_the_one_owner_of_the_declared_fields():
+    """The CLI's options and assignment.toml's keys are the Convention's fields, derived from the dataclass."""
+    from crosscheck import marking
+    from crosscheck.__main__ import _parser
+
+    verify = _parser()._subparsers._group_actions[0].choices["verify"]  # type: ignore[union-attr]
+    dests = {action.dest for action in verify._actions}
+    assert set(DECLARED) <= dests
+    assert set(DECLARED) <= set(marking.KEYS)

@@ -162,19 +162,29 @@ def test_a_failure_that_comes_and_goes_is_reported_intermittent_and_never_raises
     assert "Hypothesis shrank it to" not in report  # a result that comes and goes is not shrunk
 
 
-def test_code_that_asserts_one_output_is_told_to_declare_it():
-    """An empty AssertionError says '(with no message)' and names the declarations; declaring outputs=1 passes."""
+def _one_output(w, b, x, y):
+    if y.shape[0] != 1:  # a bare `assert` (pytest would rewrite one here to give it a message)
+        raise AssertionError
+    return step_by_step.backprop(w, b, x, y)
 
-    def one_output(w, b, x, y):
-        if y.shape[0] != 1:  # a bare `assert` (pytest would rewrite one here to give it a message)
-            raise AssertionError
-        return step_by_step.backprop(w, b, x, y)
 
+def test_code_that_asserts_one_output_is_found_to_take_one_and_judged_there():
+    """Code that raises on every output width but 1 is never called wrong: with its layout declared and the structure
+    left free, the probe finds it takes one output, the check draws that alone and says so; declared, the same."""
     options = dict(people.STEP)
     options.pop("outputs")
-    refused = crosscheck.check_implementation(one_output, cases=30, shrink=False, **options)
-    assert "raised AssertionError (with no message)" in refused.report() and "outputs=" in refused.report()
-    assert crosscheck.check_implementation(one_output, cases=30, outputs=1, **options).ok
+    found = crosscheck.check_implementation(_one_output, cases=30, shrink=False, **options)
+    assert found.ok, found.report()
+    assert found.found is not None and found.found.outputs == 1 and "--outputs 1" in found.report(), found.report()
+    assert crosscheck.check_implementation(_one_output, cases=30, outputs=1, **options).ok
+
+
+def test_an_empty_assertion_error_says_it_has_no_message():
+    """An empty AssertionError raised where the structure is declared says '(with no message)'."""
+    options = dict(people.STEP)
+    options["outputs"] = 2
+    refused = crosscheck.check_implementation(_one_output, cases=10, shrink=False, **options)
+    assert "raised AssertionError (with no message)" in refused.report(), refused.report()
 
 
 def test_a_float64_answer_to_a_float32_case_is_judged_with_a_note():
