@@ -682,13 +682,16 @@ def _implied_slope(name: str, u: np.ndarray, factor: np.ndarray, z: np.ndarray, 
     implied, k = _implied(u, factor, usable, slope)
     if k is None:
         return []
-    return [
-        Slip(
-            "wrong_sigma_prime",
-            f"σ' of {name!r} computed wrongly: the {what} you give implies σ'({z.flat[k]:.4g}) = {implied.flat[k]:.6g}, "
-            f"where {name}'s slope there is {slope.flat[k]:.6g}",
-        )
-    ]
+    said = (
+        f"σ' of {name!r} computed wrongly: the {what} you give implies σ'({z.flat[k]:.4g}) = {implied.flat[k]:.6g}, "
+        f"where {name}'s slope there is {slope.flat[k]:.6g}"
+    )
+    with np.errstate(all="ignore"):
+        itself = counterparts.activation(name).numpy(z.astype(np.float64))
+    kept = usable & np.isfinite(implied)
+    if np.allclose(implied[kept], itself[kept], rtol=1e-3, atol=1e-12):  # the value where its slope belongs
+        said += f", and {implied.flat[k]:.6g} is {name}({z.flat[k]:.4g}) itself: σ used where σ' belongs"
+    return [Slip("wrong_sigma_prime", said)]
 
 
 def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Gradients, weight_decay: float = 0.0) -> Diagnosis:

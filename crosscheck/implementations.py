@@ -206,16 +206,18 @@ def your_names(c: Convention) -> Callable[[str, int | None, tuple[int, ...]], st
     def yours(quantity: str, layer: int | None, index: tuple[int, ...]) -> str:
         if quantity == "loss" or layer is None:
             return "your loss" if quantity == "loss" else ""
-        if quantity == "weights":
+        # an update's new parameters ("W", "b") are named as your update returns them, in your layout
+        said = {"W": "updated weights", "b": "updated biases"}.get(quantity, quantity)
+        if quantity in ("weights", "W"):
             at = index if c.weights == "out_in" else index[::-1]
-        elif quantity == "biases":
+        elif quantity in ("biases", "b"):
             at = {"column": index, "flat": index[:1], "row": (0, *index[:1])}[c.biases]
         elif c.per_sample and index:
             return f"your deltas[{layer - 2}] of sample {index[1]}, element {index[0]}"
         else:
             at = index if c.samples == "columns" else index[::-1]
         element = f"[{', '.join(map(str, at))}]" if index else ""
-        return f"your {quantity}[{layer - 2}]{element}"
+        return f"your {said}[{layer - 2}]{element}"
 
     return yours
 

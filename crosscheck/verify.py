@@ -94,6 +94,9 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
     drawn |= {"min_width": min_width, "min_batch": min_batch, "sizes": sizes, "outputs": outputs}
     chosen = tuple(o.name for o in _oracles.lookup(oracles))
+    low = 1 if min_layers is None else min_layers
+    bounds = {"min_layers": low, "max_layers": max(5, low) if max_layers is None else max_layers}
+    random_cases(np.random.default_rng(0), 0, **{**drawn, **bounds})  # the structure's options checked before any probe
     plan = Plan(under_test, c, chosen, drawn, tuple(dtypes), np.random.default_rng(seed), progress or _silent)
     return _run(plan, declared, (cases, learning_rate, shrink), close=made, probing=probing)
 
@@ -174,6 +177,8 @@ def _run(
     finally:
         if close and runner is not None:
             runner.close()
+    if failure is not None and updates.failure is not None:  # one diagnosis a report: your gradients' comes first
+        updates = replace(updates, note="(The update is diagnosed once your gradients agree.)", slips=())
     return replace(_checked(plan, names, swept, (failure, shrunk), updates), found=found, probed=probing)
 
 

@@ -617,3 +617,8 @@ def per_sample_elements_update(weights, biases, x, y, learning_rate):
     new_W = [W - learning_rate * sum(s["weights"][l] for s in steps) / N for l, W in enumerate(weights)]
     new_b = [b - learning_rate * sum(s["biases"][l] for s in steps) / N for l, b in enumerate(biases)]
     return new_W, new_b
+
+
+def per_sample_elements_update_twice(weights, biases, x, y, learning_rate):
+    """The update with η doubled: a slip in the update alone."""
+    return per_sample_elements_update(weights, biases, x, y, 2 * learning_rate)

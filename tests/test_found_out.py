@@ -274,3 +274,30 @@ def test_the_convention_is_the_one_owner_of_the_declared_fields():
     dests = {action.dest for action in verify._actions}
     assert set(DECLARED) <= dests
     assert set(DECLARED) <= set(marking.KEYS)
+
+
+@needs_frameworks
+def test_sigma_used_for_its_slope_is_named_so():
+    """σ(z) where σ'(z) belongs in BP2 is named with the value it implies and that it is σ(z) itself."""
+    result = crosscheck.check_implementation(outside.chapter_tuple("sigma_for_prime"), cases=40, dtypes=("float64",))
+    assert "itself: σ used where σ' belongs" in result.report(), result.report()
+
+
+@needs_frameworks
+def test_an_update_mismatch_is_labelled_as_your_updated_parameters():
+    """A per-sample convention's update that steps twice as far names your updated weights in your layout, never a
+    sample's δ; and the report carries one diagnosis."""
+    mine = Convention("layers", per_sample=True, cost="elements", half=False)
+    result = crosscheck.check_implementation(
+        "outside:per_sample_elements",
+        convention=mine,
+        update="outside:per_sample_elements_update_twice",
+        outputs=3,
+        cases=10,
+        dtypes=("float64",),
+        shrink=False,
+    )
+    report = result.report()
+    assert result.step_failure is not None, report
+    assert "(your updated " in report and "of sample" not in report, report
+    assert report.count("Diagnosis") <= 1, report
