@@ -443,14 +443,7 @@ def _network(
     batch sizes and two draws; from the loss values alone."""
     depth, square = where
     cases = [probe_case(depth, outputs, N, square, 100 + k, sizes) for k, N in enumerate((*BATCHES, BATCHES[0]))]
-    got = probes.run([[("backward", edge.inputs(case, c, 0 if c.per_sample else None))] for case in cases])
-    losses = []
-    for (outcome,) in got:
-        try:
-            parts = edge.parts_of(outcome.value, c) if outcome.kind == "returned" else {}
-            losses.append(edge.loss_of(parts["loss"]) if "loss" in parts else None)
-        except ImplementationProblem:
-            losses.append(None)
+    losses = _your_losses(probes, c, cases)
     if any(v is None for v in losses):
         return None, None, ["it returns no loss (or not on every probe): the network and the cost are as declared"]
     if c.per_sample:
@@ -485,12 +478,7 @@ def _hard_targets(probes: _Probes, c: Convention, names: tuple[str, str, str], t
     if n == 1 and names[2] == "cross_entropy":
         return "", "one output: its targets are one-hot whatever they are given as"
     case = Case(typical.network, typical.x, soft, origin="probe, soft targets")
-    ((outcome,),) = probes.run([[("backward", edge.inputs(case, c, 0 if c.per_sample else None))]])
-    try:
-        parts = edge.parts_of(outcome.value, c) if outcome.kind == "returned" else {}
-        yours = edge.loss_of(parts["loss"]) if "loss" in parts else None
-    except ImplementationProblem:
-        yours = None
+    (yours,) = _your_losses(probes, c, [case])
     if yours is None:
         return "", "on soft targets it returns no loss: its targets are read as given"
     hidden, output, loss = names
@@ -518,12 +506,7 @@ def _clip(probes: _Probes, c: Convention, names: tuple[str, str, str], typical: 
     weights = [*net.weights[:-1], 60 * net.weights[-1]]
     biases = [*net.biases[:-1], 60 * net.biases[-1]]
     case = Case(Network(weights, biases), typical.x, typical.y, origin="probe, saturated outputs")
-    ((outcome,),) = probes.run([[("backward", edge.inputs(case, c, 0 if c.per_sample else None))]])
-    try:
-        parts = edge.parts_of(outcome.value, c) if outcome.kind == "returned" else {}
-        yours = edge.loss_of(parts["loss"]) if "loss" in parts else None
-    except ImplementationProblem:
-        yours = None
+    (yours,) = _your_losses(probes, c, [case])
     if yours is None or not np.isfinite(yours):
         return 0.0, "on saturated outputs its loss is not a finite number: no clip"
     hidden, output, loss = names
@@ -540,6 +523,19 @@ def _clip(probes: _Probes, c: Convention, names: tuple[str, str, str], typical: 
                     f"on saturated outputs its loss is the cost {'clipped at ' + format(clip, 'g') if clip else 'unclipped'}",
                 )
     return 0.0, "on saturated outputs its loss matches no clip tried (declare yours: --clip)"
+
+
+def _your_losses(probes: _Probes, c: Convention, cases: list[Case]) -> list[float | None]:
+    """The loss your code returns on each case, read in convention `c` (None where it gives none)."""
+    got = probes.run([[("backward", edge.inputs(case, c, 0 if c.per_sample else None))] for case in cases])
+    losses: list[float | None] = []
+    for (outcome,) in got:
+        try:
+            parts = edge.parts_of(outcome.value, c) if outcome.kind == "returned" else {}
+            losses.append(edge.loss_of(parts["loss"]) if "loss" in parts else None)
+        except ImplementationProblem:
+            losses.append(None)
+    return losses
 
 
 def _cost(net: Network, a: np.ndarray, y: np.ndarray) -> float:
