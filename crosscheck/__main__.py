@@ -114,6 +114,10 @@ def _grade_options(parser: argparse.ArgumentParser) -> None:
     again.add_argument("--resume", action="store_true", help="keep the grades an interrupted run left in DIR, grade the rest")
     again.add_argument("--fresh", action="store_true", help="discard the grades an earlier run left in DIR")
     run.add_argument("--gradescope", type=_output_file, metavar="PATH", help="one submission: its results.json here too")
+    run.add_argument(
+        "--uncontained", action="store_true",
+        help="grade where submissions cannot be contained (no namespaces): only for a class you trust",
+    )  # fmt: skip
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -68,14 +68,24 @@ def main(fd: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent,), name="crosscheck-parent-watch", daemon=True).start()
     channel = socket.socket(fileno=fd)
     load = pickle.loads(receive(channel))  # from the checker, which started this process: trusted
-    _limit_memory(load["memory"])
     sys.path[:] = load["path"]
+    targets = load["targets"]
+    if load.get("cage"):
+        try:
+            from crosscheck.containment import seal
+
+            targets = seal(load["cage"], targets)
+        except BaseException as error:  # not contained: your code is not loaded
+            send(channel, wire.encode({"type": "load_failed", "error": "Uncontained", "message": str(error), "role": ""}))
+            os._exit(0)
+    # Started after the seal: a process enters a user namespace only while it has one thread.
+    threading.Thread(target=_watch_parent, args=(parent, fd), name="crosscheck-parent-watch", daemon=True).start()
+    _limit_memory(load["memory"])
     functions: dict[str, Callable[..., Any]] = {}
     try:
-        for role, target in load["targets"].items():
+        for role, target in targets.items():
             functions[role] = _loaded(target)
     except BaseException as error:  # your module's import may raise anything, exit included: that is the report
         _flush()
@@ -242,10 +252,17 @@ def _limit_memory(megabytes: float | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _watch_parent(parent: int) -> None:
-    """End this process when the checker is gone (its parent changes), even while your code runs."""
+def _watch_parent(parent: int, fd: int) -> None:
+    """End this process when the checker is gone, even while your code runs: its parent changes, or (contained,
+    where the parent is outside this process's PID namespace) the checker's end of the channel closes."""
+    import select
+
+    watch = select.poll()
+    watch.register(fd, select.POLLRDHUP)
     while os.getppid() == parent:
-        time.sleep(0.5)
+        with contextlib.suppress(OSError):
+            if any(events & (select.POLLRDHUP | select.POLLHUP) for _, events in watch.poll(500)):
+                break
     os._exit(0)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crosscheck.containment import Cage
 from crosscheck.marking import (
     CONFIG,
     CONVENTION_FIELDS,
@@ -47,14 +48,15 @@ from crosscheck.marking import (
 
 
 # --- grading one submission (in a worker) ------------------------------------------------------------
-def grade_one(entry: Entry, chosen: Assignment) -> dict[str, Any]:
-    """One student's grade, as data: each test's score and output, the equation and slip named, the report."""
+def grade_one(entry: Entry, chosen: Assignment, cage: Cage | None = None) -> dict[str, Any]:
+    """One student's grade, as data: each test's score and output, the equation and slip named, the report. With
+    `cage`, the submission's code runs contained (`crosscheck.containment`)."""
     from crosscheck.isolation import Submission
     from crosscheck.verify import check_implementation
 
     start = time.perf_counter()
     update = Submission(entry.path, chosen.update) if chosen.update else None
-    result = check_implementation(Submission(entry.path, chosen.function), update=update, **chosen.options())
+    result = check_implementation(Submission(entry.path, chosen.function), update=update, contain=cage, **chosen.options())
     tests = scored(result, chosen)
     failing = next((t for t in tests if t["status"] == "failed"), None)
     return {
@@ -86,6 +88,8 @@ class Run:
     """Students whose grade an earlier run left (--resume), not graded again."""
     lost: dict[str, str] = field(default_factory=dict)
     """Students that could not be graded by this run (their grader was lost twice, the cluster went), and why."""
+    added: list[str] = field(default_factory=list)
+    """Submissions that appeared after the class's first run began: --resume does not grade them."""
 
 
 class ClusterLost(Exception):
@@ -123,7 +127,7 @@ Progress = Callable[[str, int, int, int], None]
 """progress(stage, done, total, failing)."""
 
 
-def grade(
+def grade(  # noqa: PLR0913 (keywords: how and where the class is graded)
     entries: Sequence[Entry],
     chosen: Assignment,
     out: Path,
@@ -131,15 +135,21 @@ def grade(
     workers: int = 1,
     scheduler: str | None = None,
     resume: bool = False,
+    cage: Cage | None = None,
     progress: Progress | None = None,
     say: Callable[[str], None] = print,
 ) -> Run:
     """Every entry graded (or its kept grade reused with --resume when neither it nor the assignment changed;
-    a changed one is regraded, and said so), each grade kept as it finishes."""
+    a changed one is regraded, and said so), each grade kept as it finishes. The class is the entries found
+    when the first run began (OUT/state/roster): --resume grades no submission that appeared since."""
     run = Run()
     earlier = previous(out) if resume else {}
+    roster = _roster(out, entries, resume)
+    run.added = sorted(e.student for e in entries if e.student not in roster)
+    if run.added:
+        say(f"not graded: {', '.join(run.added)} appeared in the class's folder after its first run began (--fresh grades them)")
     todo = []
-    for entry in entries:
+    for entry in (e for e in entries if e.student in roster):
         old = earlier.get(entry.student)
         if old is not None and old.get("digest") == entry.digest() and old.get("assignment") == chosen.digest():
             run.records[entry.student] = old
@@ -148,7 +158,7 @@ def grade(
             if old is not None:
                 say(f"regrading {entry.student}: its submission or the assignment changed since it was graded")
             todo.append(entry)
-    total, failing = len(entries), sum(r["score"] < r["max_score"] for r in run.records.values())
+    total, failing = sum(e.student in roster for e in entries), sum(r["score"] < r["max_score"] for r in run.records.values())
 
     def finished(record: dict[str, Any]) -> None:
         nonlocal failing
@@ -161,17 +171,38 @@ def grade(
     if progress is not None:
         progress("grading", len(run.records), total, failing)
     if scheduler is not None:
-        _on_cluster(todo, chosen, scheduler, finished, run)
+        _on_cluster(todo, chosen, cage, scheduler, finished, run)
     elif workers <= 1 or len(todo) <= 1:
         for entry in todo:
-            finished(grade_one(entry, chosen))
+            finished(grade_one(entry, chosen, cage))
     else:
-        _in_processes(todo, chosen, workers, finished, run)
+        _in_processes(todo, chosen, cage, workers, finished, run)
     return run
 
 
+def _roster(out: Path, entries: Sequence[Entry], resume: bool) -> set[str]:
+    """The class: the students found when its first run began (kept in OUT/state/roster), or, on a fresh
+    run, those found now (and kept)."""
+    from crosscheck.outputs import atomic_write
+
+    path = out / "state" / "roster"
+    if resume:
+        try:
+            return set(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            pass  # a run from before rosters were kept, or none: the class is what is found now
+    (out / "state").mkdir(parents=True, exist_ok=True)
+    atomic_write(path, json.dumps(sorted(e.student for e in entries)), kept=True)
+    return {e.student for e in entries}
+
+
 def _in_processes(
-    todo: list[Entry], chosen: Assignment, workers: int, finished: Callable[[dict[str, Any]], None], run: Run
+    todo: list[Entry],
+    chosen: Assignment,
+    cage: Cage | None,
+    workers: int,
+    finished: Callable[[dict[str, Any]], None],
+    run: Run,
 ) -> None:
     """The entries graded by `workers` processes of this machine (spawned: each imports the frameworks once). A
     grader process that dies takes its pool with it: the entries not finished are given to a new pool, once."""
@@ -183,7 +214,7 @@ def _in_processes(
     left = list(todo)
     while left:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        futures = {pool.submit(grade_one, entry, chosen): entry for entry in left}
+        futures = {pool.submit(grade_one, entry, chosen, cage): entry for entry in left}
         broken = False
         try:
             for future in as_completed(futures):
@@ -204,7 +235,12 @@ def _in_processes(
 
 
 def _on_cluster(
-    todo: list[Entry], chosen: Assignment, address: str, finished: Callable[[dict[str, Any]], None], run: Run
+    todo: list[Entry],
+    chosen: Assignment,
+    cage: Cage | None,
+    address: str,
+    finished: Callable[[dict[str, Any]], None],
+    run: Run,
 ) -> None:
     """The entries graded on the Dask cluster at `address`; a lost worker's entry is regraded once (retries=1);
     a lost cluster (its futures cancelled, its connection closed) raises ClusterLost after keeping what finished."""
@@ -217,7 +253,7 @@ def _on_cluster(
     except (OSError, TimeoutError) as error:
         raise ClusterLost(f"no Dask scheduler answered at {address} ({type(error).__name__})") from None
     try:
-        futures = {client.submit(grade_one, entry, chosen, retries=1, pure=False): entry for entry in todo}
+        futures = {client.submit(grade_one, entry, chosen, cage, retries=1, pure=False): entry for entry in todo}
         for future in as_completed(futures):
             entry = futures[future]
             try:
@@ -395,7 +431,7 @@ def command(args: Any, progress: Any) -> int:
     import shutil
     import sys
 
-    from crosscheck import oracles, stops
+    from crosscheck import stops
     from crosscheck.outputs import Unwritable, write
 
     def fail(text: str) -> int:
@@ -409,25 +445,17 @@ def command(args: Any, progress: Any) -> int:
         entries, ignored = submissions(args.submissions)
     except (ConfigError, OSError) as error:
         return fail(str(error))
-    if not entries:
-        return fail(f"{args.submissions} holds no submissions (.py files, package folders with __init__.py, .ipynb)")
-    if args.gradescope is not None and len(entries) != 1:
-        return fail(f"--gradescope writes one results.json: {args.submissions} holds {len(entries)} submissions")
-    kept = previous(args.out)
-    if kept and not (args.resume or args.fresh):
-        return fail(
-            f"{args.out} holds {len(kept)} grade{'s' if len(kept) != 1 else ''} of an earlier run: --resume to keep "
-            "them and grade the rest, --fresh to grade every submission again, or --out another folder"
-        )
-    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
-    if missing:
-        return fail(f"grading needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'")
+    refused = _refused(args, entries)
+    cage, uncontainable = _contained(args, len(entries)) if not refused else (None, "")
+    if refused or uncontainable:
+        return fail(refused or uncontainable)
     if args.fresh:
         shutil.rmtree(args.out / "state", ignore_errors=True)
     stops.LEFT = f"each grade finished is kept in {args.out / 'state'} (--resume goes on from them)"
     workers = args.workers or os.cpu_count() or 1
     try:
-        run = grade(entries, chosen, args.out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
+        where = {"workers": workers, "scheduler": args.scheduler, "resume": args.resume, "cage": cage}
+        run = grade(entries, chosen, args.out, **where, progress=progress)
     except ClusterLost as lost:
         graded = len(previous(args.out))
         return fail(f"{lost}: {graded} of {len(entries)} graded, kept in {args.out / 'state'} (--resume goes on)")
@@ -446,6 +474,62 @@ def command(args: Any, progress: Any) -> int:
     if run.lost:
         return fail(f"{len(run.lost)} not graded: " + "; ".join(f"{s} ({why})" for s, why in sorted(run.lost.items())))
     return 0
+
+
+def _refused(args: Any, entries: list[Entry]) -> str:
+    """Why the class cannot be graded as asked ("" when it can): no submissions, one results.json asked of many,
+    an earlier run's grades in OUT with neither --resume nor --fresh, torch or JAX missing."""
+    from crosscheck import oracles
+
+    if not entries:
+        return f"{args.submissions} holds no submissions (.py files, package folders with __init__.py, .ipynb)"
+    if args.gradescope is not None and len(entries) != 1:
+        return f"--gradescope writes one results.json: {args.submissions} holds {len(entries)} submissions"
+    kept = previous(args.out)
+    if kept and not (args.resume or args.fresh):
+        return (
+            f"{args.out} holds {len(kept)} grade{'s' if len(kept) != 1 else ''} of an earlier run: --resume to keep "
+            "them and grade the rest, --fresh to grade every submission again, or --out another folder"
+        )
+    missing = [name for name in ("torch", "jax") if not oracles.ORACLES[name].available]
+    if missing:
+        return f"grading needs {' and '.join(missing)}: pip install 'backprop-crosscheck[torch,jax]'"
+    return ""
+
+
+def _contained(args: Any, count: int) -> tuple[Cage | None, str]:
+    """How the submissions run: contained (the Cage), or not (--uncontained, or one submission where this machine
+    cannot contain it: said on stderr); or why a class cannot be graded here."""
+    import sys
+
+    from crosscheck.containment import unavailable
+
+    if args.uncontained:
+        return None, ""
+    if unavailable() and count > 1:
+        return None, (
+            f"{unavailable()}, so one submission could stop the grading or change another's grade: grade on Linux "
+            "with user namespaces (docs/DESIGN.md, 'What is contained'), or --uncontained for a class you trust"
+        )
+    if unavailable():
+        print(f"note: {unavailable()}: the one submission runs uncontained", file=sys.stderr)
+        return None, ""
+    args.out.mkdir(parents=True, exist_ok=True)
+    return Cage(hide=_hidden(args.submissions, args.out)), ""
+
+
+def _hidden(submissions: Path, out: Path) -> tuple[str, ...]:
+    """The folders a contained submission does not see: the class's (every submission, the assignment and its
+    seed) and the grades', each unless it holds what the child needs to run (Python, this package, the
+    temporary folder)."""
+    import sys
+    import tempfile
+
+    one = not submissions.is_dir() or (submissions / "__init__.py").exists()
+    class_folder = submissions.resolve().parent if one else submissions.resolve()
+    needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, __file__, tempfile.gettempdir())]
+    folders = [class_folder, out.resolve()]
+    return tuple(str(f) for f in folders if f.is_dir() and not any(n == f or f in n.parents for n in needed))
 
 
 def _given(args: Any) -> dict[str, Any]:

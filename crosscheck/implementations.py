@@ -27,6 +27,7 @@ import numpy as np
 
 from crosscheck import edge, isolation, wire
 from crosscheck.case import Case, Implementation, Parameters
+from crosscheck.containment import Cage, Uncontained, unavailable
 from crosscheck.convention import (
     BIASES,
     CONVENTIONS,
@@ -50,7 +51,7 @@ Yours = Callable[..., Any] | str | isolation.Submission
 (a function in a file, a package or a notebook, loaded in the child)."""
 
 
-def implementation(
+def implementation(  # noqa: PLR0913 (keywords: the convention, the update and how your code runs)
     fn: Yours,
     *,
     convention: str | Convention = "columns",
@@ -60,6 +61,7 @@ def implementation(
     time_limit: float = DEFAULT_SECONDS,
     memory_limit: float | None = DEFAULT_MEMORY,
     isolate: bool = True,
+    contain: Cage | None = None,
 ) -> Implementation:
     """Your backward pass as an implementation under test.
 
@@ -73,12 +75,19 @@ def implementation(
     With `isolate` (the default) they run in a child process (`crosscheck.isolation`): each
     call may take `time_limit` seconds, the process `memory_limit` MiB of address space (None:
     no limit), and nothing they do there reaches this process. `isolate=False` runs them here,
-    for a function you trust: no time limit, and a function that cannot be pickled is fine."""
+    for a function you trust: no time limit, and a function that cannot be pickled is fine. `contain` (a
+    `crosscheck.containment.Cage`) runs the child contained by the operating system, as grading does: raises
+    `containment.Uncontained` where this machine cannot."""
     c = convention_named(convention)
     _arguments(fn, update, name, provides)
-    limits = Limits(_seconds("time_limit", time_limit), _memory(memory_limit))
+    limits = Limits(_seconds("time_limit", time_limit), _memory(memory_limit), contain)
     if not isinstance(isolate, bool):
         raise TypeError(f"isolate must be True or False, got {isolate!r}")
+    if contain is not None:
+        if not isinstance(contain, Cage) or not isolate:
+            raise TypeError(f"contain must be a crosscheck.containment.Cage, with isolate=True; got {contain!r}")
+        if unavailable():
+            raise Uncontained(unavailable())
     runner = _runner(fn, update, limits, isolate)
     return _made(runner, c, provides, name, _setup(fn, update, c))
 

@@ -39,10 +39,13 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosscheck import stops, wire
 from crosscheck.child import FRAME, answer
+
+if TYPE_CHECKING:
+    from crosscheck.containment import Cage
 
 DEFAULT_SECONDS = 10.0
 """Seconds one call of your code may take (`time_limit=`, `verify --time-limit`)."""
@@ -90,6 +93,8 @@ class Limits:
 
     seconds: float = DEFAULT_SECONDS
     memory: float | None = DEFAULT_MEMORY
+    cage: Cage | None = None
+    """Contained by the operating system (`crosscheck.containment`): how grading runs a submission."""
 
 
 @dataclass(frozen=True)
@@ -205,10 +210,18 @@ class _Child:
         env = {**os.environ}
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(name, "1")  # small arrays: BLAS threads would only spin against the checker's
+        command = [sys.executable, "-c"]
+        cage: dict[str, Any] | None = None
+        self.removed: Callable[[], None] = lambda: None
+        if limits.cage is not None:
+            from crosscheck import containment
+
+            cage, self.removed = containment.prepared(limits.cage)
+            command = [*containment.UNSHARE, *command]
         boot = "import sys; sys.path.insert(0, sys.argv[2]); from crosscheck.child import main; main(int(sys.argv[1]))"
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", boot, str(theirs.fileno()), root],
+            [*command, boot, str(theirs.fileno()), root],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self.output.write_end,
@@ -222,11 +235,12 @@ class _Child:
         self.channel = ours
         self.arrivals: queue.Queue[tuple[float, bytes | None, str]] = queue.Queue()
         self.started = time.monotonic()
-        load = {"path": list(sys.path), "memory": limits.memory, "targets": targets}
+        self.answers_as = self.process.pid
+        load = {"path": list(sys.path), "memory": limits.memory, "targets": targets, "cage": cage}
         self.channel.sendall(FRAME.pack(len(payload := pickle.dumps(load))) + payload)
         threading.Thread(target=self._read, name="crosscheck-child-reader", daemon=True).start()
         # Killed and closed when this object goes, or at exit, whoever forgot to close it.
-        self.end = weakref.finalize(self, _end, self.process, self.channel, self.output)
+        self.end = weakref.finalize(self, _end, self.process, self.channel, self.output, self.removed)
 
     def _read(self) -> None:
         """Frames off the channel into `arrivals` until it closes (None), or a frame too large to take."""
@@ -365,8 +379,8 @@ class Printed:
                 os.close(self.read_end)
 
 
-def _end(process: subprocess.Popen[bytes], channel: socket.socket, output: Printed) -> None:
-    """A child's process group killed and reaped, its channel and output file closed."""
+def _end(process: subprocess.Popen[bytes], channel: socket.socket, output: Printed, removed: Callable[[], None]) -> None:
+    """A child's process group killed and reaped, its channel and output file closed, what contained it removed."""
     if process.poll() is None:
         with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -376,6 +390,7 @@ def _end(process: subprocess.Popen[bytes], channel: socket.socket, output: Print
     for handle in (channel, output):
         with contextlib.suppress(OSError):
             handle.close()
+    removed()
 
 
 def _descendants(pid: int) -> list[int]:
@@ -427,6 +442,8 @@ class Runner:
             notes = message.get("notes")
             self.notes = [str(n) for n in notes] if isinstance(notes, list) else []
             self.pid = child.process.pid
+            # The pid it answers with: its own, or 1 where it is the first process of its own PID namespace.
+            child.answers_as = 1 if message.get("pid") == 1 else child.process.pid
         return child
 
     def _discard(self) -> None:
@@ -531,8 +548,8 @@ def _outcome(message: dict[str, Any] | None, why: str, ident: int, child: _Child
                 child.process.wait(timeout=1)
             return Outcome("died", seconds=seconds, how=child.how_it_ended(), output=child.printed() or printed)
         return Outcome("garbled", seconds=seconds, how=why.removeprefix("garbled: "), output=printed)
-    if message.get("id") != ident or message.get("pid") != child.process.pid:
-        how = "an answer from another process (your code forked?)" if message.get("pid") != child.process.pid else "out of order"
+    if message.get("id") != ident or message.get("pid") != child.answers_as:
+        how = "an answer from another process (your code forked?)" if message.get("pid") != child.answers_as else "out of order"
         return Outcome("garbled", seconds=seconds, how=how, output=printed)
     return _from_message(message, seconds, printed)
 
@@ -562,6 +579,8 @@ def _load_failure(message: dict[str, Any] | None, why: str, child: _Child) -> st
     if message is not None and message.get("type") == "load_failed":
         error, said, where = message.get("error", ""), message.get("message", ""), message.get("where", "")
         at = f" (at {where})" if where else ""
+        if error == "Uncontained":
+            return f"the grader could not contain the process your code runs in, so it did not load your code ({said})"
         if error == "SystemExit":
             return (
                 f"your code exited (SystemExit, code {message.get('code')!r}) while it was being imported{at}: a script's "

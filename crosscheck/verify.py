@@ -27,6 +27,7 @@ from crosscheck import oracles as _oracles
 from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.check import stepped as stepped_scale
+from crosscheck.containment import Cage
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
 from crosscheck.findings import Diagnosis, PrecisionNote, Slip
 from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
@@ -64,6 +65,7 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     time_limit: float = DEFAULT_SECONDS,
     memory_limit: float | None = DEFAULT_MEMORY,
     isolate: bool = True,
+    contain: Cage | None = None,
     progress: Progress | None = None,
 ) -> ImplementationCheck:
     """Check your backward pass `fn(weights, biases, x, y)` (in `convention`'s layout; see
@@ -78,14 +80,17 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     network; else `min_layers..max_layers` weight layers (1..5, or the depths your code accepts), widths
     `min_width..max_width`, and `outputs` fixes the output width alone; batches of `min_batch..max_batch`.
     Your code runs in a process of its own (`isolate=False`: here, for a function you trust),
-    each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`).
+    each call within `time_limit` seconds and `memory_limit` MiB (`crosscheck.isolation`); `contain` runs it
+    contained by the operating system, as grading does (`crosscheck.containment`).
     `progress(stage, done, total, cases=0, disagreements=0)`, if given, hears of each step: the
     cases judged of those asked, the shrinker's examples, the updates (the CLI draws a bar with it)."""
     made = not isinstance(fn, Implementation)
     probing = convention is None and made
     c = convention_of(convention if convention is not None else "columns")
     under_test = (
-        implementation(fn, convention=c, update=update, time_limit=time_limit, memory_limit=memory_limit, isolate=isolate)
+        implementation(
+            fn, convention=c, update=update, time_limit=time_limit, memory_limit=memory_limit, isolate=isolate, contain=contain
+        )
         if not isinstance(fn, Implementation)
         else fn
     )
