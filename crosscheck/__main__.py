@@ -93,7 +93,13 @@ GRADE = (
 def _grade_options(parser: argparse.ArgumentParser) -> None:
     from crosscheck.implementations import CONVENTIONS
 
-    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="a folder of submissions, or one submission")
+    parser.add_argument(
+        "submissions", metavar="SUBMISSIONS", type=Path, nargs="?", help="a folder of submissions, or one submission"
+    )
+    parser.add_argument(
+        "--autograder", type=Path, metavar="TOML",
+        help="write Gradescope's autograder zip for this assignment to --out (default autograder.zip), grade nothing",
+    )  # fmt: skip
     parser.add_argument("--config", type=Path, metavar="TOML", help="the settings (default SUBMISSIONS/assignment.toml)")
     parser.add_argument("--function", metavar="NAME", help="the backward pass each submission defines (default backprop)")
     parser.add_argument("--update", metavar="NAME", help="the update each submission defines, if one is graded")

@@ -173,7 +173,9 @@ def _loaded(target: tuple[Any, ...]) -> Any:
     name) for a submission (a module's file, a package's folder or a Jupyter notebook: `loaded_file`)."""
     if target[0] == "pickled":
         return pickle.loads(target[1])
-    _, where, name = target
+    _, where, name = target[:3]
+    if target[0] == "file" and len(target) > 3 and target[3]:
+        sys.path.insert(0, str(target[3]))  # a multi-file submission: its helper modules import by name
     value: Any = loaded_file(str(where)) if target[0] == "file" else importlib.import_module(str(where))
     for part in str(name).split("."):
         if not hasattr(value, part) and target[0] == "file":

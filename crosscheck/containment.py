@@ -167,7 +167,8 @@ def seal(cage: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
     moved = {}
     for role, target in targets.items():
         if target[0] == "file":
-            source = os.path.abspath(str(target[1]))
+            home = os.path.abspath(str(target[3])) if len(target) > 3 and target[3] else ""
+            source = home or os.path.abspath(str(target[1]))  # a multi-file submission's folder comes whole
             if source not in copies:
                 copies[source] = os.path.join(scratch, "submission", os.path.basename(source))
                 os.makedirs(os.path.dirname(copies[source]), exist_ok=True)
@@ -175,7 +176,9 @@ def seal(cage: dict[str, Any], targets: dict[str, Any]) -> dict[str, Any]:
                     shutil.copytree(source, copies[source], symlinks=True)
                 else:
                     shutil.copy2(source, copies[source])
-            moved[role] = ("file", copies[source], target[2])
+            inside = os.path.relpath(os.path.abspath(str(target[1])), home) if home else ""
+            path = os.path.join(copies[source], inside) if home else copies[source]
+            moved[role] = ("file", path, target[2], copies[source] if home else "")
         else:
             moved[role] = target
     hidden = [os.path.abspath(h) for h in cage["hide"]]

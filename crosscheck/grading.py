@@ -41,6 +41,7 @@ from crosscheck.marking import (
     Entry,
     assignment,
     cut_short,
+    one_submission,
     read_config,
     scored,
     submissions,
@@ -55,10 +56,19 @@ def grade_one(entry: Entry, chosen: Assignment, cage: Cage | None = None) -> dic
     from crosscheck.verify import check_implementation
 
     start = time.perf_counter()
-    update = Submission(entry.path, chosen.update) if chosen.update else None
-    result = check_implementation(Submission(entry.path, chosen.function), update=update, contain=cage, **chosen.options())
+    update = Submission(entry.path, chosen.update, entry.home) if chosen.update else None
+    graded = Submission(entry.path, chosen.function, entry.home)
+    result = check_implementation(graded, update=update, contain=cage, **chosen.options())
     tests = scored(result, chosen)
     failing = next((t for t in tests if t["status"] == "failed"), None)
+    # The student reads this: the grader's folders are not theirs (a snippet names the submission's own file).
+    folder = os.path.dirname(os.path.abspath(entry.path)) + os.sep
+
+    def theirs(text: str) -> str:
+        return (text.replace(repr(entry.home), "'.'") if entry.home else text).replace(folder, "")
+
+    for test in tests:
+        test["output"] = theirs(test["output"])
     return {
         "student": entry.student,
         "submission": entry.path,
@@ -72,8 +82,8 @@ def grade_one(entry: Entry, chosen: Assignment, cage: Cage | None = None) -> dic
         "equation": failing["equation"] if failing else "",
         "slip": failing["slip"] if failing else "",
         "slip_text": failing["slip_text"] if failing else "",
-        "verdict": result.summary(),
-        "report": result.report(),
+        "verdict": theirs(result.summary()),
+        "report": theirs(result.report()),
         "seconds": round(time.perf_counter() - start, 2),
     }
 
@@ -88,6 +98,8 @@ class Run:
     """Students whose grade an earlier run left (--resume), not graded again."""
     lost: dict[str, str] = field(default_factory=dict)
     """Students that could not be graded by this run (their grader was lost twice, the cluster went), and why."""
+    found: dict[str, str] = field(default_factory=dict)
+    """Every submission of the class, by student: its path (a row of grades.csv each, graded or not)."""
     added: list[str] = field(default_factory=list)
     """Submissions that appeared after the class's first run began: --resume does not grade them."""
 
@@ -145,6 +157,7 @@ def grade(  # noqa: PLR0913 (keywords: how and where the class is graded)
     run = Run()
     earlier = previous(out) if resume else {}
     roster = _roster(out, entries, resume)
+    run.found = {e.student: e.path for e in entries}
     run.added = sorted(e.student for e in entries if e.student not in roster)
     if run.added:
         say(f"not graded: {', '.join(run.added)} appeared in the class's folder after its first run began (--fresh grades them)")
@@ -277,7 +290,7 @@ def write_outputs(run: Run, chosen: Assignment, out: Path, ignored: Iterable[str
     records = [run.records[s] for s in sorted(run.records)]
     written = []
     for name, text in (
-        ("grades.csv", _csv(records, chosen)),
+        ("grades.csv", _csv(records, chosen, run)),
         ("grades.json", json.dumps(_everything(records, chosen, run, list(ignored)), indent=1)),
         ("summary.md", summary(records, chosen, run, list(ignored))),
     ):
@@ -286,7 +299,7 @@ def write_outputs(run: Run, chosen: Assignment, out: Path, ignored: Iterable[str
     (out / "gradescope").mkdir(parents=True, exist_ok=True)
     for record in records:
         path = out / "gradescope" / f"{_safe(record['student'])}.json"
-        atomic_write(path, json.dumps(gradescope(record), indent=1))
+        atomic_write(path, json.dumps(gradescope(record, chosen), indent=1))
         written.append(path)
     chart = _chart(records)
     if chart is not None:
@@ -295,14 +308,26 @@ def write_outputs(run: Run, chosen: Assignment, out: Path, ignored: Iterable[str
     return written
 
 
-def _csv(records: list[dict[str, Any]], chosen: Assignment) -> str:
+def _csv(records: list[dict[str, Any]], chosen: Assignment, run: Run) -> str:
+    """A row per submission found, graded or not: its score and each test's, its status, and why when it has no
+    grade of its own ("not loaded", "did not finish", "not graded", "not in the class's first run")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *chosen.tests, "status", "equation", "slip", "seconds", "submission"])
-    for r in records:
+    head = ["student", "score", "max_score", *chosen.tests, "status", "equation", "slip", "seconds", "submission", "reason"]
+    writer.writerow(head)
+    graded = {r["student"]: r for r in records}
+    for student in sorted({*graded, *run.found}):
+        r = graded.get(student)
+        if r is None:
+            why = run.lost.get(student) or ("appeared after the class's first run began" if student in run.added else "")
+            status = "not graded" if student in run.lost else "not in the class's first run"
+            blank = [""] * len(chosen.tests)
+            writer.writerow([student, "", _number(chosen.max_score), *blank, status, "", "", "", run.found.get(student, ""), why])
+            continue
         scores = {t["name"]: t["score"] for t in r["tests"]}
         points = [_number(scores.get(t, 0)) for t in chosen.tests]
-        named = [r["status"], r["equation"], r["slip"], r["seconds"], r["submission"]]
+        reason = "" if r["status"] == "graded" else r["verdict"]
+        named = [r["status"], r["equation"], r["slip"], r["seconds"], r["submission"], reason]
         writer.writerow([r["student"], _number(r["score"]), _number(r["max_score"]), *points, *named])
     return buffer.getvalue()
 
@@ -320,9 +345,9 @@ def _everything(records: list[dict[str, Any]], chosen: Assignment, run: Run, ign
     }
 
 
-def gradescope(record: dict[str, Any]) -> dict[str, Any]:
+def gradescope(record: dict[str, Any], chosen: Assignment) -> dict[str, Any]:
     """A submission's grade in Gradescope's results.json schema: score, execution_time, output and tests
-    (name, number, score, max_score, status, output), every part visible."""
+    (name, number, score, max_score, status, output, visibility: the assignment's [visibility], else visible)."""
     return {
         "score": record["score"],
         "execution_time": record["seconds"],
@@ -339,7 +364,7 @@ def gradescope(record: dict[str, Any]) -> dict[str, Any]:
                 "status": t["status"],
                 "output": t["output"],
                 "output_format": "text",
-                "visibility": "visible",
+                "visibility": chosen.visibility.get(t["name"], "visible"),
             }
             for i, t in enumerate(record["tests"], start=1)
         ],
@@ -371,10 +396,19 @@ def summary(records: list[dict[str, Any]], chosen: Assignment, run: Run, ignored
         lines += ["", f"**Not graded: {len(run.lost)}** ({', '.join(f'{s}: {why}' for s, why in sorted(run.lost.items()))})."]
     if ignored:
         lines += ["", f"Ignored (not a .py file, package folder or notebook): {', '.join(ignored)}."]
-    lines += ["", "| test | points | passed | failed |", "|---|---|---|---|"]
+    lines += ["", "| test | points | passed | failed | not judged |", "|---|---|---|---|---|"]
     for test in chosen.tests:
-        passed = sum(1 for r in records for t in r["tests"] if t["name"] == test and t["status"] == "passed")
-        lines.append(f"| {TITLES[test]} | {_number(chosen.weights[test])} | {passed} | {len(records) - passed} |")
+        marks = [t for r in records for t in r["tests"] if t["name"] == test]
+        passed = sum(t["status"] == "passed" for t in marks)
+        failed = sum(t["status"] == "failed" and t.get("judged", True) for t in marks)
+        line = f"| {TITLES[test]} | {_number(chosen.weights[test])} | {passed} | {failed} | {len(marks) - passed - failed} |"
+        lines.append(line)
+    lines += [
+        "",
+        "Failed: the test was judged and the submission's value departs. Not judged: the test could not be (the submission "
+        "was not loaded or did not finish, or its values carry an earlier equation's error)."
+        + (f" Not graded at all: {len(run.lost)} (above)." if run.lost else ""),
+    ]
     equations, slips = broken(records)
     lines += ["", "| first failing equation (or status) | students |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in equations.most_common()] or ["| none | 0 |"]
@@ -393,6 +427,15 @@ def summary(records: list[dict[str, Any]], chosen: Assignment, run: Run, ignored
     return "\n".join(lines) + "\n"
 
 
+WORDS = {"loss": "the cost", "update": "the update", "BP1": "BP1 (δ of the output)", "BP2": "BP2 (δ of a hidden layer)",
+         "BP3": "BP3 (∂C/∂b)", "BP4": "BP4 (∂C/∂W)", "L2": "the L2 term"}  # fmt: skip
+"""The chart's words for an equation (or a status, shown as it is)."""
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _chart(records: list[dict[str, Any]]) -> bytes | None:
     """Two bar charts, PNG: how many students broke each equation, and each named slip (None without matplotlib)."""
     try:
@@ -403,8 +446,12 @@ def _chart(records: list[dict[str, Any]]) -> bytes | None:
         import matplotlib.ticker
     except ImportError:
         return None
-    equations, slips = broken(records)
-    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    from crosscheck.findings import SLIPS
+
+    equations, keys = broken(records)
+    slips = Counter({_short(SLIPS.get(key, key)): count for key, count in keys.items()})
+    equations = Counter({WORDS.get(name, name): count for name, count in equations.items()})
+    figure, axes = plt.subplots(1, 2, figsize=(12, 3.8))
     for ax, counts, title in ((axes[0], equations, "first failing equation"), (axes[1], slips, "slip named")):
         names = [n for n, _ in counts.most_common()] or ["none"]
         ax.barh(names, [counts[n] for n in names] if counts else [0], color="#4a7ab5")
@@ -432,17 +479,25 @@ def command(args: Any, progress: Any) -> int:
     import sys
 
     from crosscheck import stops
-    from crosscheck.outputs import Unwritable, write
+    from crosscheck.outputs import Unwritable
 
     def fail(text: str) -> int:
         print(f"python -m crosscheck grade: {text}", file=sys.stderr)
         return 2
 
+    if getattr(args, "autograder", None) is not None or args.submissions is None:
+        return _autograder(args, fail)
     try:
         config_path = args.config or (args.submissions / CONFIG if (args.submissions / CONFIG).is_file() else None)
         config = read_config(config_path) if config_path is not None else {}
+        if isinstance(config.get("weights"), dict):
+            print(f"note: {config_path}: [weights] is read as [points], the tests' points; rename it [points] (then "
+                  "`weights = ...` can declare the layout of W, as verify's --weights does)", file=sys.stderr)  # fmt: skip
         chosen = assignment(config, _given(args))
-        entries, ignored = submissions(args.submissions)
+        if args.gradescope is not None:  # Gradescope's submission folder: one student's files
+            entries, ignored = [one_submission(args.submissions, chosen.function, chosen.settings.get("file"))], list[str]()
+        else:
+            entries, ignored = submissions(args.submissions)
     except (ConfigError, OSError) as error:
         return fail(str(error))
     refused = _refused(args, entries)
@@ -462,7 +517,7 @@ def command(args: Any, progress: Any) -> int:
     try:
         written = write_outputs(run, chosen, args.out, ignored)
         if args.gradescope is not None:
-            write(args.gradescope, json.dumps(gradescope(next(iter(run.records.values()))), indent=1).encode())
+            _one_result(args.gradescope, run, chosen)
     except (Unwritable, OSError) as error:
         return fail(f"the grades are kept in {args.out / 'state'}, but {error}")
     records = list(run.records.values())
@@ -476,6 +531,43 @@ def command(args: Any, progress: Any) -> int:
     return 0
 
 
+def _one_result(path: Any, run: Run, chosen: Assignment) -> None:
+    """--gradescope: the one submission's results.json at `path` (a score of 0 saying why, when it was not graded),
+    and on stderr its time against Gradescope's default limit (Gradescope shows stderr to the teacher alone)."""
+    import sys
+
+    from crosscheck.autograder import timing_note
+    from crosscheck.outputs import write
+
+    record = next(iter(run.records.values()), None)
+    why = "; ".join(run.lost.values()) or "it was not graded"
+    results = gradescope(record, chosen) if record else {"score": 0.0, "output": f"Not graded: {why}.", "tests": []}
+    write(path, json.dumps(results, indent=1).encode())
+    if record is not None:
+        print(f"note: {timing_note(record['seconds'], int(chosen.settings['cases']))}", file=sys.stderr)
+
+
+def _autograder(args: Any, fail: Callable[[str], int]) -> int:
+    """`grade --autograder assignment.toml --out autograder.zip`: Gradescope's zip (`crosscheck.autograder`)."""
+    from crosscheck.autograder import GRADESCOPE_TIMEOUT, build
+    from crosscheck.outputs import Unwritable, atomic_write
+
+    if args.autograder is None:
+        return fail("name the SUBMISSIONS folder to grade (or --autograder assignment.toml to write Gradescope's zip)")
+    if args.submissions is not None:
+        return fail("--autograder writes Gradescope's zip and grades nothing: leave SUBMISSIONS out")
+    out = Path("autograder.zip") if args.out == Path("grades") else args.out
+    try:
+        atomic_write(out, build(args.autograder), kept=True)
+    except (ConfigError, OSError, Unwritable) as error:
+        return fail(str(error))
+    print(
+        f"wrote {out}: upload it as the assignment's autograder. Gradescope stops a run after {GRADESCOPE_TIMEOUT // 60} "
+        "minutes unless its settings give more; each run's results.json says how long grading took (execution_time)"
+    )
+    return 0
+
+
 def _refused(args: Any, entries: list[Entry]) -> str:
     """Why the class cannot be graded as asked ("" when it can): no submissions, one results.json asked of many,
     an earlier run's grades in OUT with neither --resume nor --fresh, torch or JAX missing."""
@@ -483,8 +575,6 @@ def _refused(args: Any, entries: list[Entry]) -> str:
 
     if not entries:
         return f"{args.submissions} holds no submissions (.py files, package folders with __init__.py, .ipynb)"
-    if args.gradescope is not None and len(entries) != 1:
-        return f"--gradescope writes one results.json: {args.submissions} holds {len(entries)} submissions"
     kept = previous(args.out)
     if kept and not (args.resume or args.fresh):
         return (

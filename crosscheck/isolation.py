@@ -82,9 +82,11 @@ class Submission:
 
     path: str
     name: str
+    home: str = ""
+    """A folder that comes with it (a multi-file submission: its helper modules), importable where it runs."""
 
     def __repr__(self) -> str:
-        return f"crosscheck.Submission({self.path!r}, {self.name!r})"
+        return f"crosscheck.Submission({self.path!r}, {self.name!r}{f', home={self.home!r}' if self.home else ''})"
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def named(module: str, name: str) -> Target:
 
 def located(submission: Submission) -> Target:
     """The function of a submission, loaded from its file in the child."""
-    return ("file", submission.path, submission.name)
+    return ("file", submission.path, submission.name, submission.home)
 
 
 # --- Ctrl-C in the API ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from crosscheck.convention import DECLARED
 TESTS = ("cost", "BP1", "BP2", "BP3", "BP4", "update")
 """One test per quantity, walking back from the output: the cost C, δ^L, δ^l, ∂C/∂b, ∂C/∂W, and the update."""
 WEIGHTS = {"cost": 1.0, "BP1": 2.0, "BP2": 2.0, "BP3": 1.0, "BP4": 2.0, "update": 2.0}
-"""Each test's points unless the assignment gives others ([weights] in its TOML); 0 leaves a test out."""
+"""Each test's points unless the assignment gives others ([points] in its TOML); 0 leaves a test out."""
 TITLES = {
     "cost": "the cost C",
     "BP1": "BP1: δ^L = ∇_a C ⊙ σ'(z^L)",
@@ -41,13 +41,19 @@ DEFAULTS: dict[str, Any] = {
     "loss": "quadratic",
     "cases": 300,
     "seed": 0,
+    "file": None,
 }
-"""The assignment's settings when neither its TOML nor the command line gives them (cases: per dtype)."""
+"""The assignment's settings when neither its TOML nor the command line gives them (cases: per dtype; file: the
+graded file of a multi-file submission, on Gradescope)."""
 CONVENTION_FIELDS: tuple[str, ...] = DECLARED  # the Convention's own list of what a user declares
 STRUCTURE = ("sizes", "min_layers", "max_layers", "min_width", "max_width", "max_batch", "outputs", "dtypes")
 LIMITS = ("time_limit", "memory_limit")
 KEYS = (*DEFAULTS, *CONVENTION_FIELDS, *STRUCTURE, *LIMITS)
-"""Every setting an assignment may hold (the TOML's top-level keys; [weights] beside them)."""
+"""Every setting an assignment may hold (the TOML's top-level keys; the tables [points] and [messages] beside them)."""
+
+
+TABLES = ("points", "messages", "visibility")
+"""The assignment's tables: each test's points, the teacher's words per test, and Gradescope's visibility."""
 
 
 class ConfigError(ValueError):
@@ -62,6 +68,12 @@ class Assignment:
 
     settings: dict[str, Any]
     weights: dict[str, float]
+    """Each test's points ([points] in the TOML)."""
+    messages: dict[str, str] = field(default_factory=dict)
+    """The teacher's words per test ([messages]), shown with that test's output."""
+    visibility: dict[str, str] = field(default_factory=dict)
+    """When Gradescope shows each test to the student ([visibility]: visible, after_due_date, after_published or
+    hidden; visible unless given)."""
 
     @property
     def function(self) -> str:
@@ -98,7 +110,8 @@ class Assignment:
 
     def digest(self) -> str:
         """What a grade depends on besides the submission: the settings and the points."""
-        text = json.dumps({"settings": self.settings, "weights": self.weights}, sort_keys=True, default=str)
+        made = {"settings": self.settings, "weights": self.weights, "messages": self.messages, "visibility": self.visibility}
+        text = json.dumps(made, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -107,22 +120,26 @@ def assignment(config: dict[str, Any], given: dict[str, Any]) -> Assignment:
     setting or test, or points below 0, is a ConfigError naming it."""
     settings = dict(DEFAULTS)
     weights = dict(WEIGHTS)
+    messages: dict[str, str] = {}
+    visibility: dict[str, str] = {}
+    if "points" in config and isinstance(config.get("weights"), dict):
+        raise ConfigError("the assignment has both [points] and [weights]: keep [points] (the tests' points)")
     for key, value in config.items():
-        if key == "weights":
-            if not isinstance(value, dict):
-                raise ConfigError(f"[weights] must be a table of points per test ({', '.join(TESTS)}), got {value!r}")
-            for test, points in value.items():
-                if test not in TESTS:
-                    raise ConfigError(f"[weights] names no test {test!r}; the tests: {', '.join(TESTS)}")
-                if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
-                    raise ConfigError(f"[weights] {test} must be a number of points >= 0, got {points!r}")
-                weights[test] = float(points)
+        if key == "points" or (key == "weights" and isinstance(value, dict)):
+            weights |= _points(key, value)
+        elif key == "messages":
+            messages = _messages(value)
+        elif key == "visibility":
+            visibility = _visibility(value)
         elif key not in KEYS:
-            raise ConfigError(f"the assignment has no setting {key!r}; the settings: {', '.join(KEYS)} and [weights]")
+            raise ConfigError(
+                f"the assignment has no setting {key!r}{_closest(key, [*KEYS, *TABLES])}; the settings: {', '.join(KEYS)}, "
+                "and the tables [points], [messages] and [visibility]"
+            )
         else:
             settings[key] = value
     settings |= {k: v for k, v in given.items() if v is not None}
-    made = Assignment(settings, weights)
+    made = Assignment(settings, weights, messages, visibility)
     if not made.tests:
         raise ConfigError("every test has 0 points: nothing would be graded")
     try:
@@ -130,6 +147,62 @@ def assignment(config: dict[str, Any], given: dict[str, Any]) -> Assignment:
     except (TypeError, ValueError) as error:
         raise ConfigError(f"the assignment's declarations: {error}") from None
     return made
+
+
+def _points(table: str, value: Any) -> dict[str, float]:
+    """[points] (or the older [weights], read the same): each test's points."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{table}] must be a table of points per test ({', '.join(TESTS)}), got {value!r}")
+    points = {}
+    for test, given in value.items():
+        if test not in TESTS:
+            raise ConfigError(f"[{table}] names no test {test!r}{_closest(test, TESTS)}; the tests: {', '.join(TESTS)}")
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or given < 0:
+            raise ConfigError(f"[{table}] {test} must be a number of points >= 0, got {given!r}")
+        points[test] = float(given)
+    return points
+
+
+def _messages(value: Any) -> dict[str, str]:
+    """[messages]: the teacher's own words per test, added to that test's output for every student."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"[messages] must be a table of text per test ({', '.join(TESTS)}), got {value!r}")
+    for test, text in value.items():
+        if test not in TESTS:
+            raise ConfigError(f"[messages] names no test {test!r}{_closest(test, TESTS)}; the tests: {', '.join(TESTS)}")
+        if not isinstance(text, str):
+            raise ConfigError(f"[messages] {test} must be text, got {text!r}")
+    return dict(value)
+
+
+VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
+"""Gradescope's visibility settings for a test."""
+
+
+def _visibility(value: Any) -> dict[str, str]:
+    """[visibility]: each test's Gradescope visibility."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"[visibility] must be a table of {', '.join(VISIBILITY)} per test, got {value!r}")
+    for test, when in value.items():
+        if test not in TESTS:
+            raise ConfigError(f"[visibility] names no test {test!r}{_closest(test, TESTS)}; the tests: {', '.join(TESTS)}")
+        if when not in VISIBILITY:
+            closest = _closest(str(when), VISIBILITY)
+            raise ConfigError(f"[visibility] {test} must be one of {', '.join(VISIBILITY)}{closest}, got {when!r}")
+    return dict(value)
+
+
+def _closest(word: str, names: Sequence[str]) -> str:
+    """ ", did you mean 'x'?" naming the closest valid name, or ""."""
+    import difflib
+
+    found = difflib.get_close_matches(word, names, n=1, cutoff=0.6) or difflib.get_close_matches(
+        word.lower(), [n.lower() for n in names], n=1, cutoff=0.6
+    )
+    if not found:
+        return ""
+    best = next((n for n in names if n.lower() == found[0].lower()), found[0])
+    return f" (did you mean {best!r}?)"
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -157,16 +230,43 @@ class Entry:
     path: str
     kind: str
     """"module" (a .py file), "package" (a folder with __init__.py) or "notebook" (.ipynb)."""
+    home: str = ""
+    """The folder of a multi-file submission (Gradescope's): its other modules import by name beside it."""
 
     def digest(self) -> str:
-        """The submission's bytes (every file of a package), hashed: a changed submission is regraded."""
+        """The submission's bytes (every file of a package or a multi-file folder), hashed: a changed one is regraded."""
         digest = hashlib.sha256()
-        path = Path(self.path)
+        path = Path(self.home or self.path)
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
             digest.update(file.read_bytes())
         return digest.hexdigest()[:16]
+
+
+def one_submission(folder: Path, function: str, file: str | None) -> Entry:
+    """One student's submission as Gradescope hands it over (/autograder/submission): a folder of their files, one
+    of which (`file`, or else the one file that defines `function`) holds the function; the others are helpers it
+    may import. A file, or a package folder, is that submission itself."""
+    import re
+
+    if folder.is_file() or (folder / "__init__.py").exists():
+        return submissions(folder)[0][0]
+    if file is not None:
+        path = folder / file
+        if not path.is_file() or _kind(path) is None:
+            raise ConfigError(f"the assignment's file = {file!r}: the submission holds no such .py file or notebook")
+    else:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        code = [p for p in files if p.suffix in (".py", ".ipynb")]
+        pattern = re.compile(rf"(^|\\n|\n)\s*def {re.escape(function)}\s*\(", re.MULTILINE)
+        defining = [p for p in code if pattern.search(p.read_text(errors="replace"))]
+        if len(defining) != 1:
+            names = ", ".join(str(p.relative_to(folder)) for p in defining or code) or "no .py file or notebook"
+            what = "more than one file defines" if defining else "no file defines"
+            raise ConfigError(f'{what} {function}() in the submission ({names}): name the one graded with file = "..."')
+        path = defining[0]
+    return Entry(folder.name, str(path), "notebook" if path.suffix == ".ipynb" else "module", home=str(folder))
 
 
 def submissions(folder: Path) -> tuple[list[Entry], list[str]]:
@@ -226,6 +326,9 @@ def scored(result: Any, chosen: Assignment) -> list[dict[str, Any]]:
         marks = _gradient_marks(result, chosen, tests, report)
     if "update" in chosen.tests:
         marks["update"] = _update_mark(result, chosen, report)
+    for test, said in chosen.messages.items():
+        if test in marks:
+            marks[test]["output"] += f"\n\nFrom your teacher: {said}"
     return [marks[t] for t in chosen.tests]
 
 
@@ -237,6 +340,7 @@ def _mark(test: str, chosen: Assignment, status: str, output: str, equation: str
         "score": chosen.weights[test] if status == "passed" else 0.0,
         "max_score": chosen.weights[test],
         "output": output,
+        "judged": not output.startswith("not judged"),
         "equation": equation,
         "slip": "" if slip is None else slip.key,
         "slip_text": "" if slip is None else slip.text,
@@ -263,7 +367,15 @@ def _gradient_marks(result: Any, chosen: Assignment, tests: list[str], report: s
             else _mark("cost", chosen, "passed", "agrees on the failing case (the first quantity compared)")
         )
     if "loss" not in result.given and marks["cost"]["status"] == "passed":
-        marks["cost"] = _mark("cost", chosen, "failed", "your function returns no cost (return a dict with 'loss')")
+        shown = failure.revealed or failure if failure is not None else None
+        misshapen = shown is not None and any(t.problem is not None for c in shown.comparisons.values() for t in c.tensors)
+        why = (
+            "not judged: your code did not answer in the assignment's form (see the first failing test's output), so "
+            "its cost was never compared"
+            if misshapen
+            else "your function returns no cost (return a dict with 'loss')"
+        )
+        marks["cost"] = _mark("cost", chosen, "failed", why)
     return {t: marks[t] for t in tests}
 
 

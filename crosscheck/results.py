@@ -536,6 +536,8 @@ class ImplementationCheck(_Result):
                 f"No verdict on {who}: the oracles disagree with each other on its cases ({self.failure.verdict()}) "
                 f"[{'; '.join(parts)}]"
             )
+        if self.failure is not None and self.failure.unfinished and self.step_failure is None:
+            return f"{self.implementation.subject} did not finish: nothing it did not finish is judged [{'; '.join(parts)}]"
         return f"{self.implementation.subject} disagrees with the oracles [{'; '.join(parts)}]"
 
     def _why_unjudged(self) -> str:

@@ -73,16 +73,29 @@ def graded(tmp_path_factory):
 
 # --- quick: the settings and the submissions -------------------------------------------------------------
 def test_an_assignment_names_what_it_cannot_take():
-    """An unknown setting, an unknown test, negative points, or no test with points: a ConfigError naming it."""
+    """An unknown setting, an unknown test, negative points, or no test with points: a ConfigError naming it and,
+    for a misspelt name, the closest valid one."""
     for config, words in [
-        ({"functoin": "backprop"}, "no setting 'functoin'"),
+        ({"functoin": "backprop"}, "no setting 'functoin' (did you mean 'function'?)"),
+        ({"points": {"bp2": 1}}, "names no test 'bp2' (did you mean 'BP2'?)"),
         ({"weights": {"BP5": 1}}, "names no test 'BP5'"),
+        ({"messages": {"BP2": 3}}, "[messages] BP2 must be text"),
+        ({"points": {"BP1": 1}, "weights": {"BP2": 1}}, "both [points] and [weights]"),
         ({"weights": {"BP1": -1}}, "BP1 must be a number of points >= 0"),
         ({"weights": dict.fromkeys(marking.TESTS, 0)}, "every test has 0 points"),
         ({"l2_form": "lambda"}, "the assignment's declarations"),
     ]:
         with pytest.raises(marking.ConfigError, match=re.escape(words)):
             marking.assignment(config, {})
+
+
+def test_every_declaration_has_its_own_name_beside_the_points_and_messages():
+    """`weights = "in_out"` declares the layout (the points are [points]; an older [weights] table still reads as
+    points), and [messages] adds the teacher's words to that test's output."""
+    chosen = marking.assignment({"weights": "in_out", "points": {"BP2": 5}, "messages": {"BP2": "see slide 12"}}, {})
+    assert chosen.options()["convention"].weights == "in_out" and chosen.weights["BP2"] == 5
+    assert marking.assignment({"weights": {"BP2": 4}}, {}).weights["BP2"] == 4
+    assert chosen.messages == {"BP2": "see slide 12"}
 
 
 def test_the_command_line_overrides_the_toml_and_the_update_test_needs_an_update():
