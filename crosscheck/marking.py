@@ -367,15 +367,17 @@ def _gradient_marks(result: Any, chosen: Assignment, tests: list[str], report: s
             else _mark("cost", chosen, "passed", "agrees on the failing case (the first quantity compared)")
         )
     if "loss" not in result.given and marks["cost"]["status"] == "passed":
+        # `given` counts the answers read whole; one misshapen elsewhere can still carry a cost that was compared
         shown = failure.revealed or failure if failure is not None else None
-        misshapen = shown is not None and any(t.problem is not None for c in shown.comparisons.values() for t in c.tensors)
-        why = (
-            "not judged: your code did not answer in the assignment's form (see the first failing test's output), so "
-            "its cost was never compared"
-            if misshapen
-            else "your function returns no cost (return a dict with 'loss')"
+        compared = shown is not None and any(
+            t.quantity == "loss" and t.problem is None for c in shown.comparisons.values() for t in c.tensors
         )
-        marks["cost"] = _mark("cost", chosen, "failed", why)
+        misshapen = shown is not None and any(t.problem is not None for c in shown.comparisons.values() for t in c.tensors)
+        if misshapen and not compared:
+            why = "not judged: your code did not answer in the assignment's form (see the first failing test's output)"
+            marks["cost"] = _mark("cost", chosen, "failed", why)
+        elif not compared:
+            marks["cost"] = _mark("cost", chosen, "failed", "your function returns no cost (return a dict with 'loss')")
     return {t: marks[t] for t in tests}
 
 

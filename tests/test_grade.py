@@ -56,19 +56,25 @@ def _grade(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Compl
                           text=True, timeout=timeout)  # fmt: skip
 
 
-def _readme_command() -> str:
-    found = re.findall(r"`(python\s+-m\s+crosscheck\s+grade\s[^`]+)`", (ROOT / "README.md").read_text())
-    assert len(found) == 1, f"README.md prints {len(found)} grade commands, expected one (Use 5)"
-    return " ".join(found[0].split())
+def _readme_commands() -> list[str]:
+    """Use 5's three commands, as printed in its bash block: grade, resume, autograder."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Use 5[^\n]*\n+```bash\n(.*?)```", text, re.DOTALL)
+    assert block is not None, "README.md's Use 5 opens with no ```bash block"
+    commands = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(commands) == 3 and all(c.startswith("python -m crosscheck grade ") for c in commands), commands
+    return commands
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The README's grade command, as printed, run from a folder where examples/ is the repository's."""
+    """The README's three grade commands, as printed, run in order from a folder where examples/ is the
+    repository's: the first's result (the class graded), and the other two's."""
     where = tmp_path_factory.mktemp("class")
     (where / "examples").symlink_to(ROOT / "examples")
-    done = _grade(shlex.split(_readme_command())[4:], where)
-    return where, done
+    first, *more = [_grade(shlex.split(c)[4:], where) for c in _readme_commands()]
+    where.joinpath("later.json").write_text(json.dumps([[m.returncode, m.stdout, m.stderr] for m in more]))
+    return where, first
 
 
 # --- quick: the settings and the submissions -------------------------------------------------------------
@@ -136,6 +142,17 @@ def test_a_folder_with_an_earlier_runs_grades_is_not_regraded_silently(tmp_path)
 
 
 # --- slow: whole runs -------------------------------------------------------------------------------------
+@needs_frameworks
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
+def test_the_readme_resumes_the_class_and_writes_the_autograder(graded):
+    """Use 5's second command keeps every grade of the first (nothing new to grade); the third writes the zip."""
+    where, _ = graded
+    (resume, resumed, _), (zipped, said, err) = json.loads((where / "later.json").read_text())
+    assert resume == 0 and "14 kept from the earlier run" in resumed, resumed
+    assert zipped == 0 and (where / "autograder.zip").is_file(), said + err
+
+
 @needs_frameworks
 @pytest.mark.slow
 @pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
@@ -302,3 +319,27 @@ def test_a_cluster_lost_mid_run_is_one_error_with_what_was_graded_and_every_fini
         cluster.close()
     kept = grading.previous(tmp_path / "out")
     assert len(kept) == 1 and all(r["status"] == "graded" for r in kept.values()), kept
+
+
+SETTINGS = {"--sizes 3,5,2 --cases 20": "a fixed structure", "--cases 3": "three cases a dtype"}
+"""The settings the issue found changing a correct grade (a fixed --sizes, few cases)."""
+
+
+@needs_frameworks
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", list(SETTINGS), ids=list(SETTINGS.values()))
+def test_no_setting_changes_a_correct_grade(tmp_path, setting):
+    """At a fixed structure or three cases a dtype, the correct students of examples/class keep full marks, and a
+    student whose answer is misshapen there (hana's transposed ∂C/∂W) is never told their function returns no cost."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name in ("ada.py", "ben.py", "dev.ipynb", "hana.py", "assignment.toml"):
+        shutil.copy(CLASS / name, folder / name)
+    shutil.copytree(CLASS / "cleo", folder / "cleo")
+    done = _grade([str(folder), "--out", str(tmp_path / "out"), "--workers", "1", *setting.split()], tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").read_text().splitlines())}
+    for student in ("ada", "ben", "cleo", "dev"):
+        assert rows[student]["score"] == rows[student]["max_score"] == "10", rows[student]
+    cost = json.loads((tmp_path / "out" / "gradescope" / "hana.json").read_text())["tests"][0]
+    assert "returns no cost" not in cost["output"], cost
