@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from crosscheck.case import Case
-from crosscheck.findings import Diagnosis, Slip
+from crosscheck.findings import Diagnosis, Slip, to_a_student
 from reference import ACTIVATIONS, LOSSES, Gradients, Network
 
 SEARCHED = 400
@@ -134,6 +134,10 @@ def _found(old: Diagnosis | None, candidate: Redeclaration, names: tuple[str, st
         f"{who} agrees with the oracles on this same case once declared {changes}: it computes another network than "
         f"the one declared; if that is the one you mean, declare it (verify: {flags})",
     )
+    if to_a_student():  # the assignment fixed the network: another one is the slip, never a declaration to make
+        slip = Slip("undeclared", f"{who} computes another network than the assignment's: it agrees once {changes}")
+        if old is not None and old.equation:
+            return old  # an equation named: another network is no hint a student should follow
     if old is None or not old.equation:
         return (
             Diagnosis(None, None, "declaration", (slip,)) if old is None else replace(old, equation="declaration", slips=(slip,))

@@ -22,7 +22,7 @@ import numpy as np
 
 from crosscheck import counterparts
 from crosscheck.case import Case
-from crosscheck.findings import Diagnosis, PrecisionNote, Slip
+from crosscheck.findings import Diagnosis, PrecisionNote, Slip, advice
 from crosscheck.judge import TensorCheck, symbol
 from reference import Gradients
 
@@ -212,13 +212,15 @@ def _l2_slip(case: Case, tested: Gradients, oracle: Gradients, layer: int | None
         return Slip(
             "regularizer",
             f"the L2 term's gradient off: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer}, so your regularizer's "
-            f"gradient is {given:.4g}× the declared one (2c·W = {2 * c:.4g}·W: check λ/n against λ/2n, the 2, and the "
-            "convention's l2 and l2_form)",
+            f"gradient is {given:.4g}× the declared one (2c·W = {2 * c:.4g}·W: check λ/n against λ/2n, the 2"
+            + advice(", and the convention's l2 and l2_form")
+            + ")",
         )
     return Slip(
         "regularizer",
         f"an L2 term the convention does not declare: your ∂C/∂W^{layer} is the oracles' + {k:.4g}·W^{layer} "
-        f"(the gradient of c·ΣW² with c = {k / 2:.4g}); declare it: Convention(l2=..., l2_form='reg', 'lambda/2' or 'lambda/2n')",
+        f"(the gradient of c·ΣW² with c = {k / 2:.4g})"
+        + advice("; declare it: Convention(l2=..., l2_form='reg', 'lambda/2' or 'lambda/2n')"),
     )
 
 
@@ -259,9 +261,8 @@ def _conventional(case: Case, tested: Gradients, oracle: Gradients, given: set[s
     """A convention rather than a slip: every given tensor N× the oracles' (a summed cost), or
     differences only where z sits exactly on a kink."""
     if any(slip.key == "kink" for slip in slips):
-        return (
-            "your σ' takes another value than the left slope where z is exactly on a kink; declare "
-            "convention kink='right' (or 'either') to have those cases left unjudged"
+        return "your σ' takes another value than the left slope where z is exactly on a kink" + advice(
+            "; declare convention kink='right' (or 'either') to have those cases left unjudged"
         )
     N = case.x.shape[1]
     rtol = MATCH[np.dtype(case.network.dtype)]
@@ -272,9 +273,8 @@ def _conventional(case: Case, tested: Gradients, oracle: Gradients, given: set[s
         if quantity in given:
             pairs += list(zip(getattr(tested, quantity), getattr(oracle, quantity)))
     if pairs and all(_close(u, N * o, rtol) or (np.all(u == 0) and np.all(o == 0)) for u, o in pairs):
-        return (
-            f"every quantity is N = {N} times the oracles': {SUMMED}, where the derivation takes the mean; "
-            "if that is your cost, declare the convention cost='sum' (or use the 'per-sample' convention)"
+        return f"every quantity is N = {N} times the oracles': {SUMMED}, where the derivation takes the mean" + advice(
+            "; if that is your cost, declare the convention cost='sum' (or use the 'per-sample' convention)"
         )
     return ""
 
@@ -321,7 +321,8 @@ def _slips(
     zs, acts = forward(case)
     found = _scaled(u, o, case.x.shape[1], quantity, layer, rtol, loss_agrees=loss_agrees)
     if quantity == "loss" and case.names[2] == "quadratic" and _close(u, 2 * o, rtol):
-        found.append(Slip("cost_half", "the cost without its ½: your C is twice ½‖a − y‖² (declare half=False if you mean it)"))
+        twice = "the cost without its ½: your C is twice ½‖a − y‖²" + advice(" (declare half=False if you mean it)")
+        found.append(Slip("cost_half", twice))
     if quantity == "loss" and "sigmoid" in case.names[:2] and _close(u, _flipped_sigmoid_cost(case), rtol):
         found.append(
             Slip(
@@ -365,7 +366,7 @@ def _scaled(
             Slip(
                 "summed_cost",
                 f"every element N = {N} times the oracles': the cost summed over the batch where the derivation takes the "
-                "mean (if that is your cost, declare the convention cost='sum'), or the mean's 1/N left out",
+                "mean" + advice(" (if that is your cost, declare the convention cost='sum')") + ", or the mean's 1/N left out",
             )
         )
     if N > 1 and _close(u, o / N, rtol):
@@ -467,8 +468,8 @@ def _kink_slip(
         Slip(
             "kink",
             f"{KINK_CONVENTION}: the differences sit only in samples where some z is exactly on a kink "
-            "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope; if your σ' "
-            "takes another value there on purpose, declare the convention kink='right' (or 'either')",
+            "(relu and leaky_relu at 0), where the reference and the frameworks take the left slope"
+            + advice("; if your σ' takes another value there on purpose, declare the convention kink='right' (or 'either')"),
         )
     ]
 
@@ -717,7 +718,8 @@ def diagnose_step(case: Case, tested: Any, learning_rate: float, gradients: Grad
                     "weight_decay",
                     f"a weight decay of {yours:.4g} in your update where the convention declares {weight_decay:g} "
                     f"(W ← W − η(∂C/∂W + wd·W), torch.optim.SGD's; Nielsen's (1 − ηλ/n)W is wd = λ/n): "
-                    "declare weight_decay= or fix the factor",
+                    + advice("declare weight_decay= or ")
+                    + "fix the factor",
                 )
             )
     return Diagnosis(None, None, "update", tuple(slips))

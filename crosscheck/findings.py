@@ -5,9 +5,36 @@ The search for them is `crosscheck.diagnosis`; the results that show them are
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from crosscheck.problems import Problem, symbol
+
+_STUDENT = contextvars.ContextVar("crosscheck_for_a_student", default=False)
+
+
+@contextlib.contextmanager
+def for_a_student() -> Iterator[None]:
+    """Within it, what a check finds is said to a student graded against an assignment (`crosscheck.grading`):
+    no advice about the tool's own declarations, which the assignment fixed and the student cannot change."""
+    token = _STUDENT.set(True)
+    try:
+        yield
+    finally:
+        _STUDENT.reset(token)
+
+
+def to_a_student() -> bool:
+    """Whether what is found now is said to a graded student (`for_a_student`)."""
+    return _STUDENT.get()
+
+
+def advice(text: str) -> str:
+    """`text`, a hint about what to declare to the tool; "" when it is said to a student (`for_a_student`)."""
+    return "" if _STUDENT.get() else text
+
 
 EQUATIONS = {
     "loss": "the cost C (the forward pass or the loss)",
@@ -113,7 +140,7 @@ class Diagnosis:
             )
         if self.problem is not None:
             lines.append(self.problem.message(who))
-        if self.no_deltas and self.equation:
+        if self.no_deltas and self.equation and not _STUDENT.get():
             name = EQUATIONS[self.equation].split(",")[0]
             lines.append(f"({who[:1].upper()}{who[1:]} gives no δ: return 'deltas' too, to tell {name} from its neighbours.)")
         if self.convention:

@@ -52,6 +52,13 @@ from crosscheck.marking import (
 def grade_one(entry: Entry, chosen: Assignment, cage: Cage | None = None) -> dict[str, Any]:
     """One student's grade, as data: each test's score and output, the equation and slip named, the report. With
     `cage`, the submission's code runs contained (`crosscheck.containment`)."""
+    from crosscheck.findings import for_a_student
+
+    with for_a_student():  # said to a student: nothing about the tool's declarations, which the assignment fixed
+        return _graded(entry, chosen, cage)
+
+
+def _graded(entry: Entry, chosen: Assignment, cage: Cage | None) -> dict[str, Any]:
     from crosscheck.isolation import Submission
     from crosscheck.verify import check_implementation
 

@@ -358,7 +358,10 @@ def _gradient_marks(result: Any, chosen: Assignment, tests: list[str], report: s
         departed = {(t.quantity, t.layer) for c in shown.comparisons.values() for t in c.tensors if not t.ok}
         found = failure.found
         slip = found.slips[0] if found is not None and found.slips else None
-        equation = _gradient_equation(shown)
+        # The diagnosis decides which equation broke (the report the student reads says the same); only where it
+        # names the cost is the case looked at again without the cost, for the gradient tests' own verdict.
+        gradient = found is not None and found.equation in ("BP1", "BP2", "BP3", "BP4", "L2")
+        equation = found.equation if gradient else _gradient_equation(shown)
         cost_off = ("loss", None) in departed or (found is not None and found.equation == "loss")
         marks = _chain(chosen, shown, departed, equation, (found.equation if found is not None else equation, slip), report)
         marks["cost"] = (

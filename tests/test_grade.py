@@ -156,6 +156,25 @@ def test_the_readme_resumes_the_class_and_writes_the_autograder(graded):
 @needs_frameworks
 @pytest.mark.slow
 @pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
+def test_the_feedback_speaks_to_the_student(graded):
+    """What each student reads (every test's output, in their Gradescope results.json) holds no advice about the
+    tool's declarations, which the assignment fixed, and no path of the grader's machine; the teacher's message is on
+    its test; a submission that only hung is headed "did not finish", not "disagrees"."""
+    where, _ = graded
+    for results_file in sorted((where / "grades" / "gradescope").glob("*.json")):
+        results = json.loads(results_file.read_text())
+        text = json.dumps(results, ensure_ascii=False)
+        for advice in ("declare", "'deltas' too", "(verify:", "sizes=", str(ROOT), str(where)):
+            assert advice not in text, f"{results_file.stem}'s feedback says {advice!r}"
+        bp2 = next(t for t in results["tests"] if t["name"].startswith("BP2"))
+        assert "From your teacher: Lecture 4, slide 12" in bp2["output"], results_file.stem
+    hung = json.loads((where / "grades" / "gradescope" / "kai.json").read_text())
+    assert hung["output"].startswith("Your implementation did not finish"), hung["output"][:200]
+
+
+@needs_frameworks
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded")  # one worker runs the shared fixture once
 def test_the_example_class_gets_each_expected_grade_and_slip(graded):
     """The README's command grades examples/class: exit 0, every student's score, status, equation and slip as
     expected, and the CSV, the JSON, a Gradescope results.json per submission and the summary with its chart."""
