@@ -460,3 +460,18 @@ def test_the_committed_certificate_describes_the_method_as_the_code_does(small_r
     committed = DOCS.read_text()
     for paragraph in method:
         assert paragraph in committed, f"docs/CERTIFICATE.md is stale, it lacks:\n{paragraph}\nrun `{REGENERATE}`"
+
+
+def test_every_name_the_certificates_tell_a_reader_to_call_exists():
+    """Each `crosscheck.X.f()` or `python -m crosscheck.X` a committed report names resolves to a callable or an
+    importable module (a reader who follows the certificate finds what it points at)."""
+    import importlib
+
+    root = Path(__file__).resolve().parents[1]
+    for report in (root / "docs" / "CERTIFICATE.md", root / "docs" / "ERRATA.md", root / "README.md"):
+        text = report.read_text()
+        for dotted in sorted(set(re.findall(r"`(crosscheck(?:\.[A-Za-z_]\w*)+)\(\)`", text))):
+            module, _, name = dotted.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), name, None)), f"{report.name} names {dotted}()"
+        for module in sorted(set(re.findall(r"python -m (crosscheck(?:\.\w+)*)", text))):
+            assert importlib.util.find_spec(module) is not None, f"{report.name} names python -m {module}"

@@ -135,15 +135,34 @@ def test_xor_converges(tolerance_rule):
     np.testing.assert_array_equal(predictions > 0.5, y > 0.5)
 
 
-def test_tolerance_rule_stops_when_the_loss_stalls():
-    """With the tolerance rule, training stops at the first iteration whose loss change is below it."""
+@pytest.mark.parametrize("learning_rate", [2.0, 30.0], ids=["the loss falling", "the loss rising at first"])
+def test_tolerance_rule_stops_when_the_loss_stalls(learning_rate):
+    """With the tolerance rule, training stops at the first iteration whose loss changes by less than it, in either
+    direction: at η = 30 XOR's loss rises before it falls, and a rule on the signed change would stop there."""
     net = Network.random((2, 3, 1), seed=0)
     x, y = xor_data()
-    history = train(net, x, y, learning_rate=2.0, max_iterations=5000, tolerance=1e-6)
+    history = train(net, x, y, learning_rate=learning_rate, max_iterations=5000, tolerance=1e-6)
     changes = np.abs(np.diff(history.losses))
     assert history.stop_reason == "tolerance"
-    assert changes[-1] < 1e-6
+    assert changes[-1] < 1e-6, f"stopped after {history.iterations} iterations on a change of {changes[-1]:.3g}"
     assert (changes[:-1] >= 1e-6).all()
+    if learning_rate == 30.0:
+        assert (np.diff(history.losses) > 0).any(), "the loss never rose: this case no longer tells |ΔC| from ΔC"
+
+
+def test_train_steps_by_exactly_eta_times_the_gradient():
+    """Each iteration of `train` is W ← W − η ∂C/∂W and b ← b − η ∂C/∂b with the batch-mean gradient (no η/N, no
+    second 1/N): two iterations match two hand-written steps bit for bit."""
+    x, y = xor_data()
+    net, hand = Network.random((2, 3, 1), seed=0), Network.random((2, 3, 1), seed=0)
+    train(net, x, y, learning_rate=0.7, max_iterations=2)
+    for _ in range(2):
+        g = hand.backward(x, y)
+        hand = Network(
+            [W - 0.7 * gW for W, gW in zip(hand.weights, g.weights)], [b - 0.7 * gb for b, gb in zip(hand.biases, g.biases)]
+        )
+    for got, want in zip(net.weights + net.biases, hand.weights + hand.biases):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_history_records_every_iteration():

@@ -124,7 +124,7 @@ def _identity(cert: Certificate, command: str) -> str:
 
 {tagged((versions, tag("Measured")))}
 
-{tagged(("Code certified (`crosscheck.certificate.code()`):", tag("Trusted", "sha256 of each package's .py files, and git")))}
+{tagged(("Code certified (`crosscheck.certificate.run.code()`):", tag("Trusted", "sha256 of each package's .py files, and git")))}
 {code}
 
 {
