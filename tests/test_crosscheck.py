@@ -328,3 +328,50 @@ def test_no_false_alarm_on_diverse_correct_cases():
     for case in cases[:100]:
         g = case.network.backward(case.x, case.y)
         crosscheck.compare(g, crosscheck.oracle_gradients("torch", case.network, case.x, case.y), case=case).assert_ok()
+
+
+BEYOND = {"min_layers": 6, "max_layers": 8, "min_width": 7, "max_width": 12, "max_batch": 4}
+"""Beyond the symbolic tier's grid (widths up to 6, whole networks to 4 weight layers, N <= 3): the default run
+reaches depths 6-8 and widths 7-12 here, so a slip that shows only there is caught by `python -m pytest`."""
+
+
+def _beyond() -> list[Case]:
+    from crosscheck.strategies import random_cases
+
+    return random_cases(np.random.default_rng(11), 12, **BEYOND)
+
+
+@pytest.mark.parametrize("oracle", oracle_params(("torch", "jax")))
+def test_the_reference_agrees_beyond_the_symbolic_grid(oracle):
+    """12 cases of 6-8 weight layers and widths 7-12 (every catalogue name drawn, float32 and float64): the reference's
+    loss, δ, ∂C/∂W and ∂C/∂b agree with the oracle."""
+    cases = _beyond()
+    assert min(c.network.L - 1 for c in cases) >= 6 and min(min(c.network.sizes) for c in cases) >= 7
+    result = crosscheck.check_cases(cases, [oracle])
+    assert result.ok, result.report()
+
+
+@pytest.mark.parametrize("where", ["width", "depth"])
+def test_a_slip_only_beyond_the_symbolic_grid_is_caught(where, monkeypatch):
+    """The control for the test above: a reference whose BP2 drops σ' only at a hidden width of at least 7 (or only
+    in networks of at least 6 weight layers) fails it."""
+    require("torch")
+    honest = Network.backward
+
+    def slipped(self, x, y, out=None):
+        g = honest(self, x, y)
+        # (called on a stack of cases too: a leading case axis, the width second from last)
+        big = [i for i, d in enumerate(g.deltas[:-1]) if (d.shape[-2] >= 7 if where == "width" else self.L - 1 >= 6)]
+        if not big:
+            return g
+        i = big[0]
+        activations = self.forward(x)[1]
+        deltas = list(g.deltas)
+        deltas[i] = deltas[i] * 1.5  # a slip in δ^l of one hidden layer
+        weights = list(g.weights)
+        weights[i] = deltas[i] @ np.swapaxes(activations[i], -1, -2)
+        return Gradients(g.loss, deltas, weights, list(g.biases))
+
+    monkeypatch.setattr(Network, "backward", slipped)
+    result = crosscheck.check_cases(_beyond(), ["torch"])
+    assert not result.ok, f"a slip at {where} beyond the grid passed"
