@@ -25,6 +25,7 @@ if __name__ == "__main__":
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import os
 import shlex
@@ -70,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=_output_file, metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", type=_output_file, metavar="PATH", help="write a citable Markdown certificate")
     parser.add_argument("--plots", type=_output_folder, metavar="DIR", help="write PNG figures (needs matplotlib)")
+    parser.add_argument(
+        "--out", type=_output_folder, metavar="DIR", dest="certificate_out",
+        help="write CERTIFICATE.md, certificate.json and figures/ here (the default, as certificate/, when no "
+        "--json, --markdown or --plots is given)",
+    )  # fmt: skip
     parser.add_argument("--mutant-examples", type=_at_least(1), default=200, help="cases drawn per mutant hunt (default 200)")
     parser.add_argument("--iterations", type=_at_least(2), default=2000, help="XOR training iterations (default 2000)")
     symbolic = parser.add_mutually_exclusive_group()
@@ -327,8 +333,11 @@ class _Progress:
     (tqdm when installed, a plain line otherwise, each with the time left); only on a terminal, never
     with --quiet. `grade` counts submissions and the failing ones (`failing`)."""
 
-    def __init__(self, enabled: bool, unit: str = "step", bad: str = "disagreements") -> None:
+    def __init__(self, enabled: bool, unit: str = "step", bad: str = "disagreements", lines: bool = False) -> None:
         self.enabled = enabled and sys.stderr.isatty()
+        self.lines = enabled and lines and not self.enabled
+        """Off a terminal (piped, in CI): one line per stage as it starts and ends, for a run that takes long."""
+        self.finished: set[str] = set()
         self.start = time.perf_counter()
         self.bar: Any = None
         self.stage = ""
@@ -339,6 +348,8 @@ class _Progress:
         self(stage, done, total, 0, failing)
 
     def __call__(self, stage: str, done: int, total: int, cases: int = 0, disagreements: int = 0) -> None:
+        if self.lines:
+            self._line(stage, done, total, disagreements)
         if not self.enabled:
             return
         elapsed = max(time.perf_counter() - self.start, 1e-9)
@@ -365,6 +376,17 @@ class _Progress:
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def _line(self, stage: str, done: int, total: int, disagreements: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        if stage in self.finished:
+            return
+        if stage != self.stage:
+            self.stage = stage
+            print(f"{elapsed:7.1f} s  {stage}: {total:,} {self.unit}s", file=sys.stderr, flush=True)
+        if done == total:
+            print(f"{elapsed:7.1f} s  {stage}: done, {disagreements} {self.bad}", file=sys.stderr, flush=True)
+            self.finished.add(stage)
 
 
 FILES = "--json PATH and --markdown PATH"
@@ -548,6 +570,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from crosscheck import grading
 
         return grading.command(args, _Progress(not args.quiet, unit="submission", bad="failing").failing)
+    if args.command is None and not args.symbolic and args.soak is None:
+        _certificate_folder(args)
     _different_files(parser, args)
     _remove_stale(args)  # first, before anything slow: a run stopped from here on leaves no earlier verdict there
     if args.command == "verify":
@@ -566,7 +590,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    progress = _Progress(not args.quiet)
+    progress = _Progress(not args.quiet, lines=True)
     command = "python -m crosscheck " + " ".join(_argv(argv))
     if args.soak is not None:
         return _soak(args, oracles, progress, command.strip())
@@ -575,6 +599,18 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except certificate.Stalled as stalled:
         print(f"python -m crosscheck: {stalled}; nothing written", file=sys.stderr)
         return 2
+
+
+def _certificate_folder(args: argparse.Namespace) -> None:
+    """The main job leaves its certificate: --out DIR (default certificate/, when no output is named) gets
+    CERTIFICATE.md, certificate.json and, with matplotlib, figures/."""
+    if args.certificate_out is None and (args.json or args.markdown or args.plots):
+        return
+    out = args.certificate_out if args.certificate_out is not None else outputs.output_folder("certificate")
+    args.markdown = args.markdown or outputs.Output(out / "CERTIFICATE.md")
+    args.json = args.json or outputs.Output(out / "certificate.json")
+    if args.plots is None and importlib.util.find_spec("matplotlib") is not None:
+        args.plots = out / "figures"
 
 
 def _argv(argv: Sequence[str] | None) -> list[str]:

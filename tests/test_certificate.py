@@ -4,8 +4,10 @@ certificate names, and the committed docs/CERTIFICATE.md against the code."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -108,12 +110,23 @@ def test_the_terminal_report_fits_100_columns(small_run):
 
 
 @needs_frameworks
-@pytest.mark.slow  # a certificate run of its own, about 2 s
-def test_a_run_without_outputs_says_it_wrote_nothing(capsys):
-    """A run without --json, --markdown or --plots says that it wrote no file, and names the options."""
-    assert main([*SMALL, "--quiet"]) == 0
-    err = capsys.readouterr().err
-    assert "wrote no file: --json PATH, --markdown PATH and --plots DIR save what was checked" in err
+@pytest.mark.slow  # a certificate run of its own, about 10 s with the imports
+def test_the_main_job_leaves_a_dated_certificate_and_tells_each_stage_off_a_terminal(tmp_path):
+    """With no output named, `python -m crosscheck` writes certificate/CERTIFICATE.md (dated), certificate.json and,
+    with matplotlib, certificate/figures/; piped, it prints a line as each stage starts and ends."""
+    import datetime
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-m", "crosscheck", *SMALL], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    folder = tmp_path / "certificate"
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    assert f"Run on {today} (UTC)." in (folder / "CERTIFICATE.md").read_text()
+    assert json.loads((folder / "certificate.json").read_text())["date"] == today
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert list((folder / "figures").glob("*.png")), "no figure written"
+    stages = [line for line in done.stderr.splitlines() if re.match(r"\s*[\d.]+ s  \S.*: ", line)]
+    assert len(stages) >= 4 and any(": done," in line for line in stages), done.stderr[-2000:]
 
 
 @needs_frameworks

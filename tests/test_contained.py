@@ -185,7 +185,7 @@ def test_hostile_submissions_are_graded_as_themselves_and_change_no_other_grade(
 @pytest.mark.slow
 def test_resume_grades_only_the_class_its_first_run_found(tmp_path):
     """A submission that appears in the class's folder after the first run began (as a planted file would) is
-    not graded by --resume, and the run says so."""
+    not graded by --resume: the run says so, and its CSV row has no score and says why."""
     folder = _class(tmp_path / "class", hostile=False)
     first = _grade(folder, tmp_path / "out", "--workers", "1")
     assert first.returncode == 0, first.stderr[-3000:]
@@ -193,7 +193,8 @@ def test_resume_grades_only_the_class_its_first_run_found(tmp_path):
     again = _grade(folder, tmp_path / "out", "--resume")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "not graded: planted appeared in the class's folder after its first run began" in again.stdout + again.stderr
-    assert "planted" not in _rows(tmp_path / "out")
+    planted = _rows(tmp_path / "out")["planted"]  # a row, as every submission found has, but no grade
+    assert planted["score"] == "" and planted["status"] == "not in the class's first run", planted
 
 
 @needs_frameworks

@@ -122,6 +122,8 @@ def _identity(cert: Certificate, command: str) -> str:
 
 {tagged((f"Reproduce: `{command}`.", tag("Measured", "the command that wrote this file")))}
 
+{tagged((f"Run on {cert.date} (UTC).", tag("Measured", "the clock")))}
+
 {tagged((versions, tag("Measured")))}
 
 {tagged(("Code certified (`crosscheck.certificate.run.code()`):", tag("Trusted", "sha256 of each package's .py files, and git")))}

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,8 @@ class Certificate:
     """The code certified: see `code()`."""
     machine: dict[str, str] = field(default_factory=lambda: machine())
     """What the figures' last digits depend on: the CPU, the BLAS and its threads (see `machine()`)."""
+    date: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+    """The day (UTC) the run began."""
 
     @property
     def ok(self) -> bool:
@@ -281,6 +284,7 @@ class Certificate:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "date": self.date,
             "versions": self.versions,
             "code": self.code,
             "machine": self.machine,
