@@ -697,6 +697,7 @@ def _certify(args: argparse.Namespace, oracles: tuple[str, ...], progress: _Prog
     )
     if not args.no_symbolic:
         certificate.add_proof(cert, progress)
+        certificate.add_coq(cert, progress)
     else:
         cert.proof_skipped = "not asked for: --no-symbolic"
     print(cert.verdict() if args.quiet else report.terminal(cert))

@@ -303,16 +303,25 @@ Theorem batch_delta_is_the_mean above zs x j :
   (x < N)%nat -> (j < width nL above)%nat ->
   batch_delta above zs x j = / INR N * delta σ τ (costs x) above (zs x) j.
 Proof.
-  intros Hx Hj. unfold batch_delta, batch_cost.
+  intros Hx Hj. unfold batch_delta.
   rewrite (delta_is_the_recursion σ σ' τ τ' σ_derivative τ_derivative nL (costs x) (grads x) (costs_gradient x) above (zs x) j Hj).
-  apply is_derive_unique. apply is_derive_scal.
-  apply derive_value with
-    (sum N (fun x' => if Nat.eqb x' x then recursion σ σ' τ τ' nL (grads x) above (zs x) j else 0)).
-  - apply derive_sum. intros x' _. destruct (Nat.eqb x' x) eqn:E.
-    + apply Nat.eqb_eq in E. subst x'.
-      exact (partial_derivative _ _ _ _ j (sample_gradient x above (zs x)) Hj).
-    + apply derive_const.
-  - exact (sum_pick N x (fun _ => recursion σ σ' τ τ' nL (grads x) above (zs x) j) Hx).
+  set (moved := fun t x' => if Nat.eqb x' x then bump (zs x') j t else zs x').
+  (* the sum over the batch, where sample x alone moves *)
+  assert (D : is_derive (fun t => sum N (fun x' => cost_from σ τ (costs x') above (moved t x'))) 0
+                (recursion σ σ' τ τ' nL (grads x) above (zs x) j)).
+  { apply derive_value with
+      (sum N (fun x' => if Nat.eqb x' x then recursion σ σ' τ τ' nL (grads x) above (zs x) j else 0)).
+    - apply derive_sum. intros x' _. unfold moved. destruct (Nat.eqb x' x) eqn:E.
+      + apply Nat.eqb_eq in E. subst x'.
+        exact (partial_derivative _ _ _ _ j (sample_gradient x above (zs x)) Hj).
+      + apply derive_const.
+    - exact (sum_pick N x (fun _ => recursion σ σ' τ τ' nL (grads x) above (zs x) j) Hx). }
+  (* the batch cost is the mean of that sum *)
+  assert (M : forall t, batch_cost above (moved t) = / INR N * sum N (fun x' => cost_from σ τ (costs x') above (moved t x'))).
+  { intros t. reflexivity. }
+  apply is_derive_unique. apply (derive_ext (fun t => / INR N * sum N (fun x' => cost_from σ τ (costs x') above (moved t x')))).
+  - intros t. exact (eq_sym (M t)).
+  - exact (is_derive_scal _ 0 (/ INR N) _ D).
 Qed.
 
 (** ** BP1 and BP2 for the batch's δ, as the reference computes it (the 1/N inside ∇_a C). *)

@@ -1,7 +1,7 @@
 """The trust ledger: every sentence of the Markdown certificate ends with one tag saying what
 kind of evidence stands behind it (after lean4-mlir's labels).
 
-    [Proven]         decided exactly by the symbolic tier (crosscheck/proof)
+    [Proven]         decided exactly by the symbolic tier (crosscheck/proof) or by Coq's kernel (proofs/)
     [Cross-checked]  independent computations agree within a stated tolerance (which, at which)
     [Hypothesis]     assumed, not checked (differentiability, the kink convention)
     [Trusted]        relied on without a check of ours (NumPy/BLAS, the frameworks, SymPy, IEEE rounding)
@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 
 TAGS = {
-    "Proven": "decided exactly by the symbolic tier: an identity over the reals, for any σ and cost, at the widths stated",
+    "Proven": "decided exactly: by the symbolic tier, an identity over the reals for any σ and cost at the widths stated; "
+    "or by Coq's kernel (coqc), a theorem for every depth, width and batch size",
     "Cross-checked": "independent computations (the oracles named) agree within the tolerance stated",
     "Hypothesis": "assumed and not checked: σ and C differentiable away from their kinks; at a kink σ' takes the slope on "
     "the left, relu'(0) = 0 as PyTorch and JAX take it",
@@ -103,6 +104,15 @@ TRUSTED = (
         "the symbolic NumPy swap changes no arithmetic",
         "while σ, σ' and the costs run on symbols, their module's `np` lifts the plain numbers beside a symbol "
         "into SymPy values, and `.astype` keeps the symbols",
+    ),
+    (
+        "Coq's kernel (coqc), the standard library's classical reals (sig_not_dec, sig_forall_dec) and functional "
+        "extensionality, the only axioms Print Assumptions lists",
+        "the theorems for every depth, width and batch size (proofs/Backprop.v)",
+    ),
+    (
+        "the Coq definitions are the derivation's equations as reference/network.py computes them",
+        "proofs/README.md maps each definition to its line; the symbolic tier checks the code against the equations on its grid",
     ),
     (
         "SymPy's diff, its polynomial arithmetic over ℚ, and nsimplify's reading of a float constant",

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from crosscheck.certificate import ledger
+from crosscheck.certificate import coq, ledger
 from crosscheck.certificate.ledger import tag, tagged
 from crosscheck.certificate.proven import mutant_evidence, proof_markdown, proof_terminal
 from crosscheck.certificate.run import Certificate
@@ -99,6 +99,7 @@ def markdown(cert: Certificate, command: str, figures: list[str] | None = None) 
         _identity(cert, command)
         + _method(cert)
         + proof_markdown(cert.proof, cert.proof_skipped)
+        + coq.markdown(cert.coq)
         + _figures(cert)
         + images
         + ("\n" if images else "")

@@ -178,6 +178,8 @@ class Certificate:
     """The symbolic tier's run (`crosscheck.proof.sweep.Proof`), or None when it did not run."""
     proof_skipped: str = "not asked for (add_proof adds it)"
     """Why it did not run, when it did not."""
+    coq: Any = None
+    """coqc's check of proofs/ in this run (`crosscheck.certificate.coq.CoqCheck`), or None when not asked for."""
     versions: dict[str, str] = field(default_factory=versions)
     code: dict[str, str] = field(default_factory=code)
     """The code certified: see `code()`."""
@@ -193,6 +195,7 @@ class Certificate:
             and all(t.ok for t in self.trajectory.values())
             and all(not m.missed_by for m in self.mutants)
             and (self.proof is None or self.proof.ok)
+            and (self.coq is None or not self.coq.checked or self.coq.ok)
         )
 
     def total_cases(self) -> dict[str, int]:
@@ -233,6 +236,14 @@ class Certificate:
             ]
         else:
             parts.append((f"The symbolic tier did not run ({self.proof_skipped}): nothing is proven.", "Measured", ""))
+        if self.coq is not None and self.coq.ok:
+            parts.append(
+                (
+                    "As equations, BP1-BP4 hold for every depth, width and batch size.",
+                    "Proven",
+                    f"Coq {self.coq.version}, coqc, in this run: the section For every depth",
+                )
+            )
         return parts
 
     def tolerances_in_words(self) -> str:
@@ -253,6 +264,8 @@ class Certificate:
             problems.append(f"mutant(s) not caught: {', '.join(missed)}")
         if self.proof is not None and not self.proof.ok:
             problems.append("the symbolic tier " + self.proof.problem())
+        if self.coq is not None and self.coq.checked and not self.coq.ok:
+            problems.append("the Coq proof: " + self.coq.why)
         return problems
 
     def entry_table(self) -> list[tuple[str, dict[str, float]]]:
@@ -285,6 +298,7 @@ class Certificate:
     def as_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
+            "coq": None if self.coq is None else self.coq.as_dict(),
             "versions": self.versions,
             "code": self.code,
             "machine": self.machine,
@@ -400,6 +414,19 @@ def add_proof(cert: Certificate, progress: Callable[..., None] | None = None) ->
 
     cert.proof, cert.proof_skipped = sweep.prove(progress=step), ""
     cert.seconds["proof"] = cert.proof.seconds
+    return cert
+
+
+def add_coq(cert: Certificate, progress: Callable[..., None] | None = None) -> Certificate:
+    """Stage 5: coqc on proofs/ (`crosscheck.certificate.coq`), into `cert`; where coqc is missing, `cert` says so."""
+    from crosscheck.certificate import coq
+
+    if progress:
+        progress("coq", 0, 1)
+    cert.coq = coq.check()
+    cert.seconds["coq"] = cert.coq.seconds
+    if progress:
+        progress("coq", 1, 1)
     return cert
 
 
