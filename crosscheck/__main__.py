@@ -631,6 +631,7 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
     if not proof.available():
         print(f"python -m crosscheck --symbolic needs SymPy: {proof.INSTALL}", file=sys.stderr)
         return 2
+    from crosscheck.certificate import ledger
     from crosscheck.certificate import proven as report
     from crosscheck.certificate.ledger import tag
     from crosscheck.proof import sweep
@@ -644,6 +645,7 @@ def _symbolic(args: argparse.Namespace, progress: _Progress, command: str) -> in
             f"# The symbolic tier\n\n**{verdict}** {tag('Proven' if result.ok else 'Measured')}\n\n"
             f"Reproduce: `{command.strip()}`. {tag('Measured', 'the command that wrote this file')}\n\n"
             + report.proof_markdown(result)
+            + ledger.section()  # what this report trusts, in itself: it cites no other section
         ),
     }
     return _save(args, writers, FILES) or (0 if result.ok else 1)

@@ -113,7 +113,7 @@ def markdown(result: CoqCheck | None) -> str:
             ),
             (
                 "The numeric tiers check it on the networks they draw, deeper and wider than the grid.",
-                tag("Cross-checked", "the sections above"),
+                tag("Cross-checked", "the cells of this certificate"),
             ),
             (
                 "Beyond that grid, the code computing the same loop step at every layer remains read off the code.",

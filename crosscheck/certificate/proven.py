@@ -119,7 +119,7 @@ def _every_depth() -> str:
         ),
         (
             "The update W ← W − η ∂C/∂W and the rules that stop training are out of the proof's scope.",
-            tag("Cross-checked", "numerically, in the sections above"),
+            tag("Cross-checked", "numerically, by the certificate's trajectories and tests/test_reference.py, not here"),
         ),
         (
             "The proof is over the reals, and the float code's rounding is outside it.",
