@@ -61,10 +61,8 @@ exit 0
 
 
 def build(config: Path) -> bytes:
-    """The autograder zip for the assignment `config` (read and checked first: a ConfigError names what is wrong)."""
-    from crosscheck.marking import assignment, read_config
-
-    assignment(read_config(config), {})
+    """The autograder zip for the assignment `config` (which the caller has read and checked: `grade --autograder`
+    refuses an assignment that cannot be graded before it writes anything)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "setup.sh", SETUP.encode(), executable=True)

@@ -565,6 +565,7 @@ def _autograder(args: Any, fail: Callable[[str], int]) -> int:
         return fail("--autograder writes Gradescope's zip and grades nothing: leave SUBMISSIONS out")
     out = Path("autograder.zip") if args.out == Path("grades") else args.out
     try:
+        assignment(read_config(args.autograder), {})  # checked first: a ConfigError names what is wrong
         atomic_write(out, build(args.autograder), kept=True)
     except (ConfigError, OSError, Unwritable) as error:
         return fail(str(error))

@@ -87,13 +87,8 @@ def check_implementation(  # noqa: PLR0913 (keyword-only options, each with a de
     made = not isinstance(fn, Implementation)
     probing = convention is None and made
     c = convention_of(convention if convention is not None else "columns")
-    under_test = (
-        implementation(
-            fn, convention=c, update=update, time_limit=time_limit, memory_limit=memory_limit, isolate=isolate, contain=contain
-        )
-        if not isinstance(fn, Implementation)
-        else fn
-    )
+    limits: dict[str, Any] = {"time_limit": time_limit, "memory_limit": memory_limit, "isolate": isolate, "contain": contain}
+    under_test = fn if isinstance(fn, Implementation) else implementation(fn, convention=c, update=update, **limits)
     cases, dtypes, learning_rate = _counts(cases, dtypes, learning_rate, seed)
     declared = {"activation": activation, "output_activation": output_activation, "loss": loss}
     drawn: dict[str, Any] = {"max_layers": max_layers, "max_width": max_width, "max_batch": max_batch, "min_layers": min_layers}
