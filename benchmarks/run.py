@@ -1251,7 +1251,9 @@ def run_more_sections(args: argparse.Namespace) -> None:
     if args.pytest and chosen("4"):
         print_table("4. Test suite", pytest_wall())
     if not args.quick and importlib.util.find_spec("distributed") is not None and chosen("5"):
-        print_table("5. Grading a class of 60 (examples/class repeated, each submission contained), one run", grading_rate(args.quick))
+        print_table(
+            "5. Grading a class of 60 (examples/class repeated, each submission contained), one run", grading_rate(args.quick)
+        )
 
 
 def main() -> int:
