@@ -375,3 +375,39 @@ def test_a_slip_only_beyond_the_symbolic_grid_is_caught(where, monkeypatch):
     monkeypatch.setattr(Network, "backward", slipped)
     result = crosscheck.check_cases(_beyond(), ["torch"])
     assert not result.ok, f"a slip at {where} beyond the grid passed"
+
+
+def _broken_train(rule: str):
+    """reference.train with one break: the stop rule on the signed change (C_{t-1} − C_t < tol), or the step at η/N."""
+    from reference.training import History
+
+    def train(network, x, y, *, learning_rate, max_iterations, tolerance=None):
+        history = History()
+        for _ in range(max_iterations):
+            g = network.backward(x, y)
+            history.losses.append(float(g.loss))
+            if tolerance is not None and len(history.losses) >= 2:
+                change = history.losses[-2] - history.losses[-1]
+                if (change if rule == "signed change" else abs(change)) < tolerance:
+                    history.stop_reason = "tolerance"
+                    return history
+            network.step(g, learning_rate / x.shape[1] if rule == "η/N" else learning_rate)
+        history.stop_reason = "max_iterations"
+        return history
+
+    return train
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rule", ["signed change", "η/N"])
+def test_the_certificates_rising_trajectory_refutes_a_broken_training_loop(rule, monkeypatch):
+    """The certificate's XOR trajectory at η = 30 under the tolerance rule 1e-7 (the loss rises before it falls)
+    matches torch's loop with the reference's train, and fails with a train that stops on the signed change of C or
+    steps by η/N."""
+    require("torch")
+    from crosscheck.certificate import trajectory
+
+    assert trajectory.xor_trajectory(2000, 1e-7, ("torch",), learning_rate=30.0).ok
+    monkeypatch.setattr(trajectory, "train", _broken_train(rule))
+    broken = trajectory.xor_trajectory(2000, 1e-7, ("torch",), learning_rate=30.0)
+    assert not broken.ok, f"the {rule} break passed: {broken.as_dict()}"

@@ -488,13 +488,20 @@ def run_trajectories(
         return {}, {}
     fixed = xor_trajectory(iterations, None, frameworks)
     if progress:
-        progress("trajectory", 1, 2)
+        progress("trajectory", 1, 3)
     # The tolerance rule, with room to fire before the iteration cap.
     cap = 5000 if iterations >= 2000 else iterations
     stopped = xor_trajectory(cap, 1e-6, frameworks)
     if progress:
-        progress("trajectory", 2, 2)
-    return {f"{iterations} iterations": fixed, "tolerance 1e-6": stopped}, fixed.losses
+        progress("trajectory", 2, 3)
+    # The tolerance rule where the loss rises before it falls (η = 30): a rule on the signed change would stop at
+    # iteration 3 where the frameworks' |ΔC| rule runs on; this trajectory tells the two apart.
+    rising = xor_trajectory(max(cap, 2000), 1e-7, frameworks, learning_rate=30.0)
+    if progress:
+        progress("trajectory", 3, 3)
+    named = {f"{iterations} iterations": fixed, "tolerance 1e-6": stopped}
+    named["tolerance 1e-7 at η = 30 (the loss rising first)"] = rising
+    return named, fixed.losses
 
 
 def run_controls(

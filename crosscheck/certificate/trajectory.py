@@ -79,7 +79,7 @@ class Trajectory:
 
 
 def _framework_train(
-    name: str, network: Network, x: np.ndarray, y: np.ndarray, iterations: int, tolerance: float | None
+    name: str, network: Network, x: np.ndarray, y: np.ndarray, iterations: int, tolerance: float | None, *, learning_rate: float
 ) -> tuple[list[float], Network]:
     """The framework's own loop: its loss before each update, then its update."""
     step = ORACLES[name].sgd_step
@@ -87,7 +87,7 @@ def _framework_train(
     losses: list[float] = []
     net = network.copy()
     for _ in range(iterations):
-        (weights, biases), loss = step(Case(net, x, y), LEARNING_RATE)
+        (weights, biases), loss = step(Case(net, x, y), learning_rate)
         losses.append(loss)
         if tolerance is not None and len(losses) >= 2 and abs(losses[-1] - losses[-2]) < tolerance:
             break  # the loss is from before this step: the network stays as it was
@@ -96,22 +96,25 @@ def _framework_train(
 
 
 def xor_trajectory(
-    iterations: int = 2000, tolerance: float | None = None, frameworks: tuple[str, ...] | None = None
+    iterations: int = 2000,
+    tolerance: float | None = None,
+    frameworks: tuple[str, ...] | None = None,
+    learning_rate: float = LEARNING_RATE,
 ) -> Trajectory:
     """Train the 2-3-1 XOR network with the reference and each framework from one start
-    (default: every oracle with an update of its own)."""
+    (default: every oracle with an update of its own), each stopping by its own reading of the rules."""
     if frameworks is None:
         frameworks = tuple(name for name, oracle in ORACLES.items() if oracle.sgd_step is not None)
     start = Network.random(SIZES, seed=SEED)
     x, y = xor_data()
     result = Trajectory(iterations, tolerance)
     net = start.copy()
-    history = train(net, x, y, learning_rate=LEARNING_RATE, max_iterations=iterations, tolerance=tolerance)
+    history = train(net, x, y, learning_rate=learning_rate, max_iterations=iterations, tolerance=tolerance)
     result.losses["reference"] = history.losses
     result.stop_iteration["reference"] = history.iterations
     result.final["reference"] = [*net.weights, *net.biases]
     for name in frameworks:
-        losses, final = _framework_train(name, start, x, y, iterations, tolerance)
+        losses, final = _framework_train(name, start, x, y, iterations, tolerance, learning_rate=learning_rate)
         result.losses[name] = losses
         result.stop_iteration[name] = len(losses)
         result.final[name] = [*final.weights, *final.biases]
