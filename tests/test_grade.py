@@ -5,6 +5,7 @@ student's grade or the exit status."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -362,3 +363,39 @@ def test_no_setting_changes_a_correct_grade(tmp_path, setting):
         assert rows[student]["score"] == rows[student]["max_score"] == "10", rows[student]
     cost = json.loads((tmp_path / "out" / "gradescope" / "hana.json").read_text())["tests"][0]
     assert "returns no cost" not in cost["output"], cost
+
+
+@needs_frameworks
+@pytest.mark.slow
+def test_a_killed_dask_worker_is_replaced_and_loses_no_grade(tmp_path):
+    """Grading on a 2-worker LocalCluster, one worker killed once the first grade is kept: every student is graded
+    as a run without the kill grades them, exit 0, and the cluster is back to two workers (its nanny started a new
+    one, not only survived without it)."""
+    from distributed import Client
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for name in ("ada.py", "eve.py", "gus.py", "jo.py"):
+        shutil.copy(CLASS / name, folder / name)
+    (folder / "assignment.toml").write_text(re.sub(r"(?m)^cases = \d+$", "cases = 40", (CLASS / "assignment.toml").read_text()))
+    state = tmp_path / "out" / "state"
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "crosscheck", "grade", str(folder), "--out", str(tmp_path / "out")]
+        process = subprocess.Popen([*command, "--scheduler", cluster.scheduler_address], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not list(state.glob("*.json")) and process.poll() is None:
+            time.sleep(0.2)
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        with contextlib.suppress(Exception):  # the worker dies before it can answer
+            client.run(os._exit, 1, workers=[victim])
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err[-3000:]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(client.scheduler_info()["workers"]) < 2:
+            time.sleep(0.5)
+        workers = client.scheduler_info()["workers"]
+        assert len(workers) == 2 and victim not in workers, sorted(workers)
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").read_text().splitlines())}
+    assert {s: float(r["score"]) for s, r in rows.items()} == {s: float(EXPECTED[s][0]) for s in ("ada", "eve", "gus", "jo")}
