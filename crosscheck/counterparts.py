@@ -69,6 +69,10 @@ class ActivationCounterpart:
     stable_form: str = ""
     """A formulation of σ and σ' that keeps their relative accuracy in the tails, for the
     note on an implementation that is right but less precise than the frameworks."""
+    mpmath: Callable[[Any, Any], Any] | None = None
+    """(mp, z) -> σ(z) written with mpmath's functions (`mp.exp`, `mp.tanh`, ...), σ only,
+    never σ': tests/test_derivatives.py differentiates it in 50 digits to check the
+    reference's σ' and this entry's `derivative_error` (None: those checks skip it, saying so)."""
 
     def function_bound(self, formulation: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """`function_error` ("strict") or `any_function_error` ("any")."""
@@ -121,6 +125,10 @@ class LossCounterpart:
     gradient_error: Callable[[np.ndarray, np.ndarray], np.ndarray] = lambda a, y: np.zeros_like(a)
     """(a, y) -> a bound, in units of ε, on the rounding error of ∇_a C beyond
     `gradient_scale`'s (a hand-written gradient that cancels). Tolerance scales only."""
+    mpmath: Callable[[Any, Any, Any], Any] | None = None
+    """(mp, a, y) -> one element's term of N·C, written with mpmath's functions (C itself,
+    never ∇_a C): tests/test_derivatives.py differentiates it in 50 digits to check the
+    reference's ∇_a C (None: that check skips this loss, saying so)."""
 
 
 def torch_module() -> Any:

@@ -24,6 +24,39 @@ def test_registries_match():
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.torch
+@pytest.mark.jax
+@pytest.mark.parametrize("kind", ["activation", "loss"])
+def test_every_counterpart_keeps_float32_in_float32(kind):
+    """Each counterpart's torch and JAX σ or C of float32 arrays is float32: a float64 constant in one (np.log(2) is
+    one; math.log(2) is not) would promote a float32 case, and JAX's switch over the catalogue refuses mixed types."""
+    require("torch")
+    require("jax")
+    import jax
+    import torch
+
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([[0.3, -0.2], [0.25, 0.6]], dtype=np.float32)
+    a = np.array([[0.3, 0.6], [0.7, 0.4]], dtype=np.float32)  # outputs every loss accepts: columns sum to 1
+    y = np.array([[0.5, 0.5], [0.5, 0.5]], dtype=np.float32)
+    mask = np.ones_like(x)
+    promoting = []
+    for name in ACTIVATIONS if kind == "activation" else LOSSES:
+        if kind == "activation":
+            entry = counterparts.activation(name)
+            by_torch, by_jax = entry.torch(torch.from_numpy(x)), entry.jax(jax.numpy.asarray(x), jax.numpy.ones((2, 1), bool))
+        else:
+            entry = counterparts.loss(name)
+            by_torch = entry.torch(torch.from_numpy(a), torch.from_numpy(y))
+            by_jax = entry.jax(jax.numpy.asarray(a), jax.numpy.asarray(y), jax.numpy.asarray(mask))
+        promoting += [
+            f"{name}'s {fw} counterpart ({got})"
+            for fw, got in (("torch", by_torch.dtype), ("jax", by_jax.dtype))
+            if str(got).removeprefix("torch.") != "float32"
+        ]
+    assert not promoting, f"float32 in, not float32 out: {', '.join(promoting)}; write constants as Python floats"
+
+
 # Every oracle, finite differences included, on Hypothesis-drawn (and shrunk) cases of each
 # entry: a third of the profile's examples per entry, since the test below sends every
 # combination of entries through torch and JAX by the thousand.

@@ -448,7 +448,12 @@ def test_the_committed_certificate_shows_both_kinds_of_evidence_against_each_mut
 
     text = DOCS.read_text()
     rows = [line for line in text[text.index("Negative controls:") :].split("\n\n")[1].splitlines()[2:]]
-    assert [row.split("`")[1] for row in rows] == list(MUTANTS), rows
+    listed = [row.split("`")[1] for row in rows]
+    lacking, extra = [m for m in MUTANTS if m not in listed], [m for m in listed if m not in MUTANTS]
+    assert listed == list(MUTANTS), (
+        f"docs/CERTIFICATE.md is stale: its negative controls lack {lacking or 'none'}, list {extra or 'none'} the "
+        f"registry does not have{'' if lacking or extra else ', in another order'}: run `{REGENERATE}`"
+    )
     for row in rows:
         numeric, symbolic = [cell.strip() for cell in row.split(" | ")[-2:]]
         assert " on [" in numeric, row
