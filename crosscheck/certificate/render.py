@@ -154,6 +154,11 @@ def _identity(cert: Certificate, command: str) -> str:
                     "(tests/test_soak.py), on this machine; other machines not run",
                 ),
             ),
+            (
+                "A rerun on the same machine writes the same JSON but for the fields its `reproducible` record lists "
+                "(the date, and every time, named seconds).",
+                tag("Cross-checked", "a rerun in a fresh process of one entry's 20 cells (tests/test_certificate.py)"),
+            ),
         )
     }
 

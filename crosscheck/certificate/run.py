@@ -337,8 +337,23 @@ class Certificate:
             "verdict": self.verdict(),
             "verdict_tags": [{"sentence": text, "tag": kind, "detail": detail} for text, kind, detail in self.verdict_parts()],
             "ledger": dict(ledger.TAGS),
+            "reproducible": REPRODUCIBLE,
             "ok": self.ok,
         }
+
+
+REPRODUCIBLE = {
+    "same on a rerun": (
+        "every other field: verdicts, counts, sizes, every |diff|/tol figure, the trajectories and the residuals, given"
+        " the same seed, code, versions, CPU, BLAS, thread counts and installed proof checker"
+    ),
+    "differs": {
+        "date": "the day the run was made",
+        "seconds": "every field so named, at any depth: times read from the clock, which the machine's load sets",
+    },
+}
+"""What of the JSON a second run reproduces, and what it may not, with why (tests/test_certificate.py runs two
+fresh processes and compares them, leaving out exactly the fields listed under "differs")."""
 
 
 STALL = 300.0
