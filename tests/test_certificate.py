@@ -418,6 +418,21 @@ def test_every_sentence_of_a_certificate_carries_a_ledger_tag(small_run):
         assert all(f"| [{kind}] |" in ledger for kind in TAGS), "the ledger section does not list every tag"
 
 
+@needs_frameworks
+@pytest.mark.xdist_group("small_run")  # one worker runs the shared fixture once
+def test_every_scope_a_sentence_states_is_what_the_run_recorded(small_run):
+    """Each tagged sentence of the Markdown that states a scope (how many cells, the structures drawn, the cases per
+    cell, the cases per oracle) states what the run's JSON recorded; one stating more than ran is named."""
+    from scopes import mismatches
+
+    markdown = (small_run[2] / "c.md").read_text()
+    data = json.loads((small_run[2] / "c.json").read_text())
+    required = ("Cases: ", "over the cells", "cases of it", "Cases checked")
+    assert mismatches(markdown, data, required=required) == []
+    widened = markdown.replace(f"Cases: {len(data['cells'])} cells", "Cases: 480 cells")
+    assert widened != markdown and any("Cases: 480 cells" in m for m in mismatches(widened, data))
+
+
 def test_the_ledger_check_finds_an_untagged_sentence():
     """untagged() names every sentence without its tag: after the last tag, or a second sentence before one; a tag
     of an unknown kind is no tag; headings, tables and code are not sentences."""

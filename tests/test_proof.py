@@ -454,9 +454,18 @@ def test_the_symbolic_command_proves_the_whole_plan(tmp_path):
     assert len(data["refutations"]) == len(sweep.FORMULA_MUTANTS) and all(r["ok"] for r in data["refutations"])
     assert data["derivatives"] and all(d["verdict"] == "confirmed" for d in data["derivatives"])
     assert data["wrong_derivatives"] and all(d["verdict"] == "refuted" for d in data["wrong_derivatives"])
+    from scopes import mismatches
+
     from crosscheck.certificate.ledger import untagged
 
-    assert untagged((tmp_path / "p.md").read_text()) == []
+    markdown = (tmp_path / "p.md").read_text()
+    assert untagged(markdown) == []
+    # Every scope its sentences state (widths, N, the whole networks, the code paths, the mutants' network, the costs'
+    # outputs and N, the depth beyond which a hypothesis rules) is what the run recorded; a widened one is named.
+    required = ("width pair", "whole networks", "stack of two", "equation it breaks", "outputs at N", "beyond")
+    assert mismatches(markdown, data, required=required) == []
+    widened = markdown.replace("up to 6 × 6", "up to 7 × 7")
+    assert widened != markdown and any("7 × 7" in m for m in mismatches(widened, data))
 
 
 def test_every_catalogue_sigma_prime_is_confirmed():

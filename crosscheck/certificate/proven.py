@@ -34,7 +34,7 @@ def proof_markdown(proof: Any, skipped: str = "") -> str:
     registry's own derivatives."""
     if proof is None:
         return f"## Proven\n\nThe symbolic tier did not run ({skipped}): this certificate proves nothing. {tag('Measured')}\n\n"
-    return "## Proven\n\n" + _how(proof) + _every_depth() + _refutations(proof) + _registry(proof)
+    return "## Proven\n\n" + _how(proof) + _every_depth(proof) + _refutations(proof) + _registry(proof)
 
 
 def _how(proof: Any) -> str:
@@ -88,9 +88,11 @@ def _how(proof: Any) -> str:
 """
 
 
-def _every_depth() -> str:
+def _every_depth(proof: Any) -> str:
     """Why the lemmas at these widths cover deeper networks, what that rests on, and what they leave out."""
     proven = tag("Proven")
+    scope = proof.recorded_scope()
+    depths = [len(n["sizes"]) - 1 for n in scope["end_to_end"]]
     induction = tagged(
         ("BP1 is proven at layer 3 of the networks (1, p, q), for any τ and C.", proven),
         (
@@ -104,12 +106,14 @@ def _every_depth() -> str:
             proven,
         ),
         (
-            "Whole networks of 1 to 4 weight layers are proven end to end, every layer's δ, ∂C/∂b and ∂C/∂W included.",
+            f"{len(depths)} whole networks of {min(depths, default=0)} to {max(depths, default=0)} weight layers and widths "
+            f"≤ {max(scope['end_to_end_widths'], default=0)} (the end-to-end row) are proven end to end, every layer's δ, "
+            "∂C/∂b and ∂C/∂W included.",
             proven,
         ),
         (
             "Deeper networks follow by induction on l only if `backward` computes δ^l by the same loop step at every l.",
-            tag("Hypothesis", "read off the code's loop, not proven about it beyond 4 weight layers"),
+            tag("Hypothesis", f"read off the code's loop, not proven about it beyond {max(depths, default=0)} weight layers"),
         ),
     )
     scope = tagged(
@@ -138,8 +142,9 @@ def _refutations(proof: Any) -> str:
     )
     refutations = tagged(
         (
-            "Each formula mutant of `crosscheck/mutants.py` fails at the equation it breaks, on the network 2-2-2 with "
-            "N = 2 (softmax output for the softmax Jacobian's, τ undefined for the others).",
+            "Each formula mutant of `crosscheck/mutants.py` fails at the equation it breaks, on the network "
+            + " and ".join(f"{'-'.join(map(str, n['sizes']))} with N = {n['N']}" for n in proof.recorded_scope()["refuted_on"])
+            + " (softmax output for the softmax Jacobian's, τ undefined for the others).",
             tag("Proven", "each residual decided non-zero"),
         ),
         (
@@ -172,7 +177,8 @@ def _registry(proof: Any) -> str:
         ),
         (
             "Each catalogue loss's C equals the formula the derivation states, written in `crosscheck/proof/costs.py`, "
-            "at N = 1, 2 and 3 with symbolic outputs and targets.",
+            f"on {proof.recorded_scope()['cost_outputs']} outputs at N = "
+            f"{', '.join(map(str, proof.recorded_scope()['cost_samples']))} with symbolic outputs and targets.",
             tag("Proven", "on each loss's domain"),
         ),
         (

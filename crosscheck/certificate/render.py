@@ -219,7 +219,7 @@ def _how(cert: Certificate) -> str:
         tagged(
             (
                 f"Cases: {len(cert.cells)} cells = every valid hidden activation × output activation × loss × dtype "
-                "(float64, float32); per cell one random structure (1-5 weight layers, widths 1-8, batch 1-8) and "
+                f"(float64, float32); per cell one random structure (over the cells: {cert.structures_in_words()}) and "
                 f"{cert.cases_per_cell} cases of it, with weight scales from {{0, 0.1, 1, 3, 10, 30}} per layer (exact "
                 "zeros and saturation included), inputs of scale 0, 1 or 10, and exact zeros planted in half of them.",
                 tag("Measured"),

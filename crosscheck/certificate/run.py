@@ -198,6 +198,23 @@ class Certificate:
             and (self.coq is None or not self.coq.checked or self.coq.ok)
         )
 
+    def structures(self) -> dict[str, list[int]]:
+        """The least and most weight layers, widths (every layer's, the input's included) and batch sizes of the
+        cells' structures, as this run drew them."""
+        depths = [len(c.sizes) - 1 for c in self.cells]
+        widths = [w for c in self.cells for w in c.sizes]
+        batches = [c.N for c in self.cells]
+        return {
+            name: [min(values), max(values)] if values else []
+            for name, values in (("weight_layers", depths), ("widths", widths), ("batch", batches))
+        }
+
+    def structures_in_words(self) -> str:
+        s = self.structures()
+        if not s["weight_layers"]:
+            return "none"
+        return "{}-{} weight layers, widths {}-{}, batch {}-{}".format(*s["weight_layers"], *s["widths"], *s["batch"])
+
     def total_cases(self) -> dict[str, int]:
         return {o: sum(c.cases.get(o, 0) for c in self.cells) for o in self.oracles}
 
@@ -224,12 +241,11 @@ class Certificate:
                 (
                     "That they hold at every depth rests on the loop of `backward` computing δ^l by the same step at every l.",
                     "Hypothesis",
-                    "read off the code; checked end to end to 4 weight layers",
+                    f"read off the code; checked end to end to {self.proof.deepest()} weight layers",
                 ),
                 ("Every formula mutant is refuted at the equation it breaks.", "Proven", "each residual decided non-zero"),
                 (
-                    "Each catalogue σ' is dσ/dz of its σ, each loss's C is its stated formula, and its ∇_a C is that "
-                    "formula's derivative (N = 1, 2, 3).",
+                    f"{self.proof.registry_scope()[0].upper()}{self.proof.registry_scope()[1:]}.",
                     "Proven",
                     "on the registry's own code",
                 ),
@@ -306,6 +322,7 @@ class Certificate:
             "cases_per_cell": self.cases_per_cell,
             "oracles": list(self.oracles),
             "total_cases": self.total_cases(),
+            "structures": self.structures(),
             "tolerances": {
                 "autograd": {str(d): t.rtol for d, t in AUTOGRAD.items()},
                 "finite_differences": {str(d): {"rtol": t.rtol, "cost_rtol": t.cost_rtol} for d, t in FINITE_DIFFERENCES.items()},

@@ -324,26 +324,75 @@ class Proof:
         return f"did not prove {', '.join(incomplete)} at every width" if incomplete else ""
 
     def scope(self) -> str:
-        """What is proven, on which code paths, at which sizes: the headline's scope."""
-        depth = max((len(r.job.sizes) - 1 for r in self.results if r.job.claim == "end-to-end" and r.ok), default=0)
-        widest = max(WIDTHS)
+        """What is proven, on which code paths, at which sizes: the headline's scope, written from what ran."""
+        scope = self.recorded_scope()
+        widest = max(scope["lemma_widths"], default=0)
+        depths = [len(n["sizes"]) - 1 for n in scope["end_to_end"]]
+        paths = sorted(
+            {"-".join(map(str, p["sizes"])) + (" softmax" if p["output"] == "softmax" else "") for p in scope["paths"]}
+        )
+        path_samples = sorted({p["N"] for p in scope["paths"]})
         return (
             f"BP1-BP4 on the reference's own backward, for any σ and C, at every width pair up to {widest} × {widest} and "
-            f"N ≤ {max(SAMPLES)}, whole networks of up to {depth} weight layers, on one case's arrays, a stack of two and out="
+            f"N ≤ {max(scope['lemma_samples'], default=0)} on one case's arrays; end to end on {len(depths)} whole "
+            f"networks of {min(depths, default=0)} to {max(depths, default=0)} weight layers and widths ≤ "
+            f"{max(scope['end_to_end_widths'], default=0)}; on a stack of two and with out= on {', '.join(paths) or 'none'} "
+            f"at N = {', '.join(map(str, path_samples)) or 'none'}"
         )
+
+    def registry_scope(self) -> str:
+        """Where each catalogue σ', C and ∇_a C was checked, written from what ran."""
+        scope = self.recorded_scope()
+        return (
+            f"each catalogue σ' equal to dσ/dz on a symbol z > 0 and z < 0, each loss's C its stated formula and its ∇_a C "
+            f"that formula's derivative on {scope['cost_outputs']} outputs at N = "
+            f"{', '.join(map(str, scope['cost_samples'])) or 'none'}"
+        )
+
+    def deepest(self) -> int:
+        """The most weight layers of a whole network proven end to end in this run."""
+        return max((len(n["sizes"]) - 1 for n in self.recorded_scope()["end_to_end"]), default=0)
 
     def headline(self) -> str:
         """The tier's verdict in one line: PROVEN with its scope, or NOT PROVEN with what is and what is not."""
         if self.ok:
             return (
-                f"PROVEN: {self.scope()}; every formula mutant refuted; each catalogue σ', C and ∇_a C equal to the "
-                "derivative or formula it states (every depth beyond rests on the loop's uniformity, a hypothesis)."
+                f"PROVEN: {self.scope()}; every formula mutant refuted; {self.registry_scope()} (every depth beyond "
+                f"{self.deepest()} weight layers rests on the loop's uniformity, a hypothesis)."
             )
         proven = [row.equation for row in self.rows() if row.complete]
         return f"NOT PROVEN: the tier {self.problem()} (proven: {', '.join(proven) or 'nothing'})."
 
+    def recorded_scope(self) -> dict[str, Any]:
+        """What this run proved, read off its results (never the plan's constants): the lemmas' widths and N, each
+        whole network and code path proven, the networks the mutants were refuted on, the costs' outputs and N. The
+        reports' scope sentences are written from it, and tests/test_certificate.py checks them against it."""
+        from crosscheck.proof import costs
+
+        def proven(claim: str) -> list[Result]:
+            return [r for r in self.results if r.job.claim == claim and r.ok]
+
+        lemmas = proven("lemma")
+        whole = proven("end-to-end")
+        return {
+            "lemma_widths": sorted({w for r in lemmas for w in r.job.sizes[1:]}),
+            "lemma_samples": sorted({r.job.N for r in lemmas}),
+            "end_to_end": [{"sizes": list(r.job.sizes), "N": r.job.N} for r in whole],
+            "end_to_end_widths": sorted({w for r in whole for w in r.job.sizes}),
+            "paths": [
+                {"sizes": list(r.job.sizes), "N": r.job.N, "output": r.job.output, "path": r.job.path} for r in proven("path")
+            ],
+            "refuted_on": [
+                {"sizes": list(sizes), "N": N} for sizes, N in sorted({(tuple(r.job.sizes), r.job.N) for r in self.refutations()})
+            ],
+            "cost_outputs": costs.OUTPUTS if self.derivatives else None,
+            "cost_samples": list(costs.SAMPLES) if self.derivatives else [],
+            "networks": len(self.results),
+        }
+
     def as_dict(self) -> dict[str, object]:
         return {
+            "scope": self.recorded_scope(),
             "seconds": self.seconds,
             "workers": self.workers,
             "identities": [vars(row) for row in self.rows()],
