@@ -411,3 +411,87 @@ def test_the_certificates_rising_trajectory_refutes_a_broken_training_loop(rule,
     monkeypatch.setattr(trajectory, "train", _broken_train(rule))
     broken = trajectory.xor_trajectory(2000, 1e-7, ("torch",), learning_rate=30.0)
     assert not broken.ok, f"the {rule} break passed: {broken.as_dict()}"
+
+
+def _decidable_run(case: Case, learning_rate: float) -> list[float] | None:
+    """The reference's losses over up to 30 iterations with no tolerance, cut where C falls below 1e-6 of its start
+    (a loss near 0 is mostly its own rounding, which no relative comparison decides); None for a run that overflows,
+    leaves the finite numbers or does not move."""
+    from crosscheck.certificate import trajectory
+
+    try:
+        dry = trajectory.trajectory(case.network, case.x, case.y, 30, None, ("torch",), learning_rate=learning_rate)
+    except FloatingPointError:
+        return None
+    losses = np.array(dry.losses["reference"])
+    if not np.all(np.isfinite(losses)) or losses[0] <= 0:
+        return None
+    small = np.flatnonzero(losses < 1e-6 * losses[0])
+    losses = losses[: small[0]] if small.size else losses
+    return [float(v) for v in losses] if len(losses) >= 3 else None
+
+
+def _tolerance_that_stops(losses: list[float], choice: int) -> tuple[float, int] | None:
+    """A tolerance for the |ΔC| rule and the iteration it stops at, chosen from a dry run's losses so that rounding
+    cannot flip a stop decision: every change it must not stop on is 1e-8 of C or more (far above rounding) and 2 %
+    above it, the change it stops on 5 % below the smallest before. The `choice`-th such stop, or, where there is none,
+    a tolerance 2 % below every change (the run reaches its cap); None where neither exists."""
+    L = np.array(losses)
+    changes = np.abs(np.diff(L))
+    decidable = changes >= 1e-8 * np.maximum(L[:-1], L[1:])
+    records = [t for t in range(1, len(changes)) if decidable[:t].all() and changes[t] < changes[:t].min() / 1.05]
+    if records:
+        t = records[choice % len(records)]
+        return float(changes[:t].min() / 1.02), t + 2  # the loss of iteration t + 2 is the one the rule stops on
+    return (float(changes.min() / 1.02), len(L)) if decidable.all() else None
+
+
+@pytest.mark.torch
+@pytest.mark.jax
+@given(
+    case=cases(max_layers=3, max_width=4, max_batch=4, dtype=np.float64, saturate=False),
+    learning_rate=st.sampled_from([0.05, 0.5, 2.0]),
+    choice=st.integers(0, 30),
+)
+def test_train_stops_and_steps_as_torchs_and_jaxs_loops_on_random_problems(case, learning_rate, choice):
+    """On a random network and batch, with the |ΔC| rule active at a tolerance that stops it mid-run (or never), the
+    reference's train, a torch.optim.SGD loop and a jax.grad loop stop at the same iteration, the one the rule
+    names, with the same losses and parameters."""
+    require("torch")
+    require("jax")
+    from crosscheck.certificate import trajectory
+
+    losses = _decidable_run(case, learning_rate)
+    chosen = _tolerance_that_stops(losses, choice) if losses else None
+    if chosen is None:
+        return  # a run that diverges, stalls at rounding level or does not move decides no stop rule
+    tolerance, stop = chosen
+    run = trajectory.trajectory(case.network, case.x, case.y, len(losses), tolerance, learning_rate=learning_rate)
+    assert run.stop_iteration == {name: stop for name in run.stop_iteration}, (
+        f"tolerance {tolerance:.3g} should stop every loop at iteration {stop}: {run.stop_iteration}"
+    )
+    assert run.ok, run.as_dict()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("rule", ["signed change", "η/N"])
+def test_random_problems_refute_a_broken_training_loop(rule, monkeypatch):
+    """A train that stops on the signed change of C, or steps by η/N, disagrees with torch's loop on one of the first
+    20 random problems the property above draws at η = 2."""
+    require("torch")
+    from hypothesis import find, settings
+
+    from crosscheck.certificate import trajectory
+
+    def disagrees(case: Case) -> bool:
+        losses = _decidable_run(case, 2.0)
+        chosen = _tolerance_that_stops(losses, 0) if losses else None
+        if chosen is None:
+            return False
+        with monkeypatch.context() as patched:
+            patched.setattr(trajectory, "train", _broken_train(rule))
+            broken = trajectory.trajectory(case.network, case.x, case.y, len(losses), chosen[0], ("torch",), learning_rate=2.0)
+            return not broken.ok
+
+    strategy = cases(max_layers=3, max_width=4, min_batch=2, max_batch=4, dtype=np.float64, saturate=False)
+    find(strategy, disagrees, settings=settings(max_examples=20, database=None, derandomize=True))

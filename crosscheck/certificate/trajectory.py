@@ -91,7 +91,9 @@ def _framework_train(
         losses.append(loss)
         if tolerance is not None and len(losses) >= 2 and abs(losses[-1] - losses[-2]) < tolerance:
             break  # the loss is from before this step: the network stays as it was
-        net = Network(weights, biases, activation=net.activation.name, output_activation=net.output_activation.name)
+        net = Network(
+            weights, biases, activation=net.activation.name, output_activation=net.output_activation.name, loss=net.loss.name
+        )
     return losses, net
 
 
@@ -103,10 +105,24 @@ def xor_trajectory(
 ) -> Trajectory:
     """Train the 2-3-1 XOR network with the reference and each framework from one start
     (default: every oracle with an update of its own), each stopping by its own reading of the rules."""
+    x, y = xor_data()
+    return trajectory(Network.random(SIZES, seed=SEED), x, y, iterations, tolerance, frameworks, learning_rate)
+
+
+def trajectory(
+    start: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    iterations: int,
+    tolerance: float | None = None,
+    frameworks: tuple[str, ...] | None = None,
+    learning_rate: float = LEARNING_RATE,
+) -> Trajectory:
+    """Train `start` on (x, y) with the reference's `train` and with each framework's own loop (default: every oracle
+    with an update of its own), from the same parameters, each stopping by its own reading of the rules: the
+    iteration cap and, with a tolerance, |C_t − C_{t−1}| < tolerance."""
     if frameworks is None:
         frameworks = tuple(name for name, oracle in ORACLES.items() if oracle.sgd_step is not None)
-    start = Network.random(SIZES, seed=SEED)
-    x, y = xor_data()
     result = Trajectory(iterations, tolerance)
     net = start.copy()
     history = train(net, x, y, learning_rate=learning_rate, max_iterations=iterations, tolerance=tolerance)
