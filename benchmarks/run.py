@@ -82,6 +82,7 @@ from crosscheck.check import check_case, check_cases  # noqa: E402
 from crosscheck.implementations import implementation  # noqa: E402
 from crosscheck.oracles import ORACLES, oracle_gradients  # noqa: E402
 from crosscheck.strategies import Structure, build_stack, random_cases  # noqa: E402
+from crosscheck.tolerances import tolerance  # noqa: E402
 from reference import Network  # noqa: E402
 
 MLP_SIZES, MLP_N = (784, 1024, 1024, 1024, 10), 256
@@ -238,7 +239,7 @@ def throughput(quick: bool) -> list[tuple[str, str]]:
         "JAX reverse over the stacks": lambda: ORACLES["jax"].compute(groups),
         "the error scales S": lambda: [stack_magnitudes(s) for s in groups],
         "the judge, two oracles": lambda: [
-            judge_stacked(t, o, sc, ORACLES["torch"].tolerance(s.dtype), "autograd", stack=s)
+            judge_stacked(t, o, sc, tolerance(ORACLES["torch"].kind, s.dtype), "autograd", stack=s)
             for s, t, (o, _), sc in zip(groups, tested, computed, scales)
             for _ in range(2)
         ],

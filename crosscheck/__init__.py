@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crosscheck.case import REFERENCE, Case, Implementation, Stack
     from crosscheck.check import check_case, check_cases, compare, step_check
-    from crosscheck.implementations import CONVENTIONS, Convention, implementation
+    from crosscheck.convention import CONVENTIONS, Convention
+    from crosscheck.implementations import implementation
     from crosscheck.isolation import Submission
     from crosscheck.judge import TensorCheck
     from crosscheck.oracles import ORACLES, oracle_gradients
@@ -34,8 +35,8 @@ _PUBLIC = {
     "check_cases": "crosscheck.check",
     "compare": "crosscheck.check",
     "step_check": "crosscheck.check",
-    "CONVENTIONS": "crosscheck.implementations",
-    "Convention": "crosscheck.implementations",
+    "CONVENTIONS": "crosscheck.convention",
+    "Convention": "crosscheck.convention",
     "implementation": "crosscheck.implementations",
     "Submission": "crosscheck.isolation",
     "TensorCheck": "crosscheck.judge",

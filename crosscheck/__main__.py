@@ -97,7 +97,7 @@ GRADE = (
 
 
 def _grade_options(parser: argparse.ArgumentParser) -> None:
-    from crosscheck.implementations import CONVENTIONS
+    from crosscheck.convention import CONVENTIONS
 
     parser.add_argument(
         "submissions", metavar="SUBMISSIONS", type=Path, nargs="?", help="a folder of submissions, or one submission"
@@ -137,7 +137,7 @@ VERIFY = "Check your own backprop against PyTorch and JAX on drawn networks, in 
 
 
 def _verify_options(parser: argparse.ArgumentParser) -> None:
-    from crosscheck.implementations import CONVENTIONS
+    from crosscheck.convention import CONVENTIONS
     from reference import ACTIVATIONS, LOSSES
 
     hidden = sorted(name for name, entry in ACTIVATIONS.items() if entry.elementwise)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from crosscheck.convention import Convention
 from reference import Gradients, Network
 
 Parameters = tuple[list[np.ndarray], list[np.ndarray]]
@@ -144,9 +145,8 @@ class Implementation:
     Python source that makes `implementation` in a reproduction. `formulation` says how
     its σ and σ' may be computed (`crosscheck.scales.FORMULATIONS`): "strict" for the
     reference, which keeps their relative accuracy in the tails, "any" for yours.
-    `regularization(N, n_L)`, when given, is the coefficient c of the c·ΣW² it adds to the
-    derivation's cost (in the derivation's scaling), for a batch of N and n_L outputs: the
-    oracles add the same term, each in its own framework.
+    `convention`, when given, says what your code does beyond the derivation (its cost's
+    scale, an L2 term, a weight decay, a clip); the properties read it, nothing copies it.
     """
 
     name: str
@@ -155,14 +155,9 @@ class Implementation:
     provides: tuple[str, ...] | None = ("loss", "deltas", "weights", "biases")
     setup: str = ""
     formulation: str = "strict"
-    regularization: Callable[[int, int], float] | None = None
-    weight_decay: float = 0.0
-    """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
-    clip: float = 0.0
-    """The clip of a log loss's argument it declares (its cost on a clipped to [clip, 1 − clip]): the oracles clip too."""
-    cost_factor: Callable[[int, int], float] | None = None
-    """Your cost over the derivation's mean cost, for a batch of N and n_L outputs (N for a summed cost):
-    the update you step on it is η times that over the mean cost's. None: the mean cost."""
+    convention: Convention | None = None
+    """What your code does, as found or declared (None: the derivation's own, the reference's): the one owner of the
+    cost's scale, its L2 term, the update's weight decay and the clip, which the properties below read."""
     redeclared: Callable[[Any], Implementation] | None = field(default=None, compare=False)
     """The same function under another `Convention` (None: not made from a function), for the
     diagnosis's probes (does it agree once its targets are declared otherwise?)."""
@@ -179,6 +174,29 @@ class Implementation:
     (n_in, n_out)), for reports; None for the reference, which speaks the derivation's."""
     runner: Any = field(default=None, compare=False)
     """What runs your calls (`crosscheck.isolation`: a child process, or this one), None for the reference."""
+
+    @property
+    def regularization(self) -> Callable[[int, int], float] | None:
+        """(N, n_L) -> the coefficient c of the c·ΣW² it adds to the derivation's cost (in the derivation's scaling):
+        the oracles add the same term, each in its own framework. None: no such term."""
+        c = self.convention
+        return c.l2_coefficient if c is not None and c.l2 else None
+
+    @property
+    def weight_decay(self) -> float:
+        """The update's own weight decay (torch.optim.SGD's: ∂C/∂W + weight_decay · W)."""
+        return 0.0 if self.convention is None else float(self.convention.weight_decay)
+
+    @property
+    def clip(self) -> float:
+        """The clip of a log loss's argument it declares (its cost on a clipped to [clip, 1 − clip]): the oracles clip too."""
+        return 0.0 if self.convention is None else float(self.convention.clip)
+
+    @property
+    def cost_factor(self) -> Callable[[int, int], float] | None:
+        """Your cost over the derivation's mean cost, for a batch of N and n_L outputs (N for a summed cost): the
+        update you step on it is η times that over the mean cost's. None: the mean cost."""
+        return None if self.convention is None else self.convention.update_scale()
 
     @property
     def isolated(self) -> bool:

@@ -7,6 +7,7 @@ and the derivation's with it, once, at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -148,6 +149,13 @@ class Convention:
         """c of the c·ΣW² your cost adds, in the derivation's scaling (your coefficient over `factor`)."""
         yours = {"lambda/2n": self.l2 / (2 * N), "lambda/2": self.l2 / 2, "reg": self.l2}[self.l2_form]
         return yours / self.factor(N, outputs)
+
+    def update_scale(self) -> Callable[[int, int], float] | None:
+        """The cost your update steps on, over the mean cost (None: the mean cost): `factor` for a batch per call;
+        for one sample per call, the mean over the mini-batch of the per-sample cost."""
+        if self.per_sample:  # one sample's sum is its mean; "elements" depends on the output width (with or without ½)
+            return None if self.cost in ("mean", "sum") and self.half else (lambda N, outputs: self.factor(1, outputs))
+        return None if self.cost == "mean" and self.half else self.factor
 
 
 DECLARED = tuple(f.name for f in fields(Convention) if f.name != "name")

@@ -29,18 +29,10 @@ from crosscheck import edge, isolation, wire
 from crosscheck.case import Case, Implementation, Parameters
 from crosscheck.containment import Cage, Uncontained, unavailable
 from crosscheck.convention import (
-    BIASES,
     CONVENTIONS,
-    COSTS,
-    KINKS,
-    L2_FORMS,
-    SAMPLES,
-    TARGETS,
-    WEIGHTS,
     Convention,
     convention_named,
 )
-from crosscheck.edge import PROMOTED
 from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, Limits, Outcome
 from crosscheck.problems import ImplementationProblem, Problem
 from crosscheck.wire import type_name
@@ -186,10 +178,7 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         tuple(provides) if provides is not None else None,
         setup=setup,
         formulation="any",
-        regularization=c.l2_coefficient if c.l2 else None,
-        weight_decay=float(c.weight_decay),
-        cost_factor=_update_scale(c),
-        clip=float(c.clip),
+        convention=c,
         redeclared=lambda other: _made(runner, other, provides, name, setup),
         observed=calls.observed,
         submit=calls.submit,
@@ -197,14 +186,6 @@ def _made(runner: isolation.Calls, c: Convention, provides: Sequence[str] | None
         runner=runner,
         yours=your_names(c),
     )
-
-
-def _update_scale(c: Convention) -> Callable[[int, int], float] | None:
-    """The cost your update steps on, over the mean cost (None: the mean cost): the convention's factor for a
-    batch per call; for one sample per call, the mean over the mini-batch of the per-sample cost."""
-    if c.per_sample:  # one sample's sum is its mean; "elements" depends on the output width (with or without ½)
-        return None if c.cost in ("mean", "sum") and c.half else (lambda N, outputs: c.factor(1, outputs))
-    return None if c.cost == "mean" and c.half else c.factor
 
 
 def your_names(c: Convention) -> Callable[[str, int | None, tuple[int, ...]], str]:
@@ -389,18 +370,7 @@ def _setup(fn: Yours, update: Yours | None, c: Convention) -> str:
 
 
 __all__ = [
-    "BIASES",
-    "CONVENTIONS",
-    "COSTS",
-    "KINKS",
-    "L2_FORMS",
-    "PROMOTED",
-    "SAMPLES",
-    "TARGETS",
-    "WEIGHTS",
-    "Convention",
     "YourCalls",
-    "convention_named",
     "implementation",
     "problem_of",
 ]

@@ -95,7 +95,7 @@ class Assignment:
 
     def options(self) -> dict[str, Any]:
         """check_implementation's keyword arguments (besides the functions)."""
-        from crosscheck.implementations import CONVENTIONS
+        from crosscheck.convention import CONVENTIONS
 
         s = self.settings
         base = CONVENTIONS[s["convention"]]

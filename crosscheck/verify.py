@@ -28,10 +28,12 @@ from crosscheck.case import Case, Implementation
 from crosscheck.check import check_case, check_cases, positive_learning_rate, step_check
 from crosscheck.check import stepped as stepped_scale
 from crosscheck.containment import Cage
+from crosscheck.convention import Convention
+from crosscheck.convention import convention_named as convention_of
 from crosscheck.diagnosis import diagnose_step, forward, kink_samples
+from crosscheck.edge import PROMOTED
 from crosscheck.findings import Diagnosis, PrecisionNote, Slip
-from crosscheck.implementations import PROMOTED, Convention, Yours, implementation
-from crosscheck.implementations import convention_named as convention_of
+from crosscheck.implementations import Yours, implementation
 from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, STOP_AFTER, LoadFailure, ctrl_c_kept
 from crosscheck.probe import Found
 from crosscheck.problems import ImplementationProblem

@@ -420,7 +420,7 @@ def _decidable_run(case: Case, learning_rate: float) -> list[float] | None:
     from crosscheck.certificate import trajectory
 
     try:
-        dry = trajectory.trajectory(case.network, case.x, case.y, 30, None, ("torch",), learning_rate=learning_rate)
+        dry = trajectory.trajectory(case.network, case.x, case.y, 30, None, frameworks=("torch",), learning_rate=learning_rate)
     except FloatingPointError:
         return None
     losses = np.array(dry.losses["reference"])
@@ -490,7 +490,9 @@ def test_random_problems_refute_a_broken_training_loop(rule, monkeypatch):
             return False
         with monkeypatch.context() as patched:
             patched.setattr(trajectory, "train", _broken_train(rule))
-            broken = trajectory.trajectory(case.network, case.x, case.y, len(losses), chosen[0], ("torch",), learning_rate=2.0)
+            broken = trajectory.trajectory(
+                case.network, case.x, case.y, len(losses), chosen[0], frameworks=("torch",), learning_rate=2.0
+            )
             return not broken.ok
 
     strategy = cases(max_layers=3, max_width=4, min_batch=2, max_batch=4, dtype=np.float64, saturate=False)

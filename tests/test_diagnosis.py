@@ -15,9 +15,9 @@ import crosscheck
 from crosscheck import problems
 from crosscheck.case import Case
 from crosscheck.certificate.controls import hunt
+from crosscheck.convention import Convention
 from crosscheck.diagnosis import diagnose
 from crosscheck.findings import SLIPS
-from crosscheck.implementations import Convention
 from crosscheck.judge import TensorCheck
 from crosscheck.mutants import MUTANTS
 from crosscheck.problems import Problem

@@ -245,7 +245,7 @@ class Certificate:
                 ),
                 ("Every formula mutant is refuted at the equation it breaks.", "Proven", "each residual decided non-zero"),
                 (
-                    f"{self.proof.registry_scope()[0].upper()}{self.proof.registry_scope()[1:]}.",
+                    "E" + self.proof.registry_scope("is")[1:] + ".",
                     "Proven",
                     "on the registry's own code",
                 ),

@@ -24,7 +24,7 @@ from crosscheck.case import Case, Parameters, Stack
 from crosscheck.oracles import jax as _jax
 from crosscheck.oracles import numeric as _numeric
 from crosscheck.oracles import torch as _torch
-from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND, TABLES, Tolerance
+from crosscheck.tolerances import AUTOGRAD_KIND, FINITE_DIFFERENCES_KIND
 from reference import Gradients, Network
 
 Computation = Callable[[list[Stack]], "list[tuple[Gradients, Gradients | None]]"]
@@ -56,9 +56,6 @@ class Oracle:
     @property
     def available(self) -> bool:
         return self.framework is None or importlib.util.find_spec(self.framework) is not None
-
-    def tolerance(self, dtype: np.dtype | type) -> Tolerance:
-        return TABLES[self.kind][np.dtype(dtype)]
 
     def require(self) -> None:
         """Raise `FrameworkMissing` naming the extra to install when the framework is missing."""

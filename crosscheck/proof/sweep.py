@@ -340,12 +340,14 @@ class Proof:
             f"at N = {', '.join(map(str, path_samples)) or 'none'}"
         )
 
-    def registry_scope(self) -> str:
-        """Where each catalogue σ', C and ∇_a C was checked, written from what ran."""
+    def registry_scope(self, verb: str = "") -> str:
+        """Where each catalogue σ', C and ∇_a C was checked, written from what ran (`verb`: "is" for a sentence of
+        its own, "" for a clause of the headline)."""
         scope = self.recorded_scope()
+        equal, be = (f" {verb} ", f" {verb} ") if verb else (" equal to ", " ")
         return (
-            f"each catalogue σ' equal to dσ/dz on a symbol z > 0 and z < 0, each loss's C its stated formula and its ∇_a C "
-            f"that formula's derivative on {scope['cost_outputs']} outputs at N = "
+            f"each catalogue σ'{equal}dσ/dz on a symbol z > 0 and z < 0, each loss's C{be}its stated formula and its "
+            f"∇_a C{be}that formula's derivative, on {scope['cost_outputs']} outputs at N = "
             f"{', '.join(map(str, scope['cost_samples'])) or 'none'}"
         )
 
