@@ -308,10 +308,24 @@ def cut_short(result: Any) -> bool:
     return bool(result.counts.not_finished or result.counts.not_run)
 
 
+def too_few_judged(result: Any) -> str:
+    """Why an agreement decides nothing, or "": a dtype the assignment draws with no case judged (every case of it
+    on a kink or within rounding of a clip's bound, or none asked), so a pass would rest on nothing compared."""
+    empty = [dtype for dtype, asked in result.counts.asked.items() if asked and not result.counts.judged.get(dtype)]
+    if result.failure is not None or (result.counts.checked and not empty):
+        return ""
+    return (
+        f"not judged: too few cases could be judged to grade this ({result.counts.checked:,} of "
+        f"{result.counts.total:,} drawn; none in {', '.join(empty) or 'any dtype'}): the assignment's settings leave "
+        "too few, not your code"
+    )
+
+
 def scored(result: Any, chosen: Assignment) -> list[dict[str, Any]]:
     """Each test's score from the verdict (docs/DESIGN.md, "Grading a class"):
 
     - nothing loaded, or cases that did not finish: every test 0, the report its output;
+    - every case agrees but a dtype drawn has none judged: every test "not judged", saying so (0 points);
     - every case agrees: every gradient test passes; the cost's only if your function returns the cost;
     - a failure: the equation the diagnosis names fails (on the case where your code runs, when it raised
       on the minimal one), those before it (walking back from the output) pass, and those after it are
@@ -322,6 +336,8 @@ def scored(result: Any, chosen: Assignment) -> list[dict[str, Any]]:
     if result.unchecked or (cut_short(result) and result.failure is None) or (result.failure and result.failure.unfinished):
         why = "not judged: " + result.summary()
         marks = {t: _mark(t, chosen, "failed", report if t == tests[0] else why) for t in tests}
+    elif too_few_judged(result):
+        marks = {t: _mark(t, chosen, "failed", too_few_judged(result)) for t in tests}
     else:
         marks = _gradient_marks(result, chosen, tests, report)
     if "update" in chosen.tests:

@@ -399,3 +399,33 @@ def test_a_killed_dask_worker_is_replaced_and_loses_no_grade(tmp_path):
         assert len(workers) == 2 and victim not in workers, sorted(workers)
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").read_text().splitlines())}
     assert {s: float(r["score"]) for s, r in rows.items()} == {s: float(EXPECTED[s][0]) for s in ("ada", "eve", "gus", "jo")}
+
+
+def test_a_test_with_too_few_judged_cases_says_so_instead_of_failing():
+    """A check whose every case agrees but where a dtype drawn had no case judged (all on a kink or a clip's bound)
+    marks every test "not judged", saying too few cases could be judged and that the settings, not the code, caused
+    it; with one case judged in each dtype the same agreement passes."""
+    from types import SimpleNamespace
+
+    from crosscheck import marking
+    from crosscheck.results import Counts
+
+    chosen = marking.Assignment({"function": "backprop"}, dict.fromkeys(("cost", "BP1", "BP2", "BP3", "BP4"), 2.0))
+
+    def result(judged: dict[str, int]) -> SimpleNamespace:
+        counts = Counts(asked={"float64": 3, "float32": 3}, judged=judged, unjudged=6 - sum(judged.values()))
+        return SimpleNamespace(
+            counts=counts,
+            failure=None,
+            unchecked=False,
+            given=("loss", "weights", "biases"),
+            report=lambda: "",
+            summary=lambda: "",
+        )
+
+    marks = marking.scored(result({"float64": 3, "float32": 0}), chosen)
+    assert all(m["status"] == "failed" and not m["judged"] for m in marks), marks
+    assert all("too few cases could be judged" in m["output"] and "none in float32" in m["output"] for m in marks)
+    assert all("not your code" in m["output"] for m in marks)
+    passed = marking.scored(result({"float64": 1, "float32": 1}), chosen)
+    assert all(m["status"] == "passed" for m in passed), passed
