@@ -366,9 +366,10 @@ class Proof:
         return f"NOT PROVEN: the tier {self.problem()} (proven: {', '.join(proven) or 'nothing'})."
 
     def recorded_scope(self) -> dict[str, Any]:
-        """What this run proved, read off its results (never the plan's constants): the lemmas' widths and N, each
-        whole network and code path proven, the networks the mutants were refuted on, the costs' outputs and N. The
-        reports' scope sentences are written from it, and tests/test_certificate.py checks them against it."""
+        """What this run proved, read off its results: the lemmas' widths and N, each whole network and code path
+        proven, the networks the mutants were refuted on; the costs' outputs and N are the ones `proof.costs` runs
+        every registry check with (its results do not carry them), given only when those checks ran. The reports'
+        scope sentences are written from it, and tests/scopes.py checks them against it."""
         from crosscheck.proof import costs
 
         def proven(claim: str) -> list[Result]:
