@@ -16,6 +16,7 @@ relative tolerance: they only name a slip the judge has already found.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,10 @@ def _order(L: int) -> list[tuple[str, int | None]]:
     return walk
 
 
+GRADIENT_EQUATIONS = ("BP1", "BP2", "BP3", "BP4", "L2")
+"""The equations a gradient quantity (δ, ∂C/∂W, ∂C/∂b) departs by."""
+
+
 def diagnose(
     case: Case,
     tested: Gradients,
@@ -115,7 +120,38 @@ def diagnose(
     """The diagnosis of one failing comparison: `tensors` judged `tested` against `oracle`,
     all the evidence read: which tensors agree (∂C/∂W^l agreeing clears δ^l, so a departing
     ∂C/∂b^l is BP3), whether the returned loss agrees (a mean loss with N× gradients is a
-    missing 1/N, never a convention), and the L2 coefficient c the implementation declares."""
+    missing 1/N, never a convention), and the L2 coefficient c the implementation declares.
+    Its `gradients` is decided here too, once: the equation the gradients break with the cost left aside
+    (grading's BP1-BP4 tests read it, and the report says it beside a cost that departs first)."""
+    found = _first_departure(case, tested, tensors, oracle, regularization)
+    if found.equation in GRADIENT_EQUATIONS:
+        return replace(found, gradients=found.equation)
+    aside = tuple(t for t in tensors if t.quantity != "loss")
+    if all(t.ok for t in aside):
+        return found
+    again = _first_departure(case, tested, aside, oracle, regularization)
+    return replace(found, gradients=again.equation if again.equation in GRADIENT_EQUATIONS else _by_place(case, aside))
+
+
+def _by_place(case: Case, tensors: tuple[TensorCheck, ...]) -> str:
+    """The equation of the first departing gradient quantity by its place alone, where the evidence names none
+    (a structural problem, say): δ^L or layer L's gradients are BP1's, a hidden layer's BP2's."""
+    L = case.network.L
+    off = [t for t in tensors if not t.ok]
+    if any(t.quantity == "deltas" and t.layer == L for t in off):
+        return "BP1"
+    if any(t.quantity == "deltas" for t in off):
+        return "BP2"
+    top = max((t.layer or 0 for t in off), default=0)
+    if top == L:
+        return "BP1"
+    return "BP2" if top else ""
+
+
+def _first_departure(
+    case: Case, tested: Gradients, tensors: tuple[TensorCheck, ...], oracle: Gradients | None, regularization: float | None
+) -> Diagnosis:
+    """The diagnosis from the first departing quantity, walking back from the output (see `diagnose`)."""
     problems = [t for t in tensors if t.problem is not None]
     if problems:
         return _structural(case, problems[0])

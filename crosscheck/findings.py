@@ -117,6 +117,9 @@ class Diagnosis:
     convention: str = ""
     """Set when the difference is a convention, not a slip: every tensor scaled alike, or
     differences only where z sits exactly on a kink."""
+    gradients: str = ""
+    """The equation your gradients break with the cost left aside (BP1-BP4 or L2; `equation` itself when that is
+    a gradient's), "" when they agree: decided once, by `diagnosis.diagnose`, and read by grading's tests."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -148,6 +151,8 @@ class Diagnosis:
         else:
             for slip in self.slips:
                 lines.append(f"It looks like {slip.text}.")
+        if self.gradients and self.gradients != self.equation and self.problem is None:
+            lines.append(f"With the cost left aside, {who}'s gradients depart too: look at {EQUATIONS[self.gradients]}.")
         return "\n".join(lines)
 
 

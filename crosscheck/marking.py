@@ -333,11 +333,12 @@ def scored(result: Any, chosen: Assignment) -> list[dict[str, Any]]:
     - the update: passes when every update checked agrees with the frameworks' own step."""
     report = result.report()
     tests = [t for t in chosen.tests if t != "update"]
+    too_few = too_few_judged(result)
     if result.unchecked or (cut_short(result) and result.failure is None) or (result.failure and result.failure.unfinished):
         why = "not judged: " + result.summary()
         marks = {t: _mark(t, chosen, "failed", report if t == tests[0] else why) for t in tests}
-    elif too_few_judged(result):
-        marks = {t: _mark(t, chosen, "failed", too_few_judged(result)) for t in tests}
+    elif too_few:
+        marks = {t: _mark(t, chosen, "failed", too_few) for t in tests}
     else:
         marks = _gradient_marks(result, chosen, tests, report)
     if "update" in chosen.tests:
@@ -374,10 +375,9 @@ def _gradient_marks(result: Any, chosen: Assignment, tests: list[str], report: s
         departed = {(t.quantity, t.layer) for c in shown.comparisons.values() for t in c.tensors if not t.ok}
         found = failure.found
         slip = found.slips[0] if found is not None and found.slips else None
-        # The diagnosis decides which equation broke (the report the student reads says the same); only where it
-        # names the cost is the case looked at again without the cost, for the gradient tests' own verdict.
-        gradient = found is not None and found.equation in ("BP1", "BP2", "BP3", "BP4", "L2")
-        equation = found.equation if gradient else _gradient_equation(shown)
+        # The diagnosis decides which equation broke, the gradients' with the cost aside too (the report the
+        # student reads says both): the tests read it.
+        equation = "" if found is None else found.gradients
         cost_off = ("loss", None) in departed or (found is not None and found.equation == "loss")
         marks = _chain(chosen, shown, departed, equation, (found.equation if found is not None else equation, slip), report)
         marks["cost"] = (
@@ -424,39 +424,6 @@ def _chain(
         else:
             marks[t] = _mark(t, chosen, "failed", f"not judged: its values carry the error of {blamed}, which fails")
     return marks
-
-
-def _gradient_equation(check: Any) -> str:
-    """The equation of the first gradient quantity that departs (BP1-BP4 or L2), the cost left aside: the
-    diagnosis run again on the case without the cost's comparison ("" when only the cost departs)."""
-    from crosscheck.case import Stack
-    from crosscheck.check import regularization
-    from crosscheck.diagnosis import diagnose
-
-    failing = [c for c in check.comparisons.values() if not c.ok]
-    if not failing:
-        return ""
-    chosen = next((c for c in failing if c.kind == "autograd"), failing[0])
-    tensors = tuple(t for t in chosen.tensors if t.quantity != "loss")
-    if all(t.ok for t in tensors):
-        return ""
-    c = regularization(Stack.of([check.case]), check.implementation)
-    found = diagnose(check.case, check.tested, tensors, chosen.values, regularization=None if c is None else float(c[0]))
-    return found.equation if found.equation in ("BP1", "BP2", "BP3", "BP4", "L2") else _by_quantity(check.case, tensors)
-
-
-def _by_quantity(case: Any, tensors: Sequence[Any]) -> str:
-    """The equation of the first departing gradient quantity by its place alone (a declaration slip, say)."""
-    L = case.network.L
-    off = [t for t in tensors if not t.ok]
-    if any(t.quantity == "deltas" and t.layer == L for t in off):
-        return "BP1"
-    if any(t.quantity == "deltas" for t in off):
-        return "BP2"
-    top = max((t.layer or 0 for t in off), default=0)
-    if top == L:
-        return "BP1"
-    return "BP2" if top else ""
 
 
 def _update_mark(result: Any, chosen: Assignment, report: str) -> dict[str, Any]:

@@ -429,3 +429,47 @@ def test_a_test_with_too_few_judged_cases_says_so_instead_of_failing():
     assert all("not your code" in m["output"] for m in marks)
     passed = marking.scored(result({"float64": 1, "float32": 1}), chosen)
     assert all(m["status"] == "passed" for m in passed), passed
+
+
+def _no_half_and_bp2_without_prime(weights, biases, x, y):
+    """Sigmoid layers in columns; the cost lacks its ½ and BP2 drops σ'(z^l) (two slips, the cost's first)."""
+    import numpy as np
+
+    a, n = [x], x.shape[1]
+    for W, b in zip(weights, biases):
+        a.append(1 / (1 + np.exp(-(W @ a[-1] + b))))
+    delta = (a[-1] - y) * a[-1] * (1 - a[-1]) / n
+    gw, gb = [None] * len(weights), [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        gw[l], gb[l] = delta @ a[l].T, delta.sum(axis=1, keepdims=True)
+        delta = weights[l].T @ delta  # BP2 without ⊙ σ'(z^l)
+    return {"loss": np.sum((a[-1] - y) ** 2) / n, "weights": gw, "biases": gb}
+
+
+@needs_frameworks
+def test_which_equation_broke_is_decided_once_by_the_diagnosis():
+    """With the cost departing first and a BP2 slip behind it, the diagnosis names the cost and, with the cost left
+    aside, BP2; the report says both; marking fails the cost and BP2 from that diagnosis alone (BP1 passes, BP3 and
+    BP4 carry BP2's error), and marking imports neither the diagnosis nor the check."""
+    import ast
+
+    from crosscheck.verify import check_implementation
+
+    result = check_implementation(
+        _no_half_and_bp2_without_prime, convention="columns", isolate=False, cases=4, dtypes=["float64"], min_layers=2
+    )
+    found = result.failure.found
+    assert (found.equation, found.gradients) == ("loss", "BP2"), (found.equation, found.gradients, result.report())
+    assert "With the cost left aside, your implementation's gradients depart too: look at BP2" in result.report()
+    chosen = marking.Assignment({"function": "backprop"}, dict.fromkeys(("cost", "BP1", "BP2", "BP3", "BP4"), 2.0))
+    marks = {m["name"]: (m["status"], m["judged"]) for m in marking.scored(result, chosen)}
+    assert marks == {
+        "cost": ("failed", True),
+        "BP1": ("passed", True),
+        "BP2": ("failed", True),
+        "BP3": ("failed", False),
+        "BP4": ("failed", False),
+    }, marks
+    source = Path(marking.__file__).read_text()
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"crosscheck.diagnosis", "crosscheck.check"}, sorted(imported)
