@@ -4,9 +4,8 @@ The case's arrays go out in your convention (`inputs`); what your code returned 
 (as data, `crosscheck.wire`) and is taken into the derivation's layout, unscaled
 (`in_derivation`), then over your cost's scale (`combined`: a batch per call, or one sample
 per call). Everything after this module sees only the derivation's layout (docs/DESIGN.md,
-"The implementation under test"). `differs` and `accumulates` compare two answers to the same
-case within rounding. Each function is data in, data out; a `Problem` names what your answer
-got wrong.
+"The implementation under test"). Each function is data in, data out; a `Problem` names what
+your answer got wrong.
 """
 
 from __future__ import annotations
@@ -18,12 +17,8 @@ import numpy as np
 
 from crosscheck.case import Case
 from crosscheck.convention import Convention
-from crosscheck.judge import judge
 from crosscheck.problems import ImplementationProblem, Problem
-from crosscheck.scales import magnitudes, with_l2_scale
-from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from crosscheck.wire import Opaque, Record, type_name
-from reference import Gradients
 
 
 def inputs(case: Case, c: Convention, sample: int | None) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
@@ -172,70 +167,3 @@ def combined(calls: list[dict[str, Any]], case: Case, c: Convention) -> dict[str
     if "loss" in calls[0]:
         out["loss"] = sum(call["loss"] for call in calls) / (N * c.factor(1, n_L))
     return out
-
-
-def differs(first: dict[str, Any], second: dict[str, Any], case: Case, c: Convention) -> Problem | None:
-    """None when two answers agree within rounding (|u − v| ≤ rtol·S, the autograd tolerance
-    at the error scale of any sound formulation: a sum taken in another order moves the last
-    bits); else where they first differ, as a Problem ("accumulates" with detail "twice" when
-    the second is twice the first, else "differs")."""
-    scales: Gradients | None = None
-    for k in ("loss", "deltas", "weights", "biases"):
-        if k not in first:
-            continue
-        a = first[k] if k != "loss" else [np.atleast_1d(first[k])]
-        b = second[k] if k != "loss" else [np.atleast_1d(second[k])]
-        for l, (u, v) in enumerate(zip(a, b)):
-            if identical(u, v):
-                continue
-            layer = None if k == "loss" else l + 2
-            if u.shape == v.shape:
-                if scales is None:
-                    scales = your_scales(case, c)
-                scale = np.atleast_1d(scales.loss) if k == "loss" else getattr(scales, k)[l]
-                judged = judge(v, u, scale=scale, tolerance=tolerance(AUTOGRAD_KIND, case.network.dtype), kind=AUTOGRAD_KIND)
-                if np.all(judged.ratio <= 1):
-                    continue
-            with np.errstate(all="ignore"):
-                doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
-            if doubled:
-                return Problem("accumulates", k, layer, detail="twice")
-            return Problem("differs", k, layer)
-    return None
-
-
-def your_scales(case: Case, c: Convention) -> Gradients:
-    """S of the case's every element, as your implementation is judged (any formulation, the L2 term)."""
-    S = magnitudes(case, "any")
-    if not c.l2:
-        return S
-    net = case.network
-    coefficient = c.l2_coefficient(case.x.shape[1], net.sizes[-1])
-    stacked = with_l2_scale(
-        Gradients(np.asarray([S.loss]), [d[None] for d in S.deltas], [w[None] for w in S.weights], [b[None] for b in S.biases]),
-        [W[None] for W in net.weights],
-        np.array([coefficient]),
-    )
-    return Gradients(float(np.asarray(stacked.loss)[0]), S.deltas, [w[0] for w in stacked.weights], S.biases)
-
-
-def identical(u: np.ndarray, v: np.ndarray) -> bool:
-    """np.array_equal(u, v, equal_nan=True) with the shapes equal; the same bytes (the usual case,
-    a few times faster to see) are taken as equal at once."""
-    if u.shape != v.shape:
-        return False
-    if u.dtype == v.dtype and u.flags.c_contiguous and v.flags.c_contiguous and u.tobytes() == v.tobytes():
-        return True
-    return bool(np.array_equal(u, v, equal_nan=True))
-
-
-def accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any], fourth: dict[str, Any]) -> bool:
-    """Whether each call on the same case adds the same nonzero increment to the gradients: the first two calls
-    in a row and the next two in a row (other cases' calls may come between the pairs) step alike."""
-    steps = []
-    for u, v, w, t in zip(first["weights"], second["weights"], third["weights"], fourth["weights"]):
-        if not (u.shape == v.shape == w.shape == t.shape):
-            return False
-        with np.errstate(all="ignore"):
-            steps.append((v - u, t - w))
-    return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)

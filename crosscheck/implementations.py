@@ -11,7 +11,8 @@ arrays in its own convention and returns its gradients:
 child process by default (`crosscheck.isolation`: `isolate=False` runs it here), and what it
 returns crosses back as data; a `Convention` (`crosscheck.convention`) says how it lays out its
 arrays and its cost, and `crosscheck.edge` converts to the derivation's layout once. Each case is
-given to your function twice, on fresh copies, to expose state that leaks from call to call;
+given to your function twice, on fresh copies, to expose state that leaks from call to call (the two
+answers must agree within rounding: `_differs`, `_accumulates`);
 what it does to the arrays it was given is checked too. Many cases go to the child at once
 (`Implementation.answers`), so that a check costs one round trip per few thousand calls.
 """
@@ -34,7 +35,10 @@ from crosscheck.convention import (
     convention_named,
 )
 from crosscheck.isolation import DEFAULT_MEMORY, DEFAULT_SECONDS, Limits, Outcome
+from crosscheck.judge import judge
 from crosscheck.problems import ImplementationProblem, Problem
+from crosscheck.scales import magnitudes, with_l2_scale
+from crosscheck.tolerances import AUTOGRAD_KIND, tolerance
 from crosscheck.wire import type_name
 from reference import Gradients
 
@@ -252,7 +256,7 @@ class YourCalls:
             except ImplementationProblem as stopped:
                 results.append(stopped)
                 continue
-            differs = edge.differs(first, second, case, self.c)
+            differs = _differs(first, second, case, self.c)
             if differs is not None:
                 again.append((i, first, second, differs))
             results.append(ImplementationProblem(differs) if differs is not None else _gradients(first))
@@ -262,7 +266,7 @@ class YourCalls:
                 half = len(outcomes) // 2
                 try:
                     third, fourth = self.taken(cases[i], outcomes[:half]), self.taken(cases[i], outcomes[half:])
-                    if edge.accumulates(first, second, third, fourth):
+                    if _accumulates(first, second, third, fourth):
                         results[i] = ImplementationProblem(Problem("accumulates", problem.quantity, problem.layer))
                 except ImplementationProblem:
                     pass
@@ -374,3 +378,71 @@ __all__ = [
     "implementation",
     "problem_of",
 ]
+
+
+# --- two answers to the same case -------------------------------------------------------------------
+def _differs(first: dict[str, Any], second: dict[str, Any], case: Case, c: Convention) -> Problem | None:
+    """None when two answers agree within rounding (|u − v| ≤ rtol·S, the autograd tolerance
+    at the error scale of any sound formulation: a sum taken in another order moves the last
+    bits); else where they first differ, as a Problem ("accumulates" with detail "twice" when
+    the second is twice the first, else "differs")."""
+    scales: Gradients | None = None
+    for k in ("loss", "deltas", "weights", "biases"):
+        if k not in first:
+            continue
+        a = first[k] if k != "loss" else [np.atleast_1d(first[k])]
+        b = second[k] if k != "loss" else [np.atleast_1d(second[k])]
+        for l, (u, v) in enumerate(zip(a, b)):
+            if _identical(u, v):
+                continue
+            layer = None if k == "loss" else l + 2
+            if u.shape == v.shape:
+                if scales is None:
+                    scales = _your_scales(case, c)
+                scale = np.atleast_1d(scales.loss) if k == "loss" else getattr(scales, k)[l]
+                judged = judge(v, u, scale=scale, tolerance=tolerance(AUTOGRAD_KIND, case.network.dtype), kind=AUTOGRAD_KIND)
+                if np.all(judged.ratio <= 1):
+                    continue
+            with np.errstate(all="ignore"):
+                doubled = u.shape == v.shape and np.allclose(v, 2 * u, rtol=1e-6, atol=0) and np.any(u != 0)
+            if doubled:
+                return Problem("accumulates", k, layer, detail="twice")
+            return Problem("differs", k, layer)
+    return None
+
+
+def _your_scales(case: Case, c: Convention) -> Gradients:
+    """S of the case's every element, as your implementation is judged (any formulation, the L2 term)."""
+    S = magnitudes(case, "any")
+    if not c.l2:
+        return S
+    net = case.network
+    coefficient = c.l2_coefficient(case.x.shape[1], net.sizes[-1])
+    stacked = with_l2_scale(
+        Gradients(np.asarray([S.loss]), [d[None] for d in S.deltas], [w[None] for w in S.weights], [b[None] for b in S.biases]),
+        [W[None] for W in net.weights],
+        np.array([coefficient]),
+    )
+    return Gradients(float(np.asarray(stacked.loss)[0]), S.deltas, [w[0] for w in stacked.weights], S.biases)
+
+
+def _identical(u: np.ndarray, v: np.ndarray) -> bool:
+    """np.array_equal(u, v, equal_nan=True) with the shapes equal; the same bytes (the usual case,
+    a few times faster to see) are taken as equal at once."""
+    if u.shape != v.shape:
+        return False
+    if u.dtype == v.dtype and u.flags.c_contiguous and v.flags.c_contiguous and u.tobytes() == v.tobytes():
+        return True
+    return bool(np.array_equal(u, v, equal_nan=True))
+
+
+def _accumulates(first: dict[str, Any], second: dict[str, Any], third: dict[str, Any], fourth: dict[str, Any]) -> bool:
+    """Whether each call on the same case adds the same nonzero increment to the gradients: the first two calls
+    in a row and the next two in a row (other cases' calls may come between the pairs) step alike."""
+    steps = []
+    for u, v, w, t in zip(first["weights"], second["weights"], third["weights"], fourth["weights"]):
+        if not (u.shape == v.shape == w.shape == t.shape):
+            return False
+        with np.errstate(all="ignore"):
+            steps.append((v - u, t - w))
+    return any(np.any(a != 0) for a, _ in steps) and all(np.allclose(a, b, rtol=1e-6, atol=1e-12) for a, b in steps)
