@@ -233,7 +233,9 @@ def _in_processes(
     tries: Counter[str] = Counter()
     left = list(todo)
     while left:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        share = max(1, (os.cpu_count() or 1) // workers)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_threads, initargs=(share,))
         futures = {pool.submit(grade_one, entry, chosen, cage): entry for entry in left}
         broken = False
         try:
@@ -252,6 +254,13 @@ def _in_processes(
             if tries[entry.student] > 1:
                 run.lost[entry.student] = "its grader process died twice"
         left = [e for e in left if e.student not in run.lost]
+
+
+def _threads(share: int) -> None:
+    """A grader process's share of the cores for the frameworks' thread pools (OpenMP, BLAS), set before they load:
+    two graders each spinning threads on every core slow each other on small arrays (Dask's workers do the same)."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, str(share))
 
 
 def _on_cluster(
