@@ -44,6 +44,8 @@
 5. Without --quick, where dask.distributed is installed: `python -m crosscheck grade` on a class
    of 60 (examples/class repeated; `benchmarks/grading.py`) on 1 and 2 local workers and on a
    2-worker LocalCluster, submissions a minute, and whether the grades are the same.
+5b. With --hostile REV: each row of tests/test_contained.py's hostile table graded alone, by REV's code and by
+   this tree's, judged by the test's conditions (`benchmarks/hostile.py`): what fails at each.
 Last, the targets, each marked met or NOT MET on this run's figures.
 
 A full run (without --quick) writes everything it printed to benchmarks/RESULTS.md, with
@@ -1256,6 +1258,16 @@ def run_more_sections(args: argparse.Namespace) -> None:
             "5. Grading a class of 60 (examples/class repeated, each submission contained), one run", grading_rate(args.quick)
         )
 
+    if HOSTILE_AT and chosen("5b"):
+        from hostile import hostile_rows
+
+        title = f"5b. Each hostile submission alone (tests/test_contained.py), graded at {HOSTILE_AT} and by this tree"
+        print_table(title, hostile_rows(HOSTILE_AT))
+
+
+HOSTILE_AT: str | None = None
+"""--hostile REV: the revision section 5b grades each hostile row at, beside this tree."""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1268,6 +1280,7 @@ def main() -> int:
         "--results", metavar="PATH", help="write the tables as Markdown (default for a full run: benchmarks/RESULTS.md)"
     )
     parser.add_argument("--backward-loop", nargs=4, metavar=("DTYPE", "WHO", "CALLS", "IDIOM"), help=argparse.SUPPRESS)
+    parser.add_argument("--hostile", metavar="REV", help="section 5b: each hostile row graded at REV and by this tree")
     parser.add_argument("--against", metavar="COMMIT", help="section 2d: also time verify at this commit (git worktree)")
     parser.add_argument(
         "--only",
@@ -1288,8 +1301,8 @@ def main() -> int:
         f"torch {torch.__version__}, jax {jax.__version__}"
     )
     print(header)
-    global ONLY
-    ONLY = args.only
+    global ONLY, HOSTILE_AT
+    ONLY, HOSTILE_AT = args.only, args.hostile
     run_sections(args)
     print_table("Targets, judged on the figures above (one run: noise moves them)", targets())
     results = args.results or (None if args.quick else os.path.join(ROOT, "benchmarks", "RESULTS.md"))
