@@ -6,7 +6,8 @@ imports, and the diagnosis of the outside table's slips with nothing declared.
 * probing: `crosscheck.probe.find` on each correct shape of tests/outside.py, in one process, its child already
   loaded (what probing adds to a check: the calls of your code and the loss matching here);
 * verify in fresh processes, in turns, with a warm JAX cache: `verify examples.columns:backprop` with nothing
-  declared, the same with its declaration, and `python -c "import numpy, torch, jax"` (the floor any check pays);
+  declared, the same with its declaration, examples/mlp.py's command (a learner's MLP), and `python -c "import
+  numpy, torch, jax"` (the floor any check pays);
 * the outside table's 48 slips, each checked with nothing declared (40 cases, float64): caught, and named as the
   table says (equation and slip), listed.
 
@@ -58,9 +59,10 @@ def probe_rows() -> tuple[list[tuple[str, str]], float]:
 
 def verify_rows(rounds: int) -> tuple[list[tuple[str, str]], dict[str, float]]:
     """verify with nothing declared, declared, and the frameworks' imports, fresh processes in turns (warm cache)."""
-    from learner import wall
+    from learner import mlp_command, wall
 
     contenders = {"nothing declared": NOTHING, "declared": DECLARED, "import numpy, torch, jax": IMPORTS}
+    contenders["a learner's MLP"] = mlp_command()
     seconds: dict[str, list[float]] = {key: [] for key in contenders}
     with tempfile.TemporaryDirectory() as cache:
         wall(ROOT, NOTHING, kept=cache)  # the JAX cache warmed once: a learner's second try
@@ -69,13 +71,12 @@ def verify_rows(rounds: int) -> tuple[list[tuple[str, str]], dict[str, float]]:
                 seconds[key].append(wall(ROOT, args, kept=cache))
     medians = {key: float(np.median(s)) for key, s in seconds.items()}
     floor = medians["import numpy, torch, jax"]
-    rows = [
-        (f"verify examples.columns:backprop, {key}" if key != "import numpy, torch, jax" else key, f"{medians[key]:.2f} s")
-        for key in contenders
-    ]
+    said = {"import numpy, torch, jax": "import numpy, torch, jax", "a learner's MLP": "examples/mlp.py's command"}
+    rows = [(said.get(key, f"verify examples.columns:backprop, {key}"), f"{medians[key]:.2f} s") for key in contenders]
     ratios = {
         "nothing declared / imports": medians["nothing declared"] / floor,
         "declared / imports": medians["declared"] / floor,
+        "a learner's MLP / imports": medians["a learner's MLP"] / floor,
     }
     ratios["nothing declared - declared (s)"] = medians["nothing declared"] - medians["declared"]
     rows += [(name, f"{value:.2f}") for name, value in ratios.items()]
