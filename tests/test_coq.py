@@ -71,6 +71,7 @@ def test_the_development_admits_nothing_and_declares_no_axiom():
 
 
 @needs_coq
+@pytest.mark.slow
 def test_coqc_accepts_the_proof_and_each_theorem_assumes_only_the_standard_axioms(tmp_path):
     """coqc compiles proofs/ (in under 2 minutes), and Print Assumptions for every theorem lists only the classical
     reals of Coq's standard library and functional extensionality."""

@@ -474,6 +474,7 @@ def test_train_stops_and_steps_as_torchs_and_jaxs_loops_on_random_problems(case,
 
 
 @pytest.mark.torch
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["signed change", "η/N"])
 def test_random_problems_refute_a_broken_training_loop(rule, monkeypatch):
     """A train that stops on the signed change of C, or steps by η/N, disagrees with torch's loop on one of the first
