@@ -31,7 +31,7 @@ SMALL = ["--only", "cross_entropy", "--cases", "2", "--mutant-examples", "20", "
 the symbolic tier (tests/test_proof.py runs it, and the committed certificate shows it)."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker, however its tests interleave with other modules
 def small_run(tmp_path_factory):
     """One small run with every output, shared by the tests that read it: (exit code, stdout, folder)."""
     pytest.importorskip("matplotlib")
