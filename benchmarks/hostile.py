@@ -71,17 +71,28 @@ def _reports(out: Path) -> dict[str, str]:
     return {r["student"]: r.get("report", "") for r in json.loads(path.read_text())["students"]}
 
 
+def _own_grade(row: dict[str, str] | None, grade: str, report: str) -> str:
+    """What is wrong with the row's own grade against the test's ("full", a report's words, or an equation)."""
+    if row is None:
+        return "its own row: none"
+    if grade == "full":
+        full = row["status"] == "graded" and row["score"] == row["max_score"]
+        return "" if full else f"its own grade: {row['score']} of {row['max_score']} ({row['status']}), not full marks"
+    if grade.startswith("your"):
+        said = row["score"] == "0" and grade in report
+        return "" if said else f"its own grade: {row['score']}, its report not saying {grade!r}"
+    return "" if row.get("equation") == grade else f"its own grade: equation {row.get('equation')!r}, not {grade}"
+
+
 def judged(code: Path, where: Path, name: str, baseline: dict[str, dict[str, str]]) -> list[str]:
     """What fails of the test's conditions for row `name` graded by `code` (empty: the row passes)."""
     import test_contained as t
 
-    source, grade = t.HOSTILE[name]
+    grade = t.HOSTILE[name][1]
     where.mkdir(parents=True)
     folder = where / "class"
     t._class(folder, hostile=False)
-    plant = "def backprop(weights, biases, x, y):\n    return None\n"
-    header = f"CLASS = {str(folder)!r}\nPLANT = {plant!r}\nBROKEN = {t.VICTIMS['zoe_slip.py']!r}\n"
-    (folder / f"a_{name}.py").write_text(header + source)
+    t.add_hostile(folder, name)
     before = t._files(folder)
     done = _grade(code, folder, where / "out", "--workers", "2")
     failed = [] if done.returncode == 0 else [f"grade exited {done.returncode}"]
@@ -91,15 +102,8 @@ def judged(code: Path, where: Path, name: str, baseline: dict[str, dict[str, str
         got = rows.get(student)
         if got is None or {k: got.get(k) for k in same} != {k: want[k] for k in same}:
             failed.append(f"{student}: {'no row' if got is None else {k: got.get(k) for k in same}}")
-    row = rows.get(f"a_{name}")
-    if row is None:
-        failed.append("its own row: none")
-    elif grade == "full" and not (row["status"] == "graded" and row["score"] == row["max_score"]):
-        failed.append(f"its own grade: {row['score']} of {row['max_score']} ({row['status']}), not full marks")
-    elif grade.startswith("your") and not (row["score"] == "0" and grade in reports.get(f"a_{name}", "")):
-        failed.append(f"its own grade: {row['score']}, its report not saying {grade!r}")
-    elif grade not in ("full",) and not grade.startswith("your") and row.get("equation") != grade:
-        failed.append(f"its own grade: equation {row.get('equation')!r}, not {grade}")
+    own = _own_grade(rows.get(f"a_{name}"), grade, reports.get(f"a_{name}", ""))
+    failed += [own] if own else []
     if t._files(folder) != before:
         failed.append("the class's folder changed")
     if t._sleepers() or LEFT in done.stderr:

@@ -111,12 +111,17 @@ def _class(folder: Path, hostile: bool) -> Path:
     for name, source in VICTIMS.items():
         (folder / name).write_text(source)
     if hostile:
-        for name, (source, _) in HOSTILE.items():
-            plant = "def backprop(weights, biases, x, y):\n    return None\n"
-            broken = VICTIMS["zoe_slip.py"]
-            header = f"CLASS = {str(folder)!r}\nPLANT = {plant!r}\nBROKEN = {broken!r}\n"
-            (folder / f"a_{name}.py").write_text(header + source)
+        for name in HOSTILE:
+            add_hostile(folder, name)
     return folder
+
+
+def add_hostile(folder: Path, name: str) -> None:
+    """Row `name` of HOSTILE as a_NAME.py in the class `folder`, told where the class is, what to plant there and
+    what to overwrite another student's file with."""
+    plant = "def backprop(weights, biases, x, y):\n    return None\n"
+    header = f"CLASS = {str(folder)!r}\nPLANT = {plant!r}\nBROKEN = {VICTIMS['zoe_slip.py']!r}\n"
+    (folder / f"a_{name}.py").write_text(header + HOSTILE[name][0])
 
 
 def _grade(folder: Path, out: Path, *more: str) -> subprocess.CompletedProcess[str]:
